@@ -1,0 +1,37 @@
+#pragma once
+// Coordinate reference systems: the working CRS of a store and transformations into it.
+// Always GIS axis order (easting/longitude first), whatever the EPSG definition says.
+#include <memory>
+#include <optional>
+#include <string>
+
+class OGRSpatialReference;
+class OGRCoordinateTransformation;
+class OGRGeometry;
+
+namespace landclear {
+
+// "EPSG:4547" or "4547" -> 4547; Error(usage) naming the option otherwise.
+int parse_epsg(const std::string& text, const std::string& option);
+
+// EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (no zone prefix, EPSG:4534–4554) whose
+// central meridian is nearest to the longitude; Error(input) outside China's zones 25–45.
+int cgcs2000_gk3_epsg(double longitude);
+
+// A spatial reference for an EPSG code with traditional GIS axis order.
+std::unique_ptr<OGRSpatialReference> srs_from_epsg(int epsg);
+
+// Throws unless the CRS is projected with metre units (areas need a planar metric CRS).
+void require_metric_projected(int epsg);
+
+std::string describe_srs(const OGRSpatialReference& srs); // "EPSG:4547 CGCS2000 / 3-degree ..."
+
+struct TransformDeleter {
+    void operator()(OGRCoordinateTransformation* ct) const;
+};
+using TransformPtr = std::unique_ptr<OGRCoordinateTransformation, TransformDeleter>;
+
+// Null when source and target are the same CRS.
+TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to);
+
+} // namespace landclear

@@ -1,0 +1,87 @@
+#pragma once
+// Thin RAII over sqlite3 handles. Statements bind by position and always through parameters:
+// no value is ever pasted into SQL text.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace landclear::sqlite {
+
+class Statement;
+
+class Database {
+public:
+    // Opens (and with create=true creates) a database; loads SpatiaLite into the connection.
+    Database(const std::string& path, bool create, bool read_only = false);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(std::string_view sql);
+    Statement prepare(std::string_view sql);
+    std::int64_t last_insert_rowid() const;
+    sqlite3* handle() const { return m_db; }
+    const std::string& path() const { return m_path; }
+
+    // One query returning one integer/text (the first column of the first row), or nullopt.
+    std::optional<std::int64_t> query_int(std::string_view sql);
+    std::optional<std::string> query_text(std::string_view sql);
+
+private:
+    sqlite3* m_db = nullptr;
+    void* m_spatialite_cache = nullptr;
+    std::string m_path;
+};
+
+class Statement {
+public:
+    Statement(sqlite3* db, std::string_view sql);
+    ~Statement();
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&&) = delete;
+    Statement(const Statement&) = delete;
+
+    Statement& bind_null(int index);
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, double value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind_blob(int index, std::span<const unsigned char> blob);
+
+    // Advances; true while a row is available.
+    bool step();
+    // Runs a statement that returns no rows, then resets it for the next use.
+    void run();
+    void reset();
+
+    bool is_null(int column) const;
+    std::int64_t column_int(int column) const;
+    double column_double(int column) const;
+    std::string column_text(int column) const;
+    std::span<const unsigned char> column_blob(int column) const;
+
+private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+// Rolls back unless committed: a failed import leaves the store exactly as it was.
+class Transaction {
+public:
+    explicit Transaction(Database& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+private:
+    Database& m_db;
+    bool m_open = true;
+};
+
+} // namespace landclear::sqlite

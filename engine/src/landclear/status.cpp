@@ -1,0 +1,244 @@
+#include "landclear/status.hpp"
+
+#include "landclear/error.hpp"
+#include "landclear/units.hpp"
+
+#include <fmt/format.h>
+#include <map>
+#include <unordered_map>
+
+namespace landclear {
+
+namespace {
+
+bool done_by(const std::optional<Date>& d, const Date& as_of) { return d && *d <= as_of; }
+
+bool done_within(const std::optional<Date>& d, const std::optional<Date>& since,
+                 const Date& as_of) {
+    return since && d && *d > *since && *d <= as_of;
+}
+
+const char* unmatched_label(GroupBy by) {
+    switch (by) {
+    case GroupBy::unit: return "(未登记责任单位)";
+    case GroupBy::project: return "(未登记项目)";
+    default: return "(空)";
+    }
+}
+
+struct GroupByInfo {
+    const char* zh;
+    const char* en;
+};
+
+GroupByInfo group_label(GroupBy by) {
+    switch (by) {
+    case GroupBy::project: return {"项目编号", "project"};
+    case GroupBy::district: return {"区县", "district"};
+    case GroupBy::unit: return {"责任单位", "unit"};
+    case GroupBy::village: return {"村(社区)", "village"};
+    case GroupBy::land_class: return {"地类编码", "land class"};
+    case GroupBy::owner_type: return {"权属性质", "ownership"};
+    }
+    return {"", ""};
+}
+
+} // namespace
+
+GroupBy parse_group_by(const std::string& text) {
+    static const std::map<std::string, GroupBy> names{
+        {"project", GroupBy::project},       {"district", GroupBy::district},
+        {"unit", GroupBy::unit},             {"village", GroupBy::village},
+        {"land_class", GroupBy::land_class}, {"owner_type", GroupBy::owner_type}};
+    auto it = names.find(text);
+    if (it == names.end())
+        throw_usage(fmt::format("--by '{}' is not one of project, district, unit, village, "
+                                "land_class, owner_type",
+                                text));
+    return it->second;
+}
+
+void StatusFigures::add(const StatusFigures& o) {
+    parcels += o.parcels;
+    area_m2 += o.area_m2;
+    acquired_m2 += o.acquired_m2;
+    cleared_m2 += o.cleared_m2;
+    delivered_m2 += o.delivered_m2;
+    buildings += o.buildings;
+    households += o.households;
+    signed_households += o.signed_households;
+    demolished_households += o.demolished_households;
+    floor_area_m2 += o.floor_area_m2;
+    signed_floor_m2 += o.signed_floor_m2;
+    demolished_floor_m2 += o.demolished_floor_m2;
+    new_acquired_m2 += o.new_acquired_m2;
+    new_cleared_m2 += o.new_cleared_m2;
+    new_delivered_m2 += o.new_delivered_m2;
+    new_signed_households += o.new_signed_households;
+    new_demolished_households += o.new_demolished_households;
+}
+
+StatusReport compute_status(Store& store, const StatusOptions& options) {
+    if (options.since && *options.since >= options.as_of)
+        throw_usage(fmt::format("--since {} is not before --as-of {}", options.since->iso(),
+                                options.as_of.iso()));
+    StatusReport report;
+    report.as_of = options.as_of;
+    report.since = options.since;
+    report.by = options.by;
+
+    std::map<std::string, StatusFigures> groups;
+    std::unordered_map<std::string, std::string> project_unit;
+    std::map<std::string, std::string> project_names;
+    for (const auto& p : store.projects()) {
+        project_unit[p.code] = p.unit;
+        project_names[p.code] = p.name;
+        if (options.by == GroupBy::project)
+            groups[p.code]; // projects without parcels still get a row
+        else if (options.by == GroupBy::unit && !p.unit.empty())
+            groups[p.unit];
+    }
+
+    auto key_of = [&](const ParcelRow& p) -> std::string {
+        std::string key;
+        switch (options.by) {
+        case GroupBy::project: key = p.project_code; break;
+        case GroupBy::district: key = p.district; break;
+        case GroupBy::village: key = p.village; break;
+        case GroupBy::land_class: key = p.land_class; break;
+        case GroupBy::owner_type: key = p.owner_type; break;
+        case GroupBy::unit: {
+            auto it = project_unit.find(p.project_code);
+            key = it == project_unit.end() ? std::string() : it->second;
+            break;
+        }
+        }
+        return key.empty() ? unmatched_label(options.by) : key;
+    };
+
+    const Date& as_of = options.as_of;
+    std::unordered_map<std::string, StatusFigures*> parcel_group;
+    store.for_each_parcel([&](const ParcelRow& p) {
+        auto& g = groups[key_of(p)];
+        parcel_group[p.code] = &g;
+        g.parcels += 1;
+        g.area_m2 += p.area_m2;
+        if (done_by(p.acquired_on, as_of))
+            g.acquired_m2 += p.area_m2;
+        if (done_by(p.cleared_on, as_of))
+            g.cleared_m2 += p.area_m2;
+        if (done_by(p.delivered_on, as_of))
+            g.delivered_m2 += p.area_m2;
+        if (done_within(p.acquired_on, options.since, as_of))
+            g.new_acquired_m2 += p.area_m2;
+        if (done_within(p.cleared_on, options.since, as_of))
+            g.new_cleared_m2 += p.area_m2;
+        if (done_within(p.delivered_on, options.since, as_of))
+            g.new_delivered_m2 += p.area_m2;
+    });
+    store.for_each_building([&](const BuildingRow& b) {
+        auto it = parcel_group.find(b.parcel_code);
+        auto& g = it != parcel_group.end() ? *it->second : groups["(无对应宗地)"];
+        g.buildings += 1;
+        g.households += b.households;
+        g.floor_area_m2 += b.floor_area_m2;
+        if (done_by(b.signed_on, as_of)) {
+            g.signed_households += b.households;
+            g.signed_floor_m2 += b.floor_area_m2;
+        }
+        if (done_by(b.demolished_on, as_of)) {
+            g.demolished_households += b.households;
+            g.demolished_floor_m2 += b.floor_area_m2;
+        }
+        if (done_within(b.signed_on, options.since, as_of))
+            g.new_signed_households += b.households;
+        if (done_within(b.demolished_on, options.since, as_of))
+            g.new_demolished_households += b.households;
+    });
+
+    for (auto& [key, figures] : groups) {
+        StatusGroup g{key, {}, figures};
+        if (options.by == GroupBy::project)
+            if (auto it = project_names.find(key); it != project_names.end())
+                g.name = it->second;
+        report.total.add(figures);
+        report.groups.push_back(std::move(g));
+    }
+    return report;
+}
+
+Table status_table(const StatusReport& r) {
+    Table t;
+    t.name = "status";
+    t.title_zh = fmt::format("征拆进度（截至 {}）", r.as_of.iso());
+    t.title_en = fmt::format("Land clearance status as of {}", r.as_of.iso());
+    if (r.since) {
+        t.title_zh += fmt::format("，新增自 {} 起", r.since->iso());
+        t.title_en += fmt::format(", increase since {}", r.since->iso());
+    }
+    auto g = group_label(r.by);
+    using K = ColumnKind;
+    t.columns.push_back({"group", g.zh, g.en, K::text});
+    if (r.by == GroupBy::project)
+        t.columns.push_back({"name", "项目名称", "name", K::text});
+    std::vector<Column> cols{
+        {"parcels", "宗地数", "parcels", K::count},
+        {"area_mu", "总面积(亩)", "area (mu)", K::mu},
+        {"acquired_mu", "已征(亩)", "acquired (mu)", K::mu},
+        {"acquired_pct", "征地率(%)", "acquired %", K::percent},
+        {"cleared_mu", "已腾(亩)", "cleared (mu)", K::mu},
+        {"cleared_pct", "腾地率(%)", "cleared %", K::percent},
+        {"delivered_mu", "已交(亩)", "delivered (mu)", K::mu},
+        {"delivered_pct", "交地率(%)", "delivered %", K::percent},
+        {"households", "总户数", "households", K::count},
+        {"signed_households", "签约户数", "signed households", K::count},
+        {"signed_floor_m2", "签约面积(㎡)", "signed floor (m2)", K::m2},
+        {"demolished_households", "拆除户数", "demolished households", K::count},
+        {"demolished_floor_m2", "拆除面积(㎡)", "demolished floor (m2)", K::m2},
+    };
+    t.columns.insert(t.columns.end(), cols.begin(), cols.end());
+    if (r.since) {
+        std::vector<Column> period{
+            {"new_acquired_mu", "新增已征(亩)", "new acquired (mu)", K::mu},
+            {"new_cleared_mu", "新增已腾(亩)", "new cleared (mu)", K::mu},
+            {"new_delivered_mu", "新增已交(亩)", "new delivered (mu)", K::mu},
+            {"new_signed_households", "新增签约户数", "new signed households", K::count},
+            {"new_demolished_households", "新增拆除户数", "new demolished households",
+             K::count},
+        };
+        t.columns.insert(t.columns.end(), period.begin(), period.end());
+    }
+    auto row = [&](const std::string& key, const std::string& name, const StatusFigures& f) {
+        Row out{key};
+        if (r.by == GroupBy::project)
+            out.push_back(name);
+        Row values{f.parcels,
+                   m2_to_mu(f.area_m2),
+                   m2_to_mu(f.acquired_m2),
+                   percent(f.acquired_m2, f.area_m2),
+                   m2_to_mu(f.cleared_m2),
+                   percent(f.cleared_m2, f.area_m2),
+                   m2_to_mu(f.delivered_m2),
+                   percent(f.delivered_m2, f.area_m2),
+                   f.households,
+                   f.signed_households,
+                   f.signed_floor_m2,
+                   f.demolished_households,
+                   f.demolished_floor_m2};
+        out.insert(out.end(), values.begin(), values.end());
+        if (r.since) {
+            Row period{m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2),
+                       m2_to_mu(f.new_delivered_m2), f.new_signed_households,
+                       f.new_demolished_households};
+            out.insert(out.end(), period.begin(), period.end());
+        }
+        return out;
+    };
+    for (const auto& grp : r.groups)
+        t.rows.push_back(row(grp.key, grp.name, grp.figures));
+    t.totals = row("", "", r.total);
+    t.totals->front() = std::monostate{}; // renderers print 合计 / Total
+    return t;
+}
+
+} // namespace landclear

@@ -1,0 +1,101 @@
+#pragma once
+// The store: the one narrow interface every command talks to. SpatiaLite is the embedded
+// default; a PostGIS backend implements the same class later. Callers never see SQL.
+#include "landclear/date.hpp"
+#include "landclear/schema.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace landclear {
+
+inline constexpr int store_schema_version = 1;
+
+struct ParcelRow {
+    std::string code, project_code, district, village, owner_type, land_class;
+    std::optional<Date> acquired_on, cleared_on, delivered_on;
+    double area_m2 = 0;
+};
+
+struct BuildingRow {
+    std::string code, parcel_code;
+    std::int64_t households = 0;
+    double floor_area_m2 = 0;
+    std::optional<Date> signed_on, demolished_on;
+};
+
+struct ProjectRow {
+    std::string code, name, district, unit;
+    std::optional<Date> deadline;
+    std::optional<double> area_m2; // red line area; none when the project has no geometry
+};
+
+struct CorridorRow {
+    std::string code, project_code, name;
+    double width_m = 0, start_chainage_m = 0, length_m = 0;
+    std::optional<double> left_width_m, right_width_m;
+};
+
+// A data-quality observation kept in the store as a layer of its own (so it can be mapped).
+struct Finding {
+    std::string origin; // which command produced it: "import", "check", ...
+    std::string kind;   // "invalid_geometry_repaired", "overlap", ...
+    std::string layer;
+    std::string feature_code;
+    std::string source;
+    std::int64_t source_fid = -1;
+    std::string message;
+    std::optional<double> value; // e.g. the area involved, m²
+    std::vector<unsigned char> wkb;
+};
+
+struct ImportLogEntry {
+    std::string layer, source, mode, source_crs;
+    std::int64_t read = 0, written = 0, repaired = 0;
+};
+
+enum class StoreMode { read, write };
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual std::string location() const = 0;
+    virtual bool is_new() const = 0;
+    virtual std::optional<int> working_epsg() const = 0;
+
+    // Writing. Everything between begin_write() and commit() is one transaction: destroying the
+    // store without commit() undoes it, and a store that did not exist before is not left behind.
+    virtual void begin_write() = 0;
+    virtual void set_working_epsg(int epsg) = 0; // once, on a new store
+    virtual void clear_layer(LayerKind kind) = 0;
+    // Describes the stored feature with this code ("feature 12 of a.shp"), if there is one.
+    virtual std::optional<std::string> describe_code(LayerKind kind, std::string_view code) = 0;
+    virtual void insert(LayerKind kind, const Record& record) = 0;
+    virtual void finish_layer(LayerKind kind) = 0;
+    virtual void clear_findings(std::string_view origin, std::string_view layer) = 0;
+    virtual void add_finding(const Finding& finding) = 0;
+    // Returns the import's id, which the features inserted after it refer to.
+    virtual std::int64_t record_import(const ImportLogEntry& entry) = 0;
+    virtual void update_import(std::int64_t id, const ImportLogEntry& entry) = 0;
+    virtual void commit() = 0;
+
+    // Reading.
+    virtual std::int64_t count(LayerKind kind) = 0;
+    virtual std::vector<ProjectRow> projects() = 0;
+    virtual std::vector<CorridorRow> corridors() = 0;
+    virtual void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) = 0;
+    virtual void for_each_building(const std::function<void(const BuildingRow&)>& fn) = 0;
+    virtual std::vector<Finding> findings(std::string_view origin = {}) = 0;
+};
+
+// Opens a store by location: a file path is a SpatiaLite store. In write mode a missing store is
+// created (on commit); in read mode it must exist and be a landclear store.
+std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode);
+
+} // namespace landclear
