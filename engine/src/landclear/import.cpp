@@ -369,7 +369,8 @@ ImportSummary import_layers(const ImportOptions& options) {
     std::vector<OpenedSource> sources;
     for (const auto& [kind, spec] : options.sources) {
         const auto& def = layer_def(kind);
-        OpenedSource s{kind};
+        OpenedSource s;
+        s.kind = kind;
         try {
             SourceOptions so;
             so.encoding = options.encoding;
@@ -536,6 +537,7 @@ ImportSummary import_layers(const ImportOptions& options) {
             options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
         summary.layers.push_back(std::move(ls));
     }
+    store->set_meta("data_version", std::to_string(store->data_version() + 1));
     store->commit();
     return summary;
 }

@@ -122,24 +122,9 @@ public:
 
     void insert(LayerKind kind, const Record& record) override {
         auto& st = insert_statement(kind);
-        const auto& def = layer_def(kind);
         int i = 1;
-        for (const auto& v : record.values) {
-            std::visit(
-                [&](const auto& x) {
-                    using T = std::decay_t<decltype(x)>;
-                    if constexpr (std::is_same_v<T, std::monostate>)
-                        st.bind_null(i);
-                    else if constexpr (std::is_same_v<T, Date>)
-                        st.bind(i, x.iso());
-                    else if constexpr (std::is_same_v<T, std::string>)
-                        st.bind(i, std::string_view(x));
-                    else
-                        st.bind(i, x);
-                },
-                v);
-            ++i;
-        }
+        for (const auto& v : record.values)
+            bind_value(st, i++, v);
         if (record.wkb.empty())
             st.bind_null(i++);
         else
@@ -150,7 +135,6 @@ public:
             st.bind_null(i++);
         else
             st.bind_blob(i++, record.wkb);
-        (void)def;
         st.run();
     }
 
@@ -304,7 +288,215 @@ public:
         return out;
     }
 
+    void for_each_feature(LayerKind kind, const FeatureFilter& filter,
+                          const std::function<void(const FeatureRow&)>& fn) override {
+        const auto& def = layer_def(kind);
+        std::string cols;
+        for (const auto& f : def.fields)
+            cols += fmt::format("t.{}, ", f.name);
+        std::string sql = fmt::format("SELECT {}t.{}, {} FROM {} t WHERE 1", cols,
+                                      measure_column(def),
+                                      filter.with_geometry ? "AsBinary(t.geom)" : "NULL",
+                                      def.name);
+        std::vector<std::string> params;
+        auto in_list = [&](const std::vector<std::string>& values) {
+            std::string q;
+            for (const auto& v : values) {
+                q += q.empty() ? "?" : ",?";
+                params.push_back(v);
+            }
+            return q;
+        };
+        if (!filter.codes.empty())
+            sql += fmt::format(" AND t.{} IN ({})", def.key, in_list(filter.codes));
+        if (!filter.project_codes.empty()) {
+            if (kind == LayerKind::buildings)
+                sql += fmt::format(" AND t.parcel_code IN (SELECT parcel_code FROM parcels WHERE "
+                                   "project_code IN ({}))",
+                                   in_list(filter.project_codes));
+            else
+                sql += fmt::format(" AND t.project_code IN ({})",
+                                   in_list(filter.project_codes));
+        }
+        if (filter.bbox)
+            sql += fmt::format(" AND t.id IN (SELECT pkid FROM idx_{}_geom WHERE xmax >= ? AND "
+                               "xmin <= ? AND ymax >= ? AND ymin <= ?)",
+                               def.name);
+        sql += " ORDER BY t.id";
+        auto st = m_db->prepare(sql);
+        int i = 1;
+        for (const auto& p : params)
+            st.bind(i++, std::string_view(p));
+        if (filter.bbox) {
+            st.bind(i, filter.bbox->min_x).bind(i + 1, filter.bbox->max_x);
+            st.bind(i + 2, filter.bbox->min_y).bind(i + 3, filter.bbox->max_y);
+        }
+        std::vector<std::pair<std::string, FieldType>> fields;
+        for (const auto& f : def.fields)
+            fields.emplace_back(std::string(f.name), f.type);
+        read_rows(st, fields, fn);
+    }
+
+    std::optional<Envelope> extent(LayerKind kind) override {
+        auto st = m_db->prepare(fmt::format(
+            "SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), "
+            "max(MbrMaxY(geom)) FROM {}",
+            layer_def(kind).name));
+        if (!st.step() || st.is_null(0))
+            return std::nullopt;
+        return Envelope{st.column_double(0), st.column_double(1), st.column_double(2),
+                        st.column_double(3)};
+    }
+
+    void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                         const std::string& scope_value,
+                         const std::vector<FeatureRow>& rows) override {
+        if (!has_derived(def.name))
+            create_derived(def);
+        bool geometry = !def.geometry_type.empty();
+        if (scope_field.empty()) {
+            m_db->exec(fmt::format("DELETE FROM \"{}\"", def.name));
+        } else {
+            auto del = m_db->prepare(
+                fmt::format("DELETE FROM \"{}\" WHERE \"{}\" = ?", def.name, scope_field));
+            del.bind(1, std::string_view(scope_value));
+            del.run();
+        }
+        std::string cols, params;
+        for (const auto& [name, type] : def.fields) {
+            cols += fmt::format("\"{}\", ", name);
+            params += "?, ";
+        }
+        auto ins = m_db->prepare(fmt::format(
+            "INSERT INTO \"{}\"({}measure{}) VALUES ({}?{})", def.name, cols,
+            geometry ? ", geom" : "", params,
+            geometry ? fmt::format(", GeomFromWKB(?, {})", *m_epsg) : std::string()));
+        for (const auto& r : rows) {
+            int i = 1;
+            for (const auto& v : r.values)
+                bind_value(ins, i++, v);
+            ins.bind(i++, r.measure);
+            if (geometry) {
+                if (r.wkb.empty())
+                    ins.bind_null(i++);
+                else
+                    ins.bind_blob(i++, r.wkb);
+            }
+            ins.run();
+        }
+    }
+
+    bool has_derived(const std::string& name) override {
+        auto st = m_db->prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                "name = ?");
+        st.bind(1, std::string_view(name));
+        return st.step() && st.column_int(0) > 0;
+    }
+
+    void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                          const std::string& scope_value,
+                          const std::function<void(const FeatureRow&)>& fn) override {
+        if (!has_derived(def.name))
+            return;
+        std::string cols;
+        for (const auto& [name, type] : def.fields)
+            cols += fmt::format("\"{}\", ", name);
+        std::string sql =
+            fmt::format("SELECT {}measure, {} FROM \"{}\"", cols,
+                        def.geometry_type.empty() ? "NULL" : "AsBinary(geom)", def.name);
+        if (!scope_field.empty())
+            sql += fmt::format(" WHERE \"{}\" = ?", scope_field);
+        sql += " ORDER BY id";
+        auto st = m_db->prepare(sql);
+        if (!scope_field.empty())
+            st.bind(1, std::string_view(scope_value));
+        read_rows(st, def.fields, fn);
+    }
+
+    std::optional<std::string> meta(const std::string& key) override {
+        auto st = m_db->prepare("SELECT value FROM landclear_meta WHERE key = ?");
+        st.bind(1, std::string_view(key));
+        if (st.step())
+            return st.column_text(0);
+        return std::nullopt;
+    }
+
+    void set_meta(const std::string& key, const std::string& value) override {
+        auto st = m_db->prepare("INSERT INTO landclear_meta(key, value) VALUES (?, ?) ON "
+                                "CONFLICT(key) DO UPDATE SET value = excluded.value");
+        st.bind(1, std::string_view(key)).bind(2, std::string_view(value));
+        st.run();
+    }
+
+    std::int64_t data_version() override {
+        auto v = meta("data_version");
+        return v ? std::stoll(*v) : 0;
+    }
+
 private:
+    static void bind_value(sqlite::Statement& st, int i, const Value& v) {
+        std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::monostate>)
+                    st.bind_null(i);
+                else if constexpr (std::is_same_v<T, Date>)
+                    st.bind(i, x.iso());
+                else if constexpr (std::is_same_v<T, std::string>)
+                    st.bind(i, std::string_view(x));
+                else
+                    st.bind(i, x);
+            },
+            v);
+    }
+
+    // Columns: the fields, then measure, then WKB (or NULL).
+    static void read_rows(sqlite::Statement& st,
+                          const std::vector<std::pair<std::string, FieldType>>& fields,
+                          const std::function<void(const FeatureRow&)>& fn) {
+        FeatureRow row;
+        int n = static_cast<int>(fields.size());
+        while (st.step()) {
+            row.values.assign(fields.size(), std::monostate{});
+            for (int c = 0; c < n; ++c) {
+                if (st.is_null(c))
+                    continue;
+                switch (fields[static_cast<size_t>(c)].second) {
+                case FieldType::text: row.values[c] = st.column_text(c); break;
+                case FieldType::integer: row.values[c] = st.column_int(c); break;
+                case FieldType::real: row.values[c] = st.column_double(c); break;
+                case FieldType::date:
+                    if (auto d = parse_date(st.column_text(c)))
+                        row.values[c] = *d;
+                    break;
+                }
+            }
+            row.measure = st.is_null(n) ? 0 : st.column_double(n);
+            auto blob = st.column_blob(n + 1);
+            row.wkb.assign(blob.begin(), blob.end());
+            fn(row);
+        }
+    }
+
+    void create_derived(const DerivedLayerDef& def) {
+        std::string cols;
+        for (const auto& [name, type] : def.fields)
+            cols += fmt::format("\"{}\" {}, ", name, sql_type(type));
+        m_db->exec(fmt::format("CREATE TABLE \"{}\"(id INTEGER PRIMARY KEY, {}measure REAL)",
+                               def.name, cols));
+        if (!def.geometry_type.empty()) {
+            auto add = m_db->prepare("SELECT AddGeometryColumn(?, 'geom', ?, ?, 'XY')");
+            add.bind(1, std::string_view(def.name))
+                .bind(2, static_cast<std::int64_t>(*m_epsg))
+                .bind(3, std::string_view(def.geometry_type));
+            if (!add.step() || add.column_int(0) != 1)
+                throw_store(fmt::format("cannot add a geometry column to {}", def.name));
+            auto idx = m_db->prepare("SELECT CreateSpatialIndex(?, 'geom')");
+            idx.bind(1, std::string_view(def.name));
+            idx.step();
+        }
+    }
+
     void check_is_landclear_store() {
         bool has_meta = m_db->query_int("SELECT count(*) FROM sqlite_master WHERE type='table' "
                                         "AND name='landclear_meta'")

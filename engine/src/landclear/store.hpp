@@ -61,6 +61,33 @@ struct ImportLogEntry {
 
 enum class StoreMode { read, write };
 
+struct Envelope {
+    double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+};
+
+struct FeatureFilter {
+    std::optional<Envelope> bbox;            // working CRS; by the spatial index
+    std::vector<std::string> project_codes;  // empty: all (buildings: through their parcel)
+    std::vector<std::string> codes;          // the layer's own key; empty: all
+    bool with_geometry = true;
+};
+
+// A stored feature: values in the layer's field order (schema.hpp for input layers, the
+// DerivedLayerDef for derived ones), its area (m²) or length (m), its WKB in the working CRS.
+struct FeatureRow {
+    std::vector<Value> values;
+    double measure = 0;
+    std::vector<unsigned char> wkb;
+};
+
+// A layer computed by a command and kept for exports, maps and the viewer (corridor-parcels,
+// corridor-segments, ...). Geometry type as SpatiaLite names it, "" for a plain table.
+struct DerivedLayerDef {
+    std::string name;
+    std::vector<std::pair<std::string, FieldType>> fields;
+    std::string geometry_type;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -92,6 +119,27 @@ public:
     virtual void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) = 0;
     virtual void for_each_building(const std::function<void(const BuildingRow&)>& fn) = 0;
     virtual std::vector<Finding> findings(std::string_view origin = {}) = 0;
+    virtual void for_each_feature(LayerKind kind, const FeatureFilter& filter,
+                                  const std::function<void(const FeatureRow&)>& fn) = 0;
+    virtual std::optional<Envelope> extent(LayerKind kind) = 0;
+
+    // Derived layers. replace_derived replaces the rows whose scope_field equals scope_value
+    // (all rows when scope_field is empty) and creates the layer on first use; it must run
+    // between begin_write() and commit().
+    virtual void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                                 const std::string& scope_value,
+                                 const std::vector<FeatureRow>& rows) = 0;
+    virtual bool has_derived(const std::string& name) = 0;
+    virtual void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                                  const std::string& scope_value,
+                                  const std::function<void(const FeatureRow&)>& fn) = 0;
+
+    // Small named values kept with the store (derived-result stamps and the like).
+    virtual std::optional<std::string> meta(const std::string& key) = 0;
+    virtual void set_meta(const std::string& key, const std::string& value) = 0; // in a write
+    // Increases with every committed import: derived results record the version they were
+    // computed from and are recomputed when it moves.
+    virtual std::int64_t data_version() = 0;
 };
 
 // Opens a store by location: a file path is a SpatiaLite store. In write mode a missing store is

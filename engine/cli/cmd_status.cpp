@@ -1,0 +1,40 @@
+#include "command.hpp"
+#include "landclear/status.hpp"
+
+#include <memory>
+
+namespace landclear::cli {
+namespace {
+
+struct StatusArgs {
+    std::string store, as_of, since, by = "project";
+    TableArgs table;
+};
+
+int run(const StatusArgs& a) {
+    StatusOptions o;
+    if (!a.as_of.empty())
+        o.as_of = parse_date_option(a.as_of, "--as-of");
+    if (!a.since.empty())
+        o.since = parse_date_option(a.since, "--since");
+    o.by = parse_group_by(a.by);
+    auto store = open_store(a.store, StoreMode::read);
+    emit_table(status_table(compute_status(*store, o)), a.table);
+    return 0;
+}
+
+const bool registered = register_command(20, [](CLI::App& app) {
+    auto a = std::make_shared<StatusArgs>();
+    auto* cmd = app.add_subcommand("status", "acquired / cleared / delivered 亩 per group");
+    cmd->add_option("STORE", a->store, "the store")->required();
+    cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
+    cmd->add_option("--since", a->since, "also show the increase after this day (本周新增)");
+    cmd->add_option("--by", a->by, "project, district, unit, village, land_class, owner_type")
+        ->check(CLI::IsMember(
+            {"project", "district", "unit", "village", "land_class", "owner_type"}));
+    add_table_options(*cmd, a->table);
+    return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
+});
+
+} // namespace
+} // namespace landclear::cli

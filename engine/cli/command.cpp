@@ -1,0 +1,72 @@
+#include "command.hpp"
+
+#include "landclear/error.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fmt/format.h>
+#include <iostream>
+#include <unistd.h>
+#include <vector>
+
+namespace landclear::cli {
+
+std::vector<std::pair<int, Setup>>& registry() {
+    static std::vector<std::pair<int, Setup>> commands;
+    return commands;
+}
+
+bool register_command(int order, Setup setup) {
+    registry().emplace_back(order, std::move(setup));
+    return true;
+}
+
+void add_table_options(CLI::App& cmd, TableArgs& a) {
+    cmd.add_option("--format", a.format, "table (default), csv or json")
+        ->check(CLI::IsMember({"table", "csv", "json"}));
+    cmd.add_option("--lang", a.lang, "column headers: zh (default) or en")
+        ->check(CLI::IsMember({"zh", "en"}));
+    cmd.add_option("--out", a.out, "write to FILE instead of standard output");
+}
+
+namespace {
+void write_text_file(const std::string& path, const std::string& text) {
+    std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
+    FILE* f = std::fopen(temp.c_str(), "wb");
+    if (!f)
+        throw_input(fmt::format("cannot write {}", path),
+                    "check that the folder exists and is writable");
+    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+        std::remove(temp.c_str());
+        throw_input(fmt::format("cannot write {}", path));
+    }
+}
+} // namespace
+
+void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
+    auto lang = parse_lang(a.lang);
+    if (a.format == "csv") {
+        if (tables.size() > 1 && !a.out.empty())
+            throw_usage("this report has several tables; CSV holds one",
+                        "use --format xlsx (one sheet per table) or omit --out");
+        for (const auto& t : tables)
+            write_csv(t, lang, a.out.empty() ? "-" : a.out);
+        return;
+    }
+    std::string text;
+    for (const auto& t : tables) {
+        if (!text.empty())
+            text += "\n";
+        text += a.format == "json" ? render_json(t, lang) : render_text(t, lang);
+    }
+    if (a.out.empty())
+        std::cout << text;
+    else
+        write_text_file(a.out, text);
+}
+
+void emit_table(const Table& table, const TableArgs& a) { emit_tables({table}, a); }
+
+} // namespace landclear::cli
