@@ -20,6 +20,10 @@ namespace {
 
 constexpr size_t max_listed_problems = 20;
 
+constexpr const char* date_hint =
+    "write dates as YYYY-MM-DD (also read: 2025/3/1, 2025.03.01, 20250301, 2025年3月1日); "
+    "leave the cell empty when not yet";
+
 std::string trim(std::string s) {
     auto blank = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
     while (!s.empty() && blank(static_cast<unsigned char>(s.back())))
@@ -72,6 +76,7 @@ public:
           m_policy(policy), m_geos(geos) {}
 
     // Fills record; returns a repair note if the geometry was repaired.
+    // The key is the first field of every layer, so it is known when a later field fails.
     std::optional<std::string> convert(OGRFeature& feature, Record& record) {
         record.values.assign(m_def.fields.size(), std::monostate{});
         record.source_fid = feature.GetFID();
@@ -163,9 +168,7 @@ private:
         case FieldType::date: {
             auto d = parse_date(s);
             if (!d)
-                throw_input(fmt::format("cannot read '{}' as a date", s),
-                            "write dates as YYYY-MM-DD (also read: 2025/3/1, 2025.03.01, "
-                            "20250301, 2025年3月1日); leave the cell empty when not yet");
+                throw_input(fmt::format("cannot read '{}' as a date", s), date_hint);
             return *d;
         }
         }
@@ -202,8 +205,10 @@ private:
                 try {
                     return Date(y, m, d);
                 } catch (const Error&) {
-                    throw_input(fmt::format("{:04d}-{:02d}-{:02d} is not a calendar date", y,
-                                            m, d));
+                    throw_input(fmt::format("cannot read '{:04d}-{:02d}-{:02d}' as a date (no "
+                                            "such day)",
+                                            y, m, d),
+                                date_hint);
                 }
             }
             if (t == OFTInteger || t == OFTInteger64) {
@@ -504,6 +509,8 @@ ImportSummary import_layers(const ImportOptions& options) {
             } catch (Error& e) {
                 if (e.kind() != ErrorKind::input)
                     throw;
+                if (code.empty() && !record.values.empty())
+                    code = value_text(record.values[key]);
                 if (first_hint.empty())
                     first_hint = e.hint();
                 if (problems.size() < max_listed_problems)

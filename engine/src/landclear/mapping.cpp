@@ -182,7 +182,8 @@ std::vector<BoundField> bind_fields(const Mapping& mapping, const LayerDef& def,
         if (b.rule->constant)
             continue;
         candidates = b.rule->from;
-        append_unique(candidates, {std::string(f.name)});
+        // Shapefiles cut field names at 10 bytes: parcel_code arrives as parcel_cod.
+        append_unique(candidates, {std::string(f.name), std::string(f.name.substr(0, 10))});
         b.source_index = find_column(defn, candidates, b.source_name);
         if (!b.rule->status_from.empty())
             b.status_index = find_column(defn, b.rule->status_from, b.status_name);

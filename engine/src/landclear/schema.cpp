@@ -31,7 +31,7 @@ constexpr std::array parcel_fields{
     FieldDef{"village", FT::text, false, "村(社区)"},
     FieldDef{"owner_type", FT::text, false, "权属性质"},
     FieldDef{"land_class", FT::text, false, "地类编码"},
-    FieldDef{"acquired_on", FT::date, true, "征地日期"},
+    FieldDef{"acquired_on", FT::date, false, "征地日期"},
     FieldDef{"cleared_on", FT::date, false, "腾地日期"},
     FieldDef{"delivered_on", FT::date, false, "交地日期"},
 };
