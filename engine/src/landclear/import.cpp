@@ -343,6 +343,8 @@ double centre_longitude(const std::vector<OpenedSource>& sources) {
     double min_lon = 1e9, max_lon = -1e9;
     for (const auto& s : sources) {
         OGREnvelope env;
+        if (!s.srs)
+            continue;
         if (s.source->layer().GetExtent(&env, TRUE) != OGRERR_NONE)
             continue;
         auto ct = make_transform(*s.srs, *wgs);
@@ -388,6 +390,8 @@ ImportSummary import_layers(const ImportOptions& options) {
             } else if (const OGRSpatialReference* srs = layer.GetSpatialRef()) {
                 s.srs.reset(srs->Clone());
                 s.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+            } else if (layer.GetGeomType() == wkbNone && !def.geometry_required) {
+                // An attribute-only table (projects without red lines) needs no CRS.
             } else {
                 throw_input(fmt::format("{} declares no coordinate reference system",
                                         s.source->display()),
@@ -443,13 +447,13 @@ ImportSummary import_layers(const ImportOptions& options) {
         LayerImportSummary ls;
         ls.layer = std::string(def.name);
         ls.source = src.display();
-        ls.source_crs = describe_srs(*s.srs);
+        ls.source_crs = s.srs ? describe_srs(*s.srs) : "no geometry";
         for (size_t i = 0; i < def.fields.size(); ++i)
             if (s.bound[i].source_index < 0 && s.bound[i].status_index < 0 &&
                 !s.bound[i].rule->constant)
                 ls.absent_fields.emplace_back(def.fields[i].name);
 
-        auto transform = make_transform(*s.srs, *working);
+        auto transform = s.srs ? make_transform(*s.srs, *working) : nullptr;
         FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos);
         if (!options.append) {
             store->clear_layer(s.kind);
