@@ -44,7 +44,8 @@ std::optional<double> real_column(const sqlite::Statement& st, int col) {
 
 class SpatialiteStore final : public Store {
 public:
-    SpatialiteStore(const std::string& path, StoreMode mode) : m_path(path) {
+    SpatialiteStore(const std::string& path, StoreMode mode)
+        : m_path(path), m_read_only(mode == StoreMode::read) {
         bool exists = fs::exists(path);
         if (!exists && mode == StoreMode::read)
             throw_input(fmt::format("store {} does not exist", path),
@@ -205,6 +206,21 @@ public:
             m_new = false;
         }
         m_committed = true;
+    }
+
+    void rollback() override {
+        m_inserts.clear();
+        m_finding_insert.reset();
+        m_tx.reset(); // the Transaction rolls back when destroyed uncommitted
+    }
+
+    bool writable() const override {
+        if (m_read_only)
+            return false;
+        if (m_new)
+            return true;
+        auto folder = fs::absolute(m_path).parent_path();
+        return ::access(m_path.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
     }
 
     std::int64_t count(LayerKind kind) override {
@@ -580,6 +596,7 @@ private:
     }
 
     std::string m_path;
+    bool m_read_only = false;
     std::string m_open_path;
     bool m_new = false;
     bool m_committed = false;

@@ -111,6 +111,12 @@ public:
     virtual std::int64_t record_import(const ImportLogEntry& entry) = 0;
     virtual void update_import(std::int64_t id, const ImportLogEntry& entry) = 0;
     virtual void commit() = 0;
+    // Undoes the write begun by begin_write() (as destroying the store without commit() does)
+    // and leaves the store open for reading.
+    virtual void rollback() = 0;
+    // False when writing cannot work: opened with StoreMode::read, or a file (or its folder, for
+    // the journal) this process may not write. Derived results are then kept in memory only.
+    virtual bool writable() const = 0;
 
     // Reading.
     virtual std::int64_t count(LayerKind kind) = 0;

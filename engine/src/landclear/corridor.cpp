@@ -1,0 +1,1016 @@
+#include "landclear/corridor.hpp"
+
+#include "landclear/chainage.hpp"
+#include "landclear/error.hpp"
+#include "landclear/geos.hpp"
+#include "landclear/units.hpp"
+
+#define GEOS_USE_ONLY_R_API
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <fmt/format.h>
+#include <geos_c.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace landclear {
+
+namespace {
+
+// Bump when the geometry of the stored results changes, so old stores recompute.
+constexpr int algorithm_version = 1;
+// Below this many candidate features a second thread costs more than it saves.
+constexpr size_t min_parallel = 256;
+// Codes per "IN (...)" query when reading attributes of the features in the red line.
+constexpr size_t codes_per_query = 500;
+
+using FT = FieldType;
+
+const char* source_name(RedLineSource s) {
+    return s == RedLineSource::project ? "project" : "buffer";
+}
+
+// ---- The date-independent part: red line, segments, clipped parcels, located buildings ----
+
+struct SegmentClip {
+    int index = 0;
+    double from_m = 0, to_m = 0;
+    std::string label;
+    double area = 0;
+    Wkb wkb;
+};
+
+struct ParcelPiece {
+    int segment = 0;
+    std::string code;
+    double area = 0;
+    bool whole = false;
+    Wkb wkb;
+};
+
+struct BuildingHit {
+    int segment = 0;
+    std::string code, parcel_code;
+    double footprint = 0;
+    Wkb wkb;
+};
+
+struct CorridorClip {
+    RedLineSource source = RedLineSource::buffer;
+    std::vector<SegmentClip> segments;
+    std::vector<ParcelPiece> parcels;
+    std::vector<BuildingHit> buildings;
+};
+
+struct Candidate {
+    std::string code, parcel_code;
+    Wkb wkb;
+};
+
+struct StrTreeDeleter {
+    GEOSContextHandle_t ctx;
+    void operator()(GEOSSTRtree* t) const { GEOSSTRtree_destroy_r(ctx, t); }
+};
+
+// The pieces of one red line in one thread's GEOS context: geometry, prepared geometry and an
+// STRtree over their envelopes, so a parcel is only tested against the pieces near it.
+class PieceIndex {
+public:
+    PieceIndex(const Geos& geos, const std::vector<SegmentClip>& segments)
+        : m_geos(geos),
+          m_tree(GEOSSTRtree_create_r(geos.handle(), 10), StrTreeDeleter{geos.handle()}) {
+        for (const auto& s : segments) {
+            auto g = geos.from_wkb(s.wkb);
+            if (!geos.is_empty(g.get())) {
+                // The tree keeps the item, not the geometry: it stays owned by m_geoms.
+                GEOSSTRtree_insert_r(
+                    geos.handle(), m_tree.get(), g.get(),
+                    reinterpret_cast<void*>(static_cast<std::intptr_t>(m_geoms.size())));
+                m_prepared.push_back(geos.prepare(g.get()));
+            } else {
+                m_prepared.push_back(PreparedPtr(nullptr, PreparedDeleter{geos.handle()}));
+            }
+            m_geoms.push_back(std::move(g));
+        }
+    }
+
+    // Pieces whose envelope meets g's, in segment order.
+    const std::vector<int>& near(const GEOSGeometry* g) {
+        m_hits.clear();
+        GEOSSTRtree_query_r(
+            m_geos.handle(), m_tree.get(), g,
+            [](void* item, void* user) {
+                static_cast<std::vector<int>*>(user)->push_back(
+                    static_cast<int>(reinterpret_cast<std::intptr_t>(item)));
+            },
+            &m_hits);
+        std::sort(m_hits.begin(), m_hits.end());
+        return m_hits;
+    }
+
+    const GEOSGeometry* geom(int k) const { return m_geoms[static_cast<size_t>(k)].get(); }
+    const GEOSPreparedGeometry* prepared(int k) const {
+        return m_prepared[static_cast<size_t>(k)].get();
+    }
+
+private:
+    const Geos& m_geos;
+    std::vector<GeomPtr> m_geoms;
+    std::vector<PreparedPtr> m_prepared;
+    std::unique_ptr<GEOSSTRtree, StrTreeDeleter> m_tree;
+    std::vector<int> m_hits;
+};
+
+// Runs work(thread, first, stride) on `threads` threads (the calling thread is one of them),
+// each with its own GEOS context; rethrows the first error.
+template <class Work> void run_parallel(unsigned threads, size_t items, const Work& work) {
+    if (threads <= 1 || items < min_parallel) {
+        work(0u, 1u);
+        return;
+    }
+    std::vector<std::exception_ptr> errors(threads);
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            try {
+                work(t, threads);
+            } catch (...) {
+                errors[t] = std::current_exception();
+            }
+        });
+    try {
+        work(0u, threads);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (auto& th : pool)
+        th.join();
+    for (auto& e : errors)
+        if (e)
+            std::rethrow_exception(e);
+}
+
+GeomPtr clip_to_piece(const Geos& geos, const GEOSGeometry* piece, const GEOSGeometry* parcel) {
+    GEOSGeometry* raw = GEOSIntersection_r(geos.handle(), piece, parcel);
+    if (!raw) // a robustness failure in the overlay: retry on a 1 µm grid
+        raw = GEOSIntersectionPrec_r(geos.handle(), piece, parcel, 1e-6);
+    return geos.polygonal_multi(geos.own(raw).get());
+}
+
+std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
+                                      const std::vector<Candidate>& parcels, unsigned threads) {
+    std::vector<std::vector<ParcelPiece>> out(std::max(threads, 1u));
+    run_parallel(threads, parcels.size(), [&](unsigned t, unsigned stride) {
+        Geos geos;
+        auto ctx = geos.handle();
+        PieceIndex pieces(geos, segments);
+        auto& mine = out[t];
+        for (size_t i = t; i < parcels.size(); i += stride) {
+            const auto& c = parcels[i];
+            auto g = geos.from_wkb(c.wkb);
+            for (int k : pieces.near(g.get())) {
+                // Wholly inside: counted as it is, no overlay. Pieces do not overlap, so no
+                // other piece can hold any of it.
+                if (GEOSPreparedContains_r(ctx, pieces.prepared(k), g.get()) == 1) {
+                    mine.push_back({k, c.code, geos.area(g.get()), true, c.wkb});
+                    break;
+                }
+                if (GEOSPreparedIntersects_r(ctx, pieces.prepared(k), g.get()) != 1)
+                    continue;
+                auto part = clip_to_piece(geos, pieces.geom(k), g.get());
+                double area = geos.area(part.get());
+                if (area > 0)
+                    mine.push_back({k, c.code, area, false, geos.to_wkb(part.get())});
+            }
+        }
+    });
+    std::vector<ParcelPiece> all;
+    for (auto& v : out)
+        std::move(v.begin(), v.end(), std::back_inserter(all));
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.segment != b.segment ? a.segment < b.segment : a.code < b.code;
+    });
+    return all;
+}
+
+std::vector<BuildingHit> locate_buildings(const std::vector<SegmentClip>& segments,
+                                          const std::vector<Candidate>& buildings,
+                                          unsigned threads) {
+    std::vector<std::vector<BuildingHit>> out(std::max(threads, 1u));
+    run_parallel(threads, buildings.size(), [&](unsigned t, unsigned stride) {
+        Geos geos;
+        auto ctx = geos.handle();
+        PieceIndex pieces(geos, segments);
+        for (size_t i = t; i < buildings.size(); i += stride) {
+            const auto& c = buildings[i];
+            auto g = geos.from_wkb(c.wkb);
+            if (geos.is_empty(g.get()))
+                continue;
+            // A point inside the footprint, unlike the centroid of an L-shaped building.
+            auto point = geos.own(GEOSPointOnSurface_r(ctx, g.get()));
+            for (int k : pieces.near(point.get()))
+                if (GEOSPreparedIntersects_r(ctx, pieces.prepared(k), point.get()) == 1) {
+                    out[t].push_back(
+                        {k, c.code, c.parcel_code, geos.area(g.get()), geos.to_wkb(point.get())});
+                    break; // on the line between two pieces: the first
+                }
+        }
+    });
+    std::vector<BuildingHit> all;
+    for (auto& v : out)
+        std::move(v.begin(), v.end(), std::back_inserter(all));
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.segment != b.segment ? a.segment < b.segment : a.code < b.code;
+    });
+    return all;
+}
+
+Envelope envelope_of(const Geos& geos, const GEOSGeometry* g) {
+    Envelope e;
+    auto ctx = geos.handle();
+    GEOSGeom_getXMin_r(ctx, g, &e.min_x);
+    GEOSGeom_getYMin_r(ctx, g, &e.min_y);
+    GEOSGeom_getXMax_r(ctx, g, &e.max_x);
+    GEOSGeom_getYMax_r(ctx, g, &e.max_y);
+    return e;
+}
+
+std::string text_value(const Value& v) {
+    auto s = std::get_if<std::string>(&v);
+    return s ? *s : value_text(v);
+}
+
+// Features of a layer whose envelope meets one of the boxes, each once. The spatial index of
+// the store does the filtering; boxes are the pieces', so a long diagonal road does not pull
+// in everything inside its overall extent.
+std::vector<Candidate> read_candidates(Store& store, LayerKind kind,
+                                       const std::vector<Envelope>& boxes) {
+    const auto& def = layer_def(kind);
+    int key = field_index(def, def.key);
+    int parcel = field_index(def, "parcel_code");
+    std::unordered_set<std::string> seen;
+    std::vector<Candidate> out;
+    FeatureFilter filter;
+    for (const auto& box : boxes) {
+        filter.bbox = box;
+        store.for_each_feature(kind, filter, [&](const FeatureRow& row) {
+            auto code = text_value(row.values[static_cast<size_t>(key)]);
+            if (row.wkb.empty() || !seen.insert(code).second)
+                return;
+            Candidate c;
+            c.code = std::move(code);
+            if (parcel >= 0 && kind == LayerKind::buildings)
+                c.parcel_code = text_value(row.values[static_cast<size_t>(parcel)]);
+            c.wkb = row.wkb;
+            out.push_back(std::move(c));
+        });
+    }
+    return out;
+}
+
+std::optional<Wkb> feature_wkb(Store& store, LayerKind kind, const std::string& code) {
+    FeatureFilter filter;
+    filter.codes = {code};
+    std::optional<Wkb> out;
+    store.for_each_feature(kind, filter, [&](const FeatureRow& row) {
+        if (!row.wkb.empty())
+            out = row.wkb;
+    });
+    return out;
+}
+
+CorridorClip compute_clip(Store& store, const CorridorRow& c, const CorridorOptions& o,
+                          unsigned threads) {
+    Geos geos;
+    auto line_wkb = feature_wkb(store, LayerKind::corridors, c.code);
+    if (!line_wkb)
+        throw_input(fmt::format("corridor {} has no centreline in the store", c.code),
+                    "import the corridor's centreline again");
+    auto line = geos.from_wkb(*line_wkb);
+    auto widths = corridor_widths(c);
+    CorridorClip clip;
+    GeomPtr red;
+    if (o.red_line == RedLineSource::project && !c.project_code.empty())
+        if (auto wkb = feature_wkb(store, LayerKind::projects, c.project_code)) {
+            red = geos.polygonal_multi(geos.from_wkb(*wkb).get());
+            if (geos.is_empty(red.get()))
+                red.reset();
+            else
+                clip.source = RedLineSource::project;
+        }
+    if (!red)
+        red = buffer_centreline(geos, line.get(), widths);
+
+    double length = geos.length(line.get());
+    auto chainages = segment_chainages(c.start_chainage_m, length, o.segment_m);
+    std::vector<double> positions;
+    for (double ch : chainages)
+        positions.push_back(ch - c.start_chainage_m);
+    positions.front() = 0;
+    positions.back() = length;
+    auto pieces = split_red_line(geos, red.get(), line.get(), positions);
+
+    std::vector<Envelope> boxes;
+    for (size_t k = 0; k < pieces.size(); ++k) {
+        SegmentClip s;
+        s.index = static_cast<int>(k);
+        s.from_m = chainages[k];
+        s.to_m = chainages[k + 1];
+        s.label = format_chainage_range(s.from_m, s.to_m);
+        s.area = geos.area(pieces[k].get());
+        s.wkb = geos.to_wkb(pieces[k].get());
+        if (!geos.is_empty(pieces[k].get()))
+            boxes.push_back(envelope_of(geos, pieces[k].get()));
+        clip.segments.push_back(std::move(s));
+    }
+    size_t near = 0;
+    {
+        auto parcels = read_candidates(store, LayerKind::parcels, boxes);
+        near = parcels.size();
+        clip.parcels = clip_parcels(clip.segments, parcels, threads);
+    }
+    auto buildings = read_candidates(store, LayerKind::buildings, boxes);
+    clip.buildings = locate_buildings(clip.segments, buildings, threads);
+    if (o.progress)
+        o.progress(fmt::format("corridor {}: {} segments; {} parcels near the red line give {} "
+                               "pieces; {} of {} buildings near it lie inside",
+                               c.code, clip.segments.size(), near, clip.parcels.size(),
+                               clip.buildings.size(), buildings.size()));
+    return clip;
+}
+
+// ---- Stored results ----
+
+std::string meta_key(const std::string& code) {
+    return "corridor:" + code;
+}
+
+nlohmann::json stamp(Store& store, const CorridorOptions& o) {
+    return {{"algorithm", algorithm_version},
+            {"data_version", store.data_version()},
+            {"segment_m", o.segment_m},
+            {"red_line", source_name(o.red_line)}};
+}
+
+// The stored clip when it was computed from the same data and options; nullopt otherwise.
+std::optional<CorridorClip> stored_clip(Store& store, const std::string& code,
+                                        const nlohmann::json& wanted) {
+    auto text = store.meta(meta_key(code));
+    if (!text || text->empty())
+        return std::nullopt;
+    auto have = nlohmann::json::parse(*text, nullptr, false);
+    if (have.is_discarded() || !have.is_object())
+        return std::nullopt;
+    for (const auto& [k, v] : wanted.items())
+        if (!have.contains(k) || have[k] != v)
+            return std::nullopt;
+    if (!store.has_derived(corridor_segments_layer().name))
+        return std::nullopt;
+    CorridorClip clip;
+    clip.source = have.value("used", std::string("buffer")) == "project" ? RedLineSource::project
+                                                                         : RedLineSource::buffer;
+    // Attributes only: the figures need no geometry.
+    auto plain = [](DerivedLayerDef def) {
+        def.geometry_type.clear();
+        return def;
+    };
+    auto integer = [](const Value& v) {
+        auto i = std::get_if<std::int64_t>(&v);
+        return i ? static_cast<int>(*i) : 0;
+    };
+    auto real = [](const Value& v) {
+        auto d = std::get_if<double>(&v);
+        return d ? *d : 0.0;
+    };
+    store.for_each_derived(plain(corridor_segments_layer()), "corridor_code", code,
+                           [&](const FeatureRow& r) {
+                               clip.segments.push_back({integer(r.values[1]),
+                                                        real(r.values[2]),
+                                                        real(r.values[3]),
+                                                        text_value(r.values[4]),
+                                                        r.measure,
+                                                        {}});
+                           });
+    store.for_each_derived(plain(corridor_parcels_layer()), "corridor_code", code,
+                           [&](const FeatureRow& r) {
+                               clip.parcels.push_back({integer(r.values[1]),
+                                                       text_value(r.values[4]),
+                                                       r.measure,
+                                                       integer(r.values[5]) != 0,
+                                                       {}});
+                           });
+    store.for_each_derived(plain(corridor_buildings_layer()), "corridor_code", code,
+                           [&](const FeatureRow& r) {
+                               clip.buildings.push_back({integer(r.values[1]),
+                                                         text_value(r.values[2]),
+                                                         text_value(r.values[3]),
+                                                         r.measure,
+                                                         {}});
+                           });
+    std::sort(clip.segments.begin(), clip.segments.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    for (size_t k = 0; k < clip.segments.size(); ++k)
+        if (clip.segments[k].index != static_cast<int>(k))
+            return std::nullopt; // damaged by hand: recompute
+    if (clip.segments.empty())
+        return std::nullopt;
+    return clip;
+}
+
+void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
+               nlohmann::json stamp_value) {
+    std::vector<FeatureRow> rows;
+    rows.reserve(clip.segments.size());
+    for (const auto& s : clip.segments)
+        rows.push_back({{code, std::int64_t{s.index}, s.from_m, s.to_m, s.label}, s.area, s.wkb});
+    store.replace_derived(corridor_segments_layer(), "corridor_code", code, rows);
+    rows.clear();
+    rows.reserve(clip.parcels.size());
+    for (const auto& p : clip.parcels) {
+        const auto& s = clip.segments[static_cast<size_t>(p.segment)];
+        rows.push_back({{code, std::int64_t{p.segment}, s.from_m, s.to_m, p.code,
+                         std::int64_t{p.whole ? 1 : 0}},
+                        p.area,
+                        p.wkb});
+    }
+    store.replace_derived(corridor_parcels_layer(), "corridor_code", code, rows);
+    rows.clear();
+    for (const auto& b : clip.buildings)
+        rows.push_back(
+            {{code, std::int64_t{b.segment}, b.code, b.parcel_code}, b.footprint, b.wkb});
+    store.replace_derived(corridor_buildings_layer(), "corridor_code", code, rows);
+    stamp_value["used"] = source_name(clip.source);
+    store.set_meta(meta_key(code), stamp_value.dump());
+}
+
+// Rows of corridors that are no longer in the store.
+void drop_removed(Store& store, const std::vector<CorridorRow>& corridors) {
+    std::set<std::string> present;
+    for (const auto& c : corridors)
+        present.insert(c.code);
+    std::set<std::string> stored;
+    auto def = corridor_segments_layer();
+    def.geometry_type.clear();
+    store.for_each_derived(def, "", "",
+                           [&](const FeatureRow& r) { stored.insert(text_value(r.values[0])); });
+    for (const auto& code : stored)
+        if (!present.count(code)) {
+            for (const auto* d : {&corridor_segments_layer(), &corridor_parcels_layer(),
+                                  &corridor_buildings_layer()})
+                store.replace_derived(*d, "corridor_code", code, {});
+            store.set_meta(meta_key(code), "");
+        }
+}
+
+// ---- The dated part ----
+
+struct ParcelDates {
+    std::optional<Date> acquired, cleared, delivered;
+};
+
+struct BuildingFacts {
+    std::int64_t households = 0;
+    double floor_area_m2 = 0;
+    std::optional<Date> signed_on, demolished_on;
+};
+
+template <class Fn>
+void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& codes, Fn fn) {
+    FeatureFilter filter;
+    filter.with_geometry = false;
+    for (size_t i = 0; i < codes.size(); i += codes_per_query) {
+        filter.codes.assign(codes.begin() + static_cast<std::ptrdiff_t>(i),
+                            codes.begin() + static_cast<std::ptrdiff_t>(
+                                                std::min(codes.size(), i + codes_per_query)));
+        store.for_each_feature(kind, filter, fn);
+    }
+}
+
+std::optional<Date> date_value(const Value& v) {
+    auto d = std::get_if<Date>(&v);
+    return d ? std::optional<Date>(*d) : std::nullopt;
+}
+
+bool done_by(const std::optional<Date>& d, const std::optional<Date>& when) {
+    return when && d && *d <= *when;
+}
+
+struct LandState {
+    bool acquired = false, cleared = false, delivered = false;
+};
+
+// Nested states: cleared land is acquired land, delivered land is cleared land.
+LandState land_state(const ParcelDates& p, const std::optional<Date>& when) {
+    LandState s;
+    s.acquired = done_by(p.acquired, when);
+    s.cleared = s.acquired && done_by(p.cleared, when);
+    s.delivered = s.cleared && done_by(p.delivered, when);
+    return s;
+}
+
+CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
+                           const std::unordered_map<std::string, ParcelDates>& parcels,
+                           const std::unordered_map<std::string, BuildingFacts>& buildings,
+                           const CorridorOptions& o) {
+    CorridorReport r;
+    r.code = c.code;
+    r.name = c.name;
+    r.project_code = c.project_code;
+    r.start_chainage_m = c.start_chainage_m;
+    r.length_m = c.length_m;
+    r.widths = corridor_widths(c);
+    r.red_line_source = clip.source;
+    std::optional<Date> as_of = o.as_of;
+    for (const auto& s : clip.segments) {
+        CorridorSegment seg;
+        seg.index = s.index;
+        seg.from_m = s.from_m;
+        seg.to_m = s.to_m;
+        seg.label = s.label;
+        seg.red_line_m2 = s.area;
+        r.red_line_m2 += s.area;
+        r.segments.push_back(std::move(seg));
+    }
+    if (!r.segments.empty())
+        r.length_m = r.segments.back().to_m - r.segments.front().from_m;
+
+    std::vector<std::set<std::string>> stuck_parcels(r.segments.size());
+    std::vector<std::set<std::string>> stuck_buildings(r.segments.size());
+    std::unordered_set<std::string> distinct;
+    static const ParcelDates none;
+    for (const auto& p : clip.parcels) {
+        auto it = parcels.find(p.code);
+        const ParcelDates& d = it == parcels.end() ? none : it->second;
+        auto& f = r.segments[static_cast<size_t>(p.segment)].figures;
+        auto now = land_state(d, as_of);
+        f.parcels += 1;
+        distinct.insert(p.code);
+        f.area_m2 += p.area;
+        f.acquired_m2 += now.acquired ? p.area : 0;
+        f.cleared_m2 += now.cleared ? p.area : 0;
+        f.delivered_m2 += now.delivered ? p.area : 0;
+        if (o.since) {
+            auto then = land_state(d, o.since);
+            f.new_acquired_m2 += (now.acquired && !then.acquired) ? p.area : 0;
+            f.new_cleared_m2 += (now.cleared && !then.cleared) ? p.area : 0;
+            f.new_delivered_m2 += (now.delivered && !then.delivered) ? p.area : 0;
+        }
+        if (!now.cleared && p.area > blocking_min_m2)
+            stuck_parcels[static_cast<size_t>(p.segment)].insert(p.code);
+    }
+    static const BuildingFacts no_facts;
+    for (const auto& b : clip.buildings) {
+        auto it = buildings.find(b.code);
+        const BuildingFacts& facts = it == buildings.end() ? no_facts : it->second;
+        auto& f = r.segments[static_cast<size_t>(b.segment)].figures;
+        f.buildings += 1;
+        f.households += facts.households;
+        f.floor_area_m2 += facts.floor_area_m2;
+        bool signed_now = done_by(facts.signed_on, as_of);
+        bool demolished_now = done_by(facts.demolished_on, as_of);
+        if (signed_now) {
+            f.signed_households += facts.households;
+            f.signed_floor_m2 += facts.floor_area_m2;
+        }
+        if (demolished_now) {
+            f.demolished_households += facts.households;
+            f.demolished_floor_m2 += facts.floor_area_m2;
+        }
+        if (o.since) {
+            if (signed_now && !done_by(facts.signed_on, o.since))
+                f.new_signed_households += facts.households;
+            if (demolished_now && !done_by(facts.demolished_on, o.since))
+                f.new_demolished_households += facts.households;
+        }
+        if (!demolished_now)
+            stuck_buildings[static_cast<size_t>(b.segment)].insert(b.code);
+    }
+    for (auto& s : r.segments) {
+        r.figures.add(s.figures);
+        auto k = static_cast<size_t>(s.index);
+        s.blocked = !stuck_parcels[k].empty() || !stuck_buildings[k].empty();
+    }
+    r.figures.parcels = static_cast<std::int64_t>(distinct.size());
+
+    // Blocking stretches: runs of blocked segments.
+    for (size_t k = 0; k < r.segments.size();) {
+        if (!r.segments[k].blocked) {
+            ++k;
+            continue;
+        }
+        BlockingStretch b;
+        b.first_segment = r.segments[k].index;
+        b.from_m = r.segments[k].from_m;
+        std::set<std::string> ps, bs;
+        for (; k < r.segments.size() && r.segments[k].blocked; ++k) {
+            const auto& s = r.segments[k];
+            const auto& f = s.figures;
+            b.last_segment = s.index;
+            b.to_m = s.to_m;
+            b.not_acquired_m2 += f.area_m2 - f.acquired_m2;
+            b.not_cleared_m2 += f.acquired_m2 - f.cleared_m2;
+            b.outstanding_households += f.households - f.demolished_households;
+            b.unsigned_households += f.households - f.signed_households;
+            ps.insert(stuck_parcels[k].begin(), stuck_parcels[k].end());
+            bs.insert(stuck_buildings[k].begin(), stuck_buildings[k].end());
+        }
+        b.label = format_chainage_range(b.from_m, b.to_m);
+        b.parcels.assign(ps.begin(), ps.end());
+        b.buildings.assign(bs.begin(), bs.end());
+        r.blocking.push_back(std::move(b));
+    }
+    std::stable_sort(r.blocking.begin(), r.blocking.end(), [](const auto& a, const auto& b) {
+        if (a.outstanding_m2() != b.outstanding_m2())
+            return a.outstanding_m2() > b.outstanding_m2();
+        if (a.outstanding_households != b.outstanding_households)
+            return a.outstanding_households > b.outstanding_households;
+        return a.from_m < b.from_m;
+    });
+    return r;
+}
+
+std::string list_codes(const std::vector<std::string>& codes) {
+    constexpr size_t shown = 30;
+    std::vector<std::string> head(
+        codes.begin(), codes.begin() + static_cast<std::ptrdiff_t>(std::min(codes.size(), shown)));
+    auto text = fmt::format("{}", fmt::join(head, ", "));
+    if (codes.size() > shown)
+        text += fmt::format(" … ({} in all)", codes.size());
+    return text.empty() ? "(none)" : text;
+}
+
+std::vector<CorridorRow> select_corridors(const std::vector<CorridorRow>& all,
+                                          const CorridorOptions& o) {
+    if (o.corridors.empty() && o.projects.empty())
+        return all;
+    std::vector<std::string> codes;
+    for (const auto& c : all)
+        codes.push_back(c.code);
+    std::set<std::string> wanted;
+    for (const auto& code : o.corridors) {
+        if (std::find(codes.begin(), codes.end(), code) == codes.end())
+            throw_usage(fmt::format("no corridor {} in the store", code),
+                        fmt::format("corridors in the store: {}", list_codes(codes)));
+        wanted.insert(code);
+    }
+    for (const auto& project : o.projects) {
+        bool any = false;
+        for (const auto& c : all)
+            if (c.project_code == project) {
+                wanted.insert(c.code);
+                any = true;
+            }
+        if (!any) {
+            std::set<std::string> with;
+            for (const auto& c : all)
+                with.insert(c.project_code);
+            throw_usage(
+                fmt::format("project {} has no corridor in the store", project),
+                fmt::format("projects with corridors: {}", list_codes({with.begin(), with.end()})));
+        }
+    }
+    std::vector<CorridorRow> out;
+    for (const auto& c : all)
+        if (wanted.count(c.code))
+            out.push_back(c);
+    return out;
+}
+
+} // namespace
+
+RedLineSource parse_red_line_source(const std::string& text) {
+    if (text == "buffer")
+        return RedLineSource::buffer;
+    if (text == "project")
+        return RedLineSource::project;
+    throw_usage(fmt::format("--redline '{}' is not buffer or project", text));
+}
+
+const DerivedLayerDef& corridor_segments_layer() {
+    static const DerivedLayerDef def{"corridor_segments",
+                                     {{"corridor_code", FT::text},
+                                      {"segment_index", FT::integer},
+                                      {"chainage_from_m", FT::real},
+                                      {"chainage_to_m", FT::real},
+                                      {"label", FT::text}},
+                                     "MULTIPOLYGON"};
+    return def;
+}
+
+const DerivedLayerDef& corridor_parcels_layer() {
+    static const DerivedLayerDef def{"corridor_parcels",
+                                     {{"corridor_code", FT::text},
+                                      {"segment_index", FT::integer},
+                                      {"chainage_from_m", FT::real},
+                                      {"chainage_to_m", FT::real},
+                                      {"parcel_code", FT::text},
+                                      {"whole", FT::integer}},
+                                     "MULTIPOLYGON"};
+    return def;
+}
+
+const DerivedLayerDef& corridor_buildings_layer() {
+    static const DerivedLayerDef def{"corridor_buildings",
+                                     {{"corridor_code", FT::text},
+                                      {"segment_index", FT::integer},
+                                      {"building_code", FT::text},
+                                      {"parcel_code", FT::text}},
+                                     "POINT"};
+    return def;
+}
+
+std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOptions& o) {
+    if (o.since && *o.since >= o.as_of)
+        throw_usage(
+            fmt::format("--since {} is not before --as-of {}", o.since->iso(), o.as_of.iso()));
+    if (!std::isfinite(o.segment_m) || o.segment_m < 1)
+        throw_usage(fmt::format("--segment {} m: segments must be at least 1 m", o.segment_m));
+    auto all = store.corridors();
+    auto selected = select_corridors(all, o);
+    unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+
+    auto wanted = stamp(store, o);
+    std::vector<CorridorClip> clips(selected.size());
+    std::vector<std::string> how(selected.size(), "stored");
+    std::vector<size_t> fresh;
+    for (size_t i = 0; i < selected.size(); ++i) {
+        const auto& c = selected[i];
+        corridor_widths(c); // a bad width is an error even when results are stored
+        if (auto stored = stored_clip(store, c.code, wanted)) {
+            clips[i] = std::move(*stored);
+            continue;
+        }
+        try {
+            clips[i] = compute_clip(store, c, o, threads);
+        } catch (Error& e) {
+            e.add_context(fmt::format("corridor {}", c.code));
+            throw;
+        }
+        fresh.push_back(i);
+        how[i] = "in memory: saving was not asked for";
+    }
+
+    if (!fresh.empty() && o.save) {
+        if (!store.writable()) {
+            for (size_t i : fresh)
+                how[i] = "in memory: the store is read-only";
+        } else {
+            try {
+                store.begin_write();
+                for (size_t i : fresh)
+                    save_clip(store, selected[i].code, clips[i], wanted);
+                drop_removed(store, all);
+                store.commit();
+                for (size_t i : fresh)
+                    how[i] = "saved";
+            } catch (const Error& e) {
+                store.rollback();
+                for (size_t i : fresh)
+                    how[i] = "in memory: " + e.full_message();
+            }
+        }
+    }
+
+    std::set<std::string> parcel_set, building_set;
+    for (const auto& clip : clips) {
+        for (const auto& p : clip.parcels)
+            parcel_set.insert(p.code);
+        for (const auto& b : clip.buildings)
+            building_set.insert(b.code);
+    }
+    std::unordered_map<std::string, ParcelDates> parcel_dates;
+    {
+        const auto& def = layer_def(LayerKind::parcels);
+        int key = field_index(def, def.key), acq = field_index(def, "acquired_on"),
+            clr = field_index(def, "cleared_on"), dlv = field_index(def, "delivered_on");
+        for_codes(store, LayerKind::parcels, {parcel_set.begin(), parcel_set.end()},
+                  [&](const FeatureRow& r) {
+                      parcel_dates[text_value(r.values[static_cast<size_t>(key)])] = {
+                          date_value(r.values[static_cast<size_t>(acq)]),
+                          date_value(r.values[static_cast<size_t>(clr)]),
+                          date_value(r.values[static_cast<size_t>(dlv)])};
+                  });
+    }
+    std::unordered_map<std::string, BuildingFacts> building_facts;
+    {
+        const auto& def = layer_def(LayerKind::buildings);
+        int key = field_index(def, def.key), hh = field_index(def, "households"),
+            floor = field_index(def, "floor_area_m2"), sig = field_index(def, "signed_on"),
+            dem = field_index(def, "demolished_on");
+        for_codes(store, LayerKind::buildings, {building_set.begin(), building_set.end()},
+                  [&](const FeatureRow& r) {
+                      BuildingFacts f;
+                      if (auto v = std::get_if<std::int64_t>(&r.values[static_cast<size_t>(hh)]))
+                          f.households = *v;
+                      if (auto v = std::get_if<double>(&r.values[static_cast<size_t>(floor)]))
+                          f.floor_area_m2 = *v;
+                      f.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
+                      f.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
+                      building_facts[text_value(r.values[static_cast<size_t>(key)])] = f;
+                  });
+    }
+
+    std::vector<CorridorReport> reports;
+    for (size_t i = 0; i < selected.size(); ++i) {
+        reports.push_back(make_report(selected[i], clips[i], parcel_dates, building_facts, o));
+        reports.back().geometry = how[i];
+    }
+    return reports;
+}
+
+std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
+                                   const CorridorOptions& o) {
+    using K = ColumnKind;
+    std::string when_zh = fmt::format("截至 {}", o.as_of.iso());
+    std::string when_en = fmt::format("as of {}", o.as_of.iso());
+    if (o.since) {
+        when_zh += fmt::format("，新增自 {} 起", o.since->iso());
+        when_en += fmt::format(", increase since {}", o.since->iso());
+    }
+    std::vector<Column> land{
+        {"parcels", "宗地数", "parcels", K::count},
+        {"area_mu", "红线内宗地(亩)", "parcel area (mu)", K::mu},
+        {"acquired_mu", "已征(亩)", "acquired (mu)", K::mu},
+        {"acquired_pct", "征地率(%)", "acquired %", K::percent},
+        {"cleared_mu", "已腾(亩)", "cleared (mu)", K::mu},
+        {"cleared_pct", "腾地率(%)", "cleared %", K::percent},
+        {"delivered_mu", "已交(亩)", "delivered (mu)", K::mu},
+        {"delivered_pct", "交地率(%)", "delivered %", K::percent},
+        {"not_cleared_mu", "未腾(亩)", "not cleared (mu)", K::mu},
+        {"buildings", "房屋(栋)", "buildings", K::count},
+        {"households", "总户数", "households", K::count},
+        {"signed_households", "签约户数", "signed households", K::count},
+        {"signed_floor_m2", "签约面积(㎡)", "signed floor (m2)", K::m2},
+        {"demolished_households", "拆除户数", "demolished households", K::count},
+        {"demolished_floor_m2", "拆除面积(㎡)", "demolished floor (m2)", K::m2},
+        {"outstanding_households", "未拆户数", "households not demolished", K::count},
+        {"outstanding_floor_m2", "未拆面积(㎡)", "floor not demolished (m2)", K::m2},
+    };
+    std::vector<Column> period{
+        {"new_acquired_mu", "新增已征(亩)", "new acquired (mu)", K::mu},
+        {"new_cleared_mu", "新增已腾(亩)", "new cleared (mu)", K::mu},
+        {"new_delivered_mu", "新增已交(亩)", "new delivered (mu)", K::mu},
+        {"new_signed_households", "新增签约户数", "new signed households", K::count},
+        {"new_demolished_households", "新增拆除户数", "new demolished households", K::count},
+    };
+    auto land_cells = [&](const StatusFigures& f) {
+        Row r{f.parcels,
+              m2_to_mu(f.area_m2),
+              m2_to_mu(f.acquired_m2),
+              percent(f.acquired_m2, f.area_m2),
+              m2_to_mu(f.cleared_m2),
+              percent(f.cleared_m2, f.area_m2),
+              m2_to_mu(f.delivered_m2),
+              percent(f.delivered_m2, f.area_m2),
+              m2_to_mu(f.area_m2 - f.cleared_m2),
+              f.buildings,
+              f.households,
+              f.signed_households,
+              f.signed_floor_m2,
+              f.demolished_households,
+              f.demolished_floor_m2,
+              f.households - f.demolished_households,
+              f.floor_area_m2 - f.demolished_floor_m2};
+        if (o.since) {
+            Row p{m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2),
+                  m2_to_mu(f.new_delivered_m2), f.new_signed_households,
+                  f.new_demolished_households};
+            r.insert(r.end(), p.begin(), p.end());
+        }
+        return r;
+    };
+    auto add_land_columns = [&](Table& t) {
+        t.columns.insert(t.columns.end(), land.begin(), land.end());
+        if (o.since)
+            t.columns.insert(t.columns.end(), period.begin(), period.end());
+    };
+    std::string seg_note = fmt::format("{:g}", o.segment_m);
+
+    Table summary;
+    summary.name = "corridors";
+    summary.title_zh = fmt::format("线路红线内征拆进度（{}）", when_zh);
+    summary.title_en = fmt::format("Corridor land clearance inside the red line, {}", when_en);
+    summary.columns = {{"corridor", "线路编号", "corridor", K::text},
+                       {"name", "线路名称", "name", K::text},
+                       {"project", "项目编号", "project", K::text},
+                       {"from", "起点桩号", "from", K::text},
+                       {"to", "终点桩号", "to", K::text},
+                       {"length_m", "长度(米)", "length (m)", K::metres},
+                       {"red_line", "红线", "red line", K::text},
+                       {"red_line_mu", "红线面积(亩)", "red line (mu)", K::mu}};
+    add_land_columns(summary);
+    summary.columns.push_back({"blocking_stretches", "卡点段数", "blocking stretches", K::count});
+    summary.columns.push_back(
+        {"blocking_length_m", "卡点长度(米)", "blocked length (m)", K::metres});
+    StatusFigures total;
+    double total_red = 0, total_length = 0, total_blocked = 0;
+    std::int64_t total_stretches = 0;
+    for (const auto& r : reports) {
+        double blocked = 0;
+        for (const auto& b : r.blocking)
+            blocked += b.to_m - b.from_m;
+        std::string red = r.red_line_source == RedLineSource::project ? std::string("project")
+                          : r.widths.left_m == r.widths.right_m
+                              ? fmt::format("{:g} m", r.widths.left_m * 2)
+                              : fmt::format("{:g}+{:g} m", r.widths.left_m, r.widths.right_m);
+        double from = r.segments.empty() ? r.start_chainage_m : r.segments.front().from_m;
+        Row row{r.code,
+                r.name,
+                r.project_code,
+                format_chainage(from),
+                format_chainage(from + r.length_m),
+                r.length_m,
+                red,
+                m2_to_mu(r.red_line_m2)};
+        auto cells = land_cells(r.figures);
+        row.insert(row.end(), cells.begin(), cells.end());
+        row.push_back(static_cast<std::int64_t>(r.blocking.size()));
+        row.push_back(blocked);
+        summary.rows.push_back(std::move(row));
+        total.add(r.figures);
+        total_red += r.red_line_m2;
+        total_length += r.length_m;
+        total_blocked += blocked;
+        total_stretches += static_cast<std::int64_t>(r.blocking.size());
+    }
+    {
+        Row row{std::monostate{}, std::string(), std::string(), std::string(),
+                std::string(),    total_length,  std::string(), m2_to_mu(total_red)};
+        auto cells = land_cells(total);
+        row.insert(row.end(), cells.begin(), cells.end());
+        row.push_back(total_stretches);
+        row.push_back(total_blocked);
+        summary.totals = std::move(row);
+    }
+    summary.notes.push_back({"segment_m", seg_note});
+    for (const auto& r : reports)
+        if (r.geometry != "stored" && r.geometry != "saved")
+            summary.notes.push_back({"geometry " + r.code, r.geometry});
+
+    Table segments;
+    segments.name = "segments";
+    segments.title_zh = fmt::format("分段征拆进度（每 {} 米，{}）", seg_note, when_zh);
+    segments.title_en = fmt::format("Status by chainage segment ({} m), {}", seg_note, when_en);
+    segments.columns = {{"corridor", "线路编号", "corridor", K::text},
+                        {"segment", "段号", "segment", K::count},
+                        {"chainage", "桩号范围", "chainage", K::text},
+                        {"from_m", "起(米)", "from (m)", K::metres},
+                        {"to_m", "止(米)", "to (m)", K::metres},
+                        {"red_line_mu", "红线面积(亩)", "red line (mu)", K::mu}};
+    add_land_columns(segments);
+    segments.columns.push_back({"blocked", "卡点", "blocked", K::count});
+    for (const auto& r : reports)
+        for (const auto& s : r.segments) {
+            Row row{r.code, std::int64_t{s.index + 1}, s.label, s.from_m,
+                    s.to_m, m2_to_mu(s.red_line_m2)};
+            auto cells = land_cells(s.figures);
+            row.insert(row.end(), cells.begin(), cells.end());
+            row.push_back(std::int64_t{s.blocked ? 1 : 0});
+            segments.rows.push_back(std::move(row));
+        }
+
+    Table blocking;
+    blocking.name = "blocking";
+    blocking.title_zh = fmt::format("卡点路段（未腾清，按未腾面积排序；{}）", when_zh);
+    blocking.title_en = fmt::format("Blocking stretches, worst first, {}", when_en);
+    blocking.columns = {
+        {"corridor", "线路编号", "corridor", K::text},
+        {"chainage", "桩号范围", "chainage", K::text},
+        {"length_m", "长度(米)", "length (m)", K::metres},
+        {"not_acquired_mu", "未征(亩)", "not acquired (mu)", K::mu},
+        {"not_cleared_mu", "已征未腾(亩)", "acquired, not cleared (mu)", K::mu},
+        {"outstanding_mu", "未腾合计(亩)", "outstanding (mu)", K::mu},
+        {"outstanding_households", "未拆户数", "households not demolished", K::count},
+        {"unsigned_households", "未签约户数", "households not signed", K::count},
+        {"buildings", "未拆房屋(栋)", "buildings not demolished", K::count},
+        {"parcel_count", "涉及宗地数", "parcels", K::count},
+        {"parcels", "涉及宗地", "parcel codes", K::text},
+        {"building_codes", "未拆房屋编号", "building codes", K::text},
+    };
+    std::vector<std::pair<const CorridorReport*, const BlockingStretch*>> stretches;
+    for (const auto& r : reports)
+        for (const auto& b : r.blocking)
+            stretches.emplace_back(&r, &b);
+    std::stable_sort(stretches.begin(), stretches.end(), [](const auto& a, const auto& b) {
+        if (a.second->outstanding_m2() != b.second->outstanding_m2())
+            return a.second->outstanding_m2() > b.second->outstanding_m2();
+        return a.second->outstanding_households > b.second->outstanding_households;
+    });
+    for (const auto& [r, b] : stretches)
+        blocking.rows.push_back(
+            {r->code, b->label, b->to_m - b->from_m, m2_to_mu(b->not_acquired_m2),
+             m2_to_mu(b->not_cleared_m2), m2_to_mu(b->outstanding_m2()), b->outstanding_households,
+             b->unsigned_households, static_cast<std::int64_t>(b->buildings.size()),
+             static_cast<std::int64_t>(b->parcels.size()),
+             fmt::format("{}", fmt::join(b->parcels, " ")),
+             fmt::format("{}", fmt::join(b->buildings, " "))});
+    return {summary, segments, blocking};
+}
+
+} // namespace landclear
