@@ -7,7 +7,7 @@ namespace landclear::cli {
 namespace {
 
 struct StatusArgs {
-    std::string store, as_of, since, by = "project";
+    std::string store, as_of, since, by = "project", area = "planar";
     TableArgs table;
 };
 
@@ -18,6 +18,7 @@ int run(const StatusArgs& a) {
     if (!a.since.empty())
         o.since = parse_date_option(a.since, "--since");
     o.by = parse_group_by(a.by);
+    o.area = parse_area_basis(a.area);
     auto store = open_store(a.store, StoreMode::read);
     emit_table(status_table(compute_status(*store, o)), a.table);
     return 0;
@@ -32,6 +33,9 @@ const bool registered = register_command(20, [](CLI::App& app) {
     cmd->add_option("--by", a->by, "project, district, unit, village, land_class, owner_type")
         ->check(CLI::IsMember(
             {"project", "district", "unit", "village", "land_class", "owner_type"}));
+    cmd->add_option("--area", a->area,
+                    "area basis: planar (default, working CRS) or ellipsoidal (32号)")
+        ->check(CLI::IsMember({"planar", "ellipsoidal"}));
     add_table_options(*cmd, a->table);
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });

@@ -101,7 +101,8 @@ Mapping parse_mapping(const std::string& json_text, const std::string& origin) {
     Mapping m;
     m.name = j.value("name", origin);
     for (const auto& [layer, fields] : j.items()) {
-        if (layer == "name" || layer == "comment")
+        // "ledger" names the columns of a ledger (台账) for reconcile (ledger.cpp reads it).
+        if (layer == "name" || layer == "comment" || layer == "ledger")
             continue;
         auto kind = layer_from_name(layer);
         if (!kind)

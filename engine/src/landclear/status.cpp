@@ -86,6 +86,7 @@ StatusReport compute_status(Store& store, const StatusOptions& options) {
     report.as_of = options.as_of;
     report.since = options.since;
     report.by = options.by;
+    report.area = options.area;
 
     std::map<std::string, StatusFigures> groups;
     std::unordered_map<std::string, std::string> project_unit;
@@ -118,7 +119,18 @@ StatusReport compute_status(Store& store, const StatusOptions& options) {
 
     const Date& as_of = options.as_of;
     std::unordered_map<std::string, StatusFigures*> parcel_group;
-    store.for_each_parcel([&](const ParcelRow& p) {
+    std::unordered_map<std::string, double> ellipsoidal;
+    if (options.area == AreaBasis::ellipsoidal)
+        ellipsoidal = parcel_ellipsoidal_areas(store);
+    ParcelRow on_ellipsoid;
+    store.for_each_parcel([&](const ParcelRow& stored) {
+        // --area ellipsoidal: the same sums over each parcel's 32号 area.
+        if (options.area == AreaBasis::ellipsoidal) {
+            on_ellipsoid = stored;
+            auto it = ellipsoidal.find(stored.code);
+            on_ellipsoid.area_m2 = it == ellipsoidal.end() ? 0.0 : it->second;
+        }
+        const ParcelRow& p = options.area == AreaBasis::ellipsoidal ? on_ellipsoid : stored;
         auto& g = groups[key_of(p)];
         parcel_group[p.code] = &g;
         g.parcels += 1;
@@ -176,6 +188,9 @@ Table status_table(const StatusReport& r) {
         t.title_zh += fmt::format("，新增自 {} 起", r.since->iso());
         t.title_en += fmt::format(", increase since {}", r.since->iso());
     }
+    if (r.area == AreaBasis::ellipsoidal)
+        t.notes.emplace_back("面积基准 / area basis",
+                             "椭球面积（国土调查办发〔2008〕32号，CGCS2000） / ellipsoidal");
     auto g = group_label(r.by);
     using K = ColumnKind;
     t.columns.push_back({"group", g.zh, g.en, K::text});

@@ -2,6 +2,7 @@
 // Project status: 亩 acquired, cleared and delivered, households signed and demolished, as of a
 // date and grouped; with a "since" date also the increase in that period (本周新增).
 #include "landclear/date.hpp"
+#include "landclear/ellipsoidal.hpp"
 #include "landclear/store.hpp"
 #include "landclear/table.hpp"
 
@@ -18,6 +19,7 @@ struct StatusOptions {
     Date as_of = Date::today();
     std::optional<Date> since; // increase over (since, as_of]
     GroupBy by = GroupBy::project;
+    AreaBasis area = AreaBasis::planar; // --area: planar (working CRS) or ellipsoidal (32号)
 };
 
 struct StatusFigures {
@@ -42,6 +44,7 @@ struct StatusReport {
     Date as_of;
     std::optional<Date> since;
     GroupBy by = GroupBy::project;
+    AreaBasis area = AreaBasis::planar;
     std::vector<StatusGroup> groups;
     StatusFigures total;
 };

@@ -1,0 +1,66 @@
+#include "command.hpp"
+#include "landclear/reconcile.hpp"
+
+#include <memory>
+
+namespace landclear::cli {
+namespace {
+
+struct ReconcileArgs {
+    std::string store, ledger, sheet, map, encoding, key = "parcel", area = "planar", as_of,
+                                                     measure;
+    double tolerance_mu = 0;
+    TableArgs table;
+};
+
+int run(const ReconcileArgs& a) {
+    ReconcileOptions o;
+    o.key = parse_reconcile_key(a.key);
+    o.area = parse_area_basis(a.area);
+    o.tolerance_mu = a.tolerance_mu;
+    if (!a.as_of.empty())
+        o.as_of = parse_date_option(a.as_of, "--as-of");
+    if (!a.measure.empty())
+        o.measure = parse_measure(a.measure);
+    LedgerOptions lo;
+    lo.path = a.ledger;
+    if (!a.sheet.empty())
+        lo.sheet = a.sheet;
+    lo.encoding = a.encoding;
+    lo.mapping = a.map;
+    auto store = open_store(a.store, StoreMode::read);
+    auto ledger = read_ledger(lo);
+    auto report = reconcile(*store, ledger, o);
+    emit_tables(reconcile_tables(report), a.table);
+    // Gates a script: 0 when every difference is explained (or within --tolerance), 1 when not.
+    return report.reconciled ? 0 : 1;
+}
+
+const bool registered = register_command(40, [](CLI::App& app) {
+    auto a = std::make_shared<ReconcileArgs>();
+    auto* cmd = app.add_subcommand(
+        "reconcile", "compare the map with a ledger (台账) and explain every difference");
+    cmd->add_option("STORE", a->store, "the store")->required();
+    cmd->add_option("--ledger", a->ledger, "the ledger: XLSX, ODS or CSV (UTF-8 or GBK)")
+        ->required();
+    cmd->add_option("--sheet", a->sheet, "the ledger's sheet (XLSX/ODS with several sheets)");
+    cmd->add_option("--map", a->map,
+                    "mapping file whose \"ledger\" section names the ledger's columns");
+    cmd->add_option("--encoding", a->encoding, "text encoding of a CSV ledger, e.g. GBK");
+    cmd->add_option("--key", a->key, "parcel (default): rows are parcels; project: project totals")
+        ->check(CLI::IsMember({"parcel", "project"}));
+    cmd->add_option("--area", a->area, "map area basis: planar (default) or ellipsoidal (32号)")
+        ->check(CLI::IsMember({"planar", "ellipsoidal"}));
+    cmd->add_option("--measure", a->measure,
+                    "area, acquired, cleared or delivered (default: from the ledger's columns)")
+        ->check(CLI::IsMember({"area", "acquired", "cleared", "delivered"}));
+    cmd->add_option("--tolerance", a->tolerance_mu,
+                    "unexplained differences up to this many 亩 still reconcile (default 0)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
+    add_table_options(*cmd, a->table);
+    return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
+});
+
+} // namespace
+} // namespace landclear::cli
