@@ -425,14 +425,47 @@ BOOST_AUTO_TEST_CASE(pieces_tile_the_red_line_on_bends_and_crossings) {
                             {loop_line(), 15, 100},
                             {{{0, 0}, {300, 0}, {300, 25}, {0, 25}}, 20, 50},
                             {{{0, 0}, {50, 0}, {50, 50}, {100, 50}, {100, 0}}, 10, 7}};
-    for (const auto& c : cases) {
+    // A road from the generated sample (60 m wide, start chainage 4110 m): the last zone's end
+    // cap once lay along the red line's own flat end, and a 117 m² sliver outside the red line
+    // was counted in.
+    const std::string sample_road =
+        "LINESTRING("
+        "374318.861 3054863.332,375281.023 3054765.028,375298.418 3054763.439,"
+        "375315.842 3054762.224,375333.288 3054761.382,375350.749 3054760.914,"
+        "375368.215 3054760.821,375385.679 3054761.102,377065.567 3054806.167,"
+        "377085.227 3054806.566,377104.889 3054806.708,377124.552 3054806.593,"
+        "377144.212 3054806.22,377163.865 3054805.591,377183.509 3054804.705,"
+        "377203.139 3054803.562,377222.752 3054802.162,377242.345 3054800.506,"
+        "377261.916 3054798.594,377281.459 3054796.427,377300.973 3054794.004,"
+        "377320.453 3054791.326,377339.896 3054788.394,377359.3 3054785.208,"
+        "377378.66 3054781.769,377397.973 3054778.076,377417.237 3054774.132,"
+        "377436.447 3054769.936,377455.601 3054765.489,377474.695 3054760.792,"
+        "377493.726 3054755.846,377512.691 3054750.652,377531.586 3054745.21,"
+        "377550.409 3054739.521,377569.155 3054733.587,377587.823 3054727.408,"
+        "377606.408 3054720.986,377624.907 3054714.322,377643.318 3054707.416,"
+        "377661.637 3054700.27,377679.86 3054692.885,377697.986 3054685.262,"
+        "377716.011 3054677.404,377733.931 3054669.31,377751.744 3054660.982,"
+        "377769.446 3054652.423,377787.036 3054643.633,377804.508 3054634.613,"
+        "377821.862 3054625.366,377839.092 3054615.893,377856.198 3054606.195,"
+        "377873.175 3054596.275,377890.022 3054586.133,378224.864 3054381.561"
+        ")";
+    for (size_t i = 0; i <= cases.size(); ++i) {
+        bool road = i == cases.size();
+        Case c = road ? Case{{}, 30, 100} : cases[i];
+        double start = road ? 4110 : 0;
         std::string wkt = "LINESTRING(";
-        for (size_t i = 0; i < c.pts.size(); ++i)
-            wkt += fmt::format("{}{} {}", i ? "," : "", c.pts[i].x, c.pts[i].y);
-        auto line = geos.from_wkt(wkt + ")");
+        for (size_t j = 0; j < c.pts.size(); ++j)
+            wkt += fmt::format("{}{} {}", j ? "," : "", c.pts[j].x, c.pts[j].y);
+        wkt += ")";
+        if (road)
+            wkt = sample_road;
+        auto line = geos.from_wkt(wkt);
         auto red = buffer_centreline(geos, line.get(), {c.half, c.half});
         double length = geos.length(line.get());
-        auto ch = segment_chainages(0, length, c.segment);
+        auto ch = segment_chainages(start, length, c.segment);
+        for (auto& v : ch)
+            v -= start;
+        ch.back() = length;
         auto pieces = split_red_line(geos, red.get(), line.get(), ch);
         BOOST_REQUIRE_EQUAL(pieces.size(), ch.size() - 1);
         double sum = 0;

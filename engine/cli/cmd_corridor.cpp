@@ -15,7 +15,7 @@ struct CorridorArgs {
     std::vector<std::string> corridors, projects;
     double segment = 100;
     unsigned threads = 0;
-    bool quiet = false;
+    bool quiet = false, no_save = false;
     TableArgs out;
 };
 
@@ -30,6 +30,7 @@ int run(const CorridorArgs& a) {
     o.segment_m = a.segment;
     o.red_line = parse_red_line_source(a.redline);
     o.threads = a.threads;
+    o.save = !a.no_save;
     if (!a.quiet)
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
 
@@ -76,6 +77,8 @@ const bool registered = register_command(30, [](CLI::App& app) {
                     "(default)")
         ->check(CLI::IsMember({"all", "corridors", "segments", "blocking"}));
     cmd->add_option("--threads", a->threads, "worker threads (default: one per core)");
+    cmd->add_flag("--no-save", a->no_save,
+                  "do not keep recomputed geometry in the store (it is recomputed next time)");
     cmd->add_flag("--quiet", a->quiet, "no progress messages");
     add_table_options(*cmd, a->out);
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};

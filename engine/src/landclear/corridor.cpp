@@ -7,6 +7,7 @@
 
 #define GEOS_USE_ONLY_R_API
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -31,6 +32,20 @@ constexpr size_t min_parallel = 256;
 constexpr size_t codes_per_query = 500;
 
 using FT = FieldType;
+
+// Seconds since the last lap, for the progress messages.
+class Stopwatch {
+public:
+    double lap() {
+        auto now = std::chrono::steady_clock::now();
+        double s = std::chrono::duration<double>(now - m_last).count();
+        m_last = now;
+        return s;
+    }
+
+private:
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
 
 const char* source_name(RedLineSource s) {
     return s == RedLineSource::project ? "project" : "buffer";
@@ -246,6 +261,28 @@ std::string text_value(const Value& v) {
     return s ? *s : value_text(v);
 }
 
+// Consecutive boxes merged while the merged box is not much bigger than its parts: fewer
+// queries, few extra features read.
+std::vector<Envelope> merge_boxes(const std::vector<Envelope>& boxes) {
+    auto area = [](const Envelope& e) { return (e.max_x - e.min_x) * (e.max_y - e.min_y); };
+    std::vector<Envelope> out;
+    double parts = 0;
+    for (const auto& b : boxes) {
+        if (!out.empty()) {
+            Envelope u{std::min(out.back().min_x, b.min_x), std::min(out.back().min_y, b.min_y),
+                       std::max(out.back().max_x, b.max_x), std::max(out.back().max_y, b.max_y)};
+            if (area(u) <= 1.5 * (parts + area(b))) {
+                out.back() = u;
+                parts += area(b);
+                continue;
+            }
+        }
+        out.push_back(b);
+        parts = area(b);
+    }
+    return out;
+}
+
 // Features of a layer whose envelope meets one of the boxes, each once. The spatial index of
 // the store does the filtering; boxes are the pieces', so a long diagonal road does not pull
 // in everything inside its overall extent.
@@ -288,6 +325,7 @@ std::optional<Wkb> feature_wkb(Store& store, LayerKind kind, const std::string& 
 CorridorClip compute_clip(Store& store, const CorridorRow& c, const CorridorOptions& o,
                           unsigned threads) {
     Geos geos;
+    Stopwatch watch;
     auto line_wkb = feature_wkb(store, LayerKind::corridors, c.code);
     if (!line_wkb)
         throw_input(fmt::format("corridor {} has no centreline in the store", c.code),
@@ -329,19 +367,26 @@ CorridorClip compute_clip(Store& store, const CorridorRow& c, const CorridorOpti
             boxes.push_back(envelope_of(geos, pieces[k].get()));
         clip.segments.push_back(std::move(s));
     }
+    boxes = merge_boxes(boxes);
+    double t_red = watch.lap(), t_read = 0, t_clip = 0;
     size_t near = 0;
     {
         auto parcels = read_candidates(store, LayerKind::parcels, boxes);
+        t_read += watch.lap();
         near = parcels.size();
         clip.parcels = clip_parcels(clip.segments, parcels, threads);
+        t_clip += watch.lap();
     }
     auto buildings = read_candidates(store, LayerKind::buildings, boxes);
+    t_read += watch.lap();
     clip.buildings = locate_buildings(clip.segments, buildings, threads);
+    t_clip += watch.lap();
     if (o.progress)
         o.progress(fmt::format("corridor {}: {} segments; {} parcels near the red line give {} "
-                               "pieces; {} of {} buildings near it lie inside",
+                               "pieces; {} of {} buildings near it lie inside (red line and "
+                               "segments {:.3f} s, reading {:.3f} s, clipping {:.3f} s)",
                                c.code, clip.segments.size(), near, clip.parcels.size(),
-                               clip.buildings.size(), buildings.size()));
+                               clip.buildings.size(), buildings.size(), t_red, t_read, t_clip));
     return clip;
 }
 
@@ -358,24 +403,33 @@ nlohmann::json stamp(Store& store, const CorridorOptions& o) {
             {"red_line", source_name(o.red_line)}};
 }
 
-// The stored clip when it was computed from the same data and options; nullopt otherwise.
-std::optional<CorridorClip> stored_clip(Store& store, const std::string& code,
-                                        const nlohmann::json& wanted) {
+// Whether the stored clip of a corridor was computed from the same data and options; the
+// red-line source it used goes to `used`.
+bool stamp_matches(Store& store, const std::string& code, const nlohmann::json& wanted,
+                   RedLineSource& used) {
     auto text = store.meta(meta_key(code));
     if (!text || text->empty())
-        return std::nullopt;
+        return false;
     auto have = nlohmann::json::parse(*text, nullptr, false);
     if (have.is_discarded() || !have.is_object())
-        return std::nullopt;
+        return false;
     for (const auto& [k, v] : wanted.items())
         if (!have.contains(k) || have[k] != v)
-            return std::nullopt;
-    if (!store.has_derived(corridor_segments_layer().name))
-        return std::nullopt;
-    CorridorClip clip;
-    clip.source = have.value("used", std::string("buffer")) == "project" ? RedLineSource::project
-                                                                         : RedLineSource::buffer;
-    // Attributes only: the figures need no geometry.
+            return false;
+    used = have.value("used", std::string("buffer")) == "project" ? RedLineSource::project
+                                                                  : RedLineSource::buffer;
+    return true;
+}
+
+// The stored clips of these corridors, attributes only (the figures need no geometry). One
+// pass over each layer when several corridors are asked for, rather than one scan each.
+std::map<std::string, CorridorClip> read_stored(Store& store,
+                                                const std::vector<std::string>& codes) {
+    std::map<std::string, CorridorClip> out;
+    if (codes.empty() || !store.has_derived(corridor_segments_layer().name))
+        return out;
+    for (const auto& c : codes)
+        out[c];
     auto plain = [](DerivedLayerDef def) {
         def.geometry_type.clear();
         return def;
@@ -388,39 +442,55 @@ std::optional<CorridorClip> stored_clip(Store& store, const std::string& code,
         auto d = std::get_if<double>(&v);
         return d ? *d : 0.0;
     };
-    store.for_each_derived(plain(corridor_segments_layer()), "corridor_code", code,
+    std::string scope_field = codes.size() == 1 ? "corridor_code" : "";
+    std::string scope_value = codes.size() == 1 ? codes.front() : "";
+    auto clip_of = [&](const FeatureRow& r) -> CorridorClip* {
+        auto it = out.find(text_value(r.values[0]));
+        return it == out.end() ? nullptr : &it->second;
+    };
+    store.for_each_derived(plain(corridor_segments_layer()), scope_field, scope_value,
                            [&](const FeatureRow& r) {
-                               clip.segments.push_back({integer(r.values[1]),
-                                                        real(r.values[2]),
-                                                        real(r.values[3]),
-                                                        text_value(r.values[4]),
-                                                        r.measure,
-                                                        {}});
+                               if (auto* c = clip_of(r))
+                                   c->segments.push_back({integer(r.values[1]),
+                                                          real(r.values[2]),
+                                                          real(r.values[3]),
+                                                          text_value(r.values[4]),
+                                                          r.measure,
+                                                          {}});
                            });
-    store.for_each_derived(plain(corridor_parcels_layer()), "corridor_code", code,
+    store.for_each_derived(plain(corridor_parcels_layer()), scope_field, scope_value,
                            [&](const FeatureRow& r) {
-                               clip.parcels.push_back({integer(r.values[1]),
-                                                       text_value(r.values[4]),
-                                                       r.measure,
-                                                       integer(r.values[5]) != 0,
-                                                       {}});
-                           });
-    store.for_each_derived(plain(corridor_buildings_layer()), "corridor_code", code,
-                           [&](const FeatureRow& r) {
-                               clip.buildings.push_back({integer(r.values[1]),
-                                                         text_value(r.values[2]),
-                                                         text_value(r.values[3]),
+                               if (auto* c = clip_of(r))
+                                   c->parcels.push_back({integer(r.values[1]),
+                                                         text_value(r.values[4]),
                                                          r.measure,
+                                                         integer(r.values[5]) != 0,
                                                          {}});
                            });
-    std::sort(clip.segments.begin(), clip.segments.end(),
-              [](const auto& a, const auto& b) { return a.index < b.index; });
-    for (size_t k = 0; k < clip.segments.size(); ++k)
-        if (clip.segments[k].index != static_cast<int>(k))
-            return std::nullopt; // damaged by hand: recompute
-    if (clip.segments.empty())
-        return std::nullopt;
-    return clip;
+    store.for_each_derived(plain(corridor_buildings_layer()), scope_field, scope_value,
+                           [&](const FeatureRow& r) {
+                               if (auto* c = clip_of(r))
+                                   c->buildings.push_back({integer(r.values[1]),
+                                                           text_value(r.values[2]),
+                                                           text_value(r.values[3]),
+                                                           r.measure,
+                                                           {}});
+                           });
+    for (auto it = out.begin(); it != out.end();) {
+        auto& segs = it->second.segments;
+        std::sort(segs.begin(), segs.end(),
+                  [](const auto& a, const auto& b) { return a.index < b.index; });
+        bool whole = !segs.empty();
+        for (size_t k = 0; k < segs.size(); ++k)
+            whole = whole && segs[k].index == static_cast<int>(k);
+        auto bad = [&](int k) { return k < 0 || static_cast<size_t>(k) >= segs.size(); };
+        for (const auto& p : it->second.parcels)
+            whole = whole && !bad(p.segment);
+        for (const auto& b : it->second.buildings)
+            whole = whole && !bad(b.segment);
+        it = whole ? std::next(it) : out.erase(it); // damaged by hand: recomputed
+    }
+    return out;
 }
 
 void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
@@ -738,12 +808,20 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
     auto wanted = stamp(store, o);
     std::vector<CorridorClip> clips(selected.size());
     std::vector<std::string> how(selected.size(), "stored");
+    std::vector<RedLineSource> used(selected.size());
+    std::vector<std::string> matching;
+    for (size_t i = 0; i < selected.size(); ++i) {
+        corridor_widths(selected[i]); // a bad width is an error even when results are stored
+        if (stamp_matches(store, selected[i].code, wanted, used[i]))
+            matching.push_back(selected[i].code);
+    }
+    auto stored = read_stored(store, matching);
     std::vector<size_t> fresh;
     for (size_t i = 0; i < selected.size(); ++i) {
         const auto& c = selected[i];
-        corridor_widths(c); // a bad width is an error even when results are stored
-        if (auto stored = stored_clip(store, c.code, wanted)) {
-            clips[i] = std::move(*stored);
+        if (auto it = stored.find(c.code); it != stored.end()) {
+            clips[i] = std::move(it->second);
+            clips[i].source = used[i];
             continue;
         }
         try {
@@ -762,11 +840,15 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
                 how[i] = "in memory: the store is read-only";
         } else {
             try {
+                Stopwatch watch;
                 store.begin_write();
                 for (size_t i : fresh)
                     save_clip(store, selected[i].code, clips[i], wanted);
                 drop_removed(store, all);
                 store.commit();
+                if (o.progress)
+                    o.progress(fmt::format("saved the geometry of {} corridors in {:.3f} s",
+                                           fresh.size(), watch.lap()));
                 for (size_t i : fresh)
                     how[i] = "saved";
             } catch (const Error& e) {

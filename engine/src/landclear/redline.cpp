@@ -118,8 +118,10 @@ struct Polyline {
         return i;
     }
 
-    // The part of the line between distances a < b.
-    GeomPtr sub_line(const Geos& geos, double a, double b) const {
+    // The part of the line between distances a < b, optionally prolonged straight beyond a
+    // and b by `before` and `after` metres.
+    GeomPtr sub_line(const Geos& geos, double a, double b, double before = 0,
+                     double after = 0) const {
         auto point = [&](double s) {
             size_t i = edge_at(s);
             double len = at[i + 1] - at[i];
@@ -131,6 +133,15 @@ struct Polyline {
             if (at[i] > a && at[i] < b)
                 pts.emplace_back(x[i], y[i]);
         pts.push_back(point(b));
+        if (before > 0) {
+            auto [dx, dy] = edge_dir(edge_at(a));
+            pts.insert(pts.begin(),
+                       {pts.front().first - dx * before, pts.front().second - dy * before});
+        }
+        if (after > 0) {
+            auto [dx, dy] = edge_dir(edge_at(b));
+            pts.emplace_back(pts.back().first + dx * after, pts.back().second + dy * after);
+        }
         auto ctx = geos.handle();
         GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(pts.size()), 2);
         for (size_t i = 0; i < pts.size(); ++i)
@@ -243,7 +254,12 @@ std::vector<GeomPtr> split_red_line(const Geos& geos, const GEOSGeometry* red_li
     std::vector<Envelope> zone_box;
     for (size_t k = 0; k < n; ++k) {
         sublines.push_back(poly.sub_line(geos, positions[k], positions[k + 1]));
-        zones.push_back(side_buffer(geos, sublines.back().get(), zone_m, false));
+        // The first and last zones reach past the ends of the line, so their end caps do not
+        // lie on the red line's own flat ends: collinear overlapping edges would leave slivers
+        // whose faces straddle the red line's outline.
+        auto extended = poly.sub_line(geos, positions[k], positions[k + 1], k == 0 ? zone_m : 0.0,
+                                      k + 1 == n ? zone_m : 0.0);
+        zones.push_back(side_buffer(geos, extended.get(), zone_m, false));
         zone_prepared.push_back(geos.prepare(zones.back().get()));
         Envelope e;
         GEOSGeom_getXMin_r(ctx, zones.back().get(), &e.min_x);
@@ -293,8 +309,9 @@ std::vector<GeomPtr> split_red_line(const Geos& geos, const GEOSGeometry* red_li
     for (int i = 0; i < count; ++i) {
         const GEOSGeometry* face = GEOSGetGeometryN_r(ctx, faces.get(), i);
         auto inside = geos.own(GEOSPointOnSurface_r(ctx, face));
-        // Faces in holes of the red line, and outside it between zones, are not red line.
-        if (!GEOSPreparedIntersects_r(ctx, prepared.get(), inside.get()))
+        // Faces in holes of the red line, and outside it between zones, are not red line. The
+        // point is inside its face, so it is never on the red line's outline for a true face.
+        if (GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) != 1)
             continue;
         double px = 0, py = 0;
         GEOSGeomGetX_r(ctx, inside.get(), &px);
