@@ -14,6 +14,7 @@
 #include <fstream>
 #include <httplib.h>
 #include <map>
+#include <set>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
@@ -392,12 +393,20 @@ BOOST_AUTO_TEST_CASE(corridors_equal_corridor_cli_and_hand_figures) {
     // P2 (chainage 1150-1200, acquired not cleared) blocks; P1 is cleared.
     bool p2_listed = false;
     for (const auto& b : one["blocking"])
-        for (const auto& code : b["parcel_codes"])
+        for (const auto& code : b["parcel_list"])
             p2_listed = p2_listed || code == "P2";
     BOOST_CHECK(p2_listed);
-    auto fc = s.get_json("/api/features/parcels?project=A&as_of=" + as_of);
-    BOOST_CHECK_EQUAL(feature(fc, "parcel_code", "P2")["properties"]["blocking"], true);
-    BOOST_CHECK_EQUAL(feature(fc, "parcel_code", "P1")["properties"]["blocking"], false);
+    // The map's red outlines: exactly the parcels of the blocking stretches.
+    auto red = s.get_json("/api/blocking?as_of=" + as_of);
+    std::set<std::string> from_stretches;
+    for (const auto& b : one["blocking"])
+        for (const auto& code : b["parcel_list"])
+            from_stretches.insert(code.get<std::string>());
+    std::set<std::string> outlined;
+    for (const auto& code : red["parcels"])
+        outlined.insert(code.get<std::string>());
+    BOOST_CHECK(outlined == from_stretches);
+    BOOST_CHECK(outlined.count("P2") == 1 && outlined.count("P1") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(bad_parameters_get_clear_json_errors) {

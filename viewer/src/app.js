@@ -32,6 +32,7 @@
     asOf: null,
     projects: null,
     corridors: null,
+    blocking: new Set(), // parcel codes in a blocking stretch of some corridor, as of the date
     selectedProject: null,
     selectedCorridor: null,
     loaded: null, // { asOf, box } of the features on the map
@@ -113,12 +114,13 @@
     const p = feature.properties;
     const stage = STAGES[p.stage] || STAGES.none;
     const dim = state.selectedProject && p.project_code !== state.selectedProject;
+    const blocking = state.blocking.has(p.parcel_code);
     return {
       renderer,
       fillColor: stage.color,
       fillOpacity: dim ? 0.25 : 0.8,
-      color: p.blocking ? BLOCKING : '#555',
-      weight: p.blocking ? 2 : 0.5,
+      color: blocking ? BLOCKING : '#555',
+      weight: blocking ? 1.5 : 0.5,
       opacity: dim ? 0.4 : 1,
     };
   }
@@ -460,11 +462,11 @@
               `${b.chainage}：未腾 `, fig('outstanding_mu', mu(b.outstanding_mu)), ' 亩（未征 ',
               mu(b.not_acquired_mu), '，已征未腾 ', mu(b.not_cleared_mu), '），未拆 ',
               int(b.outstanding_households), ' 户',
-              ...(b.parcel_codes || []).slice(0, 8).flatMap((p, i) => [
+              ...(b.parcel_list || []).slice(0, 8).flatMap((p, i) => [
                 i ? '、' : '；宗地 ',
                 el('a', { href: '#', onclick: (e) => { e.preventDefault(); openParcel(p, null, true); } }, p),
               ]),
-              (b.parcel_codes || []).length > 8 ? ` 等 ${b.parcel_codes.length} 宗` : ''))
+              (b.parcel_list || []).length > 8 ? ` 等 ${b.parcel_list.length} 宗` : ''))
           : [el('li', {}, '没有阻塞路段')]),
       );
     } catch (e) {
@@ -549,26 +551,39 @@
   // ---- loading ------------------------------------------------------------------------------
   async function loadFigures() {
     const asOf = state.asOf;
-    const [projects, corridors] = await Promise.all([
-      getJson(`api/projects${query({ as_of: asOf })}`),
-      getJson(`api/corridors${query({ as_of: asOf })}`).catch((e) => ({ error: e, corridors: [] })),
-    ]);
+    const projects = await getJson(`api/projects${query({ as_of: asOf })}`);
     if (asOf !== state.asOf) return false;
     state.projects = projects;
-    state.corridors = corridors;
     renderTotals(projects.totals);
     renderProjects();
     renderOverview();
-    renderCorridors();
-    if (corridors.error) message(`线路数据加载失败：${errorText(corridors.error)}`);
     return true;
+  }
+
+  // The corridor analysis (figures inside the red lines, blocking stretches) can take longer than
+  // the rest on a large store: the map and the projects do not wait for it.
+  async function loadCorridors() {
+    const asOf = state.asOf;
+    document.body.dataset.corridorsAsOf = '';
+    const [corridors, blocking] = await Promise.all([
+      getJson(`api/corridors${query({ as_of: asOf })}`).catch((e) => ({ error: e, corridors: [] })),
+      getJson(`api/blocking${query({ as_of: asOf })}`).catch(() => ({ parcels: [] })),
+    ]);
+    if (asOf !== state.asOf) return;
+    state.corridors = corridors;
+    state.blocking = new Set(blocking.parcels);
+    renderCorridors();
+    layers.parcels.setStyle(parcelStyle);
+    if (corridors.error) message(`线路数据加载失败：${errorText(corridors.error)}`);
+    if (state.selectedCorridor) await renderStrip();
+    document.body.dataset.corridorsAsOf = asOf;
   }
 
   async function refreshForDate() {
     document.body.dataset.asOfLoaded = '';
+    loadCorridors();
     try {
       const [ok] = await Promise.all([loadFigures(), loadFeatures(true)]);
-      if (state.selectedCorridor) await renderStrip();
       if (ok) document.body.dataset.asOfLoaded = state.asOf;
     } catch (e) {
       message(`加载失败：${errorText(e)}`);
@@ -608,6 +623,7 @@
       if (info.extent) fitBox(info.extent);
       else map.setView([27.83, 112.94], 11);
       updateBuildingsVisibility();
+      loadCorridors();
       await Promise.all([loadFigures(), loadFeatures(false)]);
       document.body.dataset.asOfLoaded = state.asOf;
       window.landclear.readyMs = performance.now();

@@ -337,6 +337,11 @@ struct Server::Impl {
                                         "ask for /api/corridor?code=CORRIDOR_CODE");
                      send_json(req, res, a.corridor(req.get_param_value("code"), as_of_param(req)));
                  }));
+        http.Get("/api/blocking",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"as_of"});
+                     send_json(req, res, a.blocking(as_of_param(req)));
+                 }));
         http.Get("/api/parcel",
                  api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
                      check_params(req, {"code", "as_of"});

@@ -543,10 +543,24 @@ json ViewerApi::corridor(const std::string& code, const Date& as_of) {
                 o["to_m"] = b.to_m;
                 o["first_segment"] = b.first_segment + 1; // as the segments table counts
                 o["last_segment"] = b.last_segment + 1;
-                o["parcel_codes"] = b.parcels;
-                o["building_codes"] = b.buildings;
+                o["parcel_list"] = b.parcels;
+                o["building_list"] = b.buildings;
             }
         j["blocking"].push_back(std::move(o));
+    }
+    return j;
+}
+
+json ViewerApi::blocking(const Date& as_of) {
+    ordered_json j;
+    j["as_of"] = as_of.iso();
+    j["parcels"] = ordered_json::array();
+    try {
+        auto data = corridor_data(*m_store, *m->cache, as_of);
+        for (const auto& code : data->blocking_parcels)
+            j["parcels"].push_back(code);
+    } catch (const Error& e) {
+        j["analysis_error"] = e.full_message();
     }
     return j;
 }
@@ -691,17 +705,9 @@ std::string ViewerApi::features(const FeatureQuery& q) {
     add_field(polygons ? "area_m2" : "length_m", OFTReal);
     if (polygons)
         add_field("area_mu", OFTReal);
-    std::shared_ptr<const ViewerCache::Corridors> corridors;
     if (q.layer == LayerKind::parcels) {
         add_field("stage", OFTString);
         add_field("status", OFTString);
-        add_field("blocking", OFTInteger, OFSTBoolean);
-        try {
-            corridors = corridor_data(*m_store, *m->cache, q.as_of);
-        } catch (const Error&) {
-            // Parcels are still worth showing when a corridor cannot be analysed; the
-            // corridor list reports why.
-        }
     }
     if (q.layer == LayerKind::buildings) {
         add_field("signed", OFTInteger, OFSTBoolean);
@@ -733,9 +739,6 @@ std::string ViewerApi::features(const FeatureQuery& q) {
             auto stage = parcel_stage(parcel_row(row), q.as_of);
             feature.SetField(next++, parcel_stage_key(stage));
             feature.SetField(next++, parcel_stage_zh(stage));
-            bool blocking =
-                corridors && corridors->blocking_parcels.count(text_value(row.values.at(0))) > 0;
-            feature.SetField(next++, blocking ? 1 : 0);
         }
         if (q.layer == LayerKind::buildings) {
             auto at = [&](std::string_view n) {

@@ -133,12 +133,15 @@ public:
     // the "segments" and "blocking" tables, the latter with parcel codes as a list).
     // ApiError(404) for an unknown code.
     nlohmann::json corridor(const std::string& code, const Date& as_of);
+    // The parcels in a blocking stretch of some corridor as of the date (sorted codes); kept
+    // apart from the features so the map never waits for the corridor analysis. When the
+    // analysis fails: no parcels and analysis_error.
+    nlohmann::json blocking(const Date& as_of);
     // One parcel: its fields, area, stage as of the date, project, and its buildings with their
     // households. ApiError(404) for an unknown code.
     nlohmann::json parcel(const std::string& code, const Date& as_of);
     // A GeoJSON FeatureCollection (RFC 7946: WGS84 lon/lat, 7 decimals) written by OGR's GeoJSON
-    // driver; parcels carry their stage as of the date and whether they lie in a blocking
-    // stretch of a corridor, buildings whether signed / demolished.
+    // driver; parcels carry their stage as of the date, buildings whether signed / demolished.
     // ApiError(413) past limits.max_features.
     std::string features(const FeatureQuery& query);
 
