@@ -9,11 +9,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <fmt/format.h>
+#include <functional>
 #include <geos_c.h>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -322,29 +326,46 @@ std::optional<Wkb> feature_wkb(Store& store, LayerKind kind, const std::string& 
     return out;
 }
 
-CorridorClip compute_clip(Store& store, const CorridorRow& c, const CorridorOptions& o,
-                          unsigned threads) {
-    Geos geos;
-    Stopwatch watch;
-    auto line_wkb = feature_wkb(store, LayerKind::corridors, c.code);
-    if (!line_wkb)
+// One corridor whose geometry is computed, on its way through the stages: inputs read from
+// the store; red line and segments (GEOS); features near it read from the store; clipping
+// (GEOS); its rows written to the store.
+struct Job {
+    const CorridorRow* corridor = nullptr;
+    Wkb line, project;
+    CorridorClip clip;
+    std::vector<Envelope> boxes;
+    std::vector<Candidate> parcels, buildings;
+    size_t near_parcels = 0, near_buildings = 0;
+    double t_geometry = 0, t_read = 0, t_clip = 0;
+};
+
+void load_inputs(Store& store, Job& job, const CorridorOptions& o) {
+    const auto& c = *job.corridor;
+    auto line = feature_wkb(store, LayerKind::corridors, c.code);
+    if (!line)
         throw_input(fmt::format("corridor {} has no centreline in the store", c.code),
                     "import the corridor's centreline again");
-    auto line = geos.from_wkb(*line_wkb);
-    auto widths = corridor_widths(c);
-    CorridorClip clip;
-    GeomPtr red;
+    job.line = std::move(*line);
     if (o.red_line == RedLineSource::project && !c.project_code.empty())
-        if (auto wkb = feature_wkb(store, LayerKind::projects, c.project_code)) {
-            red = geos.polygonal_multi(geos.from_wkb(*wkb).get());
-            if (geos.is_empty(red.get()))
-                red.reset();
-            else
-                clip.source = RedLineSource::project;
-        }
-    if (!red)
-        red = buffer_centreline(geos, line.get(), widths);
+        if (auto wkb = feature_wkb(store, LayerKind::projects, c.project_code))
+            job.project = std::move(*wkb);
+}
 
+void build_segments(Job& job, const CorridorOptions& o) {
+    Stopwatch watch;
+    Geos geos;
+    const auto& c = *job.corridor;
+    auto line = geos.from_wkb(job.line);
+    GeomPtr red;
+    if (!job.project.empty()) {
+        red = geos.polygonal_multi(geos.from_wkb(job.project).get());
+        if (geos.is_empty(red.get()))
+            red.reset();
+        else
+            job.clip.source = RedLineSource::project;
+    }
+    if (!red)
+        red = buffer_centreline(geos, line.get(), corridor_widths(c));
     double length = geos.length(line.get());
     auto chainages = segment_chainages(c.start_chainage_m, length, o.segment_m);
     std::vector<double> positions;
@@ -353,8 +374,6 @@ CorridorClip compute_clip(Store& store, const CorridorRow& c, const CorridorOpti
     positions.front() = 0;
     positions.back() = length;
     auto pieces = split_red_line(geos, red.get(), line.get(), positions);
-
-    std::vector<Envelope> boxes;
     for (size_t k = 0; k < pieces.size(); ++k) {
         SegmentClip s;
         s.index = static_cast<int>(k);
@@ -364,30 +383,153 @@ CorridorClip compute_clip(Store& store, const CorridorRow& c, const CorridorOpti
         s.area = geos.area(pieces[k].get());
         s.wkb = geos.to_wkb(pieces[k].get());
         if (!geos.is_empty(pieces[k].get()))
-            boxes.push_back(envelope_of(geos, pieces[k].get()));
-        clip.segments.push_back(std::move(s));
+            job.boxes.push_back(envelope_of(geos, pieces[k].get()));
+        job.clip.segments.push_back(std::move(s));
     }
-    boxes = merge_boxes(boxes);
-    double t_red = watch.lap(), t_read = 0, t_clip = 0;
-    size_t near = 0;
-    {
-        auto parcels = read_candidates(store, LayerKind::parcels, boxes);
-        t_read += watch.lap();
-        near = parcels.size();
-        clip.parcels = clip_parcels(clip.segments, parcels, threads);
-        t_clip += watch.lap();
-    }
-    auto buildings = read_candidates(store, LayerKind::buildings, boxes);
-    t_read += watch.lap();
-    clip.buildings = locate_buildings(clip.segments, buildings, threads);
-    t_clip += watch.lap();
+    job.boxes = merge_boxes(job.boxes);
+    job.t_geometry = watch.lap();
+}
+
+void read_near(Store& store, Job& job) {
+    Stopwatch watch;
+    job.parcels = read_candidates(store, LayerKind::parcels, job.boxes);
+    job.buildings = read_candidates(store, LayerKind::buildings, job.boxes);
+    job.near_parcels = job.parcels.size();
+    job.near_buildings = job.buildings.size();
+    job.t_read = watch.lap();
+}
+
+void clip_job(Job& job, unsigned threads) {
+    Stopwatch watch;
+    job.clip.parcels = clip_parcels(job.clip.segments, job.parcels, threads);
+    job.clip.buildings = locate_buildings(job.clip.segments, job.buildings, threads);
+    job.parcels = {};
+    job.buildings = {};
+    job.t_clip = watch.lap();
+}
+
+void report_job(const Job& job, const CorridorOptions& o) {
     if (o.progress)
-        o.progress(fmt::format("corridor {}: {} segments; {} parcels near the red line give {} "
-                               "pieces; {} of {} buildings near it lie inside (red line and "
-                               "segments {:.3f} s, reading {:.3f} s, clipping {:.3f} s)",
-                               c.code, clip.segments.size(), near, clip.parcels.size(),
-                               clip.buildings.size(), buildings.size(), t_red, t_read, t_clip));
-    return clip;
+        o.progress(fmt::format(
+            "corridor {}: {} segments; {} parcels near the red line give {} pieces; {} of {} "
+            "buildings near it lie inside (red line and segments {:.3f} s, reading {:.3f} s, "
+            "clipping {:.3f} s)",
+            job.corridor->code, job.clip.segments.size(), job.near_parcels, job.clip.parcels.size(),
+            job.clip.buildings.size(), job.near_buildings, job.t_geometry, job.t_read, job.t_clip));
+}
+
+// Runs the jobs; done(job) is called on this thread as each one finishes. With several jobs and
+// threads, a worker thread does the GEOS stages while this thread reads from and writes to the
+// store, so the two overlap; a single job clips on all threads instead.
+void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, unsigned threads,
+              const std::function<void(Job&)>& done) {
+    auto with_context = [&](Job& job, auto&& step) {
+        try {
+            step();
+        } catch (Error& e) {
+            e.add_context(fmt::format("corridor {}", job.corridor->code));
+            throw;
+        }
+    };
+    if (threads <= 1 || jobs.size() < 2) {
+        for (auto& job : jobs) {
+            with_context(job, [&] {
+                load_inputs(store, job, o);
+                build_segments(job, o);
+                read_near(store, job);
+                clip_job(job, threads);
+            });
+            report_job(job, o);
+            done(job);
+        }
+        return;
+    }
+    enum Stage { segments, clipping };
+    struct Event {
+        Stage stage;
+        size_t index;
+        std::exception_ptr error;
+    };
+    std::mutex mutex;
+    std::condition_variable todo_ready, event_ready;
+    std::deque<std::pair<Stage, size_t>> todo;
+    std::deque<Event> events;
+    bool stop = false;
+    std::thread worker([&] {
+        for (;;) {
+            std::pair<Stage, size_t> task;
+            {
+                std::unique_lock lock(mutex);
+                todo_ready.wait(lock, [&] { return stop || !todo.empty(); });
+                if (stop)
+                    return;
+                task = todo.front();
+                todo.pop_front();
+            }
+            Event e{task.first, task.second, nullptr};
+            try {
+                if (task.first == segments)
+                    build_segments(jobs[task.second], o);
+                else
+                    clip_job(jobs[task.second], 1);
+            } catch (...) {
+                e.error = std::current_exception();
+            }
+            {
+                std::lock_guard lock(mutex);
+                events.push_back(e);
+            }
+            event_ready.notify_one();
+        }
+    });
+    struct Join {
+        std::mutex& mutex;
+        bool& stop;
+        std::condition_variable& cv;
+        std::thread& thread;
+        ~Join() {
+            {
+                std::lock_guard lock(mutex);
+                stop = true;
+            }
+            cv.notify_all();
+            thread.join();
+        }
+    } join{mutex, stop, todo_ready, worker};
+
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        with_context(jobs[i], [&] { load_inputs(store, jobs[i], o); });
+        std::lock_guard lock(mutex);
+        todo.emplace_back(segments, i);
+    }
+    todo_ready.notify_one();
+    for (size_t finished = 0; finished < jobs.size();) {
+        Event e;
+        {
+            std::unique_lock lock(mutex);
+            event_ready.wait(lock, [&] { return !events.empty(); });
+            e = events.front();
+            events.pop_front();
+        }
+        auto& job = jobs[e.index];
+        with_context(job, [&] {
+            if (e.error)
+                std::rethrow_exception(e.error);
+        });
+        if (e.stage == segments) {
+            with_context(job, [&] { read_near(store, job); });
+            {
+                // Clipping first, so finished corridors keep flowing to the store.
+                std::lock_guard lock(mutex);
+                todo.emplace_front(clipping, e.index);
+            }
+            todo_ready.notify_one();
+        } else {
+            report_job(job, o);
+            done(job);
+            ++finished;
+        }
+    }
 }
 
 // ---- Stored results ----
@@ -816,48 +958,73 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
             matching.push_back(selected[i].code);
     }
     auto stored = read_stored(store, matching);
-    std::vector<size_t> fresh;
+    std::vector<Job> jobs;
+    std::vector<size_t> job_of(selected.size(), SIZE_MAX);
     for (size_t i = 0; i < selected.size(); ++i) {
-        const auto& c = selected[i];
-        if (auto it = stored.find(c.code); it != stored.end()) {
+        if (auto it = stored.find(selected[i].code); it != stored.end()) {
             clips[i] = std::move(it->second);
             clips[i].source = used[i];
             continue;
         }
-        try {
-            clips[i] = compute_clip(store, c, o, threads);
-        } catch (Error& e) {
-            e.add_context(fmt::format("corridor {}", c.code));
-            throw;
-        }
-        fresh.push_back(i);
-        how[i] = "in memory: saving was not asked for";
+        job_of[i] = jobs.size();
+        jobs.emplace_back().corridor = &selected[i];
     }
 
-    if (!fresh.empty() && o.save) {
-        if (!store.writable()) {
-            for (size_t i : fresh)
-                how[i] = "in memory: the store is read-only";
-        } else {
-            try {
-                Stopwatch watch;
-                store.begin_write();
-                for (size_t i : fresh)
-                    save_clip(store, selected[i].code, clips[i], wanted);
-                drop_removed(store, all);
-                store.commit();
-                if (o.progress)
-                    o.progress(fmt::format("saved the geometry of {} corridors in {:.3f} s",
-                                           fresh.size(), watch.lap()));
-                for (size_t i : fresh)
-                    how[i] = "saved";
-            } catch (const Error& e) {
-                store.rollback();
-                for (size_t i : fresh)
-                    how[i] = "in memory: " + e.full_message();
-            }
+    // Recomputed geometry is written in one transaction as each corridor finishes; if writing
+    // fails, everything is kept in memory instead and the store is left as it was.
+    bool saving = !jobs.empty() && o.save && store.writable();
+    std::string not_saved = !o.save             ? "saving was not asked for"
+                            : !store.writable() ? "the store is read-only"
+                                                : "";
+    auto stop_saving = [&](const Error& e) {
+        store.rollback();
+        saving = false;
+        not_saved = e.full_message();
+    };
+    if (saving) {
+        try {
+            store.begin_write();
+        } catch (const Error& e) {
+            stop_saving(e);
         }
     }
+    Stopwatch save_watch;
+    double t_save = 0;
+    try {
+        run_jobs(store, jobs, o, threads, [&](Job& job) {
+            if (!saving)
+                return;
+            save_watch.lap();
+            try {
+                save_clip(store, job.corridor->code, job.clip, wanted);
+            } catch (const Error& e) {
+                stop_saving(e);
+            }
+            t_save += save_watch.lap();
+        });
+    } catch (...) {
+        if (saving)
+            store.rollback();
+        throw;
+    }
+    if (saving) {
+        try {
+            save_watch.lap();
+            drop_removed(store, all);
+            store.commit();
+            t_save += save_watch.lap();
+            if (o.progress)
+                o.progress(fmt::format("saved the geometry of {} corridors ({:.3f} s writing)",
+                                       jobs.size(), t_save));
+        } catch (const Error& e) {
+            stop_saving(e);
+        }
+    }
+    for (size_t i = 0; i < selected.size(); ++i)
+        if (job_of[i] != SIZE_MAX) {
+            clips[i] = std::move(jobs[job_of[i]].clip);
+            how[i] = saving ? "saved" : "in memory: " + not_saved;
+        }
 
     std::set<std::string> parcel_set, building_set;
     for (const auto& clip : clips) {

@@ -19,8 +19,8 @@ struct BufferParamsDeleter {
     void operator()(GEOSBufferParams* p) const { GEOSBufferParams_destroy_r(ctx, p); }
 };
 
-GeomPtr side_buffer(const Geos& geos, const GEOSGeometry* line, double distance,
-                    bool single_sided) {
+GeomPtr side_buffer(const Geos& geos, const GEOSGeometry* line, double distance, bool single_sided,
+                    int quadrant_segments = 8) {
     auto ctx = geos.handle();
     std::unique_ptr<GEOSBufferParams, BufferParamsDeleter> params(GEOSBufferParams_create_r(ctx),
                                                                   BufferParamsDeleter{ctx});
@@ -28,7 +28,7 @@ GeomPtr side_buffer(const Geos& geos, const GEOSGeometry* line, double distance,
         throw_internal(fmt::format("GEOS: {}", geos.last_message()));
     GEOSBufferParams_setEndCapStyle_r(ctx, params.get(), GEOSBUF_CAP_FLAT);
     GEOSBufferParams_setJoinStyle_r(ctx, params.get(), GEOSBUF_JOIN_ROUND);
-    GEOSBufferParams_setQuadrantSegments_r(ctx, params.get(), 8);
+    GEOSBufferParams_setQuadrantSegments_r(ctx, params.get(), quadrant_segments);
     GEOSBufferParams_setSingleSided_r(ctx, params.get(), single_sided ? 1 : 0);
     return geos.own(GEOSBufferWithParams_r(ctx, line, params.get(), distance));
 }
@@ -259,7 +259,9 @@ std::vector<GeomPtr> split_red_line(const Geos& geos, const GEOSGeometry* red_li
         // whose faces straddle the red line's outline.
         auto extended = poly.sub_line(geos, positions[k], positions[k + 1], k == 0 ? zone_m : 0.0,
                                       k + 1 == n ? zone_m : 0.0);
-        zones.push_back(side_buffer(geos, extended.get(), zone_m, false));
+        // Coarse round joins: a zone's outline only matters where the road comes back near
+        // itself, and fewer vertices make the noding cheaper.
+        zones.push_back(side_buffer(geos, extended.get(), zone_m, false, 2));
         zone_prepared.push_back(geos.prepare(zones.back().get()));
         Envelope e;
         GEOSGeom_getXMin_r(ctx, zones.back().get(), &e.min_x);
