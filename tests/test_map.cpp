@@ -132,6 +132,13 @@ struct MapFixture {
     }
 };
 
+// One store for all cases (they only read it; each writes its own file names): the import is
+// the slow part of these tests.
+MapFixture& fixture() {
+    static MapFixture f;
+    return f;
+}
+
 MapRequest request(MapScope scope, const std::string& code) {
     MapRequest r;
     r.scope = scope;
@@ -211,7 +218,7 @@ BOOST_AUTO_TEST_CASE(layout_round_scales_and_lengths) {
 }
 
 BOOST_AUTO_TEST_CASE(pixels_have_the_status_colours) {
-    MapFixture f;
+    auto& f = fixture();
     auto page = f.page(request(MapScope::project, "A"));
     auto png = f.dir.file("a.png");
     auto r = run_cli(
@@ -257,7 +264,7 @@ BOOST_AUTO_TEST_CASE(pixels_have_the_status_colours) {
 }
 
 BOOST_AUTO_TEST_CASE(legend_figures_equal_status) {
-    MapFixture f;
+    auto& f = fixture();
     auto req = request(MapScope::project, "A");
     req.since = Date(2025, 3, 2);
     auto page = f.page(req);
@@ -303,7 +310,7 @@ BOOST_AUTO_TEST_CASE(legend_figures_equal_status) {
 }
 
 BOOST_AUTO_TEST_CASE(pdf_atlas_pages_and_embedded_font) {
-    MapFixture f;
+    auto& f = fixture();
     auto pdf = f.dir.file("atlas.pdf");
     auto r = run_cli(
         {"map", f.store, "--all-projects", "--as-of", "2025-03-05", "--out", pdf, "--size", "A3"});
@@ -339,7 +346,7 @@ BOOST_AUTO_TEST_CASE(pdf_atlas_pages_and_embedded_font) {
 }
 
 BOOST_AUTO_TEST_CASE(atlas_into_a_folder_of_pngs) {
-    MapFixture f;
+    auto& f = fixture();
     auto out = f.dir.file("maps");
     auto r = run_cli({"map", f.store, "--all-projects", "--as-of", "2025-03-05", "--out", out,
                       "--orientation", "portrait", "--dpi", "72"});
@@ -353,7 +360,7 @@ BOOST_AUTO_TEST_CASE(atlas_into_a_folder_of_pngs) {
 }
 
 BOOST_AUTO_TEST_CASE(labels_do_not_overlap) {
-    MapFixture f;
+    auto& f = fixture();
     auto page = f.page(request(MapScope::project, "B"));
     BOOST_REQUIRE_EQUAL(page.parcels.size(), 100u);
     MapWriter writer(f.dir.file("b.png"), MapFormat::png, 150);
@@ -370,7 +377,7 @@ BOOST_AUTO_TEST_CASE(labels_do_not_overlap) {
 }
 
 BOOST_AUTO_TEST_CASE(corridor_map_chainage) {
-    MapFixture f;
+    auto& f = fixture();
     auto page = f.page(request(MapScope::corridor, "YMZ-1"));
     BOOST_REQUIRE_EQUAL(page.corridors.size(), 1u);
     const auto& c = page.corridors.front();
@@ -424,7 +431,7 @@ BOOST_AUTO_TEST_CASE(corridor_map_chainage) {
 }
 
 BOOST_AUTO_TEST_CASE(district_map) {
-    MapFixture f;
+    auto& f = fixture();
     auto page = f.page(request(MapScope::district, "岳塘区"));
     BOOST_CHECK_EQUAL(page.parcels.size(), 100u);
     BOOST_CHECK(!page.boundary.empty()); // the union of its parcels
@@ -438,7 +445,7 @@ BOOST_AUTO_TEST_CASE(district_map) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_clear_errors) {
-    MapFixture f;
+    auto& f = fixture();
     auto out = f.dir.file("x.png");
     auto expect = [&](std::vector<std::string> args, int code, const std::string& text) {
         auto r = run_cli(args);
@@ -474,7 +481,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_clear_errors) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_cjk_font_names_the_package) {
-    MapFixture f;
+    auto& f = fixture();
     // A fontconfig configuration with no font folders: as on a machine without fonts-noto-cjk.
     auto conf = f.dir.file("fonts.conf");
     {
