@@ -231,7 +231,8 @@
   }
 
   async function fetchLayer(name, box, asOf) {
-    return getJson(`api/features/${name}${query({ bbox: box.map((x) => x.toFixed(6)).join(','), as_of: asOf })}`);
+    const bbox = box.map((x) => x.toFixed(6)).join(',');
+    return getJson(`api/features/${name}${query({ bbox, as_of: asOf, view: 'map' })}`);
   }
 
   // Resolves when the features for the current view and date are on the map: at once when they

@@ -178,6 +178,16 @@ public:
         return Lease(*this, std::make_unique<ViewerApi>(m_store, m_limits, m_cache));
     }
 
+    // Opens connections ahead of the first requests (each costs SpatiaLite and PROJ set-up).
+    void prefill(int n) {
+        std::vector<std::unique_ptr<ViewerApi>> fresh;
+        for (int i = 0; i < n; ++i)
+            fresh.push_back(std::make_unique<ViewerApi>(m_store, m_limits, m_cache));
+        std::lock_guard lock(m_mutex);
+        for (auto& api : fresh)
+            m_idle.push_back(std::move(api));
+    }
+
 private:
     void give_back(std::unique_ptr<ViewerApi> api) {
         if (!api)
@@ -242,8 +252,12 @@ struct Server::Impl {
             return;
         warm_thread = std::thread([this] {
             try {
-                auto lease = pool->acquire();
-                lease->warm(Date::today());
+                {
+                    auto lease = pool->acquire();
+                    lease->warm(Date::today());
+                }
+                // The page asks for about six things at once when it opens.
+                pool->prefill(std::min(options.threads, 6) - 1);
             } catch (const std::exception&) {
                 // Reported by the requests themselves.
             }
@@ -352,7 +366,7 @@ struct Server::Impl {
                  }));
         http.Get(R"(/api/features/([A-Za-z_-]{1,32}))",
                  api([this](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
-                     check_params(req, {"bbox", "as_of", "project"});
+                     check_params(req, {"bbox", "as_of", "project", "view"});
                      FeatureQuery q;
                      q.layer = parse_api_layer(req.matches[1].str());
                      if (req.has_param("bbox"))
@@ -360,6 +374,13 @@ struct Server::Impl {
                      q.as_of = as_of_param(req);
                      if (req.has_param("project"))
                          q.project = req.get_param_value("project");
+                     if (req.has_param("view")) {
+                         auto view = req.get_param_value("view");
+                         if (view != "map" && view != "full")
+                             throw ApiError(400, fmt::format("view '{}' is not map or full", view),
+                                            "view=map gives only what the map draws with");
+                         q.map_view = view == "map";
+                     }
                      res.set_header("Cache-Control", "no-store");
                      send(req, res, a.features(q), "application/geo+json");
                  }));

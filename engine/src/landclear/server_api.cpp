@@ -688,7 +688,19 @@ std::string ViewerApi::features(const FeatureQuery& q) {
         fd.SetSubType(sub);
         layer->CreateField(&fd);
     };
-    for (const auto& f : def.fields) {
+    // The map view carries only what the page needs to draw and to find a feature again (its
+    // code, project, stage); a click asks /api/parcel for the rest. Full otherwise (downloads).
+    auto in_map_view = [&](std::string_view name) {
+        return name == def.key || name == "project_code" || name == "parcel_code" ||
+               (name == "name" && q.layer != LayerKind::parcels);
+    };
+    std::vector<int> index(def.fields.size(), -1);
+    int next_index = 0;
+    for (size_t i = 0; i < def.fields.size(); ++i) {
+        const auto& f = def.fields[i];
+        if (q.map_view && !in_map_view(f.name))
+            continue;
+        index[i] = next_index++;
         switch (f.type) {
         case FieldType::integer:
             add_field(std::string(f.name), OFTInteger64);
@@ -702,12 +714,16 @@ std::string ViewerApi::features(const FeatureQuery& q) {
         }
     }
     bool polygons = def.geom == GeomKind::polygon;
-    add_field(polygons ? "area_m2" : "length_m", OFTReal);
-    if (polygons)
-        add_field("area_mu", OFTReal);
+    bool measures = !q.map_view || q.layer == LayerKind::corridors;
+    if (measures) {
+        add_field(polygons ? "area_m2" : "length_m", OFTReal);
+        if (polygons)
+            add_field("area_mu", OFTReal);
+    }
     if (q.layer == LayerKind::parcels) {
         add_field("stage", OFTString);
-        add_field("status", OFTString);
+        if (!q.map_view)
+            add_field("status", OFTString);
     }
     if (q.layer == LayerKind::buildings) {
         add_field("signed", OFTInteger, OFSTBoolean);
@@ -718,8 +734,10 @@ std::string ViewerApi::features(const FeatureQuery& q) {
     for (const auto& row : rows) {
         OGRFeature feature(layer->GetLayerDefn());
         for (size_t i = 0; i < def.fields.size(); ++i) {
+            int idx = index[i];
+            if (idx < 0)
+                continue;
             const auto& v = row.values.at(i);
-            int idx = static_cast<int>(i);
             if (auto s = std::get_if<std::string>(&v))
                 feature.SetField(idx, s->c_str());
             else if (auto n = std::get_if<std::int64_t>(&v))
@@ -731,14 +749,17 @@ std::string ViewerApi::features(const FeatureQuery& q) {
             else
                 feature.SetFieldNull(idx);
         }
-        int next = static_cast<int>(def.fields.size());
-        feature.SetField(next++, row.measure);
-        if (polygons)
-            feature.SetField(next++, m2_to_mu(row.measure));
+        int next = next_index;
+        if (measures) {
+            feature.SetField(next++, row.measure);
+            if (polygons)
+                feature.SetField(next++, m2_to_mu(row.measure));
+        }
         if (q.layer == LayerKind::parcels) {
             auto stage = parcel_stage(parcel_row(row), q.as_of);
             feature.SetField(next++, parcel_stage_key(stage));
-            feature.SetField(next++, parcel_stage_zh(stage));
+            if (!q.map_view)
+                feature.SetField(next++, parcel_stage_zh(stage));
         }
         if (q.layer == LayerKind::buildings) {
             auto at = [&](std::string_view n) {
