@@ -329,6 +329,25 @@ BOOST_AUTO_TEST_CASE(clean_ledgers_reconcile_on_either_basis) {
     }
     BOOST_TEST(basis >= 3); // at least the large parcels of B
     BOOST_TEST(pe["ZD-B00"] == "area_basis");
+    // The ledger is found to be planar, so the basis difference of every row is split off
+    // (not only of the rows where it exceeds rounding): it totals ellipsoidal − planar.
+    LedgerOptions lo;
+    lo.path = p;
+    auto ledger = read_ledger(lo);
+    ReconcileOptions o;
+    o.area = AreaBasis::ellipsoidal;
+    o.as_of = Date(2025, 6, 30);
+    auto store = open_store(fx.store, StoreMode::read);
+    auto r = reconcile(*store, ledger, o);
+    double expect = 0, rounding = 0;
+    for (const auto& [code, mu] : fx.planar_mu) {
+        expect += fx.ellipsoidal_mu[code] - mu;
+        rounding += mu - round2(mu);
+    }
+    BOOST_TEST(r.reconciled);
+    BOOST_TEST(std::fabs(r.total.parts.basis - expect) < 1e-5);
+    BOOST_TEST(std::fabs(r.total.parts.rounding - rounding) < 1e-5);
+    BOOST_TEST(std::fabs(r.total.parts.sum() - r.total.diff_mu()) < 1e-9);
 }
 
 BOOST_AUTO_TEST_CASE(acquired_measure_and_status) {
@@ -507,4 +526,51 @@ BOOST_AUTO_TEST_CASE(headers_units_and_mapping) {
     BOOST_REQUIRE_EQUAL(mapped.rows.size(), 1u);
     BOOST_TEST(mapped.rows[0].parcel_code == "ZD-1");
     BOOST_TEST(*mapped.rows[0].area_mu == 3.0);
+}
+
+BOOST_AUTO_TEST_CASE(overlaps_and_parcels_drawn_twice) {
+    TempDir dir;
+    FixtureLayer parcels{"parcels", 4547, {{"parcel_code"}, {"project_code"}}, {}};
+    parcels.features = {
+        {rect(0, 0, 100, 100), {"X1", "A"}},
+        {rect(90, 0, 100, 100), {"X2", "A"}}, // 10 m over X1
+        {rect(0, 0, 100, 100), {"X3", "A"}},  // X1 drawn again
+        {rect(300, 0, 50, 50), {"X4", "A"}},
+    };
+    auto src = dir.file("in.gpkg");
+    write_layer(src, "GPKG", parcels);
+    auto store_path = dir.file("s.sqlite");
+    auto r = run_cli({"import", store_path, "--parcels", src, "--quiet"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto area = [&](const std::string& code) {
+        return m2_to_mu(ogr_sql_number(
+            store_path,
+            fmt::format("SELECT ST_Area(geom) FROM parcels WHERE parcel_code = '{}'", code)));
+    };
+    double overlap = m2_to_mu(ogr_sql_number(
+        store_path, "SELECT ST_Area(ST_Intersection(a.geom, b.geom)) FROM parcels a, parcels b "
+                    "WHERE a.parcel_code = 'X1' AND b.parcel_code = 'X2'"));
+    BOOST_REQUIRE(std::fabs(overlap - 1.5) < 1e-9);
+    // The ledger counts X2 without its overlap with X1, and X1 once.
+    auto csv = write_csv_ledger(dir, "l.csv",
+                                {{"A", "", "X1", fixed2(area("X1")), ""},
+                                 {"A", "", "X2", fixed2(area("X2") - overlap), ""},
+                                 {"A", "", "X4", fixed2(area("X4")), ""}});
+    auto out = run_json({"reconcile", store_path, "--ledger", csv, "--format", "json"}, 1);
+    auto got = classes_by_key(out[1]);
+    BOOST_TEST(got["X1"] == "match");
+    BOOST_TEST(got["X2"] == "overlap");
+    BOOST_TEST(got["X3"] == "duplicate");
+    BOOST_TEST(got["X4"] == "match");
+    BOOST_TEST(got.size() == 4u);
+
+    LedgerOptions lo;
+    lo.path = csv;
+    auto ledger = read_ledger(lo);
+    auto store = open_store(store_path, StoreMode::read);
+    auto rep = reconcile(*store, ledger, ReconcileOptions{});
+    // X2 overlaps X1 and X3 (the same square): the overlap with both is counted once.
+    BOOST_TEST(std::fabs(rep.total.parts.overlap - overlap) < 1e-9);
+    BOOST_TEST(std::fabs(rep.total.parts.duplicate - area("X3")) < 1e-9);
+    BOOST_TEST(std::fabs(rep.total.parts.sum() - rep.total.diff_mu()) < 1e-9);
 }

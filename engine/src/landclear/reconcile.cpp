@@ -4,9 +4,11 @@
 #include "landclear/error.hpp"
 #include "landclear/units.hpp"
 
+#define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <geos_c.h>
 #include <set>
 #include <unordered_map>
 
@@ -235,7 +237,8 @@ private:
         return std::nullopt;
     }
 
-    // Per parcel: planar m² of its overlaps with other parcels, and the parcels it duplicates.
+    // Per parcel: planar m² of its overlap with the other parcels (with their union, so a
+    // neighbour drawn twice is not counted twice), and the parcels it duplicates.
     struct Topology {
         std::vector<double> overlap_m2;
         std::vector<std::vector<size_t>> duplicates;
@@ -249,17 +252,29 @@ private:
         t.duplicates.resize(m_parcels.size());
         Geos geos;
         auto geoms = load_parcel_geometries(m_store, geos);
-        CheckOptions co;
-        for (const auto& o : find_parcel_overlaps(geos, geoms, co)) {
+        std::vector<std::vector<size_t>> partners(geoms.size());
+        for (const auto& o : find_parcel_overlaps(geos, geoms, CheckOptions{})) {
+            partners[o.a].push_back(o.b);
+            partners[o.b].push_back(o.a);
             auto a = m_by_code.find(geoms[o.a].code), b = m_by_code.find(geoms[o.b].code);
-            if (a == m_by_code.end() || b == m_by_code.end())
-                continue;
-            t.overlap_m2[a->second] += o.area_m2;
-            t.overlap_m2[b->second] += o.area_m2;
-            if (o.duplicate) {
+            if (o.duplicate && a != m_by_code.end() && b != m_by_code.end()) {
                 t.duplicates[a->second].push_back(b->second);
                 t.duplicates[b->second].push_back(a->second);
             }
+        }
+        for (size_t i = 0; i < geoms.size(); ++i) {
+            auto it = m_by_code.find(geoms[i].code);
+            if (partners[i].empty() || it == m_by_code.end())
+                continue;
+            std::vector<GEOSGeometry*> clones;
+            for (size_t j : partners[i])
+                clones.push_back(geos.clone(geoms[j].geom.get()).release());
+            auto others = geos.own(
+                GEOSGeom_createCollection_r(geos.handle(), GEOS_GEOMETRYCOLLECTION, clones.data(),
+                                            static_cast<unsigned>(clones.size())));
+            auto merged = geos.own(GEOSUnaryUnion_r(geos.handle(), others.get()));
+            t.overlap_m2[it->second] =
+                geos.area(geos.intersection(geoms[i].geom.get(), merged.get()).get());
         }
         return t;
     }
@@ -281,18 +296,54 @@ private:
     }
 
     // Splits d = map − ledger of two figures that both count into its causes. The residual
-    // after the explanation goes to rounding, so the parts always add up to d.
+    // after the explanation goes to rounding, so the parts always add up to d. When the
+    // ledger (or this project of it) is on the other basis, every row's basis part is split
+    // off, however small, so that a systematic basis difference is not hidden in rounding.
     void explain_area(ReconcileItem& item, double map, double other, double ledger,
-                      double allowance, std::optional<double> overlap_mu) {
+                      double allowance, std::optional<double> overlap_mu, bool ledger_on_other) {
         double d = map - ledger;
         double r_same = std::fabs(d), r_other = std::fabs(other - ledger);
+        const char* other_zh = m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积";
         auto basis = [&] {
-            item.cls = DiffClass::area_basis;
+            item.cls = r_same <= rounding_limit ? DiffClass::match : DiffClass::area_basis;
             item.parts.basis = map - other;
             item.parts.rounding = other - ledger;
-            item.note = fmt::format("按{}计为 {:.4f} 亩，与台账相符：台账按另一面积基准",
-                                    m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积", other);
+            if (item.cls == DiffClass::area_basis)
+                item.note =
+                    fmt::format("按{}为 {:.4f} 亩，与台账相符：台账按另一面积基准{}", other_zh,
+                                other, r_other > rounding_limit ? "，另有取整/平差" : "");
         };
+        // The ledger leaves out the parcel's overlap with its neighbours; base is the map
+        // figure on the ledger's basis.
+        auto overlap = [&](double base) {
+            if (!overlap_mu || *overlap_mu <= 0 || map <= 0)
+                return false;
+            double v = *overlap_mu * base / map;
+            if (std::fabs(base - v - ledger) > allowance)
+                return false;
+            item.cls = DiffClass::overlap;
+            item.parts.basis = map - base;
+            item.parts.overlap = v;
+            item.parts.rounding = base - v - ledger;
+            item.note = fmt::format("图上与相邻宗地重叠 {:.4f} 亩，台账未计重叠部分", v);
+            return true;
+        };
+        if (ledger_on_other) {
+            if (r_other <= allowance)
+                basis();
+            else if (r_same <= allowance) {
+                item.cls = r_same <= rounding_limit ? DiffClass::match : DiffClass::rounding;
+                item.parts.rounding = d;
+            } else if (!overlap(other)) {
+                item.cls = DiffClass::area_differs;
+                item.parts.basis = map - other;
+                item.parts.area = other - ledger;
+                item.within_tolerance = r_other <= m_o.tolerance_mu + eps;
+                item.note = fmt::format("按{}相差 {:+.4f} 亩（图上 − 台账），无法由取整或重叠解释",
+                                        other_zh, other - ledger);
+            }
+            return;
+        }
         if (r_same <= rounding_limit) {
             item.cls = DiffClass::match;
             item.parts.rounding = d;
@@ -304,20 +355,42 @@ private:
             item.note = fmt::format("相差 {:+.4f} 亩，在取整与平差（±0.01 亩）范围内", d);
         } else if (r_other <= allowance) {
             basis();
-            item.note += "，另有取整/平差";
-        } else if (overlap_mu && *overlap_mu > 0 &&
-                   std::fabs(map - *overlap_mu - ledger) <= allowance) {
-            item.cls = DiffClass::overlap;
-            item.parts.overlap = *overlap_mu;
-            item.parts.rounding = map - *overlap_mu - ledger;
-            item.note = fmt::format("图上与相邻宗地重叠 {:.4f} 亩，台账未计重叠部分", *overlap_mu);
-        } else {
+        } else if (!overlap(map)) {
             item.cls = DiffClass::area_differs;
             item.parts.area = d;
             item.within_tolerance = r_same <= m_o.tolerance_mu + eps;
             item.note = fmt::format(
                 "面积相差 {:+.4f} 亩（图上 − 台账），无法由面积基准、取整或重叠解释", d);
         }
+    }
+
+    // Which basis a ledger's figures are on: by the rows that fit only one basis within
+    // 2-decimal rounding (a tie keeps the chosen basis); when no row tells them apart, by the
+    // residuals of the rows that fit both (a basis shifts every row the same way, rounding
+    // does not).
+    struct BasisVotes {
+        std::int64_t same = 0, other = 0;
+        double same_residual = 0, other_residual = 0;
+        void vote(double map, double other_map, double ledger) {
+            bool s = std::fabs(map - ledger) <= rounding_limit;
+            bool o = std::fabs(other_map - ledger) <= rounding_limit;
+            same += s && !o;
+            this->other += o && !s;
+            if (s && o) {
+                same_residual += std::fabs(map - ledger);
+                other_residual += std::fabs(other_map - ledger);
+            }
+        }
+        bool decisive() const { return same + other > 0; }
+        bool on_other() const { return decisive() ? other > same : other_residual < same_residual; }
+    };
+
+    void note_basis(const std::string& scope, const BasisVotes& v) {
+        if (v.on_other())
+            m_r.notes.push_back(fmt::format(
+                "{}台账面积按{}（{} 行只与它相符，{} 行只与{}相符）：面积基准差逐行分出", scope,
+                m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积", v.other, v.same,
+                area_basis_zh(m_o.area)));
     }
 
     void unreadable(int row, std::string message) {
@@ -354,6 +427,26 @@ private:
             throw_usage(fmt::format("{} has no 宗地编号 column for --key parcel", m_ledger.display),
                         "use --key project for a ledger of project totals, or name the parcel "
                         "code column in a mapping file");
+
+        // The ledger's basis per project; a project whose rows do not tell follows the ledger.
+        std::map<std::string, BasisVotes> votes;
+        BasisVotes all;
+        for (const auto& [key, rows] : groups) {
+            const auto& [first, value] = rows.front();
+            auto pi = find_parcel(first->parcel_code);
+            if (!pi || !value.counted || !map_counted(m_parcels[*pi]))
+                continue;
+            const auto& p = m_parcels[*pi];
+            votes[p.project].vote(basis_mu(p), other_mu(p), value.mu);
+            all.vote(basis_mu(p), other_mu(p), value.mu);
+        }
+        std::map<std::string, bool> on_other;
+        for (const auto& [project, v] : votes)
+            on_other[project] = v.decisive() ? v.on_other() : all.on_other();
+        note_basis("", all);
+        for (const auto& [project, v] : votes)
+            if (on_other[project] && !all.on_other())
+                note_basis(fmt::format("项目 {} 的", project), v);
 
         std::vector<bool> matched(m_parcels.size(), false);
         std::set<std::string> scope;
@@ -411,7 +504,8 @@ private:
                     if (ov > 0)
                         overlap = m2_to_mu(ov) * (m / p.planar_mu);
                 }
-                explain_area(item, m, *item.map_other_mu, value.mu, adjustment_limit, overlap);
+                explain_area(item, m, *item.map_other_mu, value.mu, adjustment_limit, overlap,
+                             on_other[p.project]);
                 if (!dates.empty()) {
                     if (item.cls == DiffClass::match || item.cls == DiffClass::rounding ||
                         item.cls == DiffClass::area_basis)
@@ -501,6 +595,11 @@ private:
                 groups.push_back({key, {}});
             groups[it->second].second.emplace_back(&row, *v);
         }
+        BasisVotes votes;
+        for (const auto& [key, rows] : groups)
+            if (auto it = map.find(key); it != map.end() && rows.front().second.counted)
+                votes.vote(it->second.basis, it->second.other, rows.front().second.mu);
+        note_basis("", votes);
         std::set<std::string> seen;
         for (const auto& [key, rows] : groups) {
             const auto& [first, value] = rows.front();
@@ -535,7 +634,7 @@ private:
             double allowance =
                 adjustment_limit + 0.009 * std::sqrt(static_cast<double>(it->second.parcels));
             explain_area(item, it->second.basis, it->second.other, value.mu, allowance,
-                         std::nullopt);
+                         std::nullopt, votes.on_other());
             m_r.items.push_back(std::move(item));
         }
         for (const auto& [code, mp] : map) {
