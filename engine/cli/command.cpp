@@ -1,6 +1,7 @@
 #include "command.hpp"
 
 #include "landclear/error.hpp"
+#include "landclear/xlsx.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -22,8 +23,8 @@ bool register_command(int order, Setup setup) {
 }
 
 void add_table_options(CLI::App& cmd, TableArgs& a) {
-    cmd.add_option("--format", a.format, "table (default), csv or json")
-        ->check(CLI::IsMember({"table", "csv", "json"}));
+    cmd.add_option("--format", a.format, "table (default), csv, json or xlsx (needs --out)")
+        ->check(CLI::IsMember({"table", "csv", "json", "xlsx"}));
     cmd.add_option("--lang", a.lang, "column headers: zh (default) or en")
         ->check(CLI::IsMember({"zh", "en"}));
     cmd.add_option("--out", a.out, "write to FILE instead of standard output");
@@ -47,6 +48,12 @@ void write_text_file(const std::string& path, const std::string& text) {
 
 void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
     auto lang = parse_lang(a.lang);
+    if (a.format == "xlsx") {
+        if (a.out.empty())
+            throw_usage("--format xlsx writes a file", "add --out FILE.xlsx");
+        write_xlsx(tables, lang, a.out);
+        return;
+    }
     if (a.format == "csv") {
         if (tables.size() > 1 && !a.out.empty())
             throw_usage("this report has several tables; CSV holds one",

@@ -292,7 +292,8 @@ public:
         auto st = m_db->prepare(
             "SELECT origin, kind, layer, feature_code, source, source_fid, message, value, "
             "AsBinary(geom) FROM findings WHERE ?1 = '' OR origin = ?1 ORDER BY id");
-        st.bind(1, origin);
+        // A default string_view has no data: SQLite would bind NULL and match no finding.
+        st.bind(1, origin.empty() ? std::string_view("") : origin);
         while (st.step()) {
             Finding f{st.column_text(0), st.column_text(1), st.column_text(2),
                       st.column_text(3), st.column_text(4), st.column_int(5),
