@@ -257,11 +257,12 @@ void write_field_dictionary(const Source& source, const std::vector<int>& widths
     GDALDatasetUniquePtr ds(driver->Create(path.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!ds)
         throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
-    const char* lco[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", nullptr};
+    const char* lco[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", nullptr};
     OGRLayer* layer = ds->CreateLayer("fields", nullptr, wkbNone, const_cast<char**>(lco));
     const char* columns[] = {"field", "name", "label_zh", "type", "width", "decimals"};
     for (const char* c : columns) {
-        OGRFieldDefn fd(c, OFTString);
+        bool number = std::string_view(c) == "width" || std::string_view(c) == "decimals";
+        OGRFieldDefn fd(c, number ? OFTInteger : OFTString);
         layer->CreateField(&fd);
     }
     auto type_name = [](FieldType t) {
@@ -1595,7 +1596,7 @@ ExportSummary export_layers(Store& store, const ExportOptions& o) {
     }
     case ExportFormat::shp: {
         ExportedLayer r;
-        r.name = out.stem().string();
+        r.name = sources.front().name;
         write_shapefile(sources.front(), out, pending, ctx, r);
         summary.layers.push_back(r);
         check_empty(sources, o, summary);
