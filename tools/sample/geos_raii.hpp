@@ -2,7 +2,6 @@
 #pragma once
 
 #include <geos_c.h>
-
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -59,7 +58,9 @@ public:
         return PreparedPtr(p, PreparedDeleter{m_handle});
     }
 
-    GeomPtr point(Vec2 p) const { return own(GEOSGeom_createPointFromXY_r(m_handle, p.x, p.y), "point"); }
+    GeomPtr point(Vec2 p) const {
+        return own(GEOSGeom_createPointFromXY_r(m_handle, p.x, p.y), "point");
+    }
 
     GeomPtr line(std::span<const Vec2> pts) const {
         return own(GEOSGeom_createLineString_r(m_handle, sequence(pts, false)), "linestring");
@@ -77,7 +78,8 @@ public:
     GeomPtr from_wkb(std::span<const unsigned char> wkb) const {
         std::unique_ptr<GEOSWKBReader, ReaderDeleter> reader(GEOSWKBReader_create_r(m_handle),
                                                              ReaderDeleter{m_handle});
-        return own(GEOSWKBReader_read_r(m_handle, reader.get(), wkb.data(), wkb.size()), "WKB read");
+        return own(GEOSWKBReader_read_r(m_handle, reader.get(), wkb.data(), wkb.size()),
+                   "WKB read");
     }
 
     std::vector<unsigned char> to_wkb(const GEOSGeometry* g) const {

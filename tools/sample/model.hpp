@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,13 +16,17 @@ namespace landclear::sample {
 // Working CRS of the generator: CGCS2000 3-degree Gauss-Krüger zone 38, metres.
 inline constexpr const char* kWorkingCrs = "EPSG:4547";
 // Earliest date in the data.
-inline Day earliest_day() { return make_day(2024, 1, 1); }
+inline Day earliest_day() {
+    return make_day(2024, 1, 1);
+}
 
 struct District {
     std::string code; // GB/T 2260, e.g. 430302
     std::string name; // e.g. 雨湖区
     GeomPtr geom;     // valid (Multi)Polygon in the working CRS
     PreparedPtr prepared;
+    GeomPtr boundary; // its rings, for distance tests
+    PreparedPtr prepared_boundary;
     GeosContext::Box box{};
     Vec2 centre;   // label point (urban centre) in the working CRS
     double area{}; // m²
@@ -88,13 +93,13 @@ struct GeneratorOptions {
     Day as_of = 0;
 };
 
-struct Sample {
-    std::vector<Village> villages;
-    std::vector<ProjectData> projects;
-};
+// Receives each finished project, in order.
+using ProjectSink = std::function<void(ProjectData&&)>;
 
-// Builds the whole sample in the working CRS. Deterministic for given options and districts.
-Sample generate_sample(const GeneratorOptions& options, const std::vector<District>& districts,
-                       GeosContext& geos);
+// Builds the sample in the working CRS, project by project. `villages` is filled before the first
+// project reaches `sink` and is only read afterwards. Deterministic for given options and
+// districts.
+void generate_sample(const GeneratorOptions& options, const std::vector<District>& districts,
+                     GeosContext& geos, std::vector<Village>& villages, const ProjectSink& sink);
 
 } // namespace landclear::sample

@@ -1,8 +1,7 @@
 #include "names.hpp"
 
-#include <fmt/format.h>
-
 #include <array>
+#include <fmt/format.h>
 #include <string_view>
 
 namespace landclear::sample {
@@ -25,44 +24,59 @@ const std::vector<std::string> kVillageSuffixes = {"山", "塘", "湾", "冲", "
 const std::vector<std::string> kCommunitySuffixes = {"", "路", "坪", "园", "里", "街", "苑"};
 
 struct Profile {
-    int streets; // 街道
-    int towns;   // 镇
-    int xiang;   // 乡
-    std::vector<std::string> prefixes; // zones for roads and parks, e.g. 九华示范区
-    std::vector<std::string> areas;    // 片区 for resettlement areas and land banking
-    std::vector<std::string> rivers;   // for flood works
+    int streets;                        // 街道
+    int towns;                          // 镇
+    int xiang;                          // 乡
+    std::vector<std::string> prefixes;  // zones for roads and parks, e.g. 九华示范区
+    std::vector<std::string> areas;     // 片区 for resettlement areas and land banking
+    std::vector<std::string> rivers;    // for flood works
     std::vector<std::string> old_sites; // for shantytown renovation
 };
 
 Profile profile_for(std::string_view district) {
     if (district == "雨湖区") {
-        return {10, 3, 1, {"九华示范区", "雨湖区", "雨湖高新区"},
+        return {10,
+                3,
+                1,
+                {"九华示范区", "雨湖区", "雨湖高新区"},
                 {"九华片区", "鹤岭片区", "长城片区", "姜畲片区", "楠竹山片区"},
                 {"湘江", "涟水河", "雨湖"},
                 {"电机厂", "江麓机械厂", "湘纺", "电缆厂", "平政路", "窑湾", "十八总", "河街",
                  "三义井", "雨湖路", "韶山西路", "风车坪", "湘潭电机厂宿舍"}};
     }
     if (district == "岳塘区") {
-        return {10, 1, 1, {"昭山示范区", "岳塘区", "岳塘经开区"},
+        return {10,
+                1,
+                1,
+                {"昭山示范区", "岳塘区", "岳塘经开区"},
                 {"昭山片区", "荷塘片区", "双马片区", "霞城片区", "宝塔片区"},
                 {"湘江", "涓水"},
                 {"钢铁厂", "锰矿", "建设路", "车站路", "板塘铺", "书院路", "五里堆", "农药厂",
                  "化纤厂", "棉纺厂", "湘机"}};
     }
     if (district == "湘潭县") {
-        return {0, 14, 3, {"天易示范区", "湘潭县", "易俗河镇"},
+        return {0,
+                14,
+                3,
+                {"天易示范区", "湘潭县", "易俗河镇"},
                 {"天易片区", "易俗河片区", "石潭片区", "中路铺片区", "河口片区"},
                 {"涓水", "湘江", "涟水河", "石潭河"},
                 {"易俗河老街", "县酒厂", "县农机厂", "天易老工业区", "河口老街"}};
     }
     if (district == "湘乡市") {
-        return {4, 17, 1, {"湘乡市", "湘乡经开区"},
+        return {4,
+                17,
+                1,
+                {"湘乡市", "湘乡经开区"},
                 {"东山片区", "棋梓片区", "龙洞片区", "金石片区", "昆仑桥片区"},
                 {"涟水河", "测水", "孙水河"},
                 {"湘乡铝厂", "望春门", "湘乡啤酒厂", "城北老街", "湘乡化工厂"}};
     }
     if (district == "韶山市") {
-        return {0, 2, 2, {"韶山市", "韶山高新区"},
+        return {0,
+                2,
+                2,
+                {"韶山市", "韶山高新区"},
                 {"银田片区", "清溪片区", "韶山乡片区", "杨林片区"},
                 {"韶河", "银田河"},
                 {"清溪老街", "银田老街"}};
@@ -86,24 +100,26 @@ std::string unit_for_prefix(const std::string& prefix, const District& d) {
     return prefix + "征拆办";
 }
 
-const std::array<const char*, 10> kCnNum = {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"};
+const std::array<const char*, 10> kCnNum = {"一", "二", "三", "四", "五",
+                                            "六", "七", "八", "九", "十"};
 
 const std::vector<std::string> kRoadNames = {
-    "芙蓉", "吉安", "白石", "杨柳", "金盆", "滨江", "红旗", "书院", "沿江", "建设", "晓塘", "双拥",
-    "板塘", "湘江", "宝塔", "福星", "晓霞", "东风", "铁牛", "铜鼓", "莲城", "凤凰", "响水", "银杏",
-    "香樟", "桂花", "河西", "梓园", "杨梅", "金霞", "和平", "五星", "先锋", "护潭", "湖湘", "花石",
-    "青山", "云龙", "紫荆", "昭华", "九华", "天易", "吉利", "莲城", "荷塘", "长丰", "丹桂", "兴业",
-    "科大", "学府", "金湖", "响塘", "湘钢", "中环", "南二环", "北二环", "潭州", "伏林", "白鹤"};
-const std::vector<std::string> kRoadTypes = {"路", "大道", "东路", "西路", "南路", "北路",
-                                             "路（北延线）", "路（南延线）", "大道（二期）"};
-const std::vector<std::string> kIndustries = {"智能装备", "新能源汽车零部件", "电子信息",
-                                              "先进储能材料", "食品加工", "现代物流", "生物医药",
-                                              "新材料", "精品钢材深加工", "电机制造", "节能环保"};
-const std::vector<std::string> kSchools = {"实验小学", "实验中学", "第一中学", "外国语学校",
-                                           "职业技术学校", "九年一贯制学校", "幼儿园"};
-const std::vector<std::string> kPublic = {"中心医院新院区", "体育公园", "污水处理厂（二期）",
-                                          "公交首末站", "文化艺术中心", "消防救援站",
-                                          "农贸市场", "变电站", "垃圾转运站"};
+    "芙蓉", "吉安", "白石", "杨柳", "金盆",   "滨江",   "红旗", "书院", "沿江", "建设",
+    "晓塘", "双拥", "板塘", "湘江", "宝塔",   "福星",   "晓霞", "东风", "铁牛", "铜鼓",
+    "莲城", "凤凰", "响水", "银杏", "香樟",   "桂花",   "河西", "梓园", "杨梅", "金霞",
+    "和平", "五星", "先锋", "护潭", "湖湘",   "花石",   "青山", "云龙", "紫荆", "昭华",
+    "九华", "天易", "吉利", "莲城", "荷塘",   "长丰",   "丹桂", "兴业", "科大", "学府",
+    "金湖", "响塘", "湘钢", "中环", "南二环", "北二环", "潭州", "伏林", "白鹤"};
+const std::vector<std::string> kRoadTypes = {
+    "路", "大道", "东路", "西路", "南路", "北路", "路（北延线）", "路（南延线）", "大道（二期）"};
+const std::vector<std::string> kIndustries = {
+    "智能装备", "新能源汽车零部件", "电子信息",       "先进储能材料", "食品加工", "现代物流",
+    "生物医药", "新材料",           "精品钢材深加工", "电机制造",     "节能环保"};
+const std::vector<std::string> kSchools = {
+    "实验小学", "实验中学", "第一中学", "外国语学校", "职业技术学校", "九年一贯制学校", "幼儿园"};
+const std::vector<std::string> kPublic = {"中心医院新院区", "体育公园",     "污水处理厂（二期）",
+                                          "公交首末站",     "文化艺术中心", "消防救援站",
+                                          "农贸市场",       "变电站",       "垃圾转运站"};
 
 } // namespace
 
@@ -148,11 +164,13 @@ TownRegistry build_towns(Rng& rng, const std::vector<District>& districts,
             towns.push_back(std::move(t));
         };
         for (int k = 0; k < prof.streets; ++k) {
-            add_town(1 + k, static_cast<int>(rng.integer(6, 14)), static_cast<int>(rng.integer(0, 4)));
+            add_town(1 + k, static_cast<int>(rng.integer(6, 14)),
+                     static_cast<int>(rng.integer(0, 4)));
         }
         for (int k = 0; k < prof.towns; ++k) {
             // the first town of a county is its seat (many communities), e.g. 易俗河镇
-            const int comm = (k == 0 && prof.streets == 0) ? 14 : static_cast<int>(rng.integer(1, 4));
+            const int comm =
+                (k == 0 && prof.streets == 0) ? 14 : static_cast<int>(rng.integer(1, 4));
             add_town(100 + k, comm, static_cast<int>(rng.integer(10, 24)));
         }
         for (int k = 0; k < prof.xiang; ++k) {
@@ -179,8 +197,10 @@ ProjectName invent_project_name(Rng& rng, Kind kind, const District& d,
                 out.name += rng.chance(0.5) ? "工程" : "新建工程";
             } else if (r < 0.8) {
                 const char* cls = rng.chance(0.5) ? "S" : "G";
-                out.name = fmt::format("{}{}{}段改扩建工程", cls, rng.integer(201, 342), short_name(d));
-                out.corridor_name = out.name.substr(0, out.name.size() - 3 * 5) + "主线"; // drop 改扩建工程
+                out.name =
+                    fmt::format("{}{}{}段改扩建工程", cls, rng.integer(201, 342), short_name(d));
+                out.corridor_name =
+                    out.name.substr(0, out.name.size() - 3 * 5) + "主线"; // drop 改扩建工程
                 out.unit = district_unit(d);
             } else {
                 out.name = fmt::format("X{:03d}县道提质改造工程", rng.integer(1, 99));
@@ -226,8 +246,9 @@ ProjectName invent_project_name(Rng& rng, Kind kind, const District& d,
                 out.name = fmt::format("{}{}产业园（{}期）", prefix, rng.pick(kIndustries),
                                        kCnNum[static_cast<std::size_t>(rng.integer(0, 2))]);
             } else {
-                out.name = fmt::format("{}{}-{:02d}地块土地收储", area,
-                                       static_cast<char>('A' + rng.integer(0, 7)), rng.integer(1, 40));
+                out.name =
+                    fmt::format("{}{}-{:02d}地块土地收储", area,
+                                static_cast<char>('A' + rng.integer(0, 7)), rng.integer(1, 40));
             }
             break;
         }

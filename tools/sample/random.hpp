@@ -78,7 +78,8 @@ public:
     }
 
     template <class T> const T& pick(const std::vector<T>& items) {
-        return items[static_cast<std::size_t>(integer(0, static_cast<std::int64_t>(items.size()) - 1))];
+        return items[static_cast<std::size_t>(
+            integer(0, static_cast<std::int64_t>(items.size()) - 1))];
     }
 
     // Fisher-Yates with our own integer draws (std::shuffle's use of the engine is unspecified).

@@ -298,6 +298,9 @@ std::vector<Candidate> read_candidates(Store& store, LayerKind kind,
     std::unordered_set<std::string> seen;
     std::vector<Candidate> out;
     FeatureFilter filter;
+    filter.fields = {std::string(def.key)};
+    if (kind == LayerKind::buildings)
+        filter.fields.emplace_back("parcel_code");
     for (const auto& box : boxes) {
         filter.bbox = box;
         store.for_each_feature(kind, filter, [&](const FeatureRow& row) {
@@ -693,9 +696,11 @@ struct BuildingFacts {
 };
 
 template <class Fn>
-void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& codes, Fn fn) {
+void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& codes,
+               std::vector<std::string> fields, Fn fn) {
     FeatureFilter filter;
     filter.with_geometry = false;
+    filter.fields = std::move(fields);
     for (size_t i = 0; i < codes.size(); i += codes_per_query) {
         filter.codes.assign(codes.begin() + static_cast<std::ptrdiff_t>(i),
                             codes.begin() + static_cast<std::ptrdiff_t>(
@@ -992,15 +997,22 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
     double t_save = 0;
     try {
         run_jobs(store, jobs, o, threads, [&](Job& job) {
-            if (!saving)
-                return;
             save_watch.lap();
-            try {
-                save_clip(store, job.corridor->code, job.clip, wanted);
-            } catch (const Error& e) {
-                stop_saving(e);
+            if (saving) {
+                try {
+                    save_clip(store, job.corridor->code, job.clip, wanted);
+                } catch (const Error& e) {
+                    stop_saving(e);
+                }
             }
             t_save += save_watch.lap();
+            // The figures need no geometry: free it as soon as it is written.
+            for (auto& s : job.clip.segments)
+                s.wkb = {};
+            for (auto& p : job.clip.parcels)
+                p.wkb = {};
+            for (auto& b : job.clip.buildings)
+                b.wkb = {};
         });
     } catch (...) {
         if (saving)
@@ -1039,6 +1051,7 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
         int key = field_index(def, def.key), acq = field_index(def, "acquired_on"),
             clr = field_index(def, "cleared_on"), dlv = field_index(def, "delivered_on");
         for_codes(store, LayerKind::parcels, {parcel_set.begin(), parcel_set.end()},
+                  {"parcel_code", "acquired_on", "cleared_on", "delivered_on"},
                   [&](const FeatureRow& r) {
                       parcel_dates[text_value(r.values[static_cast<size_t>(key)])] = {
                           date_value(r.values[static_cast<size_t>(acq)]),
@@ -1053,6 +1066,7 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
             floor = field_index(def, "floor_area_m2"), sig = field_index(def, "signed_on"),
             dem = field_index(def, "demolished_on");
         for_codes(store, LayerKind::buildings, {building_set.begin(), building_set.end()},
+                  {"building_code", "households", "floor_area_m2", "signed_on", "demolished_on"},
                   [&](const FeatureRow& r) {
                       BuildingFacts f;
                       if (auto v = std::get_if<std::int64_t>(&r.values[static_cast<size_t>(hh)]))

@@ -3,6 +3,7 @@
 #include "landclear/sqlite.hpp"
 #include "landclear/store.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
@@ -309,8 +310,12 @@ public:
                           const std::function<void(const FeatureRow&)>& fn) override {
         const auto& def = layer_def(kind);
         std::string cols;
-        for (const auto& f : def.fields)
-            cols += fmt::format("t.{}, ", f.name);
+        for (const auto& f : def.fields) {
+            bool wanted = filter.fields.empty() ||
+                          std::find(filter.fields.begin(), filter.fields.end(), f.name) !=
+                              filter.fields.end();
+            cols += wanted ? fmt::format("t.{}, ", f.name) : std::string("NULL, ");
+        }
         std::string sql = fmt::format("SELECT {}t.{}, {} FROM {} t WHERE 1", cols,
                                       measure_column(def),
                                       filter.with_geometry ? "AsBinary(t.geom)" : "NULL",
@@ -370,6 +375,10 @@ public:
                          const std::vector<FeatureRow>& rows) override {
         if (!has_derived(def.name))
             create_derived(def);
+        // Replacing one scope after another must not scan the whole table each time.
+        if (!scope_field.empty())
+            m_db->exec(fmt::format("CREATE INDEX IF NOT EXISTS \"{0}_{1}\" ON \"{0}\"(\"{1}\")",
+                                   def.name, scope_field));
         bool geometry = !def.geometry_type.empty();
         if (scope_field.empty()) {
             m_db->exec(fmt::format("DELETE FROM \"{}\"", def.name));

@@ -70,6 +70,7 @@ struct FeatureFilter {
     std::vector<std::string> project_codes;  // empty: all (buildings: through their parcel)
     std::vector<std::string> codes;          // the layer's own key; empty: all
     bool with_geometry = true;
+    std::vector<std::string> fields; // read only these fields (the others stay empty); empty: all
 };
 
 // A stored feature: values in the layer's field order (schema.hpp for input layers, the
