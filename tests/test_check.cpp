@@ -1,6 +1,6 @@
 // check: zero findings on a clean partition; on the same data with planted faults, exactly the
 // planted findings, with areas recomputed by SpatiaLite SQL on the store.
-#include "landclear/units.hpp"
+#include "landclear/core/units.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -1,14 +1,14 @@
 // Corridor status by chainage. Every figure is checked against an independent computation:
 // SpatiaLite SQL on the fixture files (ST_Buffer with flat ends and 8 segments per quarter
 // circle, ST_Line_Substring, ST_Intersection, ST_Area) or a hand calculation.
-#include "landclear/chainage.hpp"
-#include "landclear/corridor.hpp"
-#include "landclear/crs.hpp"
-#include "landclear/error.hpp"
-#include "landclear/geos.hpp"
-#include "landclear/import.hpp"
-#include "landclear/redline.hpp"
-#include "landclear/units.hpp"
+#include "landclear/analysis/corridor.hpp"
+#include "landclear/analysis/import.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/geom/chainage.hpp"
+#include "landclear/geom/geos.hpp"
+#include "landclear/geom/redline.hpp"
+#include "landclear/io/crs.hpp"
 #include "support/test_support.hpp"
 
 #include <array>

@@ -1,5 +1,5 @@
-#include "landclear/crs.hpp"
-#include "landclear/error.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/io/crs.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <ogr_spatialref.h>

@@ -1,6 +1,6 @@
-#include "landclear/date.hpp"
-#include "landclear/error.hpp"
-#include "landclear/units.hpp"
+#include "landclear/core/date.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/core/units.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,8 +17,8 @@ BOOST_AUTO_TEST_CASE(reads_the_spellings_ledgers_use) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_what_is_not_a_date) {
-    for (const char* text : {"", "2025-02-30", "2025-13-01", "01/03/2025", "yesterday",
-                             "2025-03", "2025-03-01x", "已征"})
+    for (const char* text : {"", "2025-02-30", "2025-13-01", "01/03/2025", "yesterday", "2025-03",
+                             "2025-03-01x", "已征"})
         BOOST_CHECK_MESSAGE(!parse_date(text), text);
     BOOST_CHECK_THROW(parse_date_option("2025-02-29", "--as-of"), Error);
     BOOST_CHECK(parse_date("2024-02-29")); // leap year

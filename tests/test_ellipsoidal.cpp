@@ -1,7 +1,7 @@
 // Ellipsoidal area (32号) against a closed-form zone area computed here by hand, PROJ's geodesic
 // polygon area, and PROJ's areal scale factor of the Gauss-Krüger projection.
-#include "landclear/ellipsoidal.hpp"
-#include "landclear/units.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/geom/ellipsoidal.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -1,10 +1,10 @@
 // Exports read back with OGR (and the raw files where the format matters: the GeoJSON text, the
 // .cpg, the .dbf bytes, the XLSX XML). Areas are checked against SpatiaLite's ST_Area on the
 // store, statuses and widths against hand calculation and glibc's iconv.
-#include "landclear/error.hpp"
-#include "landclear/export.hpp"
-#include "landclear/gdal_util.hpp"
-#include "landclear/store.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/io/gdal_util.hpp"
+#include "landclear/report/export.hpp"
+#include "landclear/store/store.hpp"
 #include "support/test_support.hpp"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // Import: exact areas, one working CRS, all-or-nothing, and one clear message per bad input.
-#include "landclear/units.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/io/crs.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -10,17 +11,20 @@
 #include <ogr_geometry.h>
 #include <ogr_spatialref.h>
 
-#include "landclear/crs.hpp"
-
 using namespace landclear;
 using namespace landclear::test;
 
 namespace {
 
-const std::vector<FixtureField> parcel_fields{
-    {"parcel_code"}, {"project_code"}, {"district"}, {"village"}, {"owner_type"},
-    {"land_class"},  {"acquired_on", FixtureField::date}, {"cleared_on", FixtureField::date},
-    {"delivered_on", FixtureField::date}};
+const std::vector<FixtureField> parcel_fields{{"parcel_code"},
+                                              {"project_code"},
+                                              {"district"},
+                                              {"village"},
+                                              {"owner_type"},
+                                              {"land_class"},
+                                              {"acquired_on", FixtureField::date},
+                                              {"cleared_on", FixtureField::date},
+                                              {"delivered_on", FixtureField::date}};
 
 // Near Xiangtan in EPSG:4547 (E ~ 390 km, N ~ 3 080 km).
 constexpr double base_x = 390000, base_y = 3080000;
@@ -107,7 +111,8 @@ BOOST_AUTO_TEST_CASE(the_same_parcels_in_four_crs_give_the_same_areas) {
     // Irregular parcels: a pentagon and a long thin one, each delivered in a different CRS.
     const std::vector<std::string> wkts{
         fmt::format("POLYGON(({0} {1},{2} {1},{3} {4},{5} {6},{0} {7},{0} {1}))", base_x, base_y,
-                    base_x + 53.7, base_x + 71.2, base_y + 40.1, base_x + 20.3, base_y + 66.6, base_y + 35.0),
+                    base_x + 53.7, base_x + 71.2, base_y + 40.1, base_x + 20.3, base_y + 66.6,
+                    base_y + 35.0),
         fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", base_x + 100, base_y,
                     base_x + 412.5, base_y + 17.25)};
     const int crs_list[] = {4547, 4326, 4490, 4546};
@@ -135,8 +140,8 @@ BOOST_AUTO_TEST_CASE(the_same_parcels_in_four_crs_give_the_same_areas) {
             opts.precision = 17;
             opts.round = false;
             auto text = g->exportToWkt(opts);
-            l.features.push_back({text, {fmt::format("C{}-{}", epsg, i), "XT-001", "", "", "",
-                                         "", "", "", ""}});
+            l.features.push_back(
+                {text, {fmt::format("C{}-{}", epsg, i), "XT-001", "", "", "", "", "", "", ""}});
         }
         auto src = dir.file(fmt::format("p{}.gpkg", epsg));
         write_layer(src, "GPKG", l);
@@ -153,8 +158,8 @@ BOOST_AUTO_TEST_CASE(the_same_parcels_in_four_crs_give_the_same_areas) {
                                    "'C{}-{}'",
                                    epsg, i));
             double stored = ogr_sql_number(
-                store, fmt::format("SELECT area_m2 FROM parcels WHERE parcel_code = 'C{}-{}'",
-                                   epsg, i));
+                store,
+                fmt::format("SELECT area_m2 FROM parcels WHERE parcel_code = 'C{}-{}'", epsg, i));
             BOOST_CHECK_CLOSE(a, expected[i], 1e-4); // 1e-6 relative, in percent
             BOOST_CHECK_CLOSE(stored, expected[i], 1e-4);
         }
@@ -242,8 +247,8 @@ BOOST_AUTO_TEST_CASE(self_intersecting_parcel_is_repaired_and_reported) {
                             contains(r.out, "Self-intersection"),
                         r.out);
     BOOST_CHECK_CLOSE(
-        ogr_sql_number(f.store, "SELECT area_m2 FROM parcels WHERE parcel_code = 'BOWTIE'"),
-        2500.0, 1e-9);
+        ogr_sql_number(f.store, "SELECT area_m2 FROM parcels WHERE parcel_code = 'BOWTIE'"), 2500.0,
+        1e-9);
     BOOST_CHECK_EQUAL(ogr_sql_number(f.store, "SELECT count(*) FROM findings WHERE feature_code "
                                               "= 'BOWTIE' AND kind = 'invalid_geometry_repaired'"),
                       1);
@@ -319,8 +324,9 @@ BOOST_AUTO_TEST_CASE(a_line_where_a_polygon_belongs) {
     Fixture f;
     FixtureLayer l = squares(0);
     l.geometry = "LineString";
-    l.features.push_back({fmt::format("LINESTRING({} {},{} {})", base_x, base_y, base_x + 500, base_y + 10),
-                          {"L1", "XT-001", "", "", "", "", "", "", ""}});
+    l.features.push_back(
+        {fmt::format("LINESTRING({} {},{} {})", base_x, base_y, base_x + 500, base_y + 10),
+         {"L1", "XT-001", "", "", "", "", "", "", ""}});
     auto src = f.dir.file("line.geojson");
     write_layer(src, "GeoJSON", l);
     auto r = f.import_expecting_failure({"--parcels", src});
@@ -363,9 +369,7 @@ BOOST_AUTO_TEST_CASE(reimport_replaces_and_append_adds) {
 
 BOOST_AUTO_TEST_CASE(cadastre_fields_and_a_status_column_through_a_preset) {
     TempDir dir;
-    FixtureLayer l{"zd", 4547,
-                   {{"ZDDM"}, {"XMBH"}, {"QSXZ"}, {"DLBM"}, {"ZDZT"}, {"ZDRQ"}},
-                   {}};
+    FixtureLayer l{"zd", 4547, {{"ZDDM"}, {"XMBH"}, {"QSXZ"}, {"DLBM"}, {"ZDZT"}, {"ZDRQ"}}, {}};
     l.features.push_back({square_wkt(base_x, base_y, 100),
                           {"430302003004JC00001", "XT-001", "30", "0103", "已征", "2025/5/6"}});
     l.features.push_back({square_wkt(base_x + 100, base_y, 100),
@@ -397,7 +401,8 @@ BOOST_AUTO_TEST_CASE(chinese_headers_from_a_csv_with_wkt) {
     {
         std::ofstream out(csv);
         out << "WKT,宗地编号,项目编号,权属性质,征地状态,征地日期\n";
-        out << "\"" << square_wkt(base_x, base_y, 100) << "\",Z1,XT-002,集体土地,已征,2025年6月1日\n";
+        out << "\"" << square_wkt(base_x, base_y, 100)
+            << "\",Z1,XT-002,集体土地,已征,2025年6月1日\n";
         out << "\"" << square_wkt(base_x + 100, base_y, 100) << "\",Z2,XT-002,国有土地,未征,\n";
     }
     auto store = dir.file("c.sqlite");

@@ -3,12 +3,12 @@
 // the legend's 亩 equal `landclear status` and a hand calculation; the PDF atlas has one page
 // per project and its CJK font embedded (poppler's pdfinfo / pdffonts); labels never overlap;
 // bad requests get clear errors.
-#include "landclear/chainage.hpp"
-#include "landclear/gdal_util.hpp"
-#include "landclear/map_data.hpp"
-#include "landclear/map_layout.hpp"
-#include "landclear/map_render.hpp"
-#include "landclear/units.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/geom/chainage.hpp"
+#include "landclear/io/gdal_util.hpp"
+#include "landclear/render/map_data.hpp"
+#include "landclear/render/map_layout.hpp"
+#include "landclear/render/map_render.hpp"
 #include "support/test_support.hpp"
 
 #include <array>

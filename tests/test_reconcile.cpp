@@ -2,12 +2,13 @@
 // known rows: reconcile must find exactly those rows, and its breakdown must add up to the
 // difference. Map areas are recomputed by SpatiaLite SQL, ellipsoidal ones by PROJ's geodesic
 // area; ledger figures are rounded here, independently of the code under test.
-#include "landclear/ellipsoidal.hpp"
-#include "landclear/error.hpp"
-#include "landclear/ledger.hpp"
-#include "landclear/reconcile.hpp"
-#include "landclear/store.hpp"
-#include "landclear/units.hpp"
+#include "landclear/analysis/ellipsoidal_cache.hpp"
+#include "landclear/analysis/reconcile.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/geom/ellipsoidal.hpp"
+#include "landclear/io/ledger.hpp"
+#include "landclear/store/store.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>

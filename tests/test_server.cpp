@@ -1,8 +1,8 @@
 // `landclear serve`: the JSON API against the CLI and hand-computed figures, GeoJSON coordinates
 // against SpatiaLite's ST_Transform, clear 4xx errors, path traversal refused, and a server that
 // keeps answering under 50 concurrent clients and clients that hang up mid-response.
-#include "landclear/server.hpp"
-#include "landclear/units.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/server/server.hpp"
 #include "support/test_support.hpp"
 
 #include <arpa/inet.h>

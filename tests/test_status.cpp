@@ -1,5 +1,5 @@
 // Status figures: hand-computed on a small fixture, and recomputed by SpatiaLite SQL on the sample.
-#include "landclear/units.hpp"
+#include "landclear/core/units.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -33,7 +33,8 @@ struct SmallStore {
                               {"delivered_on", FixtureField::date}},
                              {}};
         parcels.features = {
-            {rect(bx, by, 100, 100), {"P1", "A", "雨湖区", "2025-01-10", "2025-02-01", "2025-03-01"}},
+            {rect(bx, by, 100, 100),
+             {"P1", "A", "雨湖区", "2025-01-10", "2025-02-01", "2025-03-01"}},
             {rect(bx + 100, by, 50, 100), {"P2", "A", "雨湖区", "2025-02-15", "", ""}},
             {rect(bx, by + 200, 200, 100), {"P3", "B", "岳塘区", "2025-03-05", "2025-03-06", ""}},
             {rect(bx + 300, by + 200, 30, 50), {"P4", "B", "岳塘区", "", "", ""}},
@@ -48,7 +49,8 @@ struct SmallStore {
                                 {"demolished_on", FixtureField::date}},
                                {}};
         buildings.features = {
-            {rect(bx + 10, by + 10, 10, 10), {"B1", "P1", "3", "240.5", "2025-01-05", "2025-01-20"}},
+            {rect(bx + 10, by + 10, 10, 10),
+             {"B1", "P1", "3", "240.5", "2025-01-05", "2025-01-20"}},
             {rect(bx + 10, by + 210, 10, 10), {"B2", "P3", "2", "180", "2025-03-03", ""}},
             {rect(bx + 305, by + 205, 10, 10), {"B3", "P4", "1", "95", "", ""}},
         };
@@ -108,7 +110,7 @@ BOOST_AUTO_TEST_CASE(hand_computed_figures_by_project) {
     const auto& b = rows["B"];
     BOOST_CHECK_CLOSE(b["area_mu"].get<double>(), 32.25, 1e-9);
     BOOST_CHECK_CLOSE(b["acquired_mu"].get<double>(), 30.0, 1e-9); // acquired on the as-of day
-    BOOST_CHECK_SMALL(b["cleared_mu"].get<double>(), 1e-12);         // cleared the day after
+    BOOST_CHECK_SMALL(b["cleared_mu"].get<double>(), 1e-12);       // cleared the day after
     BOOST_CHECK_EQUAL(b["signed_households"], 2);
     BOOST_CHECK_EQUAL(b["demolished_households"], 0);
     BOOST_CHECK_CLOSE(b["new_acquired_mu"].get<double>(), 30.0, 1e-9);
@@ -189,8 +191,8 @@ BOOST_AUTO_TEST_CASE(sample_totals_agree_with_spatialite_sql) {
     BOOST_CHECK_CLOSE(t["delivered_mu"].get<double>(),
                       mu(sql("ST_Area(geom)", fmt::format("delivered_on <= '{}'", as_of))), 1e-6);
     double new_cleared = mu(sql("ST_Area(geom)", fmt::format("cleared_on > '{}' AND cleared_on <= "
-                                                            "'{}'",
-                                                            since, as_of)));
+                                                             "'{}'",
+                                                             since, as_of)));
     BOOST_CHECK_CLOSE(t["new_cleared_mu"].get<double>() + 1.0, new_cleared + 1.0, 1e-6);
     BOOST_CHECK_EQUAL(t["parcels"].get<double>(), sql("1"));
     BOOST_CHECK_EQUAL(t["signed_households"].get<double>(),

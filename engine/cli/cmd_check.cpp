@@ -1,5 +1,6 @@
 #include "command.hpp"
-#include "landclear/check.hpp"
+#include "landclear/analysis/check.hpp"
+#include "landclear/report/check_tables.hpp"
 
 #include <memory>
 

@@ -1,6 +1,7 @@
 #include "command.hpp"
-#include "landclear/corridor.hpp"
-#include "landclear/error.hpp"
+#include "landclear/analysis/corridor.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/report/corridor_tables.hpp"
 
 #include <filesystem>
 #include <fmt/format.h>

@@ -1,8 +1,8 @@
 #include "command.hpp"
-#include "landclear/crs.hpp"
-#include "landclear/error.hpp"
-#include "landclear/export.hpp"
-#include "landclear/units.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/io/crs.hpp"
+#include "landclear/report/export.hpp"
 
 #include <fmt/format.h>
 #include <iostream>

@@ -1,7 +1,7 @@
 #include "command.hpp"
-#include "landclear/crs.hpp"
-#include "landclear/import.hpp"
-#include "landclear/units.hpp"
+#include "landclear/analysis/import.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/io/crs.hpp"
 
 #include <fmt/format.h>
 #include <iostream>
@@ -39,8 +39,8 @@ int run(const ImportArgs& a) {
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
 
     auto s = import_layers(o);
-    std::cout << fmt::format("{} {}; working CRS {}\n", s.created ? "Created" : "Updated",
-                             s.store, s.working_crs);
+    std::cout << fmt::format("{} {}; working CRS {}\n", s.created ? "Created" : "Updated", s.store,
+                             s.working_crs);
     for (const auto& l : s.layers) {
         std::string measure = l.layer == "corridors"
                                   ? fmt::format("{:.2f} m", l.measure_total)

@@ -1,7 +1,7 @@
 #include "command.hpp"
-#include "landclear/error.hpp"
-#include "landclear/map_data.hpp"
-#include "landclear/map_render.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/render/map_data.hpp"
+#include "landclear/render/map_render.hpp"
 
 #include <fmt/format.h>
 #include <memory>

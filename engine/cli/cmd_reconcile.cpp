@@ -1,5 +1,6 @@
 #include "command.hpp"
-#include "landclear/reconcile.hpp"
+#include "landclear/analysis/reconcile.hpp"
+#include "landclear/report/reconcile_tables.hpp"
 
 #include <memory>
 

@@ -1,5 +1,5 @@
 #include "command.hpp"
-#include "landclear/server.hpp"
+#include "landclear/server/server.hpp"
 
 #include <csignal>
 #include <cstdio>

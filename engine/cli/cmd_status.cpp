@@ -1,5 +1,6 @@
 #include "command.hpp"
-#include "landclear/status.hpp"
+#include "landclear/analysis/status.hpp"
+#include "landclear/report/status_table.hpp"
 
 #include <memory>
 
@@ -31,8 +32,8 @@ const bool registered = register_command(20, [](CLI::App& app) {
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
     cmd->add_option("--since", a->since, "also show the increase after this day (本周新增)");
     cmd->add_option("--by", a->by, "project, district, unit, village, land_class, owner_type")
-        ->check(CLI::IsMember(
-            {"project", "district", "unit", "village", "land_class", "owner_type"}));
+        ->check(
+            CLI::IsMember({"project", "district", "unit", "village", "land_class", "owner_type"}));
     cmd->add_option("--area", a->area,
                     "area basis: planar (default, working CRS) or ellipsoidal (32号)")
         ->check(CLI::IsMember({"planar", "ellipsoidal"}));

@@ -1,7 +1,7 @@
 #include "command.hpp"
 
-#include "landclear/error.hpp"
-#include "landclear/xlsx.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/report/xlsx.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -74,6 +74,8 @@ void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
         write_text_file(a.out, text);
 }
 
-void emit_table(const Table& table, const TableArgs& a) { emit_tables({table}, a); }
+void emit_table(const Table& table, const TableArgs& a) {
+    emit_tables({table}, a);
+}
 
 } // namespace landclear::cli

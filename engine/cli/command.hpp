@@ -2,7 +2,7 @@
 // Each subcommand lives in its own cmd_<name>.cpp and registers itself here: setup() declares
 // its options on a CLI11 subcommand and returns the function that runs it after parsing. The
 // library never sees CLI11; main() only parses, runs and maps errors to exit codes.
-#include "landclear/table.hpp"
+#include "landclear/report/table.hpp"
 
 #include <CLI/CLI.hpp>
 #include <functional>

@@ -1,7 +1,7 @@
 // landclear's entry point: the subcommands register themselves (cmd_*.cpp); main parses, runs
 // the chosen one and maps errors to exit codes: 0 ok, 1 failure, 2 usage.
 #include "command.hpp"
-#include "landclear/error.hpp"
+#include "landclear/core/error.hpp"
 
 #include <algorithm>
 #include <iostream>

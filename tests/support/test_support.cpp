@@ -1,7 +1,7 @@
 #include "support/test_support.hpp"
 
-#include "landclear/crs.hpp"
-#include "landclear/gdal_util.hpp"
+#include "landclear/io/crs.hpp"
+#include "landclear/io/gdal_util.hpp"
 
 #include <array>
 #include <cstdlib>
@@ -65,8 +65,8 @@ CliResult run_cli(const std::vector<std::string>& args) {
     return r;
 }
 
-void write_layer(const std::string& path, const std::string& driver_name,
-                 const FixtureLayer& layer, const std::vector<std::string>& layer_options) {
+void write_layer(const std::string& path, const std::string& driver_name, const FixtureLayer& layer,
+                 const std::vector<std::string>& layer_options) {
     ensure_gdal_registered();
     auto* driver = GetGDALDriverManager()->GetDriverByName(driver_name.c_str());
     if (!driver)
@@ -108,8 +108,7 @@ void write_layer(const std::string& path, const std::string& driver_name,
                 f->SetField(static_cast<int>(i), feat.values[i].c_str());
         if (!feat.wkt.empty()) {
             OGRGeometry* g = nullptr;
-            if (OGRGeometryFactory::createFromWkt(feat.wkt.c_str(), srs.get(), &g) !=
-                OGRERR_NONE)
+            if (OGRGeometryFactory::createFromWkt(feat.wkt.c_str(), srs.get(), &g) != OGRERR_NONE)
                 throw std::runtime_error("bad WKT " + feat.wkt);
             f->SetGeometryDirectly(g);
         }
@@ -144,8 +143,12 @@ double ogr_sql_number(const std::string& path, const std::string& sql) {
     return std::stod(rows[0][0]);
 }
 
-std::string source_dir() { return LANDCLEAR_SOURCE_DIR; }
-std::string sample_path() { return source_dir() + "/data/sample.gpkg"; }
+std::string source_dir() {
+    return LANDCLEAR_SOURCE_DIR;
+}
+std::string sample_path() {
+    return source_dir() + "/data/sample.gpkg";
+}
 
 std::string square_wkt(double x, double y, double side) {
     return fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x, y, x + side,

@@ -1,0 +1,1090 @@
+#include "landclear/analysis/corridor.hpp"
+
+#include "landclear/core/error.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/geom/chainage.hpp"
+#include "landclear/geom/geos.hpp"
+
+#define GEOS_USE_ONLY_R_API
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <fmt/format.h>
+#include <functional>
+#include <geos_c.h>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace landclear {
+
+namespace {
+
+// Bump when the geometry of the stored results changes, so old stores recompute.
+constexpr int algorithm_version = 1;
+// Below this many candidate features a second thread costs more than it saves.
+constexpr size_t min_parallel = 256;
+// Codes per "IN (...)" query when reading attributes of the features in the red line.
+constexpr size_t codes_per_query = 500;
+
+using FT = FieldType;
+
+// Seconds since the last lap, for the progress messages.
+class Stopwatch {
+public:
+    double lap() {
+        auto now = std::chrono::steady_clock::now();
+        double s = std::chrono::duration<double>(now - m_last).count();
+        m_last = now;
+        return s;
+    }
+
+private:
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
+
+const char* source_name(RedLineSource s) {
+    return s == RedLineSource::project ? "project" : "buffer";
+}
+
+// ---- The date-independent part: red line, segments, clipped parcels, located buildings ----
+
+struct SegmentClip {
+    int index = 0;
+    double from_m = 0, to_m = 0;
+    std::string label;
+    double area = 0;
+    Wkb wkb;
+};
+
+struct ParcelPiece {
+    int segment = 0;
+    std::string code;
+    double area = 0;
+    bool whole = false;
+    Wkb wkb;
+};
+
+struct BuildingHit {
+    int segment = 0;
+    std::string code, parcel_code;
+    double footprint = 0;
+    Wkb wkb;
+};
+
+struct CorridorClip {
+    RedLineSource source = RedLineSource::buffer;
+    std::vector<SegmentClip> segments;
+    std::vector<ParcelPiece> parcels;
+    std::vector<BuildingHit> buildings;
+};
+
+struct Candidate {
+    std::string code, parcel_code;
+    Wkb wkb;
+};
+
+struct StrTreeDeleter {
+    GEOSContextHandle_t ctx;
+    void operator()(GEOSSTRtree* t) const { GEOSSTRtree_destroy_r(ctx, t); }
+};
+
+// The pieces of one red line in one thread's GEOS context: geometry, prepared geometry and an
+// STRtree over their envelopes, so a parcel is only tested against the pieces near it.
+class PieceIndex {
+public:
+    PieceIndex(const Geos& geos, const std::vector<SegmentClip>& segments)
+        : m_geos(geos),
+          m_tree(GEOSSTRtree_create_r(geos.handle(), 10), StrTreeDeleter{geos.handle()}) {
+        for (const auto& s : segments) {
+            auto g = geos.from_wkb(s.wkb);
+            if (!geos.is_empty(g.get())) {
+                // The tree keeps the item, not the geometry: it stays owned by m_geoms.
+                GEOSSTRtree_insert_r(
+                    geos.handle(), m_tree.get(), g.get(),
+                    reinterpret_cast<void*>(static_cast<std::intptr_t>(m_geoms.size())));
+                m_prepared.push_back(geos.prepare(g.get()));
+            } else {
+                m_prepared.push_back(PreparedPtr(nullptr, PreparedDeleter{geos.handle()}));
+            }
+            m_geoms.push_back(std::move(g));
+        }
+    }
+
+    // Pieces whose envelope meets g's, in segment order.
+    const std::vector<int>& near(const GEOSGeometry* g) {
+        m_hits.clear();
+        GEOSSTRtree_query_r(
+            m_geos.handle(), m_tree.get(), g,
+            [](void* item, void* user) {
+                static_cast<std::vector<int>*>(user)->push_back(
+                    static_cast<int>(reinterpret_cast<std::intptr_t>(item)));
+            },
+            &m_hits);
+        std::sort(m_hits.begin(), m_hits.end());
+        return m_hits;
+    }
+
+    const GEOSGeometry* geom(int k) const { return m_geoms[static_cast<size_t>(k)].get(); }
+    const GEOSPreparedGeometry* prepared(int k) const {
+        return m_prepared[static_cast<size_t>(k)].get();
+    }
+
+private:
+    const Geos& m_geos;
+    std::vector<GeomPtr> m_geoms;
+    std::vector<PreparedPtr> m_prepared;
+    std::unique_ptr<GEOSSTRtree, StrTreeDeleter> m_tree;
+    std::vector<int> m_hits;
+};
+
+// Runs work(thread, first, stride) on `threads` threads (the calling thread is one of them),
+// each with its own GEOS context; rethrows the first error.
+template <class Work> void run_parallel(unsigned threads, size_t items, const Work& work) {
+    if (threads <= 1 || items < min_parallel) {
+        work(0u, 1u);
+        return;
+    }
+    std::vector<std::exception_ptr> errors(threads);
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            try {
+                work(t, threads);
+            } catch (...) {
+                errors[t] = std::current_exception();
+            }
+        });
+    try {
+        work(0u, threads);
+    } catch (...) {
+        errors[0] = std::current_exception();
+    }
+    for (auto& th : pool)
+        th.join();
+    for (auto& e : errors)
+        if (e)
+            std::rethrow_exception(e);
+}
+
+GeomPtr clip_to_piece(const Geos& geos, const GEOSGeometry* piece, const GEOSGeometry* parcel) {
+    GEOSGeometry* raw = GEOSIntersection_r(geos.handle(), piece, parcel);
+    if (!raw) // a robustness failure in the overlay: retry on a 1 µm grid
+        raw = GEOSIntersectionPrec_r(geos.handle(), piece, parcel, 1e-6);
+    return geos.polygonal_multi(geos.own(raw).get());
+}
+
+std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
+                                      const std::vector<Candidate>& parcels, unsigned threads) {
+    std::vector<std::vector<ParcelPiece>> out(std::max(threads, 1u));
+    run_parallel(threads, parcels.size(), [&](unsigned t, unsigned stride) {
+        Geos geos;
+        auto ctx = geos.handle();
+        PieceIndex pieces(geos, segments);
+        auto& mine = out[t];
+        for (size_t i = t; i < parcels.size(); i += stride) {
+            const auto& c = parcels[i];
+            auto g = geos.from_wkb(c.wkb);
+            for (int k : pieces.near(g.get())) {
+                // Wholly inside: counted as it is, no overlay. Pieces do not overlap, so no
+                // other piece can hold any of it.
+                if (GEOSPreparedContains_r(ctx, pieces.prepared(k), g.get()) == 1) {
+                    mine.push_back({k, c.code, geos.area(g.get()), true, c.wkb});
+                    break;
+                }
+                if (GEOSPreparedIntersects_r(ctx, pieces.prepared(k), g.get()) != 1)
+                    continue;
+                auto part = clip_to_piece(geos, pieces.geom(k), g.get());
+                double area = geos.area(part.get());
+                if (area > 0)
+                    mine.push_back({k, c.code, area, false, geos.to_wkb(part.get())});
+            }
+        }
+    });
+    std::vector<ParcelPiece> all;
+    for (auto& v : out)
+        std::move(v.begin(), v.end(), std::back_inserter(all));
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.segment != b.segment ? a.segment < b.segment : a.code < b.code;
+    });
+    return all;
+}
+
+std::vector<BuildingHit> locate_buildings(const std::vector<SegmentClip>& segments,
+                                          const std::vector<Candidate>& buildings,
+                                          unsigned threads) {
+    std::vector<std::vector<BuildingHit>> out(std::max(threads, 1u));
+    run_parallel(threads, buildings.size(), [&](unsigned t, unsigned stride) {
+        Geos geos;
+        auto ctx = geos.handle();
+        PieceIndex pieces(geos, segments);
+        for (size_t i = t; i < buildings.size(); i += stride) {
+            const auto& c = buildings[i];
+            auto g = geos.from_wkb(c.wkb);
+            if (geos.is_empty(g.get()))
+                continue;
+            // A point inside the footprint, unlike the centroid of an L-shaped building.
+            auto point = geos.own(GEOSPointOnSurface_r(ctx, g.get()));
+            for (int k : pieces.near(point.get()))
+                if (GEOSPreparedIntersects_r(ctx, pieces.prepared(k), point.get()) == 1) {
+                    out[t].push_back(
+                        {k, c.code, c.parcel_code, geos.area(g.get()), geos.to_wkb(point.get())});
+                    break; // on the line between two pieces: the first
+                }
+        }
+    });
+    std::vector<BuildingHit> all;
+    for (auto& v : out)
+        std::move(v.begin(), v.end(), std::back_inserter(all));
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+        return a.segment != b.segment ? a.segment < b.segment : a.code < b.code;
+    });
+    return all;
+}
+
+Envelope envelope_of(const Geos& geos, const GEOSGeometry* g) {
+    Envelope e;
+    auto ctx = geos.handle();
+    GEOSGeom_getXMin_r(ctx, g, &e.min_x);
+    GEOSGeom_getYMin_r(ctx, g, &e.min_y);
+    GEOSGeom_getXMax_r(ctx, g, &e.max_x);
+    GEOSGeom_getYMax_r(ctx, g, &e.max_y);
+    return e;
+}
+
+std::string text_value(const Value& v) {
+    auto s = std::get_if<std::string>(&v);
+    return s ? *s : value_text(v);
+}
+
+// Consecutive boxes merged while the merged box is not much bigger than its parts: fewer
+// queries, few extra features read.
+std::vector<Envelope> merge_boxes(const std::vector<Envelope>& boxes) {
+    auto area = [](const Envelope& e) { return (e.max_x - e.min_x) * (e.max_y - e.min_y); };
+    std::vector<Envelope> out;
+    double parts = 0;
+    for (const auto& b : boxes) {
+        if (!out.empty()) {
+            Envelope u{std::min(out.back().min_x, b.min_x), std::min(out.back().min_y, b.min_y),
+                       std::max(out.back().max_x, b.max_x), std::max(out.back().max_y, b.max_y)};
+            if (area(u) <= 1.5 * (parts + area(b))) {
+                out.back() = u;
+                parts += area(b);
+                continue;
+            }
+        }
+        out.push_back(b);
+        parts = area(b);
+    }
+    return out;
+}
+
+// Features of a layer whose envelope meets one of the boxes, each once. The spatial index of
+// the store does the filtering; boxes are the pieces', so a long diagonal road does not pull
+// in everything inside its overall extent.
+std::vector<Candidate> read_candidates(Store& store, LayerKind kind,
+                                       const std::vector<Envelope>& boxes) {
+    const auto& def = layer_def(kind);
+    int key = field_index(def, def.key);
+    int parcel = field_index(def, "parcel_code");
+    std::unordered_set<std::string> seen;
+    std::vector<Candidate> out;
+    FeatureFilter filter;
+    filter.fields = {std::string(def.key)};
+    if (kind == LayerKind::buildings)
+        filter.fields.emplace_back("parcel_code");
+    for (const auto& box : boxes) {
+        filter.bbox = box;
+        store.for_each_feature(kind, filter, [&](const FeatureRow& row) {
+            auto code = text_value(row.values[static_cast<size_t>(key)]);
+            if (row.wkb.empty() || !seen.insert(code).second)
+                return;
+            Candidate c;
+            c.code = std::move(code);
+            if (parcel >= 0 && kind == LayerKind::buildings)
+                c.parcel_code = text_value(row.values[static_cast<size_t>(parcel)]);
+            c.wkb = row.wkb;
+            out.push_back(std::move(c));
+        });
+    }
+    return out;
+}
+
+std::optional<Wkb> feature_wkb(Store& store, LayerKind kind, const std::string& code) {
+    FeatureFilter filter;
+    filter.codes = {code};
+    std::optional<Wkb> out;
+    store.for_each_feature(kind, filter, [&](const FeatureRow& row) {
+        if (!row.wkb.empty())
+            out = row.wkb;
+    });
+    return out;
+}
+
+// One corridor whose geometry is computed, on its way through the stages: inputs read from
+// the store; red line and segments (GEOS); features near it read from the store; clipping
+// (GEOS); its rows written to the store.
+struct Job {
+    const CorridorRow* corridor = nullptr;
+    Wkb line, project;
+    CorridorClip clip;
+    std::vector<Envelope> boxes;
+    std::vector<Candidate> parcels, buildings;
+    size_t near_parcels = 0, near_buildings = 0;
+    double t_geometry = 0, t_read = 0, t_clip = 0;
+};
+
+void load_inputs(Store& store, Job& job, const CorridorOptions& o) {
+    const auto& c = *job.corridor;
+    auto line = feature_wkb(store, LayerKind::corridors, c.code);
+    if (!line)
+        throw_input(fmt::format("corridor {} has no centreline in the store", c.code),
+                    "import the corridor's centreline again");
+    job.line = std::move(*line);
+    if (o.red_line == RedLineSource::project && !c.project_code.empty())
+        if (auto wkb = feature_wkb(store, LayerKind::projects, c.project_code))
+            job.project = std::move(*wkb);
+}
+
+void build_segments(Job& job, const CorridorOptions& o) {
+    Stopwatch watch;
+    Geos geos;
+    const auto& c = *job.corridor;
+    auto line = geos.from_wkb(job.line);
+    GeomPtr red;
+    if (!job.project.empty()) {
+        red = geos.polygonal_multi(geos.from_wkb(job.project).get());
+        if (geos.is_empty(red.get()))
+            red.reset();
+        else
+            job.clip.source = RedLineSource::project;
+    }
+    if (!red)
+        red = buffer_centreline(geos, line.get(), corridor_widths(c));
+    double length = geos.length(line.get());
+    auto chainages = segment_chainages(c.start_chainage_m, length, o.segment_m);
+    std::vector<double> positions;
+    for (double ch : chainages)
+        positions.push_back(ch - c.start_chainage_m);
+    positions.front() = 0;
+    positions.back() = length;
+    auto pieces = split_red_line(geos, red.get(), line.get(), positions);
+    for (size_t k = 0; k < pieces.size(); ++k) {
+        SegmentClip s;
+        s.index = static_cast<int>(k);
+        s.from_m = chainages[k];
+        s.to_m = chainages[k + 1];
+        s.label = format_chainage_range(s.from_m, s.to_m);
+        s.area = geos.area(pieces[k].get());
+        s.wkb = geos.to_wkb(pieces[k].get());
+        if (!geos.is_empty(pieces[k].get()))
+            job.boxes.push_back(envelope_of(geos, pieces[k].get()));
+        job.clip.segments.push_back(std::move(s));
+    }
+    job.boxes = merge_boxes(job.boxes);
+    job.t_geometry = watch.lap();
+}
+
+void read_near(Store& store, Job& job) {
+    Stopwatch watch;
+    job.parcels = read_candidates(store, LayerKind::parcels, job.boxes);
+    job.buildings = read_candidates(store, LayerKind::buildings, job.boxes);
+    job.near_parcels = job.parcels.size();
+    job.near_buildings = job.buildings.size();
+    job.t_read = watch.lap();
+}
+
+void clip_job(Job& job, unsigned threads) {
+    Stopwatch watch;
+    job.clip.parcels = clip_parcels(job.clip.segments, job.parcels, threads);
+    job.clip.buildings = locate_buildings(job.clip.segments, job.buildings, threads);
+    job.parcels = {};
+    job.buildings = {};
+    job.t_clip = watch.lap();
+}
+
+void report_job(const Job& job, const CorridorOptions& o) {
+    if (o.progress)
+        o.progress(fmt::format(
+            "corridor {}: {} segments; {} parcels near the red line give {} pieces; {} of {} "
+            "buildings near it lie inside (red line and segments {:.3f} s, reading {:.3f} s, "
+            "clipping {:.3f} s)",
+            job.corridor->code, job.clip.segments.size(), job.near_parcels, job.clip.parcels.size(),
+            job.clip.buildings.size(), job.near_buildings, job.t_geometry, job.t_read, job.t_clip));
+}
+
+// Runs the jobs; done(job) is called on this thread as each one finishes. With several jobs and
+// threads, a worker thread does the GEOS stages while this thread reads from and writes to the
+// store, so the two overlap; a single job clips on all threads instead.
+void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, unsigned threads,
+              const std::function<void(Job&)>& done) {
+    auto with_context = [&](Job& job, auto&& step) {
+        try {
+            step();
+        } catch (Error& e) {
+            e.add_context(fmt::format("corridor {}", job.corridor->code));
+            throw;
+        }
+    };
+    if (threads <= 1 || jobs.size() < 2) {
+        for (auto& job : jobs) {
+            with_context(job, [&] {
+                load_inputs(store, job, o);
+                build_segments(job, o);
+                read_near(store, job);
+                clip_job(job, threads);
+            });
+            report_job(job, o);
+            done(job);
+        }
+        return;
+    }
+    enum Stage { segments, clipping };
+    struct Event {
+        Stage stage;
+        size_t index;
+        std::exception_ptr error;
+    };
+    std::mutex mutex;
+    std::condition_variable todo_ready, event_ready;
+    std::deque<std::pair<Stage, size_t>> todo;
+    std::deque<Event> events;
+    bool stop = false;
+    std::thread worker([&] {
+        for (;;) {
+            std::pair<Stage, size_t> task;
+            {
+                std::unique_lock lock(mutex);
+                todo_ready.wait(lock, [&] { return stop || !todo.empty(); });
+                if (stop)
+                    return;
+                task = todo.front();
+                todo.pop_front();
+            }
+            Event e{task.first, task.second, nullptr};
+            try {
+                if (task.first == segments)
+                    build_segments(jobs[task.second], o);
+                else
+                    clip_job(jobs[task.second], 1);
+            } catch (...) {
+                e.error = std::current_exception();
+            }
+            {
+                std::lock_guard lock(mutex);
+                events.push_back(e);
+            }
+            event_ready.notify_one();
+        }
+    });
+    struct Join {
+        std::mutex& mutex;
+        bool& stop;
+        std::condition_variable& cv;
+        std::thread& thread;
+        ~Join() {
+            {
+                std::lock_guard lock(mutex);
+                stop = true;
+            }
+            cv.notify_all();
+            thread.join();
+        }
+    } join{mutex, stop, todo_ready, worker};
+
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        with_context(jobs[i], [&] { load_inputs(store, jobs[i], o); });
+        std::lock_guard lock(mutex);
+        todo.emplace_back(segments, i);
+    }
+    todo_ready.notify_one();
+    for (size_t finished = 0; finished < jobs.size();) {
+        Event e;
+        {
+            std::unique_lock lock(mutex);
+            event_ready.wait(lock, [&] { return !events.empty(); });
+            e = events.front();
+            events.pop_front();
+        }
+        auto& job = jobs[e.index];
+        with_context(job, [&] {
+            if (e.error)
+                std::rethrow_exception(e.error);
+        });
+        if (e.stage == segments) {
+            with_context(job, [&] { read_near(store, job); });
+            {
+                // Clipping first, so finished corridors keep flowing to the store.
+                std::lock_guard lock(mutex);
+                todo.emplace_front(clipping, e.index);
+            }
+            todo_ready.notify_one();
+        } else {
+            report_job(job, o);
+            done(job);
+            ++finished;
+        }
+    }
+}
+
+// ---- Stored results ----
+
+std::string meta_key(const std::string& code) {
+    return "corridor:" + code;
+}
+
+nlohmann::json stamp(Store& store, const CorridorOptions& o) {
+    return {{"algorithm", algorithm_version},
+            {"data_version", store.data_version()},
+            {"segment_m", o.segment_m},
+            {"red_line", source_name(o.red_line)}};
+}
+
+// Whether the stored clip of a corridor was computed from the same data and options; the
+// red-line source it used goes to `used`.
+bool stamp_matches(Store& store, const std::string& code, const nlohmann::json& wanted,
+                   RedLineSource& used) {
+    auto text = store.meta(meta_key(code));
+    if (!text || text->empty())
+        return false;
+    auto have = nlohmann::json::parse(*text, nullptr, false);
+    if (have.is_discarded() || !have.is_object())
+        return false;
+    for (const auto& [k, v] : wanted.items())
+        if (!have.contains(k) || have[k] != v)
+            return false;
+    used = have.value("used", std::string("buffer")) == "project" ? RedLineSource::project
+                                                                  : RedLineSource::buffer;
+    return true;
+}
+
+// The stored clips of these corridors, attributes only (the figures need no geometry). One
+// pass over each layer when several corridors are asked for, rather than one scan each.
+std::map<std::string, CorridorClip> read_stored(Store& store,
+                                                const std::vector<std::string>& codes) {
+    std::map<std::string, CorridorClip> out;
+    if (codes.empty() || !store.has_derived(corridor_segments_layer().name))
+        return out;
+    for (const auto& c : codes)
+        out[c];
+    auto plain = [](DerivedLayerDef def) {
+        def.geometry_type.clear();
+        return def;
+    };
+    auto integer = [](const Value& v) {
+        auto i = std::get_if<std::int64_t>(&v);
+        return i ? static_cast<int>(*i) : 0;
+    };
+    auto real = [](const Value& v) {
+        auto d = std::get_if<double>(&v);
+        return d ? *d : 0.0;
+    };
+    std::string scope_field = codes.size() == 1 ? "corridor_code" : "";
+    std::string scope_value = codes.size() == 1 ? codes.front() : "";
+    auto clip_of = [&](const FeatureRow& r) -> CorridorClip* {
+        auto it = out.find(text_value(r.values[0]));
+        return it == out.end() ? nullptr : &it->second;
+    };
+    store.for_each_derived(plain(corridor_segments_layer()), scope_field, scope_value,
+                           [&](const FeatureRow& r) {
+                               if (auto* c = clip_of(r))
+                                   c->segments.push_back({integer(r.values[1]),
+                                                          real(r.values[2]),
+                                                          real(r.values[3]),
+                                                          text_value(r.values[4]),
+                                                          r.measure,
+                                                          {}});
+                           });
+    store.for_each_derived(plain(corridor_parcels_layer()), scope_field, scope_value,
+                           [&](const FeatureRow& r) {
+                               if (auto* c = clip_of(r))
+                                   c->parcels.push_back({integer(r.values[1]),
+                                                         text_value(r.values[4]),
+                                                         r.measure,
+                                                         integer(r.values[5]) != 0,
+                                                         {}});
+                           });
+    store.for_each_derived(plain(corridor_buildings_layer()), scope_field, scope_value,
+                           [&](const FeatureRow& r) {
+                               if (auto* c = clip_of(r))
+                                   c->buildings.push_back({integer(r.values[1]),
+                                                           text_value(r.values[2]),
+                                                           text_value(r.values[3]),
+                                                           r.measure,
+                                                           {}});
+                           });
+    for (auto it = out.begin(); it != out.end();) {
+        auto& segs = it->second.segments;
+        std::sort(segs.begin(), segs.end(),
+                  [](const auto& a, const auto& b) { return a.index < b.index; });
+        bool whole = !segs.empty();
+        for (size_t k = 0; k < segs.size(); ++k)
+            whole = whole && segs[k].index == static_cast<int>(k);
+        auto bad = [&](int k) { return k < 0 || static_cast<size_t>(k) >= segs.size(); };
+        for (const auto& p : it->second.parcels)
+            whole = whole && !bad(p.segment);
+        for (const auto& b : it->second.buildings)
+            whole = whole && !bad(b.segment);
+        it = whole ? std::next(it) : out.erase(it); // damaged by hand: recomputed
+    }
+    return out;
+}
+
+void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
+               nlohmann::json stamp_value) {
+    std::vector<FeatureRow> rows;
+    rows.reserve(clip.segments.size());
+    for (const auto& s : clip.segments)
+        rows.push_back({{code, std::int64_t{s.index}, s.from_m, s.to_m, s.label}, s.area, s.wkb});
+    store.replace_derived(corridor_segments_layer(), "corridor_code", code, rows);
+    rows.clear();
+    rows.reserve(clip.parcels.size());
+    for (const auto& p : clip.parcels) {
+        const auto& s = clip.segments[static_cast<size_t>(p.segment)];
+        rows.push_back({{code, std::int64_t{p.segment}, s.from_m, s.to_m, p.code,
+                         std::int64_t{p.whole ? 1 : 0}},
+                        p.area,
+                        p.wkb});
+    }
+    store.replace_derived(corridor_parcels_layer(), "corridor_code", code, rows);
+    rows.clear();
+    for (const auto& b : clip.buildings)
+        rows.push_back(
+            {{code, std::int64_t{b.segment}, b.code, b.parcel_code}, b.footprint, b.wkb});
+    store.replace_derived(corridor_buildings_layer(), "corridor_code", code, rows);
+    stamp_value["used"] = source_name(clip.source);
+    store.set_meta(meta_key(code), stamp_value.dump());
+}
+
+// Rows of corridors that are no longer in the store.
+void drop_removed(Store& store, const std::vector<CorridorRow>& corridors) {
+    std::set<std::string> present;
+    for (const auto& c : corridors)
+        present.insert(c.code);
+    std::set<std::string> stored;
+    auto def = corridor_segments_layer();
+    def.geometry_type.clear();
+    store.for_each_derived(def, "", "",
+                           [&](const FeatureRow& r) { stored.insert(text_value(r.values[0])); });
+    for (const auto& code : stored)
+        if (!present.count(code)) {
+            for (const auto* d : {&corridor_segments_layer(), &corridor_parcels_layer(),
+                                  &corridor_buildings_layer()})
+                store.replace_derived(*d, "corridor_code", code, {});
+            store.set_meta(meta_key(code), "");
+        }
+}
+
+// ---- The dated part ----
+
+struct ParcelDates {
+    std::optional<Date> acquired, cleared, delivered;
+};
+
+struct BuildingFacts {
+    std::int64_t households = 0;
+    double floor_area_m2 = 0;
+    std::optional<Date> signed_on, demolished_on;
+};
+
+template <class Fn>
+void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& codes,
+               std::vector<std::string> fields, Fn fn) {
+    FeatureFilter filter;
+    filter.with_geometry = false;
+    filter.fields = std::move(fields);
+    for (size_t i = 0; i < codes.size(); i += codes_per_query) {
+        filter.codes.assign(codes.begin() + static_cast<std::ptrdiff_t>(i),
+                            codes.begin() + static_cast<std::ptrdiff_t>(
+                                                std::min(codes.size(), i + codes_per_query)));
+        store.for_each_feature(kind, filter, fn);
+    }
+}
+
+std::optional<Date> date_value(const Value& v) {
+    auto d = std::get_if<Date>(&v);
+    return d ? std::optional<Date>(*d) : std::nullopt;
+}
+
+bool done_by(const std::optional<Date>& d, const std::optional<Date>& when) {
+    return when && d && *d <= *when;
+}
+
+struct LandState {
+    bool acquired = false, cleared = false, delivered = false;
+};
+
+// Nested states: cleared land is acquired land, delivered land is cleared land.
+LandState land_state(const ParcelDates& p, const std::optional<Date>& when) {
+    LandState s;
+    s.acquired = done_by(p.acquired, when);
+    s.cleared = s.acquired && done_by(p.cleared, when);
+    s.delivered = s.cleared && done_by(p.delivered, when);
+    return s;
+}
+
+CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
+                           const std::unordered_map<std::string, ParcelDates>& parcels,
+                           const std::unordered_map<std::string, BuildingFacts>& buildings,
+                           const CorridorOptions& o) {
+    CorridorReport r;
+    r.code = c.code;
+    r.name = c.name;
+    r.project_code = c.project_code;
+    r.start_chainage_m = c.start_chainage_m;
+    r.length_m = c.length_m;
+    r.widths = corridor_widths(c);
+    r.red_line_source = clip.source;
+    std::optional<Date> as_of = o.as_of;
+    for (const auto& s : clip.segments) {
+        CorridorSegment seg;
+        seg.index = s.index;
+        seg.from_m = s.from_m;
+        seg.to_m = s.to_m;
+        seg.label = s.label;
+        seg.red_line_m2 = s.area;
+        r.red_line_m2 += s.area;
+        r.segments.push_back(std::move(seg));
+    }
+    if (!r.segments.empty())
+        r.length_m = r.segments.back().to_m - r.segments.front().from_m;
+
+    std::vector<std::set<std::string>> stuck_parcels(r.segments.size());
+    std::vector<std::set<std::string>> stuck_buildings(r.segments.size());
+    std::unordered_set<std::string> distinct;
+    static const ParcelDates none;
+    for (const auto& p : clip.parcels) {
+        auto it = parcels.find(p.code);
+        const ParcelDates& d = it == parcels.end() ? none : it->second;
+        auto& f = r.segments[static_cast<size_t>(p.segment)].figures;
+        auto now = land_state(d, as_of);
+        f.parcels += 1;
+        distinct.insert(p.code);
+        f.area_m2 += p.area;
+        f.acquired_m2 += now.acquired ? p.area : 0;
+        f.cleared_m2 += now.cleared ? p.area : 0;
+        f.delivered_m2 += now.delivered ? p.area : 0;
+        if (o.since) {
+            auto then = land_state(d, o.since);
+            f.new_acquired_m2 += (now.acquired && !then.acquired) ? p.area : 0;
+            f.new_cleared_m2 += (now.cleared && !then.cleared) ? p.area : 0;
+            f.new_delivered_m2 += (now.delivered && !then.delivered) ? p.area : 0;
+        }
+        if (!now.cleared && p.area > blocking_min_m2)
+            stuck_parcels[static_cast<size_t>(p.segment)].insert(p.code);
+    }
+    static const BuildingFacts no_facts;
+    for (const auto& b : clip.buildings) {
+        auto it = buildings.find(b.code);
+        const BuildingFacts& facts = it == buildings.end() ? no_facts : it->second;
+        auto& f = r.segments[static_cast<size_t>(b.segment)].figures;
+        f.buildings += 1;
+        f.households += facts.households;
+        f.floor_area_m2 += facts.floor_area_m2;
+        bool signed_now = done_by(facts.signed_on, as_of);
+        bool demolished_now = done_by(facts.demolished_on, as_of);
+        if (signed_now) {
+            f.signed_households += facts.households;
+            f.signed_floor_m2 += facts.floor_area_m2;
+        }
+        if (demolished_now) {
+            f.demolished_households += facts.households;
+            f.demolished_floor_m2 += facts.floor_area_m2;
+        }
+        if (o.since) {
+            if (signed_now && !done_by(facts.signed_on, o.since))
+                f.new_signed_households += facts.households;
+            if (demolished_now && !done_by(facts.demolished_on, o.since))
+                f.new_demolished_households += facts.households;
+        }
+        if (!demolished_now)
+            stuck_buildings[static_cast<size_t>(b.segment)].insert(b.code);
+    }
+    for (auto& s : r.segments) {
+        r.figures.add(s.figures);
+        auto k = static_cast<size_t>(s.index);
+        s.blocked = !stuck_parcels[k].empty() || !stuck_buildings[k].empty();
+    }
+    r.figures.parcels = static_cast<std::int64_t>(distinct.size());
+
+    // Blocking stretches: runs of blocked segments.
+    for (size_t k = 0; k < r.segments.size();) {
+        if (!r.segments[k].blocked) {
+            ++k;
+            continue;
+        }
+        BlockingStretch b;
+        b.first_segment = r.segments[k].index;
+        b.from_m = r.segments[k].from_m;
+        std::set<std::string> ps, bs;
+        for (; k < r.segments.size() && r.segments[k].blocked; ++k) {
+            const auto& s = r.segments[k];
+            const auto& f = s.figures;
+            b.last_segment = s.index;
+            b.to_m = s.to_m;
+            b.not_acquired_m2 += f.area_m2 - f.acquired_m2;
+            b.not_cleared_m2 += f.acquired_m2 - f.cleared_m2;
+            b.outstanding_households += f.households - f.demolished_households;
+            b.unsigned_households += f.households - f.signed_households;
+            ps.insert(stuck_parcels[k].begin(), stuck_parcels[k].end());
+            bs.insert(stuck_buildings[k].begin(), stuck_buildings[k].end());
+        }
+        b.label = format_chainage_range(b.from_m, b.to_m);
+        b.parcels.assign(ps.begin(), ps.end());
+        b.buildings.assign(bs.begin(), bs.end());
+        r.blocking.push_back(std::move(b));
+    }
+    std::stable_sort(r.blocking.begin(), r.blocking.end(), [](const auto& a, const auto& b) {
+        if (a.outstanding_m2() != b.outstanding_m2())
+            return a.outstanding_m2() > b.outstanding_m2();
+        if (a.outstanding_households != b.outstanding_households)
+            return a.outstanding_households > b.outstanding_households;
+        return a.from_m < b.from_m;
+    });
+    return r;
+}
+
+std::string list_codes(const std::vector<std::string>& codes) {
+    constexpr size_t shown = 30;
+    std::vector<std::string> head(
+        codes.begin(), codes.begin() + static_cast<std::ptrdiff_t>(std::min(codes.size(), shown)));
+    auto text = fmt::format("{}", fmt::join(head, ", "));
+    if (codes.size() > shown)
+        text += fmt::format(" … ({} in all)", codes.size());
+    return text.empty() ? "(none)" : text;
+}
+
+std::vector<CorridorRow> select_corridors(const std::vector<CorridorRow>& all,
+                                          const CorridorOptions& o) {
+    if (o.corridors.empty() && o.projects.empty())
+        return all;
+    std::vector<std::string> codes;
+    for (const auto& c : all)
+        codes.push_back(c.code);
+    std::set<std::string> wanted;
+    for (const auto& code : o.corridors) {
+        if (std::find(codes.begin(), codes.end(), code) == codes.end())
+            throw_usage(fmt::format("no corridor {} in the store", code),
+                        fmt::format("corridors in the store: {}", list_codes(codes)));
+        wanted.insert(code);
+    }
+    for (const auto& project : o.projects) {
+        bool any = false;
+        for (const auto& c : all)
+            if (c.project_code == project) {
+                wanted.insert(c.code);
+                any = true;
+            }
+        if (!any) {
+            std::set<std::string> with;
+            for (const auto& c : all)
+                with.insert(c.project_code);
+            throw_usage(
+                fmt::format("project {} has no corridor in the store", project),
+                fmt::format("projects with corridors: {}", list_codes({with.begin(), with.end()})));
+        }
+    }
+    std::vector<CorridorRow> out;
+    for (const auto& c : all)
+        if (wanted.count(c.code))
+            out.push_back(c);
+    return out;
+}
+
+} // namespace
+
+RedLineSource parse_red_line_source(const std::string& text) {
+    if (text == "buffer")
+        return RedLineSource::buffer;
+    if (text == "project")
+        return RedLineSource::project;
+    throw_usage(fmt::format("--redline '{}' is not buffer or project", text));
+}
+
+const DerivedLayerDef& corridor_segments_layer() {
+    static const DerivedLayerDef def{"corridor_segments",
+                                     {{"corridor_code", FT::text},
+                                      {"segment_index", FT::integer},
+                                      {"chainage_from_m", FT::real},
+                                      {"chainage_to_m", FT::real},
+                                      {"label", FT::text}},
+                                     "MULTIPOLYGON"};
+    return def;
+}
+
+const DerivedLayerDef& corridor_parcels_layer() {
+    static const DerivedLayerDef def{"corridor_parcels",
+                                     {{"corridor_code", FT::text},
+                                      {"segment_index", FT::integer},
+                                      {"chainage_from_m", FT::real},
+                                      {"chainage_to_m", FT::real},
+                                      {"parcel_code", FT::text},
+                                      {"whole", FT::integer}},
+                                     "MULTIPOLYGON"};
+    return def;
+}
+
+const DerivedLayerDef& corridor_buildings_layer() {
+    static const DerivedLayerDef def{"corridor_buildings",
+                                     {{"corridor_code", FT::text},
+                                      {"segment_index", FT::integer},
+                                      {"building_code", FT::text},
+                                      {"parcel_code", FT::text}},
+                                     "POINT"};
+    return def;
+}
+
+std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOptions& o) {
+    if (o.since && *o.since >= o.as_of)
+        throw_usage(
+            fmt::format("--since {} is not before --as-of {}", o.since->iso(), o.as_of.iso()));
+    if (!std::isfinite(o.segment_m) || o.segment_m < 1)
+        throw_usage(fmt::format("--segment {} m: segments must be at least 1 m", o.segment_m));
+    auto all = store.corridors();
+    auto selected = select_corridors(all, o);
+    unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+
+    auto wanted = stamp(store, o);
+    std::vector<CorridorClip> clips(selected.size());
+    std::vector<std::string> how(selected.size(), "stored");
+    std::vector<RedLineSource> used(selected.size());
+    std::vector<std::string> matching;
+    for (size_t i = 0; i < selected.size(); ++i) {
+        corridor_widths(selected[i]); // a bad width is an error even when results are stored
+        if (stamp_matches(store, selected[i].code, wanted, used[i]))
+            matching.push_back(selected[i].code);
+    }
+    auto stored = read_stored(store, matching);
+    std::vector<Job> jobs;
+    std::vector<size_t> job_of(selected.size(), SIZE_MAX);
+    for (size_t i = 0; i < selected.size(); ++i) {
+        if (auto it = stored.find(selected[i].code); it != stored.end()) {
+            clips[i] = std::move(it->second);
+            clips[i].source = used[i];
+            continue;
+        }
+        job_of[i] = jobs.size();
+        jobs.emplace_back().corridor = &selected[i];
+    }
+
+    // Recomputed geometry is written in one transaction as each corridor finishes; if writing
+    // fails, everything is kept in memory instead and the store is left as it was.
+    bool saving = !jobs.empty() && o.save && store.writable();
+    std::string not_saved = !o.save             ? "saving was not asked for"
+                            : !store.writable() ? "the store is read-only"
+                                                : "";
+    auto stop_saving = [&](const Error& e) {
+        store.rollback();
+        saving = false;
+        not_saved = e.full_message();
+    };
+    if (saving) {
+        try {
+            store.begin_write();
+        } catch (const Error& e) {
+            stop_saving(e);
+        }
+    }
+    Stopwatch save_watch;
+    double t_save = 0;
+    try {
+        run_jobs(store, jobs, o, threads, [&](Job& job) {
+            save_watch.lap();
+            if (saving) {
+                try {
+                    save_clip(store, job.corridor->code, job.clip, wanted);
+                } catch (const Error& e) {
+                    stop_saving(e);
+                }
+            }
+            t_save += save_watch.lap();
+            // The figures need no geometry: free it as soon as it is written.
+            for (auto& s : job.clip.segments)
+                s.wkb = {};
+            for (auto& p : job.clip.parcels)
+                p.wkb = {};
+            for (auto& b : job.clip.buildings)
+                b.wkb = {};
+        });
+    } catch (...) {
+        if (saving)
+            store.rollback();
+        throw;
+    }
+    if (saving) {
+        try {
+            save_watch.lap();
+            drop_removed(store, all);
+            store.commit();
+            t_save += save_watch.lap();
+            if (o.progress)
+                o.progress(fmt::format("saved the geometry of {} corridors ({:.3f} s writing)",
+                                       jobs.size(), t_save));
+        } catch (const Error& e) {
+            stop_saving(e);
+        }
+    }
+    for (size_t i = 0; i < selected.size(); ++i)
+        if (job_of[i] != SIZE_MAX) {
+            clips[i] = std::move(jobs[job_of[i]].clip);
+            how[i] = saving ? "saved" : "in memory: " + not_saved;
+        }
+
+    std::set<std::string> parcel_set, building_set;
+    for (const auto& clip : clips) {
+        for (const auto& p : clip.parcels)
+            parcel_set.insert(p.code);
+        for (const auto& b : clip.buildings)
+            building_set.insert(b.code);
+    }
+    std::unordered_map<std::string, ParcelDates> parcel_dates;
+    {
+        const auto& def = layer_def(LayerKind::parcels);
+        int key = field_index(def, def.key), acq = field_index(def, "acquired_on"),
+            clr = field_index(def, "cleared_on"), dlv = field_index(def, "delivered_on");
+        for_codes(store, LayerKind::parcels, {parcel_set.begin(), parcel_set.end()},
+                  {"parcel_code", "acquired_on", "cleared_on", "delivered_on"},
+                  [&](const FeatureRow& r) {
+                      parcel_dates[text_value(r.values[static_cast<size_t>(key)])] = {
+                          date_value(r.values[static_cast<size_t>(acq)]),
+                          date_value(r.values[static_cast<size_t>(clr)]),
+                          date_value(r.values[static_cast<size_t>(dlv)])};
+                  });
+    }
+    std::unordered_map<std::string, BuildingFacts> building_facts;
+    {
+        const auto& def = layer_def(LayerKind::buildings);
+        int key = field_index(def, def.key), hh = field_index(def, "households"),
+            floor = field_index(def, "floor_area_m2"), sig = field_index(def, "signed_on"),
+            dem = field_index(def, "demolished_on");
+        for_codes(store, LayerKind::buildings, {building_set.begin(), building_set.end()},
+                  {"building_code", "households", "floor_area_m2", "signed_on", "demolished_on"},
+                  [&](const FeatureRow& r) {
+                      BuildingFacts f;
+                      if (auto v = std::get_if<std::int64_t>(&r.values[static_cast<size_t>(hh)]))
+                          f.households = *v;
+                      if (auto v = std::get_if<double>(&r.values[static_cast<size_t>(floor)]))
+                          f.floor_area_m2 = *v;
+                      f.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
+                      f.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
+                      building_facts[text_value(r.values[static_cast<size_t>(key)])] = f;
+                  });
+    }
+
+    std::vector<CorridorReport> reports;
+    for (size_t i = 0; i < selected.size(); ++i) {
+        reports.push_back(make_report(selected[i], clips[i], parcel_dates, building_facts, o));
+        reports.back().geometry = how[i];
+    }
+    return reports;
+}
+
+} // namespace landclear

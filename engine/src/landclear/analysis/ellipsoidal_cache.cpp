@@ -1,0 +1,65 @@
+#include "landclear/analysis/ellipsoidal_cache.hpp"
+
+#include "landclear/geom/ellipsoidal.hpp"
+
+namespace landclear {
+
+namespace {
+
+const DerivedLayerDef& cache_def() {
+    static const DerivedLayerDef def{
+        "parcel_ellipsoidal_area",
+        {{"parcel_code", FieldType::text}, {"project_code", FieldType::text}},
+        ""};
+    return def;
+}
+
+constexpr const char* cache_version_key = "parcel_ellipsoidal_area.data_version";
+
+} // namespace
+
+namespace {
+
+std::vector<FeatureRow> compute_rows(Store& store) {
+    std::vector<FeatureRow> rows;
+    auto epsg = store.working_epsg();
+    if (!epsg)
+        return rows;
+    EllipsoidalArea calc(*epsg);
+    const auto& def = layer_def(LayerKind::parcels);
+    int code = field_index(def, "parcel_code");
+    int project = field_index(def, "project_code");
+    store.for_each_feature(LayerKind::parcels, FeatureFilter{}, [&](const FeatureRow& f) {
+        FeatureRow r;
+        r.values = {f.values[static_cast<size_t>(code)], f.values[static_cast<size_t>(project)]};
+        r.measure = calc.area_32(f.wkb);
+        rows.push_back(std::move(r));
+    });
+    return rows;
+}
+
+} // namespace
+
+std::unordered_map<std::string, double> parcel_ellipsoidal_areas(Store& store) {
+    std::unordered_map<std::string, double> out;
+    auto version = std::to_string(store.data_version());
+    if (store.has_derived(cache_def().name) && store.meta(cache_version_key) == version) {
+        store.for_each_derived(cache_def(), "", "", [&](const FeatureRow& r) {
+            out[value_text(r.values[0])] = r.measure;
+        });
+        return out;
+    }
+    for (const auto& r : compute_rows(store))
+        out[value_text(r.values[0])] = r.measure;
+    return out;
+}
+
+void refresh_parcel_ellipsoidal_areas(Store& store) {
+    auto version = std::to_string(store.data_version());
+    if (store.has_derived(cache_def().name) && store.meta(cache_version_key) == version)
+        return;
+    store.replace_derived(cache_def(), "", "", compute_rows(store));
+    store.set_meta(cache_version_key, version);
+}
+
+} // namespace landclear

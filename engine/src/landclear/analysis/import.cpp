@@ -1,0 +1,555 @@
+#include "landclear/analysis/import.hpp"
+
+#include "landclear/core/error.hpp"
+#include "landclear/geom/geos.hpp"
+#include "landclear/io/crs.hpp"
+#include "landclear/io/mapping.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <geos_c.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+#include <unordered_map>
+
+namespace landclear {
+
+namespace {
+
+constexpr size_t max_listed_problems = 20;
+
+constexpr const char* date_hint =
+    "write dates as YYYY-MM-DD (also read: 2025/3/1, 2025.03.01, 20250301, 2025年3月1日); "
+    "leave the cell empty when not yet";
+
+std::string trim(std::string s) {
+    auto blank = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && blank(static_cast<unsigned char>(s.back())))
+        s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && blank(static_cast<unsigned char>(s[i])))
+        ++i;
+    // Full-width space U+3000 (E3 80 80) pads many Chinese spreadsheets.
+    while (s.compare(i, 3, "\xE3\x80\x80") == 0)
+        i += 3;
+    while (s.size() >= i + 3 && s.compare(s.size() - 3, 3, "\xE3\x80\x80") == 0)
+        s.resize(s.size() - 3);
+    return s.substr(i);
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// "K12+350.5" or "12350.5" -> metres.
+std::optional<double> parse_number(const std::string& s, bool chainage) {
+    if (s.empty())
+        return std::nullopt;
+    std::string text = s;
+    if (chainage && (text[0] == 'K' || text[0] == 'k')) {
+        auto plus = text.find('+');
+        if (plus == std::string::npos)
+            return std::nullopt;
+        auto km = parse_number(text.substr(1, plus - 1), false);
+        auto m = parse_number(text.substr(plus + 1), false);
+        if (!km || !m)
+            return std::nullopt;
+        return *km * 1000.0 + *m;
+    }
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
+
+// Turns one OGR feature into a store record, or throws an Error describing the feature's
+// problem (the caller adds which feature).
+class FeatureConverter {
+public:
+    FeatureConverter(const Source& source, const LayerDef& def, std::vector<BoundField> bound,
+                     OGRCoordinateTransformation* transform, InvalidPolicy policy, const Geos& geos)
+        : m_source(source), m_def(def), m_bound(std::move(bound)), m_transform(transform),
+          m_policy(policy), m_geos(geos) {}
+
+    // Fills record; returns a repair note if the geometry was repaired.
+    // The key is the first field of every layer, so it is known when a later field fails.
+    std::optional<std::string> convert(OGRFeature& feature, Record& record) {
+        record.values.assign(m_def.fields.size(), std::monostate{});
+        record.source_fid = feature.GetFID();
+        for (size_t i = 0; i < m_def.fields.size(); ++i) {
+            try {
+                record.values[i] = value(feature, m_def.fields[i], m_bound[i]);
+            } catch (Error& e) {
+                const auto& b = m_bound[i];
+                e.add_context(b.source_name.empty() || b.source_name == m_def.fields[i].name
+                                  ? fmt::format("field {}", m_def.fields[i].name)
+                                  : fmt::format("field {} (from column {})", m_def.fields[i].name,
+                                                b.source_name));
+                throw;
+            }
+        }
+        return geometry(feature, record);
+    }
+
+private:
+    std::optional<std::string> raw_text(OGRFeature& f, int index) {
+        if (index < 0 || !f.IsFieldSetAndNotNull(index))
+            return std::nullopt;
+        auto text = m_source.text(f.GetFieldAsString(index));
+        if (!text)
+            throw_input("the text is not UTF-8",
+                        "the file is probably in GBK (common for shapefiles from ArcGIS): pass "
+                        "--encoding GBK");
+        return trim(*text);
+    }
+
+    Value value(OGRFeature& f, const FieldDef& def, const BoundField& b) {
+        const FieldRule& rule = *b.rule;
+        std::optional<std::string> text;
+        if (rule.constant)
+            text = *rule.constant;
+        Value v = rule.constant ? Value(*rule.constant) : typed(f, def, b);
+        // Value translation works on the text form so a mapping can say "30": "集体".
+        if (!rule.values.empty() && !std::holds_alternative<std::monostate>(v)) {
+            auto it = rule.values.find(value_text(v));
+            if (it != rule.values.end())
+                v = def.type == FieldType::text ? Value(it->second)
+                                                : typed_from_text(def, it->second);
+        }
+        if (b.status_index >= 0)
+            v = apply_status(f, def, b, v);
+        if (def.name == m_def.key && std::holds_alternative<std::monostate>(v))
+            throw_input("the code is empty", "every feature needs its own code");
+        if (def.name == "owner_type" && std::holds_alternative<std::string>(v)) {
+            const auto& s = std::get<std::string>(v);
+            if (s != "国有" && s != "集体")
+                throw_input(fmt::format("'{}' is neither 国有 nor 集体", s),
+                            "translate the source's values with \"values\" in a mapping file");
+        }
+        if (def.name == "width_m") {
+            if (std::holds_alternative<std::monostate>(v))
+                throw_input("the red-line width is empty", "give every corridor its width in m");
+            if (std::get<double>(v) <= 0)
+                throw_input(
+                    fmt::format("the red-line width {} m is not positive", std::get<double>(v)),
+                    "give every corridor its full red-line width in metres");
+        }
+        if ((def.name == "left_width_m" || def.name == "right_width_m") &&
+            std::holds_alternative<double>(v) && std::get<double>(v) < 0)
+            throw_input("a side width cannot be negative");
+        if (def.name == "households" && std::holds_alternative<std::int64_t>(v) &&
+            std::get<std::int64_t>(v) < 0)
+            throw_input("a negative number of households");
+        return v;
+    }
+
+    Value typed_from_text(const FieldDef& def, const std::string& s) {
+        if (s.empty())
+            return std::monostate{};
+        switch (def.type) {
+        case FieldType::text:
+            return s;
+        case FieldType::integer: {
+            auto n = parse_number(s, false);
+            if (!n || std::floor(*n) != *n)
+                throw_input(fmt::format("cannot read '{}' as a whole number", s));
+            return static_cast<std::int64_t>(*n);
+        }
+        case FieldType::real: {
+            bool chainage = def.name == "start_chainage_m";
+            auto n = parse_number(s, chainage);
+            if (!n)
+                throw_input(fmt::format("cannot read '{}' as a number", s),
+                            chainage ? "write chainage in metres (12350) or as K12+350" : "");
+            return *n;
+        }
+        case FieldType::date: {
+            auto d = parse_date(s);
+            if (!d)
+                throw_input(fmt::format("cannot read '{}' as a date", s), date_hint);
+            return *d;
+        }
+        }
+        return std::monostate{};
+    }
+
+    Value typed(OGRFeature& f, const FieldDef& def, const BoundField& b) {
+        int idx = b.source_index;
+        if (idx < 0 || !f.IsFieldSetAndNotNull(idx))
+            return std::monostate{};
+        OGRFieldType t = f.GetFieldDefnRef(idx)->GetType();
+        switch (def.type) {
+        case FieldType::integer:
+            if (t == OFTInteger || t == OFTInteger64)
+                return static_cast<std::int64_t>(f.GetFieldAsInteger64(idx));
+            if (t == OFTReal) {
+                double d = f.GetFieldAsDouble(idx);
+                if (std::floor(d) != d)
+                    throw_input(fmt::format("{} is not a whole number", d));
+                return static_cast<std::int64_t>(d);
+            }
+            break;
+        case FieldType::real:
+            if (t == OFTInteger || t == OFTInteger64 || t == OFTReal)
+                return f.GetFieldAsDouble(idx);
+            break;
+        case FieldType::date:
+            if (t == OFTDate || t == OFTDateTime) {
+                int y = 0, m = 0, d = 0, hh = 0, mm = 0, tz = 0;
+                float ss = 0;
+                f.GetFieldAsDateTime(idx, &y, &m, &d, &hh, &mm, &ss, &tz);
+                if (y == 0)
+                    return std::monostate{};
+                try {
+                    return Date(y, m, d);
+                } catch (const Error&) {
+                    throw_input(fmt::format("cannot read '{:04d}-{:02d}-{:02d}' as a date (no "
+                                            "such day)",
+                                            y, m, d),
+                                date_hint);
+                }
+            }
+            if (t == OFTInteger || t == OFTInteger64) {
+                auto s = std::to_string(f.GetFieldAsInteger64(idx));
+                return typed_from_text(def, s);
+            }
+            break;
+        case FieldType::text:
+            break;
+        }
+        auto text = raw_text(f, idx);
+        return text ? typed_from_text(def, *text) : Value(std::monostate{});
+    }
+
+    Value apply_status(OGRFeature& f, const FieldDef& def, const BoundField& b, const Value& v) {
+        const FieldRule& rule = *b.rule;
+        auto status = raw_text(f, b.status_index).value_or("");
+        if (status.empty())
+            return v;
+        if (contains(rule.done, status)) {
+            if (std::holds_alternative<std::monostate>(v))
+                throw_input(fmt::format("column {} says '{}' but {} is empty", b.status_name,
+                                        status,
+                                        b.source_name.empty() ? std::string("no date column")
+                                                              : b.source_name),
+                            "a done status needs its date: fill the date column");
+            return v;
+        }
+        if (contains(rule.not_done, status))
+            return std::monostate{};
+        std::vector<std::string> known = rule.done;
+        known.insert(known.end(), rule.not_done.begin(), rule.not_done.end());
+        throw_input(fmt::format("column {} holds '{}', which is none of: {}", b.status_name, status,
+                                fmt::join(known, ", ")),
+                    "add the value to \"done\" or \"not_done\" in a mapping file");
+    }
+
+    std::optional<std::string> geometry(OGRFeature& feature, Record& record) {
+        record.wkb.clear();
+        record.measure = 0;
+        OGRGeometry* src = feature.GetGeometryRef();
+        if (!src || src->IsEmpty()) {
+            if (m_def.geometry_required)
+                throw_input("the feature has no geometry",
+                            fmt::format("every feature of {} needs a {}", m_def.name,
+                                        m_def.geom == GeomKind::polygon ? "polygon" : "line"));
+            return std::nullopt;
+        }
+        auto type = wkbFlatten(src->getGeometryType());
+        bool ok =
+            m_def.geom == GeomKind::polygon
+                ? (type == wkbPolygon || type == wkbMultiPolygon || type == wkbCurvePolygon ||
+                   type == wkbMultiSurface)
+                : (type == wkbLineString || type == wkbMultiLineString ||
+                   type == wkbCompoundCurve || type == wkbCircularString || type == wkbMultiCurve);
+        if (!ok)
+            throw_input(fmt::format("the geometry is a {}, but {} must be {}",
+                                    OGRGeometryTypeToName(type), m_def.name,
+                                    m_def.geom == GeomKind::polygon ? "Polygon or MultiPolygon"
+                                                                    : "LineString"),
+                        fmt::format("check that the right file was given to --{}", m_def.name));
+        std::unique_ptr<OGRGeometry> g(src->hasCurveGeometry() ? src->getLinearGeometry()
+                                                               : src->clone());
+        g->flattenTo2D();
+        if (m_transform && g->transform(m_transform) != OGRERR_NONE)
+            throw_input("the coordinates cannot be transformed into the working CRS",
+                        "check the source CRS (--s-crs) and that coordinates are in range");
+        std::vector<unsigned char> wkb(static_cast<size_t>(g->WkbSize()));
+        g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+        auto geom = m_geos.from_wkb(wkb);
+        std::optional<std::string> note;
+        if (m_def.geom == GeomKind::polygon) {
+            if (!m_geos.is_valid(geom.get())) {
+                std::string reason = m_geos.invalid_reason(geom.get());
+                if (m_policy == InvalidPolicy::reject)
+                    throw_input(fmt::format("invalid polygon: {}", reason),
+                                "repair it in QGIS (Fix geometries), or import without "
+                                "--invalid=reject to repair with GEOS MakeValid");
+                auto fixed = m_geos.polygonal_multi(m_geos.make_valid(geom.get()).get());
+                if (m_geos.is_empty(fixed.get()))
+                    throw_input(
+                        fmt::format("invalid polygon ({}) with no area left after repair", reason),
+                        "redraw the feature");
+                geom = std::move(fixed);
+                note = reason;
+            } else {
+                geom = m_geos.polygonal_multi(geom.get());
+            }
+            record.measure = m_geos.area(geom.get());
+        } else {
+            if (m_geos.type_id(geom.get()) == GEOS_MULTILINESTRING) {
+                auto merged = m_geos.line_merge(geom.get());
+                if (m_geos.type_id(merged.get()) != GEOS_LINESTRING)
+                    throw_input("the centreline is in several separate pieces",
+                                "a corridor is one continuous centreline; split it into "
+                                "several corridors");
+                geom = std::move(merged);
+            }
+            record.measure = m_geos.length(geom.get());
+            if (record.measure <= 0)
+                throw_input("the centreline has zero length");
+        }
+        record.wkb = m_geos.to_wkb(geom.get());
+        return note;
+    }
+
+    const Source& m_source;
+    const LayerDef& m_def;
+    std::vector<BoundField> m_bound;
+    OGRCoordinateTransformation* m_transform;
+    InvalidPolicy m_policy;
+    const Geos& m_geos;
+};
+
+struct OpenedSource {
+    LayerKind kind;
+    std::unique_ptr<Source> source;
+    std::vector<BoundField> bound;
+    std::unique_ptr<OGRSpatialReference> srs;
+    std::int64_t feature_count = -1;
+};
+
+std::string describe_feature(const Source& src, std::int64_t fid, const std::string& code) {
+    return code.empty() ? fmt::format("feature {}", fid)
+                        : fmt::format("feature {} ({})", fid, code);
+}
+
+// Longitude of the centre of all sources' extents, for choosing the Gauss-Krüger zone.
+double centre_longitude(const std::vector<OpenedSource>& sources) {
+    auto wgs = srs_from_epsg(4490);
+    double min_lon = 1e9, max_lon = -1e9;
+    for (const auto& s : sources) {
+        OGREnvelope env;
+        if (!s.srs)
+            continue;
+        if (s.source->layer().GetExtent(&env, TRUE) != OGRERR_NONE)
+            continue;
+        auto ct = make_transform(*s.srs, *wgs);
+        double xs[] = {env.MinX, env.MaxX, env.MinX, env.MaxX};
+        double ys[] = {env.MinY, env.MinY, env.MaxY, env.MaxY};
+        if (ct && !ct->Transform(4, xs, ys))
+            throw_input(fmt::format("{}: its extent cannot be converted to longitude/latitude",
+                                    s.source->display()),
+                        "check its CRS, or pass --s-crs / --crs");
+        for (double x : xs) {
+            min_lon = std::min(min_lon, x);
+            max_lon = std::max(max_lon, x);
+        }
+    }
+    if (min_lon > max_lon)
+        throw_input("cannot find where the data lies (no extent)", "pass --crs EPSG:n");
+    return (min_lon + max_lon) / 2;
+}
+
+} // namespace
+
+ImportSummary import_layers(const ImportOptions& options) {
+    if (options.sources.empty())
+        throw_usage("nothing to import",
+                    "give at least one of --parcels, --buildings, --corridors, --projects");
+    auto mapping = load_mapping(options.mapping);
+
+    // Open and check every source before the store is touched.
+    std::vector<OpenedSource> sources;
+    for (const auto& [kind, spec] : options.sources) {
+        const auto& def = layer_def(kind);
+        OpenedSource s;
+        s.kind = kind;
+        try {
+            SourceOptions so;
+            so.encoding = options.encoding;
+            so.default_layer = std::string(def.name);
+            s.source = std::make_unique<Source>(spec, so);
+            auto& layer = s.source->layer();
+            s.bound = bind_fields(mapping, def, *layer.GetLayerDefn(), s.source->display());
+            if (options.source_epsg) {
+                s.srs = srs_from_epsg(*options.source_epsg);
+            } else if (const OGRSpatialReference* srs = layer.GetSpatialRef()) {
+                s.srs.reset(srs->Clone());
+                s.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+            } else if (layer.GetGeomType() == wkbNone && !def.geometry_required) {
+                // An attribute-only table (projects without red lines) needs no CRS.
+            } else {
+                throw_input(
+                    fmt::format("{} declares no coordinate reference system", s.source->display()),
+                    "pass the source CRS with --s-crs EPSG:n (e.g. EPSG:4547 for "
+                    "CGCS2000 GK zone 38, EPSG:4490 for CGCS2000 lon/lat)");
+            }
+            s.feature_count = layer.GetFeatureCount(TRUE);
+            if (s.feature_count == 0)
+                throw_input(fmt::format("{} has no features", s.source->display()),
+                            "check the file and the layer name");
+        } catch (Error& e) {
+            e.add_context(fmt::format("--{}", def.name));
+            throw;
+        }
+        sources.push_back(std::move(s));
+    }
+    std::stable_sort(sources.begin(), sources.end(),
+                     [](const auto& a, const auto& b) { return a.kind < b.kind; });
+    for (size_t i = 1; i < sources.size(); ++i)
+        if (sources[i].kind == sources[i - 1].kind)
+            throw_usage(fmt::format("--{} given twice", layer_def(sources[i].kind).name));
+
+    auto store = open_store(options.store, StoreMode::write);
+    ImportSummary summary;
+    summary.store = options.store;
+    summary.created = store->is_new();
+
+    int epsg = 0;
+    if (auto existing = store->working_epsg()) {
+        if (options.working_epsg && *options.working_epsg != *existing)
+            throw_usage(fmt::format("the store's working CRS is EPSG:{}; it cannot change to "
+                                    "EPSG:{}",
+                                    *existing, *options.working_epsg),
+                        "import into a new store to work in another CRS");
+        epsg = *existing;
+    } else {
+        epsg = options.working_epsg ? *options.working_epsg
+                                    : cgcs2000_gk3_epsg(centre_longitude(sources));
+    }
+    require_metric_projected(epsg);
+    auto working = srs_from_epsg(epsg);
+    summary.working_epsg = epsg;
+    summary.working_crs = describe_srs(*working);
+
+    store->begin_write();
+    if (store->is_new())
+        store->set_working_epsg(epsg);
+
+    Geos geos;
+    for (auto& s : sources) {
+        const auto& def = layer_def(s.kind);
+        auto& src = *s.source;
+        LayerImportSummary ls;
+        ls.layer = std::string(def.name);
+        ls.source = src.display();
+        ls.source_crs = s.srs ? describe_srs(*s.srs) : "no geometry";
+        for (size_t i = 0; i < def.fields.size(); ++i)
+            if (s.bound[i].source_index < 0 && s.bound[i].status_index < 0 &&
+                !s.bound[i].rule->constant)
+                ls.absent_fields.emplace_back(def.fields[i].name);
+
+        auto transform = s.srs ? make_transform(*s.srs, *working) : nullptr;
+        FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos);
+        if (!options.append) {
+            store->clear_layer(s.kind);
+            store->clear_findings("import", def.name);
+        }
+        auto import_id = store->record_import(
+            {ls.layer, ls.source, options.append ? "append" : "replace", ls.source_crs, 0, 0, 0});
+
+        std::unordered_map<std::string, std::int64_t> seen;
+        seen.reserve(static_cast<size_t>(std::max<std::int64_t>(s.feature_count, 16)));
+        std::vector<std::string> problems;
+        std::string first_hint;
+        Record record;
+        int key = field_index(def, def.key);
+        auto& layer = src.layer();
+        layer.ResetReading();
+        std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
+        for (auto& feature : layer) {
+            ++ls.read;
+            if (options.progress && ls.read % step == 0)
+                options.progress(
+                    fmt::format("{}: {} of {} features read", ls.source, ls.read, s.feature_count));
+            std::string code;
+            try {
+                auto repaired = converter.convert(*feature, record);
+                code = value_text(record.values[key]);
+                auto [it, fresh] = seen.emplace(code, record.source_fid);
+                if (!fresh)
+                    throw_input(fmt::format("{} {} is used twice: by feature {} and feature {}",
+                                            def.key, code, it->second, record.source_fid),
+                                fmt::format("every {} must be unique", def.key));
+                if (options.append)
+                    if (auto other = store->describe_code(s.kind, code))
+                        throw_input(
+                            fmt::format("{} {} is already used by {}", def.key, code, *other),
+                            "without --append the layer is replaced instead");
+                if (repaired) {
+                    ++ls.repaired;
+                    Finding f{"import",
+                              "invalid_geometry_repaired",
+                              ls.layer,
+                              code,
+                              ls.source,
+                              record.source_fid,
+                              fmt::format("invalid polygon ({}) repaired with GEOS MakeValid; "
+                                          "area after repair {:.2f} m²",
+                                          *repaired, record.measure),
+                              record.measure,
+                              record.wkb};
+                    store->add_finding(f);
+                    summary.findings.push_back(std::move(f));
+                }
+                if (problems.empty())
+                    store->insert(s.kind, record);
+                ++ls.written;
+                ls.measure_total += record.measure;
+            } catch (Error& e) {
+                if (e.kind() != ErrorKind::input)
+                    throw;
+                if (code.empty() && !record.values.empty())
+                    code = value_text(record.values[key]);
+                if (first_hint.empty())
+                    first_hint = e.hint();
+                if (problems.size() < max_listed_problems)
+                    problems.push_back(fmt::format("{}: {}",
+                                                   describe_feature(src, feature->GetFID(), code),
+                                                   e.full_message()));
+                else
+                    problems.emplace_back();
+            }
+        }
+        if (!problems.empty()) {
+            std::string listed;
+            size_t shown = 0;
+            for (const auto& p : problems)
+                if (!p.empty() && shown++ < max_listed_problems)
+                    listed += "\n  " + p;
+            if (problems.size() > max_listed_problems)
+                listed += fmt::format("\n  ... and {} more", problems.size() - max_listed_problems);
+            throw Error(ErrorKind::input,
+                        fmt::format("{} ({}): {} feature{} cannot be imported; nothing was "
+                                    "written{}",
+                                    ls.source, def.name, problems.size(),
+                                    problems.size() > 1 ? "s" : "", listed),
+                        first_hint);
+        }
+        store->update_import(import_id, {ls.layer, ls.source, options.append ? "append" : "replace",
+                                         ls.source_crs, ls.read, ls.written, ls.repaired});
+        store->finish_layer(s.kind);
+        if (options.progress)
+            options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
+        summary.layers.push_back(std::move(ls));
+    }
+    store->set_meta("data_version", std::to_string(store->data_version() + 1));
+    store->commit();
+    return summary;
+}
+
+} // namespace landclear

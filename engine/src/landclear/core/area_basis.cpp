@@ -1,0 +1,25 @@
+#include "landclear/core/area_basis.hpp"
+
+#include "landclear/core/error.hpp"
+
+#include <fmt/format.h>
+
+namespace landclear {
+
+AreaBasis parse_area_basis(const std::string& text) {
+    if (text == "planar")
+        return AreaBasis::planar;
+    if (text == "ellipsoidal")
+        return AreaBasis::ellipsoidal;
+    throw_usage(fmt::format("--area '{}' is not planar or ellipsoidal", text),
+                "planar: Gauss-Krüger plane of the store; ellipsoidal: 图斑椭球面积 (32号)");
+}
+
+const char* area_basis_zh(AreaBasis basis) {
+    return basis == AreaBasis::planar ? "平面面积" : "椭球面积";
+}
+const char* area_basis_en(AreaBasis basis) {
+    return basis == AreaBasis::planar ? "planar" : "ellipsoidal";
+}
+
+} // namespace landclear

@@ -1,0 +1,366 @@
+#include "landclear/geom/redline.hpp"
+
+#include "landclear/core/error.hpp"
+#include "landclear/core/model.hpp"
+
+#define GEOS_USE_ONLY_R_API
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <geos_c.h>
+#include <tuple>
+
+namespace landclear {
+
+namespace {
+
+struct BufferParamsDeleter {
+    GEOSContextHandle_t ctx;
+    void operator()(GEOSBufferParams* p) const { GEOSBufferParams_destroy_r(ctx, p); }
+};
+
+GeomPtr side_buffer(const Geos& geos, const GEOSGeometry* line, double distance, bool single_sided,
+                    int quadrant_segments = 8) {
+    auto ctx = geos.handle();
+    std::unique_ptr<GEOSBufferParams, BufferParamsDeleter> params(GEOSBufferParams_create_r(ctx),
+                                                                  BufferParamsDeleter{ctx});
+    if (!params)
+        throw_internal(fmt::format("GEOS: {}", geos.last_message()));
+    GEOSBufferParams_setEndCapStyle_r(ctx, params.get(), GEOSBUF_CAP_FLAT);
+    GEOSBufferParams_setJoinStyle_r(ctx, params.get(), GEOSBUF_JOIN_ROUND);
+    GEOSBufferParams_setQuadrantSegments_r(ctx, params.get(), quadrant_segments);
+    GEOSBufferParams_setSingleSided_r(ctx, params.get(), single_sided ? 1 : 0);
+    return geos.own(GEOSBufferWithParams_r(ctx, line, params.get(), distance));
+}
+
+// A boundary between two segments: where it crosses the centreline and the line's direction.
+struct Cut {
+    double x = 0, y = 0, dx = 1, dy = 0;
+    bool at_vertex = false;
+};
+
+// The centreline's vertices and the distance along it at each vertex.
+struct Polyline {
+    std::vector<double> x, y, at;
+
+    Polyline(const Geos& geos, const GEOSGeometry* line) {
+        auto ctx = geos.handle();
+        if (GEOSGeomTypeId_r(ctx, line) != GEOS_LINESTRING)
+            throw_input("the centreline is not a single LineString",
+                        "a corridor is one continuous centreline; split it into several");
+        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, line);
+        unsigned n = 0;
+        GEOSCoordSeq_getSize_r(ctx, seq, &n);
+        for (unsigned i = 0; i < n; ++i) {
+            double px = 0, py = 0;
+            GEOSCoordSeq_getXY_r(ctx, seq, i, &px, &py);
+            at.push_back(x.empty() ? 0.0 : at.back() + std::hypot(px - x.back(), py - y.back()));
+            x.push_back(px);
+            y.push_back(py);
+        }
+    }
+
+    double length() const { return at.empty() ? 0 : at.back(); }
+
+    // Unit direction of edge i (i, i+1); zero for a repeated vertex.
+    std::pair<double, double> edge_dir(size_t i) const {
+        double dx = x[i + 1] - x[i], dy = y[i + 1] - y[i];
+        double len = std::hypot(dx, dy);
+        return len > 0 ? std::pair{dx / len, dy / len} : std::pair{0.0, 0.0};
+    }
+
+    // The point at distance s along the line and the direction of the line there: along the
+    // edge, or the bisector of the two edges when s falls on an interior vertex.
+    Cut station(double s, double snap) const {
+        size_t n = x.size();
+        size_t i = edge_at(s);
+        double len = at[i + 1] - at[i];
+        double t = len > 0 ? (s - at[i]) / len : 0;
+        Cut c;
+        c.x = x[i] + t * (x[i + 1] - x[i]);
+        c.y = y[i] + t * (y[i + 1] - y[i]);
+        std::tie(c.dx, c.dy) = edge_dir(i);
+        auto blend = [&](size_t a, size_t b) { // edges a and b meet at a vertex
+            auto [ax, ay] = edge_dir(a);
+            auto [bx, by] = edge_dir(b);
+            double sx = ax + bx, sy = ay + by, sl = std::hypot(sx, sy);
+            if (sl > 1e-12) {
+                c.dx = sx / sl;
+                c.dy = sy / sl;
+            }
+            c.at_vertex = true;
+        };
+        if (std::abs(s - at[i]) <= snap && i > 0) {
+            size_t prev = i - 1;
+            while (prev > 0 && at[prev + 1] <= at[prev])
+                --prev;
+            c.x = x[i];
+            c.y = y[i];
+            blend(prev, i);
+        } else if (std::abs(at[i + 1] - s) <= snap && i + 2 < n) {
+            size_t next = i + 1;
+            while (next + 2 < n && at[next + 1] <= at[next])
+                ++next;
+            c.x = x[i + 1];
+            c.y = y[i + 1];
+            blend(i, next);
+        }
+        return c;
+    }
+
+    // Edge i with at[i] <= s < at[i+1], skipping repeated vertices.
+    size_t edge_at(double s) const {
+        size_t n = x.size();
+        size_t i = static_cast<size_t>(std::upper_bound(at.begin(), at.end(), s) - at.begin());
+        i = std::clamp<size_t>(i, 1, n - 1) - 1;
+        while (i + 2 < n && at[i + 1] <= at[i])
+            ++i;
+        return i;
+    }
+
+    // The part of the line between distances a < b, optionally prolonged straight beyond a
+    // and b by `before` and `after` metres.
+    GeomPtr sub_line(const Geos& geos, double a, double b, double before = 0,
+                     double after = 0) const {
+        auto point = [&](double s) {
+            size_t i = edge_at(s);
+            double len = at[i + 1] - at[i];
+            double t = len > 0 ? (s - at[i]) / len : 0;
+            return std::pair{x[i] + t * (x[i + 1] - x[i]), y[i] + t * (y[i + 1] - y[i])};
+        };
+        std::vector<std::pair<double, double>> pts{point(a)};
+        for (size_t i = 0; i < x.size(); ++i)
+            if (at[i] > a && at[i] < b)
+                pts.emplace_back(x[i], y[i]);
+        pts.push_back(point(b));
+        if (before > 0) {
+            auto [dx, dy] = edge_dir(edge_at(a));
+            pts.insert(pts.begin(),
+                       {pts.front().first - dx * before, pts.front().second - dy * before});
+        }
+        if (after > 0) {
+            auto [dx, dy] = edge_dir(edge_at(b));
+            pts.emplace_back(pts.back().first + dx * after, pts.back().second + dy * after);
+        }
+        auto ctx = geos.handle();
+        GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(pts.size()), 2);
+        for (size_t i = 0; i < pts.size(); ++i)
+            GEOSCoordSeq_setXY_r(ctx, seq, static_cast<unsigned>(i), pts[i].first, pts[i].second);
+        return geos.own(GEOSGeom_createLineString_r(ctx, seq));
+    }
+};
+
+GeomPtr make_segment(const Geos& geos, double x0, double y0, double x1, double y1) {
+    auto ctx = geos.handle();
+    GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, 2, 2);
+    GEOSCoordSeq_setXY_r(ctx, seq, 0, x0, y0);
+    GEOSCoordSeq_setXY_r(ctx, seq, 1, x1, y1);
+    return geos.own(GEOSGeom_createLineString_r(ctx, seq));
+}
+
+GeomPtr make_point(const Geos& geos, double x, double y) {
+    return geos.own(GEOSGeom_createPointFromXY_r(geos.handle(), x, y));
+}
+
+// A collection taking ownership of the geometries.
+GeomPtr collect(const Geos& geos, int type, std::vector<GeomPtr>& parts) {
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(parts.size());
+    for (auto& p : parts)
+        raw.push_back(p.release());
+    parts.clear();
+    return geos.own(GEOSGeom_createCollection_r(geos.handle(), type, raw.data(),
+                                                static_cast<unsigned>(raw.size())));
+}
+
+} // namespace
+
+SideWidths corridor_widths(const CorridorRow& c) {
+    auto bad = [&](const std::string& what) {
+        throw_input(fmt::format("corridor {}: {}", c.code, what),
+                    "give the corridor a positive red-line width (width_m, or left_width_m and "
+                    "right_width_m) and import it again");
+    };
+    auto usable = [](double v) { return std::isfinite(v) && v >= 0; };
+    SideWidths w;
+    double half = c.width_m / 2;
+    if (!c.left_width_m || !c.right_width_m)
+        if (!std::isfinite(c.width_m) || c.width_m <= 0)
+            bad(fmt::format("the red-line width {} m is not positive", c.width_m));
+    w.left_m = c.left_width_m.value_or(half);
+    w.right_m = c.right_width_m.value_or(half);
+    if (!usable(w.left_m) || !usable(w.right_m))
+        bad(fmt::format("side widths {} m (left) and {} m (right) are not both >= 0", w.left_m,
+                        w.right_m));
+    if (w.left_m + w.right_m <= 0)
+        bad("both side widths are zero");
+    return w;
+}
+
+GeomPtr buffer_centreline(const Geos& geos, const GEOSGeometry* line, const SideWidths& w) {
+    if (w.left_m == w.right_m)
+        return geos.polygonal_multi(side_buffer(geos, line, w.left_m, false).get());
+    // GEOS single-sided buffers: a positive distance is the left side, a negative the right.
+    std::vector<GeomPtr> sides;
+    if (w.left_m > 0)
+        sides.push_back(side_buffer(geos, line, w.left_m, true));
+    if (w.right_m > 0)
+        sides.push_back(side_buffer(geos, line, -w.right_m, true));
+    auto both = collect(geos, GEOS_GEOMETRYCOLLECTION, sides);
+    return geos.polygonal_multi(geos.own(GEOSUnaryUnion_r(geos.handle(), both.get())).get());
+}
+
+std::vector<double> segment_chainages(double start, double length, double segment) {
+    if (!std::isfinite(segment) || segment < 1)
+        throw_usage(fmt::format("--segment {} m: segments must be at least 1 m", segment));
+    if (!std::isfinite(start) || !std::isfinite(length) || length <= 0)
+        throw_input(fmt::format("cannot segment a centreline of length {} m from chainage {}",
+                                length, start));
+    constexpr double min_piece = 1e-3;
+    double end = start + length;
+    std::vector<double> out{start};
+    double k = std::floor(start / segment) + 1;
+    for (double c = k * segment; c < end - min_piece; c = (++k) * segment)
+        if (c > start + min_piece)
+            out.push_back(c);
+    out.push_back(end);
+    return out;
+}
+
+std::vector<GeomPtr> split_red_line(const Geos& geos, const GEOSGeometry* red_line,
+                                    const GEOSGeometry* line, std::span<const double> positions) {
+    auto ctx = geos.handle();
+    if (positions.size() < 2)
+        throw_internal("split_red_line needs at least two positions");
+    size_t n = positions.size() - 1;
+    std::vector<GeomPtr> pieces;
+    if (n == 1) {
+        pieces.push_back(geos.polygonal_multi(red_line));
+        return pieces;
+    }
+    Polyline poly(geos, line);
+    auto prepared = geos.prepare(red_line);
+    const double snap = 1e-9 * std::max(1.0, poly.length());
+
+    // Zones: each segment's sub-line buffered wider than any point of the red line is from the
+    // centreline, so zone outlines stay outside the red line except where the road comes back
+    // near itself (bends, hairpins, crossings).
+    double hausdorff = 0;
+    if (!GEOSHausdorffDistance_r(ctx, red_line, line, &hausdorff))
+        throw_internal(fmt::format("GEOS: {}", geos.last_message()));
+    const double zone_m = hausdorff * 1.01 + 1;
+    std::vector<GeomPtr> sublines, zones;
+    std::vector<PreparedPtr> zone_prepared;
+    std::vector<Envelope> zone_box;
+    for (size_t k = 0; k < n; ++k) {
+        sublines.push_back(poly.sub_line(geos, positions[k], positions[k + 1]));
+        // The first and last zones reach past the ends of the line, so their end caps do not
+        // lie on the red line's own flat ends: collinear overlapping edges would leave slivers
+        // whose faces straddle the red line's outline.
+        auto extended = poly.sub_line(geos, positions[k], positions[k + 1], k == 0 ? zone_m : 0.0,
+                                      k + 1 == n ? zone_m : 0.0);
+        // Coarse round joins: a zone's outline only matters where the road comes back near
+        // itself, and fewer vertices make the noding cheaper.
+        zones.push_back(side_buffer(geos, extended.get(), zone_m, false, 2));
+        zone_prepared.push_back(geos.prepare(zones.back().get()));
+        Envelope e;
+        GEOSGeom_getXMin_r(ctx, zones.back().get(), &e.min_x);
+        GEOSGeom_getYMin_r(ctx, zones.back().get(), &e.min_y);
+        GEOSGeom_getXMax_r(ctx, zones.back().get(), &e.max_x);
+        GEOSGeom_getYMax_r(ctx, zones.back().get(), &e.max_y);
+        zone_box.push_back(e);
+    }
+
+    std::vector<GeomPtr> lines;
+    lines.push_back(geos.own(GEOSBoundary_r(ctx, red_line)));
+    for (auto& z : zones)
+        lines.push_back(geos.own(GEOSBoundary_r(ctx, z.get())));
+    // A boundary on a vertex: the two zones' flat ends are normal to different edges, leaving
+    // a wedge between them; the bisector splits it, from outside to outside the red line.
+    std::vector<Cut> cuts;
+    for (size_t k = 1; k < n; ++k) {
+        auto cut = poly.station(positions[k], snap);
+        cuts.push_back(cut);
+        if (!cut.at_vertex)
+            continue;
+        double nx = -cut.dy, ny = cut.dx;
+        double h = zone_m;
+        for (int i = 0; i < 40; ++i, h *= 2) {
+            auto a = make_point(geos, cut.x + nx * h, cut.y + ny * h);
+            auto b = make_point(geos, cut.x - nx * h, cut.y - ny * h);
+            if (!GEOSPreparedIntersects_r(ctx, prepared.get(), a.get()) &&
+                !GEOSPreparedIntersects_r(ctx, prepared.get(), b.get()))
+                break;
+        }
+        lines.push_back(
+            make_segment(geos, cut.x - nx * h, cut.y - ny * h, cut.x + nx * h, cut.y + ny * h));
+    }
+    auto linework = collect(geos, GEOS_GEOMETRYCOLLECTION, lines);
+    GEOSGeometry* raw = GEOSUnaryUnion_r(ctx, linework.get());
+    if (!raw) // a robustness failure of the floating-point noder: snap-round to 1 µm
+        raw = GEOSUnaryUnionPrec_r(ctx, linework.get(), 1e-6);
+    auto noded = geos.own(raw);
+    const GEOSGeometry* input[] = {noded.get()};
+    auto faces = geos.own(GEOSPolygonize_r(ctx, input, 1));
+
+    // Each face goes to the one zone that covers it; where zones overlap, to the nearest
+    // sub-line; in a wedge no zone covers, to the side of the bisector it lies on.
+    std::vector<std::vector<GeomPtr>> by_piece(n);
+    std::vector<size_t> covering;
+    int count = GEOSGetNumGeometries_r(ctx, faces.get());
+    for (int i = 0; i < count; ++i) {
+        const GEOSGeometry* face = GEOSGetGeometryN_r(ctx, faces.get(), i);
+        auto inside = geos.own(GEOSPointOnSurface_r(ctx, face));
+        // Faces in holes of the red line, and outside it between zones, are not red line. The
+        // point is inside its face, so it is never on the red line's outline for a true face.
+        if (GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) != 1)
+            continue;
+        double px = 0, py = 0;
+        GEOSGeomGetX_r(ctx, inside.get(), &px);
+        GEOSGeomGetY_r(ctx, inside.get(), &py);
+        covering.clear();
+        for (size_t k = 0; k < n; ++k) {
+            const auto& e = zone_box[k];
+            if (px >= e.min_x && px <= e.max_x && py >= e.min_y && py <= e.max_y &&
+                GEOSPreparedContains_r(ctx, zone_prepared[k].get(), inside.get()) == 1)
+                covering.push_back(k);
+        }
+        size_t chosen = 0;
+        if (covering.size() == 1) {
+            chosen = covering.front();
+        } else if (!covering.empty()) {
+            double best = 0;
+            for (size_t j = 0; j < covering.size(); ++j) {
+                double d = 0;
+                GEOSDistance_r(ctx, sublines[covering[j]].get(), inside.get(), &d);
+                if (j == 0 || d < best) {
+                    best = d;
+                    chosen = covering[j];
+                }
+            }
+        } else {
+            double s = GEOSProject_r(ctx, line, inside.get());
+            chosen = static_cast<size_t>(std::upper_bound(positions.begin(), positions.end(), s) -
+                                         positions.begin());
+            chosen = std::clamp<size_t>(chosen, 1, n) - 1;
+            for (size_t k = 1; k < n; ++k)
+                if (std::abs(s - positions[k]) <= snap) {
+                    const auto& c = cuts[k - 1];
+                    chosen = (px - c.x) * c.dx + (py - c.y) * c.dy < 0 ? k - 1 : k;
+                    break;
+                }
+        }
+        by_piece[chosen].push_back(geos.clone(face));
+    }
+    for (auto& faces_k : by_piece) {
+        if (faces_k.size() == 1) {
+            pieces.push_back(geos.polygonal_multi(faces_k.front().get()));
+            continue;
+        }
+        auto all = collect(geos, GEOS_GEOMETRYCOLLECTION, faces_k);
+        pieces.push_back(geos.polygonal_multi(geos.own(GEOSUnaryUnion_r(ctx, all.get())).get()));
+    }
+    return pieces;
+}
+
+} // namespace landclear

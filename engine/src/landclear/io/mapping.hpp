@@ -1,0 +1,51 @@
+#pragma once
+// Mapping files: how a source's columns become the contract's fields. A rule names candidate
+// source columns (first present wins), translates values, or derives a date from a status
+// column (已征/未征) plus a date column. Presets ship for cadastre (宗地), the third land survey's
+// DLTB and Chinese headers; the contract's own names always match.
+#include "landclear/core/schema.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+class OGRFeatureDefn;
+
+namespace landclear {
+
+struct FieldRule {
+    std::vector<std::string> from;
+    std::map<std::string, std::string> values;
+    std::optional<std::string> constant;
+    std::vector<std::string> status_from;
+    std::vector<std::string> done;
+    std::vector<std::string> not_done;
+};
+
+struct Mapping {
+    std::string name;
+    std::map<std::string, std::map<std::string, FieldRule>> layers; // layer -> field -> rule
+};
+
+std::vector<std::string> mapping_preset_names();
+// A preset name (zongdi, dltb, chinese) or a JSON file path; "" is the default, the chinese
+// preset. The chinese preset's rules are always appended as fall-backs.
+Mapping load_mapping(const std::string& name_or_path);
+Mapping parse_mapping(const std::string& json_text, const std::string& origin);
+
+// A rule bound to one source layer's columns.
+struct BoundField {
+    int source_index = -1;   // -1: not in source
+    int status_index = -1;   // status column (done/not_done), -1 if none
+    std::string source_name; // for messages
+    std::string status_name;
+    const FieldRule* rule = nullptr;
+};
+
+// Binds every contract field of the layer; Error(input) naming the missing required fields, the
+// columns that were tried and the columns the source has.
+std::vector<BoundField> bind_fields(const Mapping& mapping, const LayerDef& def,
+                                    OGRFeatureDefn& source_fields, const std::string& display);
+
+} // namespace landclear

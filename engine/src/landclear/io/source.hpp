@@ -1,0 +1,52 @@
+#pragma once
+// Opening an input layer through GDAL/OGR: any vector format GDAL reads, with the text encoding
+// settled (a GBK shapefile without .cpg is caught, not read as mojibake).
+#include <gdal_priv.h>
+#include <memory>
+#include <ogrsf_frmts.h>
+#include <optional>
+#include <string>
+
+namespace landclear {
+
+struct SourceSpec {
+    std::string path;
+    std::optional<std::string> layer;
+    std::string display() const; // "parcels.shp" or "sample.gpkg:parcels"
+};
+
+// "file.gpkg:parcels" -> {file.gpkg, parcels}; a path that exists as written is never split.
+SourceSpec parse_source_spec(const std::string& text);
+
+struct SourceOptions {
+    std::string encoding;                     // "" = as the file declares; e.g. "GBK", "CP936"
+    std::optional<std::string> default_layer; // preferred layer name in multi-layer sources
+    bool spreadsheet = false;                 // XLSX/ODS/CSV ledger: force a header row
+};
+
+class Source {
+public:
+    Source(const SourceSpec& spec, const SourceOptions& options);
+
+    OGRLayer& layer() const { return *m_layer; }
+    const SourceSpec& spec() const { return m_spec; }
+    std::string display() const { return m_spec.display(); }
+    std::string driver() const;
+    // Text that GDAL hands over must be recoded from this encoding ("" = already UTF-8).
+    const std::string& recode_from() const { return m_recode_from; }
+    // True when strings are raw bytes of unknown encoding that must be checked for UTF-8.
+    bool check_utf8() const { return m_check_utf8; }
+
+    // Converts a string field value to UTF-8 as this source requires; nullopt when the bytes
+    // are not valid UTF-8 (the caller reports the feature and suggests --encoding).
+    std::optional<std::string> text(const char* raw) const;
+
+private:
+    SourceSpec m_spec;
+    GDALDatasetUniquePtr m_ds;
+    OGRLayer* m_layer = nullptr;
+    std::string m_recode_from;
+    bool m_check_utf8 = false;
+};
+
+} // namespace landclear

@@ -1,0 +1,135 @@
+#pragma once
+// What a meeting map shows, read from the store: the parcels of a project, corridor or district
+// with their status as of a date, the buildings, the corridor red line and chainage ticks, the
+// boundary, and the figures beside the map (taken from compute_status, so they equal
+// `landclear status`). Coordinates stay in the working CRS; map_render draws them.
+#include "landclear/analysis/status.hpp"
+#include "landclear/core/date.hpp"
+#include "landclear/render/map_layout.hpp"
+#include "landclear/store/store.hpp"
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace landclear {
+
+enum class MapScope { project, corridor, district, all_projects };
+
+struct MapRequest {
+    MapScope scope = MapScope::project;
+    std::string code; // project or corridor code, or district name
+    Date as_of = Date::today();
+    std::optional<Date> since; // parcels changed in (since, as_of] are marked
+    std::string title;         // replaces the generated title (an atlas: heads every page)
+    PaperSize size = PaperSize::a4;
+    Orientation orientation = Orientation::landscape;
+};
+
+// The furthest stage a parcel has reached by the as-of date: its fill colour.
+enum class ParcelState { not_acquired, acquired, cleared, delivered };
+enum class BuildingState { not_signed, signed_up, demolished };
+
+struct MapPoint {
+    double x = 0, y = 0;
+};
+using MapRing = std::vector<MapPoint>;
+using MapRings = std::vector<MapRing>; // polygon rings, filled even-odd
+using MapLines = std::vector<MapRing>; // line parts
+
+struct MapParcel {
+    std::string code;
+    ParcelState state = ParcelState::not_acquired;
+    bool overdue = false;  // past the project's deadline and not delivered
+    bool blocking = false; // in a corridor's blocking stretch
+    bool changed = false;  // a status date in (since, as_of]
+    double area_m2 = 0;
+    MapRings rings;
+    MapPoint label_at; // a point inside the parcel
+    Envelope envelope;
+};
+
+struct MapBuilding {
+    std::string code;
+    BuildingState state = BuildingState::not_signed;
+    MapRings rings;
+};
+
+struct ChainageTick {
+    MapPoint at;
+    double dx = 0, dy = 0; // unit vector along the centreline (direction of rising chainage)
+    double chainage_m = 0;
+    bool kilometre = false; // every 1 km: longer tick with a K label
+    bool end_point = false; // the line's start or end off the 100 m grid: labelled too
+};
+
+struct MapCorridor {
+    std::string code, name;
+    MapRings red_line; // centreline buffered by the red-line widths
+    MapLines centreline;
+    std::vector<ChainageTick> ticks;
+    MapLines blocking; // blocking stretches along the centreline
+};
+
+// One legend line: a status class, its 亩 and share of the selection's parcel area. The figures
+// are cumulative as in `landclear status` (已征 includes what was cleared and delivered).
+struct LegendEntry {
+    ParcelState state = ParcelState::not_acquired;
+    std::string label;
+    double mu = 0;
+    double share_pct = 0;
+};
+
+struct FigureRow {
+    std::string label, value;
+};
+
+struct MapPage {
+    MapScope scope = MapScope::project;
+    std::string key; // project/corridor code or district name (names the PNG in a folder)
+    std::string title, subtitle;
+    StatusFigures figures; // the selection's row of compute_status
+    std::array<LegendEntry, 4> legend;
+    std::vector<FigureRow> figure_rows; // the small table beside the legend
+    std::vector<MapParcel> parcels;
+    std::vector<MapRings> context; // other parcels in view, outline only
+    std::vector<MapBuilding> buildings;
+    std::vector<MapCorridor> corridors;
+    MapRings boundary;
+    std::string boundary_label;
+    std::optional<Date> since;
+    Envelope extent; // of the selection
+    PageLayout layout;
+    MapTransform transform; // where the map frame shows the selection
+    std::string crs_note, source_note;
+};
+
+// Checks the request against the store when constructed (unknown code: Error(usage) listing
+// what exists; nothing to draw: Error(input)), then reads one page at a time, so an atlas never
+// holds every page. Status figures are computed once, by compute_status.
+class MapPlan {
+public:
+    MapPlan(Store& store, const MapRequest& request);
+    ~MapPlan();
+    MapPlan(const MapPlan&) = delete;
+    MapPlan& operator=(const MapPlan&) = delete;
+
+    // The pages it will make, in order: project/corridor codes or the district name.
+    const std::vector<std::string>& keys() const;
+    // Projects an atlas leaves out, with the reason ("P9: no parcels").
+    const std::vector<std::string>& skipped() const;
+    MapPage page(std::size_t index);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+// All pages at once (tests and small maps).
+std::vector<MapPage> collect_map_pages(Store& store, const MapRequest& request);
+
+const char* parcel_state_zh(ParcelState s);
+
+} // namespace landclear

@@ -1,0 +1,199 @@
+#include "landclear/report/corridor_tables.hpp"
+
+#include "landclear/core/units.hpp"
+#include "landclear/geom/chainage.hpp"
+
+#include <fmt/format.h>
+
+namespace landclear {
+
+std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
+                                   const CorridorOptions& o) {
+    using K = ColumnKind;
+    std::string when_zh = fmt::format("截至 {}", o.as_of.iso());
+    std::string when_en = fmt::format("as of {}", o.as_of.iso());
+    if (o.since) {
+        when_zh += fmt::format("，新增自 {} 起", o.since->iso());
+        when_en += fmt::format(", increase since {}", o.since->iso());
+    }
+    std::vector<Column> land{
+        {"parcels", "宗地数", "parcels", K::count},
+        {"area_mu", "红线内宗地(亩)", "parcel area (mu)", K::mu},
+        {"acquired_mu", "已征(亩)", "acquired (mu)", K::mu},
+        {"acquired_pct", "征地率(%)", "acquired %", K::percent},
+        {"cleared_mu", "已腾(亩)", "cleared (mu)", K::mu},
+        {"cleared_pct", "腾地率(%)", "cleared %", K::percent},
+        {"delivered_mu", "已交(亩)", "delivered (mu)", K::mu},
+        {"delivered_pct", "交地率(%)", "delivered %", K::percent},
+        {"not_cleared_mu", "未腾(亩)", "not cleared (mu)", K::mu},
+        {"buildings", "房屋(栋)", "buildings", K::count},
+        {"households", "总户数", "households", K::count},
+        {"signed_households", "签约户数", "signed households", K::count},
+        {"signed_floor_m2", "签约面积(㎡)", "signed floor (m2)", K::m2},
+        {"demolished_households", "拆除户数", "demolished households", K::count},
+        {"demolished_floor_m2", "拆除面积(㎡)", "demolished floor (m2)", K::m2},
+        {"outstanding_households", "未拆户数", "households not demolished", K::count},
+        {"outstanding_floor_m2", "未拆面积(㎡)", "floor not demolished (m2)", K::m2},
+    };
+    std::vector<Column> period{
+        {"new_acquired_mu", "新增已征(亩)", "new acquired (mu)", K::mu},
+        {"new_cleared_mu", "新增已腾(亩)", "new cleared (mu)", K::mu},
+        {"new_delivered_mu", "新增已交(亩)", "new delivered (mu)", K::mu},
+        {"new_signed_households", "新增签约户数", "new signed households", K::count},
+        {"new_demolished_households", "新增拆除户数", "new demolished households", K::count},
+    };
+    auto land_cells = [&](const StatusFigures& f) {
+        Row r{f.parcels,
+              m2_to_mu(f.area_m2),
+              m2_to_mu(f.acquired_m2),
+              percent(f.acquired_m2, f.area_m2),
+              m2_to_mu(f.cleared_m2),
+              percent(f.cleared_m2, f.area_m2),
+              m2_to_mu(f.delivered_m2),
+              percent(f.delivered_m2, f.area_m2),
+              m2_to_mu(f.area_m2 - f.cleared_m2),
+              f.buildings,
+              f.households,
+              f.signed_households,
+              f.signed_floor_m2,
+              f.demolished_households,
+              f.demolished_floor_m2,
+              f.households - f.demolished_households,
+              f.floor_area_m2 - f.demolished_floor_m2};
+        if (o.since) {
+            Row p{m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2),
+                  m2_to_mu(f.new_delivered_m2), f.new_signed_households,
+                  f.new_demolished_households};
+            r.insert(r.end(), p.begin(), p.end());
+        }
+        return r;
+    };
+    auto add_land_columns = [&](Table& t) {
+        t.columns.insert(t.columns.end(), land.begin(), land.end());
+        if (o.since)
+            t.columns.insert(t.columns.end(), period.begin(), period.end());
+    };
+    std::string seg_note = fmt::format("{:g}", o.segment_m);
+
+    Table summary;
+    summary.name = "corridors";
+    summary.title_zh = fmt::format("线路红线内征拆进度（{}）", when_zh);
+    summary.title_en = fmt::format("Corridor land clearance inside the red line, {}", when_en);
+    summary.columns = {{"corridor", "线路编号", "corridor", K::text},
+                       {"name", "线路名称", "name", K::text},
+                       {"project", "项目编号", "project", K::text},
+                       {"from", "起点桩号", "from", K::text},
+                       {"to", "终点桩号", "to", K::text},
+                       {"length_m", "长度(米)", "length (m)", K::metres},
+                       {"red_line", "红线", "red line", K::text},
+                       {"red_line_mu", "红线面积(亩)", "red line (mu)", K::mu}};
+    add_land_columns(summary);
+    summary.columns.push_back({"blocking_stretches", "卡点段数", "blocking stretches", K::count});
+    summary.columns.push_back(
+        {"blocking_length_m", "卡点长度(米)", "blocked length (m)", K::metres});
+    StatusFigures total;
+    double total_red = 0, total_length = 0, total_blocked = 0;
+    std::int64_t total_stretches = 0;
+    for (const auto& r : reports) {
+        double blocked = 0;
+        for (const auto& b : r.blocking)
+            blocked += b.to_m - b.from_m;
+        std::string red = r.red_line_source == RedLineSource::project ? std::string("project")
+                          : r.widths.left_m == r.widths.right_m
+                              ? fmt::format("{:g} m", r.widths.left_m * 2)
+                              : fmt::format("{:g}+{:g} m", r.widths.left_m, r.widths.right_m);
+        double from = r.segments.empty() ? r.start_chainage_m : r.segments.front().from_m;
+        Row row{r.code,
+                r.name,
+                r.project_code,
+                format_chainage(from),
+                format_chainage(from + r.length_m),
+                r.length_m,
+                red,
+                m2_to_mu(r.red_line_m2)};
+        auto cells = land_cells(r.figures);
+        row.insert(row.end(), cells.begin(), cells.end());
+        row.push_back(static_cast<std::int64_t>(r.blocking.size()));
+        row.push_back(blocked);
+        summary.rows.push_back(std::move(row));
+        total.add(r.figures);
+        total_red += r.red_line_m2;
+        total_length += r.length_m;
+        total_blocked += blocked;
+        total_stretches += static_cast<std::int64_t>(r.blocking.size());
+    }
+    {
+        Row row{std::monostate{}, std::string(), std::string(), std::string(),
+                std::string(),    total_length,  std::string(), m2_to_mu(total_red)};
+        auto cells = land_cells(total);
+        row.insert(row.end(), cells.begin(), cells.end());
+        row.push_back(total_stretches);
+        row.push_back(total_blocked);
+        summary.totals = std::move(row);
+    }
+    summary.notes.push_back({"segment_m", seg_note});
+    for (const auto& r : reports)
+        if (r.geometry != "stored" && r.geometry != "saved")
+            summary.notes.push_back({"geometry " + r.code, r.geometry});
+
+    Table segments;
+    segments.name = "segments";
+    segments.title_zh = fmt::format("分段征拆进度（每 {} 米，{}）", seg_note, when_zh);
+    segments.title_en = fmt::format("Status by chainage segment ({} m), {}", seg_note, when_en);
+    segments.columns = {{"corridor", "线路编号", "corridor", K::text},
+                        {"segment", "段号", "segment", K::count},
+                        {"chainage", "桩号范围", "chainage", K::text},
+                        {"from_m", "起(米)", "from (m)", K::metres},
+                        {"to_m", "止(米)", "to (m)", K::metres},
+                        {"red_line_mu", "红线面积(亩)", "red line (mu)", K::mu}};
+    add_land_columns(segments);
+    segments.columns.push_back({"blocked", "卡点", "blocked", K::count});
+    for (const auto& r : reports)
+        for (const auto& s : r.segments) {
+            Row row{r.code, std::int64_t{s.index + 1}, s.label, s.from_m,
+                    s.to_m, m2_to_mu(s.red_line_m2)};
+            auto cells = land_cells(s.figures);
+            row.insert(row.end(), cells.begin(), cells.end());
+            row.push_back(std::int64_t{s.blocked ? 1 : 0});
+            segments.rows.push_back(std::move(row));
+        }
+
+    Table blocking;
+    blocking.name = "blocking";
+    blocking.title_zh = fmt::format("卡点路段（未腾清，按未腾面积排序；{}）", when_zh);
+    blocking.title_en = fmt::format("Blocking stretches, worst first, {}", when_en);
+    blocking.columns = {
+        {"corridor", "线路编号", "corridor", K::text},
+        {"chainage", "桩号范围", "chainage", K::text},
+        {"length_m", "长度(米)", "length (m)", K::metres},
+        {"not_acquired_mu", "未征(亩)", "not acquired (mu)", K::mu},
+        {"not_cleared_mu", "已征未腾(亩)", "acquired, not cleared (mu)", K::mu},
+        {"outstanding_mu", "未腾合计(亩)", "outstanding (mu)", K::mu},
+        {"outstanding_households", "未拆户数", "households not demolished", K::count},
+        {"unsigned_households", "未签约户数", "households not signed", K::count},
+        {"buildings", "未拆房屋(栋)", "buildings not demolished", K::count},
+        {"parcel_count", "涉及宗地数", "parcels", K::count},
+        {"parcels", "涉及宗地", "parcel codes", K::text},
+        {"building_codes", "未拆房屋编号", "building codes", K::text},
+    };
+    std::vector<std::pair<const CorridorReport*, const BlockingStretch*>> stretches;
+    for (const auto& r : reports)
+        for (const auto& b : r.blocking)
+            stretches.emplace_back(&r, &b);
+    std::stable_sort(stretches.begin(), stretches.end(), [](const auto& a, const auto& b) {
+        if (a.second->outstanding_m2() != b.second->outstanding_m2())
+            return a.second->outstanding_m2() > b.second->outstanding_m2();
+        return a.second->outstanding_households > b.second->outstanding_households;
+    });
+    for (const auto& [r, b] : stretches)
+        blocking.rows.push_back(
+            {r->code, b->label, b->to_m - b->from_m, m2_to_mu(b->not_acquired_m2),
+             m2_to_mu(b->not_cleared_m2), m2_to_mu(b->outstanding_m2()), b->outstanding_households,
+             b->unsigned_households, static_cast<std::int64_t>(b->buildings.size()),
+             static_cast<std::int64_t>(b->parcels.size()),
+             fmt::format("{}", fmt::join(b->parcels, " ")),
+             fmt::format("{}", fmt::join(b->buildings, " "))});
+    return {summary, segments, blocking};
+}
+
+} // namespace landclear

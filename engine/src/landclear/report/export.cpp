@@ -1,0 +1,1652 @@
+#include "landclear/report/export.hpp"
+
+#include "landclear/analysis/corridor.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/core/units.hpp"
+#include "landclear/geom/chainage.hpp"
+#include "landclear/io/crs.hpp"
+#include "landclear/io/gdal_util.hpp"
+#include "landclear/report/detail/export_detail.hpp"
+#include "landclear/report/xlsx.hpp"
+
+#include <algorithm>
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <fmt/format.h>
+#include <gdal_priv.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+#include <set>
+#include <unistd.h>
+#include <unordered_map>
+
+namespace landclear {
+
+namespace {
+
+using namespace detail;
+
+struct NamedLayer {
+    ExportLayer layer;
+    const char* name;
+};
+constexpr NamedLayer layer_names[] = {
+    {ExportLayer::parcels, "parcels"},
+    {ExportLayer::buildings, "buildings"},
+    {ExportLayer::corridors, "corridors"},
+    {ExportLayer::projects, "projects"},
+    {ExportLayer::corridor_parcels, "corridor-parcels"},
+    {ExportLayer::corridor_segments, "corridor-segments"},
+    {ExportLayer::findings, "findings"},
+};
+
+struct NamedFormat {
+    ExportFormat format;
+    const char* name;
+    const char* extension;
+};
+constexpr NamedFormat format_names[] = {
+    {ExportFormat::geojson, "geojson", ".geojson"},
+    {ExportFormat::shp, "shp", ".shp"},
+    {ExportFormat::gpkg, "gpkg", ".gpkg"},
+    {ExportFormat::fgb, "fgb", ".fgb"},
+    {ExportFormat::kml, "kml", ".kml"},
+    {ExportFormat::csv, "csv", ".csv"},
+    {ExportFormat::xlsx, "xlsx", ".xlsx"},
+};
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+} // namespace
+
+ExportLayer parse_export_layer(const std::string& text) {
+    std::string t = lower(text);
+    std::replace(t.begin(), t.end(), '_', '-');
+    for (const auto& l : layer_names)
+        if (t == l.name)
+            return l.layer;
+    std::vector<std::string> names;
+    for (const auto& l : layer_names)
+        names.emplace_back(l.name);
+    throw_usage(fmt::format("unknown layer '{}'", text),
+                fmt::format("choose --layer {}", fmt::join(names, ", ")));
+}
+
+ExportFormat parse_export_format(const std::string& text) {
+    std::string t = lower(text);
+    if (t == "shapefile" || t == "esri shapefile")
+        t = "shp";
+    if (t == "flatgeobuf")
+        t = "fgb";
+    if (t == "geopackage")
+        t = "gpkg";
+    for (const auto& f : format_names)
+        if (t == f.name)
+            return f.format;
+    std::vector<std::string> names;
+    for (const auto& f : format_names)
+        names.emplace_back(f.name);
+    throw_usage(fmt::format("unknown format '{}'", text),
+                fmt::format("choose --format {}", fmt::join(names, ", ")));
+}
+
+TextEncoding parse_text_encoding(const std::string& text) {
+    std::string t = lower(text);
+    if (t == "utf-8" || t == "utf8")
+        return TextEncoding::utf8;
+    if (t == "gbk" || t == "cp936")
+        return TextEncoding::gbk;
+    throw_usage(fmt::format("unknown encoding '{}'", text),
+                "choose --encoding UTF-8 (default) or GBK (CP936, for ArcGIS 10 and older "
+                "Chinese software)");
+}
+
+std::optional<ExportFormat> export_format_from_path(const std::string& path) {
+    std::string ext = lower(std::filesystem::path(path).extension().string());
+    if (ext == ".json")
+        return ExportFormat::geojson;
+    for (const auto& f : format_names)
+        if (ext == f.extension)
+            return f.format;
+    return std::nullopt;
+}
+
+std::string export_layer_name(ExportLayer layer) {
+    for (const auto& l : layer_names)
+        if (l.layer == layer)
+            return l.name;
+    return "?";
+}
+
+std::string export_format_name(ExportFormat format) {
+    for (const auto& f : format_names)
+        if (f.format == format)
+            return f.name;
+    return "?";
+}
+
+Stage stage_as_of(const std::optional<Date>& acquired, const std::optional<Date>& cleared,
+                  const std::optional<Date>& delivered, const Date& as_of) {
+    auto done = [&](const std::optional<Date>& d) { return d && *d <= as_of; };
+    if (done(delivered))
+        return Stage::delivered;
+    if (done(cleared))
+        return Stage::cleared;
+    if (done(acquired))
+        return Stage::acquired;
+    return Stage::none;
+}
+
+std::string stage_label(Stage stage, Lang lang) {
+    bool zh = lang == Lang::zh;
+    switch (stage) {
+    case Stage::none:
+        return zh ? "未征" : "not acquired";
+    case Stage::acquired:
+        return zh ? "已征" : "acquired";
+    case Stage::cleared:
+        return zh ? "已腾" : "cleared";
+    case Stage::delivered:
+        return zh ? "已交" : "delivered";
+    }
+    return {};
+}
+
+namespace detail {
+
+void report_progress(const ExportOptions& o, const std::string& message) {
+    if (o.progress)
+        o.progress(message);
+}
+
+PendingFiles::PendingFiles(fs::path target_dir) : m_dir(std::move(target_dir)) {}
+
+PendingFiles::~PendingFiles() {
+    if (m_committed)
+        return;
+    std::error_code ec;
+    for (const auto& t : m_temps)
+        fs::remove(t, ec);
+    if (!m_temp_dir.empty())
+        fs::remove_all(m_temp_dir, ec);
+}
+
+fs::path PendingFiles::temp_for(const fs::path& target) {
+    auto temp = m_dir / fmt::format("{}.tmp-{}{}", target.stem().string(), ::getpid(),
+                                    target.extension().string());
+    std::error_code ec;
+    fs::remove(temp, ec);
+    m_temps.push_back(temp);
+    return temp;
+}
+
+const fs::path& PendingFiles::temp_dir() {
+    if (m_temp_dir.empty()) {
+        m_temp_dir = m_dir / fmt::format(".landclear-export.tmp-{}", ::getpid());
+        std::error_code ec;
+        fs::remove_all(m_temp_dir, ec);
+        if (!fs::create_directory(m_temp_dir, ec))
+            throw_input(fmt::format("cannot create a temporary folder in {}: {}", m_dir.string(),
+                                    ec.message()),
+                        "check that the folder is writable");
+    }
+    return m_temp_dir;
+}
+
+void PendingFiles::add(const fs::path& temp, const fs::path& target) {
+    m_moves.emplace_back(temp, target);
+}
+
+void PendingFiles::remove_on_commit(const fs::path& path) {
+    m_stale.push_back(path);
+}
+
+std::vector<std::string> PendingFiles::commit() {
+    std::vector<std::string> done;
+    for (const auto& [temp, target] : m_moves) {
+        std::error_code ec;
+        fs::rename(temp, target, ec);
+        if (ec)
+            throw_input(fmt::format("cannot move {} to {}: {}", temp.string(), target.string(),
+                                    ec.message()));
+        done.push_back(target.string());
+    }
+    m_committed = true;
+    std::error_code ec;
+    for (const auto& p : m_stale)
+        fs::remove(p, ec);
+    if (!m_temp_dir.empty())
+        fs::remove_all(m_temp_dir, ec);
+    return done;
+}
+
+std::unique_ptr<OGRGeometry, void (*)(OGRGeometry*)> make_geometry(const OutFeature& f,
+                                                                   const WriteContext& ctx) {
+    auto destroy = [](OGRGeometry* g) { OGRGeometryFactory::destroyGeometry(g); };
+    std::unique_ptr<OGRGeometry, void (*)(OGRGeometry*)> out(nullptr, destroy);
+    if (!f.wkb || f.wkb->empty())
+        return out;
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkb(f.wkb->data(),
+                                          const_cast<OGRSpatialReference*>(ctx.working_srs), &g,
+                                          f.wkb->size()) != OGRERR_NONE ||
+        !g)
+        throw_internal("the store holds a geometry GDAL cannot read");
+    out.reset(g);
+    if (ctx.transform && g->transform(ctx.transform) != OGRERR_NONE)
+        throw_input(
+            fmt::format("cannot transform a geometry into {}", describe_srs(*ctx.target_srs)));
+    return out;
+}
+
+std::string describe_feature(const Source& source, const OutFeature& f) {
+    std::string code = f.values.empty() ? std::string() : value_text(f.values.front());
+    return fmt::format("{} feature '{}'", export_layer_name(source.layer), code);
+}
+
+void write_field_dictionary(const Source& source, const std::vector<int>& widths,
+                            const std::vector<int>& precisions, const fs::path& path) {
+    GdalErrorCapture capture;
+    auto* driver = GetGDALDriverManager()->GetDriverByName("CSV");
+    GDALDatasetUniquePtr ds(driver->Create(path.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds)
+        throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
+    const char* lco[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", nullptr};
+    OGRLayer* layer = ds->CreateLayer("fields", nullptr, wkbNone, const_cast<char**>(lco));
+    const char* columns[] = {"field", "name", "label_zh", "type", "width", "decimals"};
+    for (const char* c : columns) {
+        bool number = std::string_view(c) == "width" || std::string_view(c) == "decimals";
+        OGRFieldDefn fd(c, number ? OFTInteger : OFTString);
+        layer->CreateField(&fd);
+    }
+    auto type_name = [](FieldType t) {
+        switch (t) {
+        case FieldType::text:
+            return "text";
+        case FieldType::integer:
+            return "integer";
+        case FieldType::real:
+            return "real";
+        case FieldType::date:
+            return "date";
+        }
+        return "";
+    };
+    for (size_t i = 0; i < source.fields.size(); ++i) {
+        const auto& f = source.fields[i];
+        OGRFeatureUniquePtr feat(OGRFeature::CreateFeature(layer->GetLayerDefn()));
+        feat->SetField(0, f.shp.c_str());
+        feat->SetField(1, f.key.c_str());
+        feat->SetField(2, f.zh.c_str());
+        feat->SetField(3, type_name(f.type));
+        feat->SetField(4, widths[i]);
+        feat->SetField(5, precisions[i]);
+        if (layer->CreateFeature(feat.get()) != OGRERR_NONE)
+            throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
+    }
+    ds.reset();
+    if (!capture.last_error().empty())
+        throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
+}
+
+} // namespace detail
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// What the store knows beyond one layer: a parcel's project and dates (for buildings and
+// findings), a project's figures (for projects and corridors). Built only when needed.
+
+bool done_by(const std::optional<Date>& d, const Date& as_of) {
+    return d && *d <= as_of;
+}
+
+struct ParcelInfo {
+    std::string project, district;
+    std::optional<Date> acquired, cleared, delivered;
+};
+
+struct ProjectInfo {
+    std::string name, district;
+    std::int64_t parcels = 0;
+    double area_m2 = 0, acquired_m2 = 0, cleared_m2 = 0, delivered_m2 = 0;
+    Stage least = Stage::delivered; // the stage every parcel of the project has reached
+};
+
+class Lookups {
+public:
+    Lookups(Store& store, const Date& as_of) : m_store(store), m_as_of(as_of) {}
+
+    const std::unordered_map<std::string, ParcelInfo>& parcels() {
+        if (!m_parcels) {
+            m_parcels.emplace();
+            m_store.for_each_parcel([&](const ParcelRow& p) {
+                (*m_parcels)[p.code] = {p.project_code, p.district, p.acquired_on, p.cleared_on,
+                                        p.delivered_on};
+            });
+        }
+        return *m_parcels;
+    }
+
+    const std::map<std::string, ProjectInfo>& projects() {
+        if (!m_projects) {
+            m_projects.emplace();
+            for (const auto& p : m_store.projects())
+                (*m_projects)[p.code] = {p.name, p.district};
+            m_store.for_each_parcel([&](const ParcelRow& p) {
+                auto& g = (*m_projects)[p.project_code];
+                auto s = stage_as_of(p.acquired_on, p.cleared_on, p.delivered_on, m_as_of);
+                g.parcels += 1;
+                g.area_m2 += p.area_m2;
+                // Each date counts on its own, as in `landclear status`.
+                if (done_by(p.acquired_on, m_as_of))
+                    g.acquired_m2 += p.area_m2;
+                if (done_by(p.cleared_on, m_as_of))
+                    g.cleared_m2 += p.area_m2;
+                if (done_by(p.delivered_on, m_as_of))
+                    g.delivered_m2 += p.area_m2;
+                g.least = std::min(g.least, s);
+            });
+            for (auto& [code, g] : *m_projects)
+                if (g.parcels == 0)
+                    g.least = Stage::none;
+        }
+        return *m_projects;
+    }
+
+    const std::map<std::string, CorridorRow>& corridors() {
+        if (!m_corridors) {
+            m_corridors.emplace();
+            for (auto& c : m_store.corridors())
+                (*m_corridors)[c.code] = c;
+        }
+        return *m_corridors;
+    }
+
+    const std::unordered_map<std::string, std::string>& building_parcels() {
+        if (!m_buildings) {
+            m_buildings.emplace();
+            m_store.for_each_building(
+                [&](const BuildingRow& b) { (*m_buildings)[b.code] = b.parcel_code; });
+        }
+        return *m_buildings;
+    }
+
+    const ParcelInfo* parcel(const std::string& code) {
+        auto& p = parcels();
+        auto it = p.find(code);
+        return it == p.end() ? nullptr : &it->second;
+    }
+
+    const ProjectInfo* project(const std::string& code) {
+        auto& p = projects();
+        auto it = p.find(code);
+        return it == p.end() ? nullptr : &it->second;
+    }
+
+private:
+    Store& m_store;
+    Date m_as_of;
+    std::optional<std::unordered_map<std::string, ParcelInfo>> m_parcels;
+    std::optional<std::map<std::string, ProjectInfo>> m_projects;
+    std::optional<std::map<std::string, CorridorRow>> m_corridors;
+    std::optional<std::unordered_map<std::string, std::string>> m_buildings;
+};
+
+// The selection the options ask for.
+struct Selection {
+    std::set<std::string> projects, corridors;
+    std::string district;
+    bool project_ok(const std::string& code) const {
+        return projects.empty() || projects.count(code) > 0;
+    }
+    bool district_ok(const std::string& d) const { return district.empty() || d == district; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Field helpers.
+
+OutField text_field(std::string key, std::string shp, std::string zh) {
+    return {std::move(key), std::move(shp), std::move(zh), FieldType::text};
+}
+OutField date_field(std::string key, std::string shp, std::string zh) {
+    return {std::move(key), std::move(shp), std::move(zh), FieldType::date};
+}
+OutField real_field(std::string key, std::string shp, std::string zh, ColumnKind kind,
+                    Total total = Total::sum) {
+    return {std::move(key), std::move(shp), std::move(zh), FieldType::real, kind, total};
+}
+OutField count_field(std::string key, std::string shp, std::string zh, Total total = Total::sum) {
+    return {std::move(key),     std::move(shp),    std::move(zh),
+            FieldType::integer, ColumnKind::count, total};
+}
+OutField ratio_field(std::string key, std::string shp, std::string zh, int numerator,
+                     int denominator) {
+    OutField f{std::move(key),  std::move(shp),      std::move(zh),
+               FieldType::real, ColumnKind::percent, Total::ratio};
+    f.numerator = numerator;
+    f.denominator = denominator;
+    return f;
+}
+
+std::string text_of(const Value& v) {
+    if (auto s = std::get_if<std::string>(&v))
+        return *s;
+    return value_text(v);
+}
+
+std::optional<Date> date_of(const Value& v) {
+    if (auto d = std::get_if<Date>(&v))
+        return *d;
+    return std::nullopt;
+}
+
+Value date_value(const std::optional<Date>& d) {
+    if (d)
+        return *d;
+    return std::monostate{};
+}
+
+Value text_value(const std::string& s) {
+    if (s.empty())
+        return std::monostate{};
+    return s;
+}
+
+int index_of(const LayerDef& def, std::string_view name) {
+    int i = field_index(def, name);
+    if (i < 0)
+        throw_internal(fmt::format("layer {} has no field {}", def.name, name));
+    return i;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The layers.
+
+struct Builder {
+    Store* store; // null when only the field lists are wanted
+    const ExportOptions& o;
+    Lookups* lookups;
+    const Selection& sel;
+
+    Source parcels() {
+        Source s;
+        s.layer = ExportLayer::parcels;
+        s.name = "parcels";
+        s.zh = "宗地";
+        s.geometry = wkbMultiPolygon;
+        s.polygons = true;
+        s.fields = {
+            text_field("parcel_code", "PARCEL", "宗地编号"),
+            text_field("project_code", "PROJECT", "项目编号"),
+            text_field("project_name", "PROJ_NAME", "项目名称"),
+            text_field("district", "DISTRICT", "区县"),
+            text_field("village", "VILLAGE", "村(社区)"),
+            text_field("owner_type", "OWNER", "权属性质"),
+            text_field("land_class", "LAND_CLASS", "地类编码"),
+            text_field("status", "STATUS", "征拆状态"),
+            date_field("acquired_on", "ACQ_DATE", "征地日期"),
+            date_field("cleared_on", "CLR_DATE", "腾地日期"),
+            date_field("delivered_on", "DLV_DATE", "交地日期"),
+            date_field("as_of", "AS_OF", "统计截止日期"),
+            real_field("area_m2", "AREA_M2", "面积(平方米)", ColumnKind::m2),
+            real_field("area_mu", "AREA_MU", "面积(亩)", ColumnKind::mu),
+            real_field("acquired_mu", "ACQ_MU", "已征面积(亩)", ColumnKind::mu),
+            real_field("cleared_mu", "CLR_MU", "已腾面积(亩)", ColumnKind::mu),
+            real_field("delivered_mu", "DLV_MU", "已交面积(亩)", ColumnKind::mu),
+        };
+        const auto& def = layer_def(LayerKind::parcels);
+        int i_code = index_of(def, "parcel_code"), i_project = index_of(def, "project_code"),
+            i_district = index_of(def, "district"), i_village = index_of(def, "village"),
+            i_owner = index_of(def, "owner_type"), i_class = index_of(def, "land_class"),
+            i_acq = index_of(def, "acquired_on"), i_clr = index_of(def, "cleared_on"),
+            i_dlv = index_of(def, "delivered_on");
+        s.scan = [=, this](const Sink& sink) {
+            FeatureFilter filter;
+            filter.project_codes.assign(sel.projects.begin(), sel.projects.end());
+            std::optional<std::set<std::string>> corridor_parcels;
+            if (!sel.corridors.empty())
+                corridor_parcels = parcels_in_corridors();
+            OutFeature out;
+            store->for_each_feature(LayerKind::parcels, filter, [&](const FeatureRow& r) {
+                auto district = text_of(r.values[i_district]);
+                if (!sel.district_ok(district))
+                    return;
+                auto code = text_of(r.values[i_code]);
+                if (corridor_parcels && !corridor_parcels->count(code))
+                    return;
+                auto project = text_of(r.values[i_project]);
+                auto acq = date_of(r.values[i_acq]), clr = date_of(r.values[i_clr]),
+                     dlv = date_of(r.values[i_dlv]);
+                auto stage = stage_as_of(acq, clr, dlv, o.as_of);
+                const auto* info = lookups->project(project);
+                double mu = m2_to_mu(r.measure);
+                out.values = {code,
+                              text_value(project),
+                              info ? text_value(info->name) : Value{},
+                              r.values[i_district],
+                              r.values[i_village],
+                              r.values[i_owner],
+                              r.values[i_class],
+                              stage_label(stage, o.lang),
+                              date_value(acq),
+                              date_value(clr),
+                              date_value(dlv),
+                              o.as_of,
+                              r.measure,
+                              mu,
+                              done_by(acq, o.as_of) ? mu : 0.0,
+                              done_by(clr, o.as_of) ? mu : 0.0,
+                              done_by(dlv, o.as_of) ? mu : 0.0};
+                out.wkb = &r.wkb;
+                out.area_m2 = r.measure;
+                sink(out);
+            });
+        };
+        return s;
+    }
+
+    Source buildings() {
+        Source s;
+        s.layer = ExportLayer::buildings;
+        s.name = "buildings";
+        s.zh = "房屋";
+        s.geometry = wkbMultiPolygon;
+        s.polygons = true;
+        s.fields = {
+            text_field("building_code", "BUILDING", "房屋编号"),
+            text_field("parcel_code", "PARCEL", "宗地编号"),
+            text_field("project_code", "PROJECT", "项目编号"),
+            count_field("households", "HOUSEHOLDS", "户数"),
+            real_field("floor_area_m2", "FLOOR_M2", "建筑面积(平方米)", ColumnKind::m2),
+            text_field("building_status", "BLDG_STAT", "房屋状态"),
+            date_field("signed_on", "SIGN_DATE", "签约日期"),
+            date_field("demolished_on", "DEMO_DATE", "拆除日期"),
+            text_field("status", "STATUS", "土地征拆状态"),
+            date_field("as_of", "AS_OF", "统计截止日期"),
+            real_field("area_m2", "AREA_M2", "占地面积(平方米)", ColumnKind::m2),
+            real_field("area_mu", "AREA_MU", "占地面积(亩)", ColumnKind::mu),
+            count_field("signed_households", "SIGNED_HH", "已签约户数"),
+            count_field("demolished_households", "DEMOL_HH", "已拆除户数"),
+        };
+        const auto& def = layer_def(LayerKind::buildings);
+        int i_code = index_of(def, "building_code"), i_parcel = index_of(def, "parcel_code"),
+            i_hh = index_of(def, "households"), i_floor = index_of(def, "floor_area_m2"),
+            i_signed = index_of(def, "signed_on"), i_demolished = index_of(def, "demolished_on");
+        s.scan = [=, this](const Sink& sink) {
+            FeatureFilter filter;
+            filter.project_codes.assign(sel.projects.begin(), sel.projects.end());
+            std::optional<std::set<std::string>> corridor_parcels;
+            if (!sel.corridors.empty())
+                corridor_parcels = parcels_in_corridors();
+            OutFeature out;
+            bool zh = o.lang == Lang::zh;
+            store->for_each_feature(LayerKind::buildings, filter, [&](const FeatureRow& r) {
+                auto parcel_code = text_of(r.values[i_parcel]);
+                const auto* parcel = lookups->parcel(parcel_code);
+                if (!sel.district.empty() && (!parcel || !sel.district_ok(parcel->district)))
+                    return;
+                if (corridor_parcels && !corridor_parcels->count(parcel_code))
+                    return;
+                auto signed_on = date_of(r.values[i_signed]);
+                auto demolished_on = date_of(r.values[i_demolished]);
+                bool is_signed = signed_on && *signed_on <= o.as_of;
+                bool is_demolished = demolished_on && *demolished_on <= o.as_of;
+                std::string bstatus = is_demolished ? (zh ? "已拆除" : "demolished")
+                                      : is_signed   ? (zh ? "已签约" : "signed")
+                                                    : (zh ? "未签约" : "not signed");
+                auto stage = parcel ? stage_as_of(parcel->acquired, parcel->cleared,
+                                                  parcel->delivered, o.as_of)
+                                    : Stage::none;
+                std::int64_t hh = 0;
+                if (auto v = std::get_if<std::int64_t>(&r.values[i_hh]))
+                    hh = *v;
+                out.values = {r.values[i_code],
+                              text_value(parcel_code),
+                              parcel ? text_value(parcel->project) : Value{},
+                              r.values[i_hh],
+                              r.values[i_floor],
+                              bstatus,
+                              date_value(signed_on),
+                              date_value(demolished_on),
+                              parcel ? Value{stage_label(stage, o.lang)} : Value{},
+                              o.as_of,
+                              r.measure,
+                              m2_to_mu(r.measure),
+                              is_signed ? hh : std::int64_t{0},
+                              is_demolished ? hh : std::int64_t{0}};
+                out.wkb = &r.wkb;
+                out.area_m2 = r.measure;
+                sink(out);
+            });
+        };
+        return s;
+    }
+
+    Source projects() {
+        Source s;
+        s.layer = ExportLayer::projects;
+        s.name = "projects";
+        s.zh = "项目";
+        s.geometry = wkbMultiPolygon;
+        s.polygons = true;
+        s.fields = {
+            text_field("project_code", "PROJECT", "项目编号"),
+            text_field("project_name", "PROJ_NAME", "项目名称"),
+            text_field("district", "DISTRICT", "区县"),
+            text_field("unit", "UNIT", "责任单位"),
+            date_field("deadline", "DEADLINE", "限期"),
+            text_field("status", "STATUS", "征拆状态"),
+            date_field("as_of", "AS_OF", "统计截止日期"),
+            real_field("area_m2", "AREA_M2", "红线面积(平方米)", ColumnKind::m2),
+            real_field("area_mu", "AREA_MU", "红线面积(亩)", ColumnKind::mu),
+            count_field("parcels", "PARCELS", "宗地数"),
+            real_field("parcel_mu", "PARCEL_MU", "宗地面积(亩)", ColumnKind::mu),
+            real_field("acquired_mu", "ACQ_MU", "已征面积(亩)", ColumnKind::mu),
+            ratio_field("acquired_pct", "ACQ_PCT", "征地率(%)", 11, 10),
+            real_field("cleared_mu", "CLR_MU", "已腾面积(亩)", ColumnKind::mu),
+            ratio_field("cleared_pct", "CLR_PCT", "腾地率(%)", 13, 10),
+            real_field("delivered_mu", "DLV_MU", "已交面积(亩)", ColumnKind::mu),
+            ratio_field("delivered_pct", "DLV_PCT", "交地率(%)", 15, 10),
+        };
+        const auto& def = layer_def(LayerKind::projects);
+        int i_code = index_of(def, "project_code"), i_name = index_of(def, "name"),
+            i_district = index_of(def, "district"), i_unit = index_of(def, "unit"),
+            i_deadline = index_of(def, "deadline");
+        s.scan = [=, this](const Sink& sink) {
+            FeatureFilter filter;
+            filter.project_codes.assign(sel.projects.begin(), sel.projects.end());
+            std::set<std::string> corridor_projects;
+            for (const auto& c : sel.corridors)
+                if (auto it = lookups->corridors().find(c); it != lookups->corridors().end())
+                    corridor_projects.insert(it->second.project_code);
+            OutFeature out;
+            store->for_each_feature(LayerKind::projects, filter, [&](const FeatureRow& r) {
+                auto code = text_of(r.values[i_code]);
+                if (!sel.district_ok(text_of(r.values[i_district])))
+                    return;
+                if (!sel.corridors.empty() && !corridor_projects.count(code))
+                    return;
+                ProjectInfo none;
+                const auto* info = lookups->project(code);
+                if (!info)
+                    info = &none;
+                bool has_shape = !r.wkb.empty();
+                out.values = {code,
+                              r.values[i_name],
+                              r.values[i_district],
+                              r.values[i_unit],
+                              r.values[i_deadline],
+                              stage_label(info->least, o.lang),
+                              o.as_of,
+                              has_shape ? Value{r.measure} : Value{},
+                              has_shape ? Value{m2_to_mu(r.measure)} : Value{},
+                              info->parcels,
+                              m2_to_mu(info->area_m2),
+                              m2_to_mu(info->acquired_m2),
+                              percent(info->acquired_m2, info->area_m2),
+                              m2_to_mu(info->cleared_m2),
+                              percent(info->cleared_m2, info->area_m2),
+                              m2_to_mu(info->delivered_m2),
+                              percent(info->delivered_m2, info->area_m2)};
+                out.wkb = &r.wkb;
+                out.area_m2 = has_shape ? r.measure : 0.0;
+                sink(out);
+            });
+        };
+        return s;
+    }
+
+    Source corridors() {
+        Source s;
+        s.layer = ExportLayer::corridors;
+        s.name = "corridors";
+        s.zh = "线路";
+        s.geometry = wkbLineString;
+        s.lines = true;
+        s.fields = {
+            text_field("corridor_code", "CORRIDOR", "线路编号"),
+            text_field("project_code", "PROJECT", "项目编号"),
+            text_field("corridor_name", "CORR_NAME", "线路名称"),
+            real_field("width_m", "WIDTH_M", "红线宽度(米)", ColumnKind::metres, Total::none),
+            real_field("left_width_m", "LEFT_W_M", "左侧宽度(米)", ColumnKind::metres, Total::none),
+            real_field("right_width_m", "RIGHT_W_M", "右侧宽度(米)", ColumnKind::metres,
+                       Total::none),
+            real_field("start_chainage_m", "START_CH", "起点桩号(米)", ColumnKind::metres,
+                       Total::none),
+            real_field("end_chainage_m", "END_CH", "终点桩号(米)", ColumnKind::metres, Total::none),
+            text_field("chainage", "CHAINAGE", "桩号范围"),
+            text_field("status", "STATUS", "项目征拆状态"),
+            date_field("as_of", "AS_OF", "统计截止日期"),
+            real_field("length_m", "LENGTH_M", "长度(米)", ColumnKind::metres),
+        };
+        const auto& def = layer_def(LayerKind::corridors);
+        int i_code = index_of(def, "corridor_code"), i_project = index_of(def, "project_code"),
+            i_name = index_of(def, "name"), i_width = index_of(def, "width_m"),
+            i_start = index_of(def, "start_chainage_m"), i_left = index_of(def, "left_width_m"),
+            i_right = index_of(def, "right_width_m");
+        s.scan = [=, this](const Sink& sink) {
+            FeatureFilter filter;
+            filter.project_codes.assign(sel.projects.begin(), sel.projects.end());
+            filter.codes.assign(sel.corridors.begin(), sel.corridors.end());
+            OutFeature out;
+            store->for_each_feature(LayerKind::corridors, filter, [&](const FeatureRow& r) {
+                auto project = text_of(r.values[i_project]);
+                const auto* info = lookups->project(project);
+                if (!sel.district.empty() && (!info || !sel.district_ok(info->district)))
+                    return;
+                double start = 0;
+                if (auto v = std::get_if<double>(&r.values[i_start]))
+                    start = *v;
+                out.values = {r.values[i_code],
+                              text_value(project),
+                              r.values[i_name],
+                              r.values[i_width],
+                              r.values[i_left],
+                              r.values[i_right],
+                              start,
+                              start + r.measure,
+                              format_chainage_range(start, start + r.measure),
+                              info ? Value{stage_label(info->least, o.lang)} : Value{},
+                              o.as_of,
+                              r.measure};
+                out.wkb = &r.wkb;
+                out.length_m = r.measure;
+                sink(out);
+            });
+        };
+        return s;
+    }
+
+    Source findings() {
+        if (!sel.corridors.empty())
+            throw_usage("--corridor does not apply to --layer findings",
+                        "select findings with --project or --district");
+        Source s;
+        s.layer = ExportLayer::findings;
+        s.name = "findings";
+        s.zh = "数据问题";
+        s.geometry = wkbUnknown;
+        s.fields = {
+            text_field("origin", "ORIGIN", "来源命令"),
+            text_field("kind", "KIND", "问题类型"),
+            text_field("layer", "LAYER", "图层"),
+            text_field("feature_code", "FEATURE", "要素编号"),
+            text_field("source", "SOURCE", "源文件"),
+            count_field("source_fid", "SOURCE_FID", "源要素序号", Total::none),
+            text_field("message", "MESSAGE", "说明"),
+            real_field("value", "VALUE", "数值", ColumnKind::text, Total::none),
+        };
+        s.scan = [this](const Sink& sink) {
+            bool filtered = !sel.projects.empty() || !sel.district.empty();
+            OutFeature out;
+            for (const auto& f : store->findings()) {
+                if (filtered && !finding_selected(f))
+                    continue;
+                out.values = {f.origin,
+                              f.kind,
+                              text_value(f.layer),
+                              text_value(f.feature_code),
+                              text_value(f.source),
+                              f.source_fid >= 0 ? Value{f.source_fid} : Value{},
+                              f.message,
+                              f.value ? Value{*f.value} : Value{}};
+                out.wkb = &f.wkb;
+                sink(out);
+            }
+        };
+        return s;
+    }
+
+    // A finding is selected when the feature it is about belongs to a selected project and
+    // district.
+    bool finding_selected(const Finding& f) {
+        std::string project, district;
+        auto from_parcel = [&](const std::string& code) {
+            if (const auto* p = lookups->parcel(code)) {
+                project = p->project;
+                district = p->district;
+            }
+        };
+        auto from_project = [&](const std::string& code) {
+            project = code;
+            if (const auto* p = lookups->project(code))
+                district = p->district;
+        };
+        if (f.layer == "parcels") {
+            from_parcel(f.feature_code);
+        } else if (f.layer == "buildings") {
+            auto& b = lookups->building_parcels();
+            if (auto it = b.find(f.feature_code); it != b.end())
+                from_parcel(it->second);
+        } else if (f.layer == "projects") {
+            from_project(f.feature_code);
+        } else if (f.layer == "corridors") {
+            auto& c = lookups->corridors();
+            if (auto it = c.find(f.feature_code); it != c.end())
+                from_project(it->second.project_code);
+        }
+        if (project.empty())
+            return false;
+        return sel.project_ok(project) && sel.district_ok(district);
+    }
+
+    // ---- Layers derived by `landclear corridor` ----
+
+    static int derived_index(const DerivedLayerDef& def, std::string_view name) {
+        for (size_t i = 0; i < def.fields.size(); ++i)
+            if (def.fields[i].first == name)
+                return static_cast<int>(i);
+        throw_internal(fmt::format("derived layer {} has no field {}", def.name, name));
+    }
+
+    static DerivedLayerDef attributes_only(DerivedLayerDef def) {
+        def.geometry_type.clear();
+        return def;
+    }
+
+    void require_derived(const DerivedLayerDef& def, const std::string& what) {
+        if (store && !store->has_derived(def.name))
+            throw_input(fmt::format("the store has no {} yet", what),
+                        fmt::format("run landclear corridor {} first", store->location()));
+    }
+
+    // The pieces of the selected corridors (all corridors when none is selected), after
+    // checking that each was analysed on the current data.
+    void for_each_piece(const DerivedLayerDef& def,
+                        const std::function<void(const FeatureRow&)>& fn) {
+        check_analysed();
+        if (sel.corridors.empty()) {
+            store->for_each_derived(def, "", "", fn);
+        } else {
+            for (const auto& c : sel.corridors)
+                store->for_each_derived(def, "corridor_code", c, fn);
+        }
+    }
+
+    void check_analysed() {
+        if (m_checked)
+            return;
+        m_checked = true;
+        auto version = store->data_version();
+        std::vector<std::string> codes(sel.corridors.begin(), sel.corridors.end());
+        if (codes.empty())
+            for (const auto& [code, c] : lookups->corridors())
+                codes.push_back(code);
+        for (const auto& code : codes) {
+            auto stamp = store->meta("corridor:" + code);
+            if (!stamp) {
+                if (!sel.corridors.empty())
+                    throw_input(fmt::format("corridor {} has not been analysed yet", code),
+                                fmt::format("run landclear corridor {} --corridor {} first",
+                                            store->location(), code));
+                warnings->push_back(fmt::format(
+                    "corridor {} has not been analysed, so it has no pieces in this export; "
+                    "run landclear corridor {} to add it",
+                    code, store->location()));
+                continue;
+            }
+            auto j = nlohmann::json::parse(*stamp, nullptr, false);
+            if (j.is_object() && j.contains("data_version") &&
+                j["data_version"] != nlohmann::json(version))
+                warnings->push_back(fmt::format(
+                    "corridor {} was analysed before the last import; run landclear corridor "
+                    "{} to bring its pieces up to date",
+                    code, store->location()));
+        }
+    }
+
+    bool corridor_selected(const std::string& corridor, const std::string* parcel_district) {
+        const auto& all = lookups->corridors();
+        auto it = all.find(corridor);
+        std::string project = it == all.end() ? std::string() : it->second.project_code;
+        if (!sel.projects.empty() && !sel.project_ok(project))
+            return false;
+        if (sel.district.empty())
+            return true;
+        if (parcel_district)
+            return sel.district_ok(*parcel_district);
+        const auto* info = lookups->project(project);
+        return info && sel.district_ok(info->district);
+    }
+
+    Source corridor_parcels() {
+        const auto& def = corridor_parcels_layer();
+        require_derived(def, "corridor-parcels");
+        Source s;
+        s.layer = ExportLayer::corridor_parcels;
+        s.name = def.name;
+        s.zh = "红线内宗地";
+        s.geometry = wkbMultiPolygon;
+        s.polygons = true;
+        s.fields = {
+            text_field("corridor_code", "CORRIDOR", "线路编号"),
+            count_field("segment_index", "SEGMENT", "段号", Total::none),
+            real_field("chainage_from_m", "CH_FROM_M", "起点桩号(米)", ColumnKind::metres,
+                       Total::none),
+            real_field("chainage_to_m", "CH_TO_M", "终点桩号(米)", ColumnKind::metres, Total::none),
+            text_field("chainage", "CHAINAGE", "桩号范围"),
+            text_field("parcel_code", "PARCEL", "宗地编号"),
+            count_field("whole", "WHOLE", "整宗在段内(1是0否)", Total::none),
+            text_field("project_code", "PROJECT", "宗地项目编号"),
+            text_field("district", "DISTRICT", "区县"),
+            text_field("status", "STATUS", "征拆状态"),
+            date_field("acquired_on", "ACQ_DATE", "征地日期"),
+            date_field("cleared_on", "CLR_DATE", "腾地日期"),
+            date_field("delivered_on", "DLV_DATE", "交地日期"),
+            date_field("as_of", "AS_OF", "统计截止日期"),
+            real_field("area_m2", "AREA_M2", "段内面积(平方米)", ColumnKind::m2),
+            real_field("area_mu", "AREA_MU", "段内面积(亩)", ColumnKind::mu),
+            real_field("acquired_mu", "ACQ_MU", "段内已征面积(亩)", ColumnKind::mu),
+            real_field("cleared_mu", "CLR_MU", "段内已腾面积(亩)", ColumnKind::mu),
+            real_field("delivered_mu", "DLV_MU", "段内已交面积(亩)", ColumnKind::mu),
+        };
+        int i_corridor = derived_index(def, "corridor_code"),
+            i_segment = derived_index(def, "segment_index"),
+            i_from = derived_index(def, "chainage_from_m"),
+            i_to = derived_index(def, "chainage_to_m"),
+            i_parcel = derived_index(def, "parcel_code"), i_whole = derived_index(def, "whole");
+        s.scan = [=, this](const Sink& sink) {
+            OutFeature out;
+            for_each_piece(def, [&](const FeatureRow& r) {
+                auto corridor = text_of(r.values[i_corridor]);
+                auto parcel_code = text_of(r.values[i_parcel]);
+                const auto* parcel = lookups->parcel(parcel_code);
+                std::string district = parcel ? parcel->district : std::string();
+                if (!corridor_selected(corridor, &district))
+                    return;
+                std::optional<Date> acq, clr, dlv;
+                if (parcel) {
+                    acq = parcel->acquired;
+                    clr = parcel->cleared;
+                    dlv = parcel->delivered;
+                }
+                double from = 0, to = 0;
+                if (auto v = std::get_if<double>(&r.values[i_from]))
+                    from = *v;
+                if (auto v = std::get_if<double>(&r.values[i_to]))
+                    to = *v;
+                double mu = m2_to_mu(r.measure);
+                out.values = {corridor,
+                              r.values[i_segment],
+                              r.values[i_from],
+                              r.values[i_to],
+                              format_chainage_range(from, to),
+                              text_value(parcel_code),
+                              r.values[i_whole],
+                              parcel ? text_value(parcel->project) : Value{},
+                              text_value(district),
+                              parcel
+                                  ? Value{stage_label(stage_as_of(acq, clr, dlv, o.as_of), o.lang)}
+                                  : Value{},
+                              date_value(acq),
+                              date_value(clr),
+                              date_value(dlv),
+                              o.as_of,
+                              r.measure,
+                              mu,
+                              done_by(acq, o.as_of) ? mu : 0.0,
+                              done_by(clr, o.as_of) ? mu : 0.0,
+                              done_by(dlv, o.as_of) ? mu : 0.0};
+                out.wkb = &r.wkb;
+                out.area_m2 = r.measure;
+                sink(out);
+            });
+        };
+        return s;
+    }
+
+    Source corridor_segments() {
+        const auto& def = corridor_segments_layer();
+        require_derived(def, "corridor-segments");
+        Source s;
+        s.layer = ExportLayer::corridor_segments;
+        s.name = def.name;
+        s.zh = "红线分段";
+        s.geometry = wkbMultiPolygon;
+        s.polygons = true;
+        s.fields = {
+            text_field("corridor_code", "CORRIDOR", "线路编号"),
+            count_field("segment_index", "SEGMENT", "段号", Total::none),
+            real_field("chainage_from_m", "CH_FROM_M", "起点桩号(米)", ColumnKind::metres,
+                       Total::none),
+            real_field("chainage_to_m", "CH_TO_M", "终点桩号(米)", ColumnKind::metres, Total::none),
+            text_field("chainage", "CHAINAGE", "桩号范围"),
+            text_field("project_code", "PROJECT", "项目编号"),
+            text_field("status", "STATUS", "征拆状态"),
+            date_field("as_of", "AS_OF", "统计截止日期"),
+            real_field("area_m2", "AREA_M2", "红线面积(平方米)", ColumnKind::m2),
+            real_field("area_mu", "AREA_MU", "红线面积(亩)", ColumnKind::mu),
+            count_field("parcels", "PARCELS", "宗地块数"),
+            real_field("parcel_mu", "PARCEL_MU", "红线内宗地面积(亩)", ColumnKind::mu),
+            real_field("acquired_mu", "ACQ_MU", "已征面积(亩)", ColumnKind::mu),
+            ratio_field("acquired_pct", "ACQ_PCT", "征地率(%)", 12, 11),
+            real_field("cleared_mu", "CLR_MU", "已腾面积(亩)", ColumnKind::mu),
+            ratio_field("cleared_pct", "CLR_PCT", "腾地率(%)", 14, 11),
+            real_field("delivered_mu", "DLV_MU", "已交面积(亩)", ColumnKind::mu),
+            ratio_field("delivered_pct", "DLV_PCT", "交地率(%)", 16, 11),
+        };
+        int i_corridor = derived_index(def, "corridor_code"),
+            i_segment = derived_index(def, "segment_index"),
+            i_from = derived_index(def, "chainage_from_m"),
+            i_to = derived_index(def, "chainage_to_m"), i_label = derived_index(def, "label");
+        const auto& pieces_def = corridor_parcels_layer();
+        int p_corridor = derived_index(pieces_def, "corridor_code"),
+            p_segment = derived_index(pieces_def, "segment_index"),
+            p_parcel = derived_index(pieces_def, "parcel_code");
+        s.scan = [=, this](const Sink& sink) {
+            // The land in each segment: its parcel pieces with their parcels' dates.
+            struct Figures {
+                std::int64_t pieces = 0;
+                double area = 0, acquired = 0, cleared = 0, delivered = 0;
+                Stage least = Stage::delivered;
+            };
+            std::map<std::pair<std::string, std::int64_t>, Figures> figures;
+            if (store->has_derived(pieces_def.name))
+                for_each_piece(attributes_only(pieces_def), [&](const FeatureRow& r) {
+                    auto seg = std::get_if<std::int64_t>(&r.values[p_segment]);
+                    auto& f = figures[{text_of(r.values[p_corridor]), seg ? *seg : -1}];
+                    const auto* parcel = lookups->parcel(text_of(r.values[p_parcel]));
+                    f.pieces += 1;
+                    f.area += r.measure;
+                    if (!parcel) {
+                        f.least = Stage::none;
+                        return;
+                    }
+                    if (done_by(parcel->acquired, o.as_of))
+                        f.acquired += r.measure;
+                    if (done_by(parcel->cleared, o.as_of))
+                        f.cleared += r.measure;
+                    if (done_by(parcel->delivered, o.as_of))
+                        f.delivered += r.measure;
+                    if (r.measure >= blocking_min_m2) // slivers along the red line do not count
+                        f.least = std::min(f.least, stage_as_of(parcel->acquired, parcel->cleared,
+                                                                parcel->delivered, o.as_of));
+                });
+            OutFeature out;
+            bool zh = o.lang == Lang::zh;
+            for_each_piece(def, [&](const FeatureRow& r) {
+                auto corridor = text_of(r.values[i_corridor]);
+                if (!corridor_selected(corridor, nullptr))
+                    return;
+                auto seg = std::get_if<std::int64_t>(&r.values[i_segment]);
+                Figures f;
+                if (auto it = figures.find({corridor, seg ? *seg : -1}); it != figures.end())
+                    f = it->second;
+                const auto& all = lookups->corridors();
+                auto c = all.find(corridor);
+                Value status = f.pieces == 0 ? Value{std::string(zh ? "无宗地" : "no parcels")}
+                                             : Value{stage_label(f.least, o.lang)};
+                out.values = {corridor,
+                              r.values[i_segment],
+                              r.values[i_from],
+                              r.values[i_to],
+                              r.values[i_label],
+                              c == all.end() ? Value{} : text_value(c->second.project_code),
+                              status,
+                              o.as_of,
+                              r.measure,
+                              m2_to_mu(r.measure),
+                              f.pieces,
+                              m2_to_mu(f.area),
+                              m2_to_mu(f.acquired),
+                              percent(f.acquired, f.area),
+                              m2_to_mu(f.cleared),
+                              percent(f.cleared, f.area),
+                              m2_to_mu(f.delivered),
+                              percent(f.delivered, f.area)};
+                out.wkb = &r.wkb;
+                out.area_m2 = r.measure;
+                sink(out);
+            });
+        };
+        return s;
+    }
+
+    std::set<std::string> parcels_in_corridors() {
+        const auto& def = corridor_parcels_layer();
+        require_derived(def, "corridor-parcels (needed for --corridor)");
+        int i_parcel = derived_index(def, "parcel_code");
+        std::set<std::string> codes;
+        for_each_piece(attributes_only(def),
+                       [&](const FeatureRow& r) { codes.insert(text_of(r.values[i_parcel])); });
+        return codes;
+    }
+
+    std::vector<std::string>* warnings = nullptr;
+    bool m_checked = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Writers.
+
+OGRFieldType ogr_type(const OutField& f, ExportFormat format) {
+    switch (f.type) {
+    case FieldType::text:
+        return OFTString;
+    case FieldType::integer:
+        return OFTInteger64;
+    case FieldType::real:
+        return OFTReal;
+    case FieldType::date:
+        // CSV and KML would write 2025/03/01 or drop the type: ISO 8601 text instead.
+        return format == ExportFormat::csv || format == ExportFormat::kml ? OFTString : OFTDate;
+    }
+    return OFTString;
+}
+
+void set_value(OGRFeature& f, int i, const Value& v, OGRFieldType type) {
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                f.SetFieldNull(i);
+            else if constexpr (std::is_same_v<T, std::string>)
+                f.SetField(i, x.c_str());
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                f.SetField(i, static_cast<GIntBig>(x));
+            else if constexpr (std::is_same_v<T, double>)
+                f.SetField(i, x);
+            else if constexpr (std::is_same_v<T, Date>) {
+                if (type == OFTDate)
+                    f.SetField(i, x.year(), x.month(), x.day());
+                else
+                    f.SetField(i, x.iso().c_str());
+            }
+        },
+        v);
+}
+
+OGRwkbGeometryType layer_geometry(const Source& s) {
+    return static_cast<OGRwkbGeometryType>(s.geometry);
+}
+
+// Writes one source into an open GDAL dataset as a new layer.
+void write_ogr_layer(GDALDataset& ds, const Source& s, const WriteContext& ctx, ExportFormat format,
+                     const std::string& path, ExportedLayer& result) {
+    GdalErrorCapture capture;
+    const auto& o = ctx.options;
+    CPLStringList lco;
+    switch (format) {
+    case ExportFormat::geojson:
+        lco.SetNameValue("RFC7946", "YES");
+        lco.SetNameValue("COORDINATE_PRECISION", "7");
+        break;
+    case ExportFormat::gpkg:
+        lco.SetNameValue("GEOMETRY_NAME", "geom");
+        lco.SetNameValue("FID", "fid");
+        lco.SetNameValue("SPATIAL_INDEX", "YES");
+        lco.SetNameValue("IDENTIFIER", s.zh.c_str());
+        lco.SetNameValue("DESCRIPTION",
+                         fmt::format("landclear {} as of {}", s.name, o.as_of.iso()).c_str());
+        break;
+    case ExportFormat::fgb:
+        lco.SetNameValue("SPATIAL_INDEX", "YES");
+        break;
+    case ExportFormat::csv:
+        lco.SetNameValue("WRITE_BOM", "YES");
+        lco.SetNameValue("LINEFORMAT", "CRLF");
+        lco.SetNameValue("STRING_QUOTING", "IF_NEEDED");
+        if (o.csv_geometry)
+            lco.SetNameValue("GEOMETRY", "AS_WKT");
+        break;
+    default:
+        break;
+    }
+    bool geometry = format != ExportFormat::csv || o.csv_geometry;
+    OGRLayer* layer = ds.CreateLayer(
+        s.name.c_str(), geometry ? const_cast<OGRSpatialReference*>(ctx.target_srs) : nullptr,
+        geometry ? layer_geometry(s) : wkbNone, lco.List());
+    if (!layer)
+        throw_input(
+            fmt::format("cannot create layer {} in {}: {}", s.name, path, capture.last_error()));
+    std::vector<OGRFieldType> types;
+    for (const auto& f : s.fields) {
+        std::string name = f.key;
+        if (format == ExportFormat::csv && o.lang == Lang::zh)
+            name = f.zh;
+        OGRFieldDefn fd(name.c_str(), ogr_type(f, format));
+        if (format == ExportFormat::gpkg)
+            fd.SetAlternativeName(f.zh.c_str());
+        if (layer->CreateField(&fd, FALSE) != OGRERR_NONE)
+            throw_input(
+                fmt::format("cannot create field {} in {}: {}", name, path, capture.last_error()));
+        types.push_back(fd.GetType());
+    }
+    // Drivers may add fields of their own (KML: Name and Description first), so values go by
+    // name, not by position.
+    auto* defn = layer->GetLayerDefn();
+    std::vector<int> index;
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+        if (index.size() < s.fields.size() &&
+            EQUAL(defn->GetFieldDefn(i)->GetNameRef(),
+                  (format == ExportFormat::csv && o.lang == Lang::zh ? s.fields[index.size()].zh
+                                                                     : s.fields[index.size()].key)
+                      .c_str()))
+            index.push_back(i);
+    if (index.size() != s.fields.size())
+        throw_internal(
+            fmt::format("{}: GDAL did not create the fields of {} as asked", path, s.name));
+    int kml_name = format == ExportFormat::kml ? defn->GetFieldIndex("Name") : -1;
+    bool transaction = format == ExportFormat::gpkg &&
+                       ds.StartTransaction() == OGRERR_NONE; // one commit, not one per feature
+    s.scan([&](const OutFeature& f) {
+        OGRFeatureUniquePtr feat(OGRFeature::CreateFeature(defn));
+        if (kml_name >= 0) // the Placemark's <name>: the feature's code
+            feat->SetField(kml_name, value_text(f.values.front()).c_str());
+        for (size_t i = 0; i < s.fields.size(); ++i)
+            set_value(*feat, index[i], f.values[i], types[i]);
+        if (geometry)
+            if (auto g = make_geometry(f, ctx))
+                feat->SetGeometryDirectly(g.release());
+        if (layer->CreateFeature(feat.get()) != OGRERR_NONE)
+            throw_input(fmt::format("cannot write {} to {}: {}", describe_feature(s, f), path,
+                                    capture.last_error()));
+        result.features += 1;
+        result.area_m2 += f.area_m2;
+        result.length_m += f.length_m;
+        if (result.features % 100000 == 0)
+            report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
+    });
+    if (transaction && ds.CommitTransaction() != OGRERR_NONE)
+        throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()));
+    if (!capture.last_error().empty())
+        throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()));
+}
+
+const char* gdal_driver(ExportFormat f) {
+    switch (f) {
+    case ExportFormat::geojson:
+        return "GeoJSON";
+    case ExportFormat::shp:
+        return "ESRI Shapefile";
+    case ExportFormat::gpkg:
+        return "GPKG";
+    case ExportFormat::fgb:
+        return "FlatGeobuf";
+    case ExportFormat::kml: // LIBKML needs minutes for a few thousand placemarks
+        return "KML";
+    case ExportFormat::csv:
+        return "CSV";
+    case ExportFormat::xlsx:
+        return "";
+    }
+    return "";
+}
+
+std::string describe_selection(const ExportOptions& o);
+
+// An export whose selection matches nothing fails (unless --allow-empty) before anything is
+// put in place. Among several layers, an empty one (a store without findings) is only
+// reported.
+void check_empty(const std::vector<Source>& sources, const ExportOptions& o,
+                 ExportSummary& summary) {
+    std::vector<std::string> empty;
+    for (size_t i = 0; i < sources.size() && i < summary.layers.size(); ++i)
+        if (summary.layers[i].features == 0)
+            empty.push_back(export_layer_name(sources[i].layer));
+    if (empty.empty() || o.allow_empty)
+        return;
+    if (empty.size() == sources.size())
+        throw_input(fmt::format("no {} match the selection{}; nothing written",
+                                fmt::join(empty, " or "), describe_selection(o)),
+                    "check the codes and names (landclear status STORE lists them), or pass "
+                    "--allow-empty to write an empty file anyway");
+    for (const auto& name : empty)
+        summary.warnings.push_back(fmt::format("no {} match the selection{}; that layer is empty",
+                                               name, describe_selection(o)));
+}
+
+std::string describe_selection(const ExportOptions& o) {
+    std::string out;
+    if (!o.projects.empty())
+        out += fmt::format(" --project {}", fmt::join(o.projects, ","));
+    if (!o.corridors.empty())
+        out += fmt::format(" --corridor {}", fmt::join(o.corridors, ","));
+    if (!o.district.empty())
+        out += fmt::format(" --district {}", o.district);
+    return out.empty() ? std::string() : " (" + out.substr(1) + ")";
+}
+
+void write_gdal(const std::vector<Source>& sources, const fs::path& target, PendingFiles& pending,
+                const WriteContext& ctx) {
+    const auto& o = ctx.options;
+    GdalErrorCapture capture;
+    auto temp = pending.temp_for(target);
+    GDALDatasetUniquePtr ds;
+    if (o.format == ExportFormat::gpkg && fs::exists(target)) {
+        // Another export's layers stay; ours are replaced. Work on a copy so that a failure
+        // leaves the original as it was.
+        std::error_code ec;
+        fs::copy_file(target, temp, fs::copy_options::overwrite_existing, ec);
+        if (ec)
+            throw_input(fmt::format("cannot copy {}: {}", target.string(), ec.message()));
+        const char* drivers[] = {"GPKG", nullptr};
+        ds.reset(GDALDataset::Open(temp.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers,
+                                   nullptr, nullptr));
+        if (!ds)
+            throw_input(fmt::format("{} exists but is not a GeoPackage", target.string()),
+                        "choose another --out, or remove the file first");
+        for (const auto& s : sources)
+            for (int i = 0; i < ds->GetLayerCount(); ++i)
+                if (EQUAL(ds->GetLayer(i)->GetName(), s.name.c_str())) {
+                    if (ds->DeleteLayer(i) != OGRERR_NONE)
+                        throw_input(fmt::format("cannot replace layer {} in {}: {}", s.name,
+                                                target.string(), capture.last_error()));
+                    break;
+                }
+    } else {
+        auto* driver = GetGDALDriverManager()->GetDriverByName(gdal_driver(o.format));
+        if (!driver)
+            throw_internal(fmt::format("GDAL has no {} driver", gdal_driver(o.format)));
+        ds.reset(driver->Create(temp.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        if (!ds)
+            throw_input(fmt::format("cannot write {}: {}", target.string(), capture.last_error()),
+                        "check that the folder is writable");
+    }
+    for (const auto& s : sources) {
+        ExportedLayer r;
+        r.name = s.name;
+        write_ogr_layer(*ds, s, ctx, o.format, target.string(), r);
+        ctx.summary.layers.push_back(r);
+    }
+    check_empty(sources, o, ctx.summary);
+    ds.reset();
+    if (!capture.last_error().empty())
+        throw_input(fmt::format("cannot write {}: {}", target.string(), capture.last_error()));
+    pending.add(temp, target);
+}
+
+void write_layers_xlsx(const std::vector<Source>& sources, const fs::path& target,
+                       const WriteContext& ctx) {
+    const auto& o = ctx.options;
+    bool zh = o.lang == Lang::zh;
+    XlsxWriter w(target.string());
+    for (const auto& s : sources) {
+        std::vector<XlsxColumn> cols;
+        for (const auto& f : s.fields) {
+            XlsxColumn c{zh ? f.zh : f.key, f.kind, f.type == FieldType::date, -1};
+            if (f.type == FieldType::integer)
+                c.kind = ColumnKind::count;
+            cols.push_back(c);
+        }
+        auto title = zh ? fmt::format("{}（截至 {}）", s.zh, o.as_of.iso())
+                        : fmt::format("{} as of {}", s.name, o.as_of.iso());
+        w.add_sheet(zh ? s.zh : s.name, cols, title);
+        std::vector<double> sums(s.fields.size(), 0.0);
+        ExportedLayer r;
+        r.name = s.name;
+        s.scan([&](const OutFeature& f) {
+            if (r.features >= XlsxWriter::max_data_rows)
+                throw_input(fmt::format("{} has more than {} features, more than an Excel sheet "
+                                        "holds",
+                                        s.name, XlsxWriter::max_data_rows),
+                            "select fewer features with --project or --district, or export "
+                            "to CSV or GeoPackage");
+            w.add_row(f.values);
+            for (size_t i = 0; i < s.fields.size(); ++i) {
+                if (auto d = std::get_if<double>(&f.values[i]))
+                    sums[i] += *d;
+                else if (auto n = std::get_if<std::int64_t>(&f.values[i]))
+                    sums[i] += static_cast<double>(*n);
+            }
+            r.features += 1;
+            r.area_m2 += f.area_m2;
+            r.length_m += f.length_m;
+        });
+        std::vector<Value> totals(s.fields.size(), std::monostate{});
+        totals[0] = std::string(totals_label(o.lang));
+        for (size_t i = 1; i < s.fields.size(); ++i) {
+            const auto& f = s.fields[i];
+            if (f.total == Total::sum)
+                totals[i] = f.type == FieldType::integer ? Value{static_cast<std::int64_t>(sums[i])}
+                                                         : Value{sums[i]};
+            else if (f.total == Total::ratio)
+                totals[i] = percent(sums[static_cast<size_t>(f.numerator)],
+                                    sums[static_cast<size_t>(f.denominator)]);
+        }
+        w.add_totals(totals);
+        ctx.summary.layers.push_back(r);
+    }
+    check_empty(sources, o, ctx.summary);
+    w.set_properties(zh ? "landclear 导出" : "landclear export",
+                     fmt::format("as of {}{}", o.as_of.iso(), describe_selection(o)));
+    w.close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks before anything is written.
+
+void check_request(const ExportOptions& o) {
+    if (o.layers.empty())
+        throw_usage("no layer to export", "pass --layer parcels (or another layer)");
+    bool multi = o.format == ExportFormat::gpkg || o.format == ExportFormat::xlsx;
+    if (o.layers.size() > 1 && !multi)
+        throw_usage(fmt::format("--format {} holds one layer; {} were asked for",
+                                export_format_name(o.format), o.layers.size()),
+                    "export the layers one by one, or use --format gpkg or xlsx (one layer or "
+                    "sheet each)");
+    std::set<ExportLayer> seen;
+    for (auto l : o.layers)
+        if (!seen.insert(l).second)
+            throw_usage(fmt::format("--layer {} is given twice", export_layer_name(l)));
+    if (o.encoding == TextEncoding::gbk && o.format != ExportFormat::shp)
+        throw_usage(fmt::format("--encoding GBK applies to shapefiles; {} is always UTF-8",
+                                export_format_name(o.format)),
+                    "drop --encoding, or use --format shp");
+    if (o.csv_geometry && o.format != ExportFormat::csv)
+        throw_usage("--wkt adds a geometry column to CSV only",
+                    "drop --wkt; the other formats carry geometry anyway");
+    bool wgs84_only = o.format == ExportFormat::geojson || o.format == ExportFormat::kml;
+    if (o.epsg && wgs84_only && *o.epsg != 4326)
+        throw_usage(fmt::format("{} is always WGS84 longitude/latitude (EPSG:4326)",
+                                o.format == ExportFormat::geojson ? "GeoJSON (RFC 7946)" : "KML"),
+                    "drop --crs, or use --format gpkg, shp, fgb or csv for another CRS");
+    if (o.epsg && o.format == ExportFormat::xlsx)
+        throw_usage("XLSX holds no geometry, so --crs does not apply", "drop --crs");
+    if (o.out.empty())
+        throw_usage("no output file", "pass --out FILE");
+}
+
+// The files an export writes (a shapefile is several).
+std::vector<fs::path> target_files(const fs::path& target, ExportFormat format) {
+    if (format != ExportFormat::shp)
+        return {target};
+    std::vector<fs::path> files;
+    for (const char* ext : {".shp", ".shx", ".dbf", ".prj", ".cpg"})
+        files.push_back(fs::path(target).replace_extension(ext));
+    files.push_back(target.parent_path() / (target.stem().string() + "_fields.csv"));
+    return files;
+}
+
+void check_output(const ExportOptions& o) {
+    fs::path target(o.out);
+    std::string ext = lower(target.extension().string());
+    bool ext_ok = false;
+    for (const auto& f : format_names)
+        if (f.format == o.format)
+            ext_ok = ext == f.extension || (o.format == ExportFormat::geojson && ext == ".json");
+    if (!ext_ok)
+        throw_usage(fmt::format("--out {} does not end in the {} extension", o.out,
+                                export_format_name(o.format)),
+                    fmt::format("name the file like parcels.{}",
+                                o.format == ExportFormat::geojson ? "geojson"
+                                                                  : export_format_name(o.format)));
+    fs::path dir = target.parent_path();
+    if (dir.empty())
+        dir = ".";
+    std::error_code ec;
+    if (!fs::exists(dir, ec))
+        throw_input(
+            fmt::format("the output folder {} does not exist", dir.string()),
+            fmt::format("create it first (mkdir -p {}) or choose another --out", dir.string()));
+    if (!fs::is_directory(dir, ec))
+        throw_input(fmt::format("{} is not a folder", dir.string()), "choose another --out");
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw_input(fmt::format("the output folder {} is not writable", dir.string()),
+                    "choose a folder you can write to");
+    if (fs::is_directory(target, ec))
+        throw_usage(fmt::format("--out {} is a folder", o.out),
+                    fmt::format("give a file name inside it, e.g. {}/parcels.{}", o.out,
+                                export_format_name(o.format)));
+    if (!o.overwrite)
+        for (const auto& f : target_files(target, o.format))
+            if (fs::exists(f, ec))
+                throw_usage(fmt::format("{} exists", f.string()),
+                            o.format == ExportFormat::gpkg
+                                ? "pass --overwrite to add or replace the exported layers in "
+                                  "it (its other layers are kept), or choose another --out"
+                                : "pass --overwrite to replace it, or choose another --out");
+}
+
+void check_codes(Lookups& lookups, const ExportOptions& o) {
+    if (!o.projects.empty()) {
+        const auto& known = lookups.projects();
+        for (const auto& p : o.projects)
+            if (!known.count(p))
+                throw_usage(fmt::format("project '{}' is not in the store", p),
+                            "landclear status STORE lists the project codes");
+    }
+    if (!o.corridors.empty()) {
+        const auto& known = lookups.corridors();
+        for (const auto& c : o.corridors)
+            if (!known.count(c))
+                throw_usage(fmt::format("corridor '{}' is not in the store", c),
+                            "import the corridors, or check the code");
+    }
+}
+
+} // namespace
+
+ExportSummary export_layers(Store& store, const ExportOptions& o) {
+    ensure_gdal_registered();
+    check_request(o);
+    check_output(o);
+    Lookups lookups(store, o.as_of);
+    check_codes(lookups, o);
+
+    Selection sel;
+    sel.projects.insert(o.projects.begin(), o.projects.end());
+    sel.corridors.insert(o.corridors.begin(), o.corridors.end());
+    sel.district = o.district;
+    ExportSummary summary;
+    Builder b{&store, o, &lookups, sel};
+    b.warnings = &summary.warnings;
+    std::vector<Source> sources;
+    for (auto l : o.layers) {
+        switch (l) {
+        case ExportLayer::parcels:
+            sources.push_back(b.parcels());
+            break;
+        case ExportLayer::buildings:
+            sources.push_back(b.buildings());
+            break;
+        case ExportLayer::projects:
+            sources.push_back(b.projects());
+            break;
+        case ExportLayer::corridors:
+            sources.push_back(b.corridors());
+            break;
+        case ExportLayer::findings:
+            sources.push_back(b.findings());
+            break;
+        case ExportLayer::corridor_parcels:
+            sources.push_back(b.corridor_parcels());
+            break;
+        case ExportLayer::corridor_segments:
+            sources.push_back(b.corridor_segments());
+            break;
+        }
+    }
+
+    std::unique_ptr<OGRSpatialReference> working, target;
+    if (auto epsg = store.working_epsg())
+        working = srs_from_epsg(*epsg);
+    bool wgs84 = o.format == ExportFormat::geojson || o.format == ExportFormat::kml;
+    if (wgs84)
+        target = srs_from_epsg(4326);
+    else if (o.epsg)
+        target = srs_from_epsg(*o.epsg);
+    else if (working)
+        target = srs_from_epsg(*store.working_epsg());
+
+    summary.path = o.out;
+    if (target && o.format != ExportFormat::xlsx &&
+        !(o.format == ExportFormat::csv && !o.csv_geometry))
+        summary.crs = describe_srs(*target);
+    TransformPtr transform;
+    if (working && target)
+        transform = make_transform(*working, *target);
+    WriteContext ctx{o, working.get(), target.get(), transform.get(), summary};
+
+    fs::path out(o.out);
+    fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+    PendingFiles pending(dir);
+    switch (o.format) {
+    case ExportFormat::xlsx: {
+        write_layers_xlsx(sources, out, ctx);
+        summary.files.push_back(o.out);
+        return summary;
+    }
+    case ExportFormat::shp: {
+        ExportedLayer r;
+        r.name = sources.front().name;
+        write_shapefile(sources.front(), out, pending, ctx, r);
+        summary.layers.push_back(r);
+        check_empty(sources, o, summary);
+        break;
+    }
+    default:
+        write_gdal(sources, out, pending, ctx);
+        break;
+    }
+    summary.files = pending.commit();
+    return summary;
+}
+
+std::vector<ShapefileField> shapefile_dictionary(ExportLayer layer) {
+    ExportOptions o;
+    Selection sel;
+    Builder b{nullptr, o, nullptr, sel}; // the field lists only: no scan runs
+    Source s;
+    switch (layer) {
+    case ExportLayer::parcels:
+        s = b.parcels();
+        break;
+    case ExportLayer::buildings:
+        s = b.buildings();
+        break;
+    case ExportLayer::projects:
+        s = b.projects();
+        break;
+    case ExportLayer::corridors:
+        s = b.corridors();
+        break;
+    case ExportLayer::findings:
+        s = b.findings();
+        break;
+    case ExportLayer::corridor_parcels:
+        s = b.corridor_parcels();
+        break;
+    case ExportLayer::corridor_segments:
+        s = b.corridor_segments();
+        break;
+    }
+    std::vector<ShapefileField> out;
+    for (const auto& f : s.fields) {
+        const char* type = f.type == FieldType::text      ? "text"
+                           : f.type == FieldType::integer ? "integer"
+                           : f.type == FieldType::real    ? "real"
+                                                          : "date";
+        out.push_back({f.shp, f.key, f.zh, type});
+    }
+    return out;
+}
+
+} // namespace landclear

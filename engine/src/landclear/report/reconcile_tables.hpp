@@ -1,0 +1,13 @@
+#pragma once
+// The tables of `reconcile`: summary by project (rounded so that each row balances to 0.01 亩),
+// every item, unreadable rows.
+#include "landclear/analysis/reconcile.hpp"
+#include "landclear/report/table.hpp"
+
+#include <vector>
+
+namespace landclear {
+
+std::vector<Table> reconcile_tables(const ReconcileReport& report);
+
+} // namespace landclear

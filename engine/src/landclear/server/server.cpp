@@ -1,0 +1,536 @@
+#include "landclear/server/server.hpp"
+
+#include "landclear/core/error.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <httplib.h>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+#include <zlib.h>
+
+namespace landclear {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t max_target_length = 2048;
+constexpr size_t compress_from_bytes = 32 * 1024;
+
+// cpp-httplib compresses (with slow brotli) only the exact types it lists and text/*; our large
+// answers use types outside that list and are gzipped here, fast, instead.
+const std::map<std::string, std::string> content_types{
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "application/javascript; charset=utf-8"},
+    {".mjs", "application/javascript; charset=utf-8"},
+    {".json", "application/json; charset=utf-8"},
+    {".map", "application/json; charset=utf-8"},
+    {".png", "image/png"},
+    {".svg", "image/svg+xml"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
+};
+
+bool accepts_gzip(const httplib::Request& req) {
+    auto v = req.get_header_value("Accept-Encoding");
+    auto pos = v.find("gzip");
+    if (pos == std::string::npos)
+        return false;
+    auto rest = v.substr(pos + 4, 6);
+    return rest.rfind(";q=0", 0) == std::string::npos || rest.rfind(";q=0.", 0) == 0;
+}
+
+std::optional<std::string> gzip(const std::string& in) {
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return std::nullopt;
+    std::string out;
+    out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END)
+        return std::nullopt;
+    return out;
+}
+
+void send(const httplib::Request& req, httplib::Response& res, std::string body,
+          const std::string& type) {
+    bool text = type.rfind("text/", 0) == 0; // httplib compresses these itself
+    res.set_header("Vary", "Accept-Encoding");
+    if (!text && body.size() >= compress_from_bytes && req.method != "HEAD" && accepts_gzip(req)) {
+        if (auto z = gzip(body)) {
+            res.set_header("Content-Encoding", "gzip");
+            body = std::move(*z);
+        }
+    }
+    res.set_content(std::move(body), type);
+}
+
+void send_json(const httplib::Request& req, httplib::Response& res, const json& j) {
+    res.set_header("Cache-Control", "no-store");
+    send(req, res, j.dump(), "application/json; charset=utf-8");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::string& hint) {
+    json j{{"error", message}, {"status", status}};
+    if (!hint.empty())
+        j["hint"] = hint;
+    res.status = status;
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(j.dump(), "application/json; charset=utf-8");
+}
+
+int status_of(const Error& e) {
+    switch (e.kind()) {
+    case ErrorKind::usage:
+        return 400;
+    case ErrorKind::input:
+        return 404;
+    case ErrorKind::store:
+        return 503;
+    case ErrorKind::internal:
+        return 500;
+    }
+    return 500;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// Only the parameters an endpoint knows; a typo (asof=) is an error, not silently ignored.
+void check_params(const httplib::Request& req, std::initializer_list<const char*> allowed) {
+    std::set<std::string> known(allowed.begin(), allowed.end());
+    for (const auto& [key, value] : req.params) {
+        if (!known.count(key)) {
+            std::string list;
+            for (const auto& k : known)
+                list += (list.empty() ? "" : ", ") + k;
+            throw ApiError(400, fmt::format("unknown parameter '{}'", key),
+                           list.empty() ? "this endpoint takes no parameters"
+                                        : fmt::format("this endpoint takes {}", list));
+        }
+        if (req.get_param_value_count(key) > 1)
+            throw ApiError(400, fmt::format("parameter '{}' is given more than once", key));
+    }
+}
+
+Date as_of_param(const httplib::Request& req) {
+    if (!req.has_param("as_of"))
+        return Date::today();
+    return parse_api_date(req.get_param_value("as_of"), "as_of");
+}
+
+std::string read_whole_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class ApiPool {
+public:
+    ApiPool(std::string store, ApiLimits limits)
+        : m_store(std::move(store)), m_limits(limits), m_cache(std::make_shared<ViewerCache>()) {}
+
+    class Lease {
+    public:
+        Lease(ApiPool& pool, std::unique_ptr<ViewerApi> api)
+            : m_pool(pool), m_api(std::move(api)) {}
+        ~Lease() { m_pool.give_back(std::move(m_api)); }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ViewerApi& operator*() { return *m_api; }
+        ViewerApi* operator->() { return m_api.get(); }
+
+    private:
+        ApiPool& m_pool;
+        std::unique_ptr<ViewerApi> m_api;
+    };
+
+    Lease acquire() {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_idle.empty()) {
+                auto api = std::move(m_idle.back());
+                m_idle.pop_back();
+                return Lease(*this, std::move(api));
+            }
+        }
+        return Lease(*this, std::make_unique<ViewerApi>(m_store, m_limits, m_cache));
+    }
+
+    // Opens connections ahead of the first requests (each costs SpatiaLite and PROJ set-up).
+    void prefill(int n) {
+        std::vector<std::unique_ptr<ViewerApi>> fresh;
+        for (int i = 0; i < n; ++i)
+            fresh.push_back(std::make_unique<ViewerApi>(m_store, m_limits, m_cache));
+        std::lock_guard lock(m_mutex);
+        for (auto& api : fresh)
+            m_idle.push_back(std::move(api));
+    }
+
+private:
+    void give_back(std::unique_ptr<ViewerApi> api) {
+        if (!api)
+            return;
+        std::lock_guard lock(m_mutex);
+        m_idle.push_back(std::move(api));
+    }
+
+    std::string m_store;
+    ApiLimits m_limits;
+    std::shared_ptr<ViewerCache> m_cache;
+    std::mutex m_mutex;
+    std::vector<std::unique_ptr<ViewerApi>> m_idle;
+};
+
+} // namespace
+
+std::string default_viewer_dir() {
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec)
+        return {};
+    auto dir = exe.parent_path();
+    for (const auto& candidate :
+         {dir / ".." / "viewer", dir / ".." / "share" / "landclear" / "viewer"}) {
+        if (fs::is_regular_file(candidate / "index.html", ec))
+            return fs::weakly_canonical(candidate, ec).string();
+    }
+    return {};
+}
+
+void check_viewer_dir(const std::string& dir) {
+    const std::string hint = "build it (cmake --build BUILD --target landclear_viewer, after "
+                             "`npm ci` in viewer/), or pass --viewer DIR";
+    if (dir.empty())
+        throw_input("no built viewer found next to the landclear executable", hint);
+    if (!fs::is_directory(dir))
+        throw_input(fmt::format("viewer folder {} does not exist", dir), hint);
+    if (!fs::is_regular_file(fs::path(dir) / "index.html"))
+        throw_input(fmt::format("viewer folder {} has no index.html", dir), hint);
+    if (!fs::is_regular_file(fs::path(dir) / "vendor" / "leaflet" / "leaflet.js"))
+        throw_input(fmt::format("viewer folder {} has no vendor/leaflet/leaflet.js: Leaflet was "
+                                "not copied in",
+                                dir),
+                    "run `npm ci` in viewer/ and rebuild the landclear_viewer target");
+}
+
+struct Server::Impl {
+    ServerOptions options;
+    fs::path viewer_root; // canonical
+    std::string config_json;
+    std::string csp;
+    std::unique_ptr<ApiPool> pool;
+    httplib::Server http;
+    int port = -1;
+    std::thread thread;
+    std::thread warm_thread;
+    std::mutex stop_mutex;
+
+    void warm_up() {
+        if (warm_thread.joinable())
+            return;
+        warm_thread = std::thread([this] {
+            try {
+                {
+                    auto lease = pool->acquire();
+                    lease->warm(Date::today());
+                }
+                // The page asks for about six things at once when it opens.
+                pool->prefill(std::min(options.threads, 6) - 1);
+            } catch (const std::exception&) {
+                // Reported by the requests themselves.
+            }
+        });
+    }
+
+    template <class F> httplib::Server::Handler api(F fn) {
+        return [this, fn](const httplib::Request& req, httplib::Response& res) {
+            try {
+                auto lease = pool->acquire();
+                fn(*lease, req, res);
+            } catch (const ApiError& e) {
+                send_error(res, e.status(), e.message(), e.hint());
+            } catch (const Error& e) {
+                send_error(res, status_of(e), e.full_message(), e.hint());
+            } catch (const std::exception& e) {
+                send_error(res, 500, fmt::format("internal error: {}", e.what()), {});
+            }
+        };
+    }
+
+    void serve_static(const httplib::Request& req, httplib::Response& res) {
+        // The raw target is checked before decoding so that %2e%2e, %2f and friends cannot
+        // smuggle a traversal past the segment check below.
+        std::string raw = req.target.substr(0, req.target.find('?'));
+        std::string raw_lower = lower(raw);
+        for (const char* bad : {"%2e", "%2f", "%5c", "%00", "%25", "\\"})
+            if (raw_lower.find(bad) != std::string::npos)
+                return send_error(res, 400, fmt::format("path '{}' is not allowed", raw),
+                                  "file paths may not contain encoded dots or slashes");
+        const std::string& path = req.path;
+        if (path.empty() || path[0] != '/' || path.find('\0') != std::string::npos)
+            return send_error(res, 400, "bad path", {});
+        std::vector<std::string> segments;
+        std::stringstream ss(path.substr(1));
+        for (std::string seg; std::getline(ss, seg, '/');) {
+            if (seg == ".." || seg == ".")
+                return send_error(res, 400, fmt::format("path '{}' is not allowed", raw),
+                                  "file paths may not contain . or .. segments");
+            if (seg.empty())
+                continue;
+            if (seg[0] == '.') // hidden files are never part of the viewer
+                return send_error(res, 404, fmt::format("no file {}", raw), {});
+            segments.push_back(seg);
+        }
+        fs::path rel;
+        for (const auto& s : segments)
+            rel /= s;
+        if (segments.empty())
+            rel = "index.html";
+        std::error_code ec;
+        auto full = fs::weakly_canonical(viewer_root / rel, ec);
+        std::string root = viewer_root.string() + "/";
+        if (ec || full.string().rfind(root, 0) != 0)
+            return send_error(res, 404, fmt::format("no file {}", raw), {});
+        if (!fs::is_regular_file(full, ec))
+            return send_error(res, 404, fmt::format("no file {}", raw), {});
+        auto type = content_types.find(lower(full.extension().string()));
+        if (type == content_types.end())
+            return send_error(res, 404, fmt::format("no file {}", raw), {});
+        // Leaflet under vendor/ changes only with a rebuild; the page's own files on every edit.
+        res.set_header("Cache-Control",
+                       rel.begin()->string() == "vendor" ? "max-age=3600" : "no-cache");
+        send(req, res, read_whole_file(full), type->second);
+    }
+
+    void routes() {
+        http.Get("/api/info",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {});
+                     send_json(req, res, a.info());
+                 }));
+        http.Get("/api/projects",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"as_of", "since"});
+                     std::optional<Date> since;
+                     if (req.has_param("since"))
+                         since = parse_api_date(req.get_param_value("since"), "since");
+                     send_json(req, res, a.projects(as_of_param(req), since));
+                 }));
+        http.Get("/api/corridors",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"as_of"});
+                     send_json(req, res, a.corridors(as_of_param(req)));
+                 }));
+        http.Get("/api/corridor",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"code", "as_of"});
+                     if (!req.has_param("code"))
+                         throw ApiError(400, "parameter 'code' is missing",
+                                        "ask for /api/corridor?code=CORRIDOR_CODE");
+                     send_json(req, res, a.corridor(req.get_param_value("code"), as_of_param(req)));
+                 }));
+        http.Get("/api/blocking",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"as_of"});
+                     send_json(req, res, a.blocking(as_of_param(req)));
+                 }));
+        http.Get("/api/parcel",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"code", "as_of"});
+                     if (!req.has_param("code"))
+                         throw ApiError(400, "parameter 'code' is missing",
+                                        "ask for /api/parcel?code=PARCEL_CODE");
+                     send_json(req, res, a.parcel(req.get_param_value("code"), as_of_param(req)));
+                 }));
+        http.Get(R"(/api/features/([A-Za-z_-]{1,32}))",
+                 api([this](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"bbox", "as_of", "project", "view"});
+                     FeatureQuery q;
+                     q.layer = parse_api_layer(req.matches[1].str());
+                     if (req.has_param("bbox"))
+                         q.bbox = parse_api_bbox(req.get_param_value("bbox"), options.limits);
+                     q.as_of = as_of_param(req);
+                     if (req.has_param("project"))
+                         q.project = req.get_param_value("project");
+                     if (req.has_param("view")) {
+                         auto view = req.get_param_value("view");
+                         if (view != "map" && view != "full")
+                             throw ApiError(400, fmt::format("view '{}' is not map or full", view),
+                                            "view=map gives only what the map draws with");
+                         q.map_view = view == "map";
+                     }
+                     res.set_header("Cache-Control", "no-store");
+                     send(req, res, a.features(q), "application/geo+json");
+                 }));
+        http.Get(R"(/api(/.*)?)", [](const httplib::Request& req, httplib::Response& res) {
+            send_error(res, 404, fmt::format("no endpoint {}", req.path),
+                       "see docs/VIEWER.md for the API");
+        });
+        http.Get("/config.json", [this](const httplib::Request& req, httplib::Response& res) {
+            res.set_header("Cache-Control", "no-cache");
+            send(req, res, config_json, "application/json; charset=utf-8");
+        });
+        http.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+            serve_static(req, res);
+        });
+    }
+};
+
+Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
+    m->options = std::move(options);
+    auto& o = m->options;
+    if (o.port < 0 || o.port > 65535)
+        throw_usage(fmt::format("--port {} is not a TCP port", o.port), "use 1–65535, e.g. 8080");
+    if (o.threads < 1 || o.threads > 256)
+        throw_usage(fmt::format("--threads {} is out of range", o.threads), "use 1–256");
+    if (o.viewer_dir.empty())
+        o.viewer_dir = default_viewer_dir();
+    check_viewer_dir(o.viewer_dir);
+    m->viewer_root = fs::canonical(o.viewer_dir);
+
+    // Opening one connection now reports a missing or foreign store before anything listens.
+    m->pool = std::make_unique<ApiPool>(o.store, o.limits);
+    { auto lease = m->pool->acquire(); }
+
+    std::string config_path =
+        o.config_file.empty() ? (m->viewer_root / "config.json").string() : o.config_file;
+    json config = json::object();
+    if (fs::exists(config_path)) {
+        try {
+            config = json::parse(read_whole_file(config_path));
+        } catch (const json::exception& e) {
+            throw_input(
+                fmt::format("viewer config {} is not valid JSON: {}", config_path, e.what()),
+                "fix the file or remove it (no basemap is the default)");
+        }
+        if (!config.is_object())
+            throw_input(fmt::format("viewer config {} is not a JSON object", config_path));
+    } else if (!o.config_file.empty()) {
+        throw_input(fmt::format("viewer config {} does not exist", config_path));
+    }
+    bool basemap = config.contains("basemap") && !config["basemap"].is_null();
+    m->config_json = config.dump();
+    // The page's own scripts only; a configured basemap adds remote tile images, nothing else.
+    m->csp = fmt::format("default-src 'self'; script-src 'self'; style-src 'self' "
+                         "'unsafe-inline'; img-src 'self' data: blob:{}; connect-src 'self'; "
+                         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                         basemap ? " http: https:" : "");
+
+    auto& http = m->http;
+    int threads = o.threads;
+    http.new_task_queue = [threads] {
+        return new httplib::ThreadPool(static_cast<size_t>(threads));
+    };
+    http.set_payload_max_length(8 * 1024);
+    http.set_read_timeout(10, 0);
+    http.set_write_timeout(30, 0);
+    http.set_keep_alive_timeout(5);
+    http.set_keep_alive_max_count(200);
+    http.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                              {"Referrer-Policy", "no-referrer"},
+                              {"X-Frame-Options", "DENY"},
+                              {"Content-Security-Policy", m->csp}});
+    http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+        if (req.method != "GET" && req.method != "HEAD") {
+            res.set_header("Allow", "GET, HEAD");
+            send_error(res, 405, fmt::format("method {} is not allowed", req.method),
+                       "the viewer's API is read-only: use GET");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.target.size() > max_target_length) {
+            send_error(res, 414,
+                       fmt::format("request target longer than {} bytes", max_target_length),
+                       "ask for less at once");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty())
+            send_error(res, res.status, fmt::format("HTTP {}", res.status), {});
+    });
+    if (o.log)
+        http.set_logger([log = o.log](const httplib::Request& req, const httplib::Response& res) {
+            log(fmt::format("{} {} {} {}", req.method, req.target, res.status, res.body.size()));
+        });
+    m->routes();
+}
+
+Server::~Server() {
+    stop();
+}
+
+int Server::bind() {
+    if (m->port >= 0)
+        return m->port;
+    auto& o = m->options;
+    if (o.port == 0)
+        m->port = m->http.bind_to_any_port(o.bind);
+    else
+        m->port = m->http.bind_to_port(o.bind, o.port) ? o.port : -1;
+    if (m->port < 0)
+        throw_usage(fmt::format("cannot listen on {}:{}", o.bind, o.port),
+                    "the port may be in use or the address not on this machine: choose another "
+                    "--port or --bind");
+    return m->port;
+}
+
+void Server::run() {
+    bind();
+    m->warm_up();
+    m->http.listen_after_bind();
+}
+
+void Server::start() {
+    bind();
+    m->warm_up();
+    m->thread = std::thread([this] { m->http.listen_after_bind(); });
+    // cpp-httplib 0.11 has no wait_until_ready().
+    for (int i = 0; i < 5000 && !m->http.is_running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!m->http.is_running())
+        throw_internal("the HTTP server did not start");
+}
+
+void Server::stop() {
+    std::lock_guard lock(m->stop_mutex);
+    m->http.stop();
+    if (m->thread.joinable())
+        m->thread.join();
+    if (m->warm_thread.joinable())
+        m->warm_thread.join();
+}
+
+int Server::port() const {
+    return m->port;
+}
+
+std::string Server::url() const {
+    const auto& host = m->options.bind;
+    bool any = host == "0.0.0.0" || host.empty();
+    return fmt::format("http://{}:{}/", any ? "127.0.0.1" : host, m->port);
+}
+
+} // namespace landclear

@@ -1,0 +1,60 @@
+#pragma once
+// `landclear serve`: an HTTP server (cpp-httplib) for the web viewer. It serves the built
+// viewer's static files and the read-only JSON API of server_api.hpp under /api/. The store is
+// opened read-only, one connection per worker thread at a time (a pool); requests, bounding
+// boxes and feature counts are limited; paths outside the viewer's folder are never served.
+// docs/VIEWER.md lists the endpoints and the security choices.
+#include "landclear/server/server_api.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace landclear {
+
+struct ServerOptions {
+    std::string store;
+    std::string bind = "127.0.0.1"; // loopback unless told otherwise
+    int port = 8080;                // 0: any free port (tests)
+    std::string viewer_dir;         // the built viewer: index.html, app.js, vendor/leaflet/
+    std::string config_file;        // viewer config JSON; default: viewer_dir/config.json
+    ApiLimits limits;
+    int threads = 8;
+    // One line per request (method, path, status, milliseconds); none when empty.
+    std::function<void(const std::string&)> log;
+};
+
+// The built viewer next to the executable: <exe dir>/../viewer (the build tree) or
+// <exe dir>/../share/landclear/viewer (an install); "" when neither holds index.html.
+std::string default_viewer_dir();
+
+// Throws Error(input) with what to do when the folder is missing or incomplete.
+void check_viewer_dir(const std::string& dir);
+
+class Server {
+public:
+    // Checks the store (opens it read-only) and the viewer folder; binds nothing yet.
+    explicit Server(ServerOptions options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds the socket (Error(usage) when the address or port cannot be had); returns the port.
+    int bind();
+    // Serves until stop(); binds first if bind() was not called.
+    void run();
+    // bind() + run() on a background thread; returns once the server answers.
+    void start();
+    // Safe from any thread; run() returns and a start()ed thread is joined.
+    void stop();
+
+    int port() const;
+    std::string url() const; // http://127.0.0.1:PORT/
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+};
+
+} // namespace landclear

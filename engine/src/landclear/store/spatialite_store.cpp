@@ -1,0 +1,634 @@
+// The SpatiaLite store: one file that QGIS and the spatialite CLI open as they are.
+#include "landclear/core/error.hpp"
+#include "landclear/store/sqlite.hpp"
+#include "landclear/store/store.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fmt/format.h>
+#include <map>
+#include <unistd.h>
+
+namespace landclear {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string geometry_type(const LayerDef& def) {
+    return def.geom == GeomKind::polygon ? "MULTIPOLYGON" : "LINESTRING";
+}
+
+std::string measure_column(const LayerDef& def) {
+    return def.geom == GeomKind::polygon ? "area_m2" : "length_m";
+}
+
+std::string sql_type(FieldType t) {
+    switch (t) {
+    case FieldType::integer:
+        return "INTEGER";
+    case FieldType::real:
+        return "REAL";
+    default:
+        return "TEXT";
+    }
+}
+
+std::optional<Date> date_column(const sqlite::Statement& st, int col) {
+    if (st.is_null(col))
+        return std::nullopt;
+    return parse_date(st.column_text(col));
+}
+
+std::optional<double> real_column(const sqlite::Statement& st, int col) {
+    if (st.is_null(col))
+        return std::nullopt;
+    return st.column_double(col);
+}
+
+class SpatialiteStore final : public Store {
+public:
+    SpatialiteStore(const std::string& path, StoreMode mode)
+        : m_path(path), m_read_only(mode == StoreMode::read) {
+        bool exists = fs::exists(path);
+        if (!exists && mode == StoreMode::read)
+            throw_input(fmt::format("store {} does not exist", path),
+                        "create it with: landclear import STORE --parcels FILE ...");
+        m_new = !exists;
+        // A new store is built under a temporary name and renamed on commit, so a failed first
+        // import leaves nothing behind.
+        m_open_path = m_new ? fmt::format("{}.tmp-{}", path, ::getpid()) : path;
+        if (m_new)
+            fs::remove(m_open_path);
+        m_db = std::make_unique<sqlite::Database>(m_open_path, m_new, mode == StoreMode::read);
+        if (!m_new)
+            check_is_landclear_store();
+    }
+
+    ~SpatialiteStore() override {
+        m_finding_insert.reset();
+        m_inserts.clear();
+        m_tx.reset();
+        m_db.reset();
+        if (m_new && !m_committed) {
+            std::error_code ec;
+            fs::remove(m_open_path, ec);
+        }
+    }
+
+    std::string location() const override { return m_path; }
+    bool is_new() const override { return m_new; }
+
+    std::optional<int> working_epsg() const override { return m_epsg; }
+
+    void begin_write() override {
+        if (m_new) {
+            // Journal off for the first build: the file is private until renamed on commit.
+            m_db->exec("PRAGMA journal_mode=OFF");
+            m_db->exec("SELECT InitSpatialMetadata(1, 'NONE')");
+        }
+        m_db->exec("PRAGMA synchronous=NORMAL");
+        m_db->exec("PRAGMA cache_size=-200000");
+        m_tx = std::make_unique<sqlite::Transaction>(*m_db);
+    }
+
+    void set_working_epsg(int epsg) override {
+        if (!m_new)
+            throw_internal("the working CRS of an existing store cannot change");
+        m_epsg = epsg;
+        auto ins = m_db->prepare("SELECT InsertEpsgSrid(?)");
+        ins.bind(1, static_cast<std::int64_t>(epsg));
+        ins.step();
+        if (!m_db->query_int(
+                     fmt::format("SELECT count(*) FROM spatial_ref_sys WHERE srid={}", epsg))
+                 .value_or(0))
+            throw_usage(fmt::format("EPSG:{} is not known to SpatiaLite", epsg));
+        create_schema();
+    }
+
+    void clear_layer(LayerKind kind) override {
+        const auto& def = layer_def(kind);
+        drop_index(def.name);
+        m_db->exec(fmt::format("DELETE FROM {}", def.name));
+    }
+
+    std::optional<std::string> describe_code(LayerKind kind, std::string_view code) override {
+        const auto& def = layer_def(kind);
+        auto st = m_db->prepare(
+            fmt::format("SELECT t.source_fid, i.source FROM {} t LEFT JOIN imports i ON "
+                        "i.id = t.import_id WHERE t.{} = ?",
+                        def.name, def.key));
+        st.bind(1, code);
+        if (!st.step())
+            return std::nullopt;
+        return fmt::format("feature {} of {} (already in the store)", st.column_int(0),
+                           st.column_text(1));
+    }
+
+    void insert(LayerKind kind, const Record& record) override {
+        auto& st = insert_statement(kind);
+        int i = 1;
+        for (const auto& v : record.values)
+            bind_value(st, i++, v);
+        if (record.wkb.empty())
+            st.bind_null(i++);
+        else
+            st.bind(i++, record.measure);
+        st.bind(i++, record.source_fid);
+        st.bind(i++, m_import_id);
+        if (record.wkb.empty())
+            st.bind_null(i++);
+        else
+            st.bind_blob(i++, record.wkb);
+        st.run();
+    }
+
+    void finish_layer(LayerKind kind) override {
+        const auto& def = layer_def(kind);
+        if (!index_enabled(def.name))
+            m_db->exec(fmt::format("SELECT CreateSpatialIndex('{}', 'geom')", def.name));
+    }
+
+    void clear_findings(std::string_view origin, std::string_view layer) override {
+        auto st = m_db->prepare("DELETE FROM findings WHERE origin = ? AND layer = ?");
+        st.bind(1, origin).bind(2, layer);
+        st.run();
+    }
+
+    void add_finding(const Finding& f) override {
+        if (!m_finding_insert)
+            m_finding_insert = std::make_unique<sqlite::Statement>(m_db->prepare(fmt::format(
+                "INSERT INTO findings(origin, kind, layer, feature_code, source, source_fid, "
+                "message, value, created_at, geom) VALUES (?,?,?,?,?,?,?,?,datetime('now'),"
+                "GeomFromWKB(?, {}))",
+                *m_epsg)));
+        auto& st = *m_finding_insert;
+        st.bind(1, f.origin).bind(2, f.kind).bind(3, f.layer).bind(4, f.feature_code);
+        st.bind(5, f.source).bind(6, f.source_fid).bind(7, f.message);
+        if (f.value)
+            st.bind(8, *f.value);
+        else
+            st.bind_null(8);
+        if (f.wkb.empty())
+            st.bind_null(9);
+        else
+            st.bind_blob(9, f.wkb);
+        st.run();
+    }
+
+    std::int64_t record_import(const ImportLogEntry& e) override {
+        auto st = m_db->prepare(
+            "INSERT INTO imports(layer, source, mode, source_crs, features_read, written, "
+            "repaired, imported_at) VALUES (?,?,?,?,?,?,?,datetime('now'))");
+        st.bind(1, e.layer).bind(2, e.source).bind(3, e.mode).bind(4, e.source_crs);
+        st.bind(5, e.read).bind(6, e.written).bind(7, e.repaired);
+        st.run();
+        m_import_id = m_db->last_insert_rowid();
+        return m_import_id;
+    }
+
+    void update_import(std::int64_t id, const ImportLogEntry& e) override {
+        auto st = m_db->prepare(
+            "UPDATE imports SET features_read = ?, written = ?, repaired = ? WHERE id = ?");
+        st.bind(1, e.read).bind(2, e.written).bind(3, e.repaired).bind(4, id);
+        st.run();
+    }
+
+    void commit() override {
+        if (!m_tx)
+            throw_internal("commit without begin_write");
+        m_inserts.clear();
+        m_finding_insert.reset();
+        m_tx->commit();
+        m_tx.reset();
+        if (m_new) {
+            m_db->exec("PRAGMA journal_mode=DELETE");
+            m_db.reset();
+            fs::rename(m_open_path, m_path);
+            m_committed = true;
+            m_db = std::make_unique<sqlite::Database>(m_path, false);
+            m_new = false;
+        }
+        m_committed = true;
+    }
+
+    void rollback() override {
+        m_inserts.clear();
+        m_finding_insert.reset();
+        m_tx.reset(); // the Transaction rolls back when destroyed uncommitted
+    }
+
+    bool writable() const override {
+        if (m_read_only)
+            return false;
+        if (m_new)
+            return true;
+        auto folder = fs::absolute(m_path).parent_path();
+        return ::access(m_path.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+    }
+
+    std::int64_t count(LayerKind kind) override {
+        return m_db->query_int(fmt::format("SELECT count(*) FROM {}", layer_def(kind).name))
+            .value_or(0);
+    }
+
+    std::vector<ProjectRow> projects() override {
+        std::vector<ProjectRow> out;
+        auto st = m_db->prepare("SELECT project_code, name, district, unit, deadline, area_m2 "
+                                "FROM projects ORDER BY project_code");
+        while (st.step())
+            out.push_back({st.column_text(0), st.column_text(1), st.column_text(2),
+                           st.column_text(3), date_column(st, 4), real_column(st, 5)});
+        return out;
+    }
+
+    std::vector<CorridorRow> corridors() override {
+        std::vector<CorridorRow> out;
+        auto st = m_db->prepare(
+            "SELECT corridor_code, project_code, name, width_m, start_chainage_m, length_m, "
+            "left_width_m, right_width_m FROM corridors ORDER BY corridor_code");
+        while (st.step()) {
+            CorridorRow r{st.column_text(0),   st.column_text(1),   st.column_text(2),
+                          st.column_double(3), st.column_double(4), st.column_double(5),
+                          real_column(st, 6),  real_column(st, 7)};
+            out.push_back(std::move(r));
+        }
+        return out;
+    }
+
+    void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) override {
+        auto st = m_db->prepare(
+            "SELECT parcel_code, project_code, district, village, owner_type, land_class, "
+            "acquired_on, cleared_on, delivered_on, area_m2 FROM parcels");
+        ParcelRow r;
+        while (st.step()) {
+            r.code = st.column_text(0);
+            r.project_code = st.column_text(1);
+            r.district = st.column_text(2);
+            r.village = st.column_text(3);
+            r.owner_type = st.column_text(4);
+            r.land_class = st.column_text(5);
+            r.acquired_on = date_column(st, 6);
+            r.cleared_on = date_column(st, 7);
+            r.delivered_on = date_column(st, 8);
+            r.area_m2 = st.column_double(9);
+            fn(r);
+        }
+    }
+
+    void for_each_building(const std::function<void(const BuildingRow&)>& fn) override {
+        auto st = m_db->prepare("SELECT building_code, parcel_code, households, floor_area_m2, "
+                                "signed_on, demolished_on FROM buildings");
+        BuildingRow r;
+        while (st.step()) {
+            r.code = st.column_text(0);
+            r.parcel_code = st.column_text(1);
+            r.households = st.column_int(2);
+            r.floor_area_m2 = st.column_double(3);
+            r.signed_on = date_column(st, 4);
+            r.demolished_on = date_column(st, 5);
+            fn(r);
+        }
+    }
+
+    std::vector<Finding> findings(std::string_view origin) override {
+        std::vector<Finding> out;
+        auto st = m_db->prepare(
+            "SELECT origin, kind, layer, feature_code, source, source_fid, message, value, "
+            "AsBinary(geom) FROM findings WHERE ?1 = '' OR origin = ?1 ORDER BY id");
+        // A default string_view has no data: SQLite would bind NULL and match no finding.
+        st.bind(1, origin.empty() ? std::string_view("") : origin);
+        while (st.step()) {
+            Finding f{st.column_text(0), st.column_text(1),  st.column_text(2),
+                      st.column_text(3), st.column_text(4),  st.column_int(5),
+                      st.column_text(6), real_column(st, 7), {}};
+            auto blob = st.column_blob(8);
+            f.wkb.assign(blob.begin(), blob.end());
+            out.push_back(std::move(f));
+        }
+        return out;
+    }
+
+    void for_each_feature(LayerKind kind, const FeatureFilter& filter,
+                          const std::function<void(const FeatureRow&)>& fn) override {
+        const auto& def = layer_def(kind);
+        std::string cols;
+        for (const auto& f : def.fields) {
+            bool wanted = filter.fields.empty() ||
+                          std::find(filter.fields.begin(), filter.fields.end(), f.name) !=
+                              filter.fields.end();
+            cols += wanted ? fmt::format("t.{}, ", f.name) : std::string("NULL, ");
+        }
+        std::string sql =
+            fmt::format("SELECT {}t.{}, {} FROM {} t WHERE 1", cols, measure_column(def),
+                        filter.with_geometry ? "AsBinary(t.geom)" : "NULL", def.name);
+        std::vector<std::string> params;
+        auto in_list = [&](const std::vector<std::string>& values) {
+            std::string q;
+            for (const auto& v : values) {
+                q += q.empty() ? "?" : ",?";
+                params.push_back(v);
+            }
+            return q;
+        };
+        if (!filter.codes.empty())
+            sql += fmt::format(" AND t.{} IN ({})", def.key, in_list(filter.codes));
+        if (!filter.project_codes.empty()) {
+            if (kind == LayerKind::buildings)
+                sql += fmt::format(" AND t.parcel_code IN (SELECT parcel_code FROM parcels WHERE "
+                                   "project_code IN ({}))",
+                                   in_list(filter.project_codes));
+            else
+                sql += fmt::format(" AND t.project_code IN ({})", in_list(filter.project_codes));
+        }
+        if (filter.bbox)
+            sql += fmt::format(" AND t.id IN (SELECT pkid FROM idx_{}_geom WHERE xmax >= ? AND "
+                               "xmin <= ? AND ymax >= ? AND ymin <= ?)",
+                               def.name);
+        sql += " ORDER BY t.id";
+        auto st = m_db->prepare(sql);
+        int i = 1;
+        for (const auto& p : params)
+            st.bind(i++, std::string_view(p));
+        if (filter.bbox) {
+            st.bind(i, filter.bbox->min_x).bind(i + 1, filter.bbox->max_x);
+            st.bind(i + 2, filter.bbox->min_y).bind(i + 3, filter.bbox->max_y);
+        }
+        std::vector<std::pair<std::string, FieldType>> fields;
+        for (const auto& f : def.fields)
+            fields.emplace_back(std::string(f.name), f.type);
+        read_rows(st, fields, fn);
+    }
+
+    std::optional<Envelope> extent(LayerKind kind) override {
+        auto st = m_db->prepare(
+            fmt::format("SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), "
+                        "max(MbrMaxY(geom)) FROM {}",
+                        layer_def(kind).name));
+        if (!st.step() || st.is_null(0))
+            return std::nullopt;
+        return Envelope{st.column_double(0), st.column_double(1), st.column_double(2),
+                        st.column_double(3)};
+    }
+
+    void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                         const std::string& scope_value,
+                         const std::vector<FeatureRow>& rows) override {
+        if (!has_derived(def.name))
+            create_derived(def);
+        // Replacing one scope after another must not scan the whole table each time.
+        if (!scope_field.empty())
+            m_db->exec(fmt::format("CREATE INDEX IF NOT EXISTS \"{0}_{1}\" ON \"{0}\"(\"{1}\")",
+                                   def.name, scope_field));
+        bool geometry = !def.geometry_type.empty();
+        if (scope_field.empty()) {
+            m_db->exec(fmt::format("DELETE FROM \"{}\"", def.name));
+        } else {
+            auto del = m_db->prepare(
+                fmt::format("DELETE FROM \"{}\" WHERE \"{}\" = ?", def.name, scope_field));
+            del.bind(1, std::string_view(scope_value));
+            del.run();
+        }
+        std::string cols, params;
+        for (const auto& [name, type] : def.fields) {
+            cols += fmt::format("\"{}\", ", name);
+            params += "?, ";
+        }
+        auto ins = m_db->prepare(
+            fmt::format("INSERT INTO \"{}\"({}measure{}) VALUES ({}?{})", def.name, cols,
+                        geometry ? ", geom" : "", params,
+                        geometry ? fmt::format(", GeomFromWKB(?, {})", *m_epsg) : std::string()));
+        for (const auto& r : rows) {
+            int i = 1;
+            for (const auto& v : r.values)
+                bind_value(ins, i++, v);
+            ins.bind(i++, r.measure);
+            if (geometry) {
+                if (r.wkb.empty())
+                    ins.bind_null(i++);
+                else
+                    ins.bind_blob(i++, r.wkb);
+            }
+            ins.run();
+        }
+    }
+
+    bool has_derived(const std::string& name) override {
+        auto st = m_db->prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                "name = ?");
+        st.bind(1, std::string_view(name));
+        return st.step() && st.column_int(0) > 0;
+    }
+
+    void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                          const std::string& scope_value,
+                          const std::function<void(const FeatureRow&)>& fn) override {
+        if (!has_derived(def.name))
+            return;
+        std::string cols;
+        for (const auto& [name, type] : def.fields)
+            cols += fmt::format("\"{}\", ", name);
+        std::string sql =
+            fmt::format("SELECT {}measure, {} FROM \"{}\"", cols,
+                        def.geometry_type.empty() ? "NULL" : "AsBinary(geom)", def.name);
+        if (!scope_field.empty())
+            sql += fmt::format(" WHERE \"{}\" = ?", scope_field);
+        sql += " ORDER BY id";
+        auto st = m_db->prepare(sql);
+        if (!scope_field.empty())
+            st.bind(1, std::string_view(scope_value));
+        read_rows(st, def.fields, fn);
+    }
+
+    std::optional<std::string> meta(const std::string& key) override {
+        auto st = m_db->prepare("SELECT value FROM landclear_meta WHERE key = ?");
+        st.bind(1, std::string_view(key));
+        if (st.step())
+            return st.column_text(0);
+        return std::nullopt;
+    }
+
+    void set_meta(const std::string& key, const std::string& value) override {
+        auto st = m_db->prepare("INSERT INTO landclear_meta(key, value) VALUES (?, ?) ON "
+                                "CONFLICT(key) DO UPDATE SET value = excluded.value");
+        st.bind(1, std::string_view(key)).bind(2, std::string_view(value));
+        st.run();
+    }
+
+    std::int64_t data_version() override {
+        auto v = meta("data_version");
+        return v ? std::stoll(*v) : 0;
+    }
+
+private:
+    static void bind_value(sqlite::Statement& st, int i, const Value& v) {
+        std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (std::is_same_v<T, std::monostate>)
+                    st.bind_null(i);
+                else if constexpr (std::is_same_v<T, Date>)
+                    st.bind(i, x.iso());
+                else if constexpr (std::is_same_v<T, std::string>)
+                    st.bind(i, std::string_view(x));
+                else
+                    st.bind(i, x);
+            },
+            v);
+    }
+
+    // Columns: the fields, then measure, then WKB (or NULL).
+    static void read_rows(sqlite::Statement& st,
+                          const std::vector<std::pair<std::string, FieldType>>& fields,
+                          const std::function<void(const FeatureRow&)>& fn) {
+        FeatureRow row;
+        int n = static_cast<int>(fields.size());
+        while (st.step()) {
+            row.values.assign(fields.size(), std::monostate{});
+            for (int c = 0; c < n; ++c) {
+                if (st.is_null(c))
+                    continue;
+                switch (fields[static_cast<size_t>(c)].second) {
+                case FieldType::text:
+                    row.values[c] = st.column_text(c);
+                    break;
+                case FieldType::integer:
+                    row.values[c] = st.column_int(c);
+                    break;
+                case FieldType::real:
+                    row.values[c] = st.column_double(c);
+                    break;
+                case FieldType::date:
+                    if (auto d = parse_date(st.column_text(c)))
+                        row.values[c] = *d;
+                    break;
+                }
+            }
+            row.measure = st.is_null(n) ? 0 : st.column_double(n);
+            auto blob = st.column_blob(n + 1);
+            row.wkb.assign(blob.begin(), blob.end());
+            fn(row);
+        }
+    }
+
+    void create_derived(const DerivedLayerDef& def) {
+        std::string cols;
+        for (const auto& [name, type] : def.fields)
+            cols += fmt::format("\"{}\" {}, ", name, sql_type(type));
+        m_db->exec(fmt::format("CREATE TABLE \"{}\"(id INTEGER PRIMARY KEY, {}measure REAL)",
+                               def.name, cols));
+        if (!def.geometry_type.empty()) {
+            auto add = m_db->prepare("SELECT AddGeometryColumn(?, 'geom', ?, ?, 'XY')");
+            add.bind(1, std::string_view(def.name))
+                .bind(2, static_cast<std::int64_t>(*m_epsg))
+                .bind(3, std::string_view(def.geometry_type));
+            if (!add.step() || add.column_int(0) != 1)
+                throw_store(fmt::format("cannot add a geometry column to {}", def.name));
+            auto idx = m_db->prepare("SELECT CreateSpatialIndex(?, 'geom')");
+            idx.bind(1, std::string_view(def.name));
+            idx.step();
+        }
+    }
+
+    void check_is_landclear_store() {
+        bool has_meta = m_db->query_int("SELECT count(*) FROM sqlite_master WHERE type='table' "
+                                        "AND name='landclear_meta'")
+                            .value_or(0) > 0;
+        if (!has_meta)
+            throw_input(fmt::format("{} is not a landclear store", m_path),
+                        "pass a new file name to create a store, or the store landclear made");
+        auto version =
+            m_db->query_text("SELECT value FROM landclear_meta WHERE key='schema_version'");
+        if (!version || std::stoi(*version) > store_schema_version)
+            throw_input(fmt::format("{} has store schema version {}, this landclear reads {}",
+                                    m_path, version.value_or("?"), store_schema_version),
+                        "use the landclear version that wrote the store");
+        if (auto srid = m_db->query_text("SELECT value FROM landclear_meta WHERE "
+                                         "key='working_srid'"))
+            m_epsg = std::stoi(*srid);
+    }
+
+    void create_schema() {
+        m_db->exec("CREATE TABLE landclear_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        auto meta = m_db->prepare("INSERT INTO landclear_meta(key, value) VALUES (?, ?)");
+        meta.bind(1, std::string_view("schema_version"))
+            .bind(2, std::to_string(store_schema_version));
+        meta.run();
+        meta.bind(1, std::string_view("working_srid")).bind(2, std::to_string(*m_epsg));
+        meta.run();
+        m_db->exec("CREATE TABLE imports(id INTEGER PRIMARY KEY, layer TEXT NOT NULL, source "
+                   "TEXT NOT NULL, mode TEXT NOT NULL, source_crs TEXT, features_read INTEGER, "
+                   "written INTEGER, repaired INTEGER, imported_at TEXT NOT NULL)");
+        for (const auto& def : all_layers()) {
+            std::string cols;
+            for (const auto& f : def.fields) {
+                cols += fmt::format("{} {}{}, ", f.name, sql_type(f.type),
+                                    f.name == def.key ? " NOT NULL UNIQUE" : "");
+            }
+            m_db->exec(fmt::format("CREATE TABLE {}(id INTEGER PRIMARY KEY, {}{} REAL, "
+                                   "source_fid INTEGER, import_id INTEGER REFERENCES imports(id))",
+                                   def.name, cols, measure_column(def)));
+            m_db->exec(fmt::format("SELECT AddGeometryColumn('{}', 'geom', {}, '{}', 'XY')",
+                                   def.name, *m_epsg, geometry_type(def)));
+        }
+        m_db->exec("CREATE INDEX parcels_project ON parcels(project_code)");
+        m_db->exec("CREATE INDEX buildings_parcel ON buildings(parcel_code)");
+        m_db->exec("CREATE TABLE findings(id INTEGER PRIMARY KEY, origin TEXT NOT NULL, kind "
+                   "TEXT NOT NULL, layer TEXT, feature_code TEXT, source TEXT, source_fid "
+                   "INTEGER, message TEXT NOT NULL, value REAL, created_at TEXT)");
+        m_db->exec(fmt::format("SELECT AddGeometryColumn('findings', 'geom', {}, 'GEOMETRY', 'XY')",
+                               *m_epsg));
+        m_db->exec("SELECT CreateSpatialIndex('findings', 'geom')");
+    }
+
+    bool index_enabled(std::string_view table) {
+        auto st = m_db->prepare("SELECT spatial_index_enabled FROM geometry_columns WHERE "
+                                "f_table_name = ? AND f_geometry_column = 'geom'");
+        st.bind(1, table);
+        return st.step() && st.column_int(0) != 0;
+    }
+
+    void drop_index(std::string_view table) {
+        if (!index_enabled(table))
+            return;
+        // Rebuilding the R*Tree once after a bulk load is much cheaper than a trigger per row.
+        m_db->exec(fmt::format("SELECT DisableSpatialIndex('{}', 'geom')", table));
+        m_db->exec(fmt::format("DROP TABLE IF EXISTS idx_{}_geom", table));
+    }
+
+    sqlite::Statement& insert_statement(LayerKind kind) {
+        auto it = m_inserts.find(kind);
+        if (it != m_inserts.end())
+            return it->second;
+        const auto& def = layer_def(kind);
+        std::string cols, params;
+        for (const auto& f : def.fields) {
+            cols += fmt::format("{}, ", f.name);
+            params += "?, ";
+        }
+        auto sql = fmt::format("INSERT INTO {}({}{}, source_fid, import_id, geom) VALUES "
+                               "({}?, ?, ?, GeomFromWKB(?, {}))",
+                               def.name, cols, measure_column(def), params, *m_epsg);
+        return m_inserts.emplace(kind, m_db->prepare(sql)).first->second;
+    }
+
+    std::string m_path;
+    bool m_read_only = false;
+    std::string m_open_path;
+    bool m_new = false;
+    bool m_committed = false;
+    std::optional<int> m_epsg;
+    std::int64_t m_import_id = 0;
+    std::unique_ptr<sqlite::Database> m_db;
+    std::unique_ptr<sqlite::Transaction> m_tx;
+    std::map<LayerKind, sqlite::Statement> m_inserts;
+    std::unique_ptr<sqlite::Statement> m_finding_insert;
+};
+
+} // namespace
+
+std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode) {
+    return std::make_unique<SpatialiteStore>(location, mode);
+}
+
+} // namespace landclear

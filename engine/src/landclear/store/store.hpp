@@ -1,0 +1,115 @@
+#pragma once
+// The store: the one narrow interface every command talks to. SpatiaLite is the embedded
+// default; a PostGIS backend implements the same class later. Callers never see SQL.
+#include "landclear/core/date.hpp"
+#include "landclear/core/model.hpp"
+#include "landclear/core/schema.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace landclear {
+
+inline constexpr int store_schema_version = 1;
+
+struct ImportLogEntry {
+    std::string layer, source, mode, source_crs;
+    std::int64_t read = 0, written = 0, repaired = 0;
+};
+
+enum class StoreMode { read, write };
+
+struct FeatureFilter {
+    std::optional<Envelope> bbox;           // working CRS; by the spatial index
+    std::vector<std::string> project_codes; // empty: all (buildings: through their parcel)
+    std::vector<std::string> codes;         // the layer's own key; empty: all
+    bool with_geometry = true;
+    std::vector<std::string> fields; // read only these fields (the others stay empty); empty: all
+};
+
+// A stored feature: values in the layer's field order (schema.hpp for input layers, the
+// DerivedLayerDef for derived ones), its area (m²) or length (m), its WKB in the working CRS.
+struct FeatureRow {
+    std::vector<Value> values;
+    double measure = 0;
+    std::vector<unsigned char> wkb;
+};
+
+// A layer computed by a command and kept for exports, maps and the viewer (corridor-parcels,
+// corridor-segments, ...). Geometry type as SpatiaLite names it, "" for a plain table.
+struct DerivedLayerDef {
+    std::string name;
+    std::vector<std::pair<std::string, FieldType>> fields;
+    std::string geometry_type;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual std::string location() const = 0;
+    virtual bool is_new() const = 0;
+    virtual std::optional<int> working_epsg() const = 0;
+
+    // Writing. Everything between begin_write() and commit() is one transaction: destroying the
+    // store without commit() undoes it, and a store that did not exist before is not left behind.
+    virtual void begin_write() = 0;
+    virtual void set_working_epsg(int epsg) = 0; // once, on a new store
+    virtual void clear_layer(LayerKind kind) = 0;
+    // Describes the stored feature with this code ("feature 12 of a.shp"), if there is one.
+    virtual std::optional<std::string> describe_code(LayerKind kind, std::string_view code) = 0;
+    virtual void insert(LayerKind kind, const Record& record) = 0;
+    virtual void finish_layer(LayerKind kind) = 0;
+    virtual void clear_findings(std::string_view origin, std::string_view layer) = 0;
+    virtual void add_finding(const Finding& finding) = 0;
+    // Returns the import's id, which the features inserted after it refer to.
+    virtual std::int64_t record_import(const ImportLogEntry& entry) = 0;
+    virtual void update_import(std::int64_t id, const ImportLogEntry& entry) = 0;
+    virtual void commit() = 0;
+    // Undoes the write begun by begin_write() (as destroying the store without commit() does)
+    // and leaves the store open for reading.
+    virtual void rollback() = 0;
+    // False when writing cannot work: opened with StoreMode::read, or a file (or its folder, for
+    // the journal) this process may not write. Derived results are then kept in memory only.
+    virtual bool writable() const = 0;
+
+    // Reading.
+    virtual std::int64_t count(LayerKind kind) = 0;
+    virtual std::vector<ProjectRow> projects() = 0;
+    virtual std::vector<CorridorRow> corridors() = 0;
+    virtual void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) = 0;
+    virtual void for_each_building(const std::function<void(const BuildingRow&)>& fn) = 0;
+    virtual std::vector<Finding> findings(std::string_view origin = {}) = 0;
+    virtual void for_each_feature(LayerKind kind, const FeatureFilter& filter,
+                                  const std::function<void(const FeatureRow&)>& fn) = 0;
+    virtual std::optional<Envelope> extent(LayerKind kind) = 0;
+
+    // Derived layers. replace_derived replaces the rows whose scope_field equals scope_value
+    // (all rows when scope_field is empty) and creates the layer on first use; it must run
+    // between begin_write() and commit().
+    virtual void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                                 const std::string& scope_value,
+                                 const std::vector<FeatureRow>& rows) = 0;
+    virtual bool has_derived(const std::string& name) = 0;
+    virtual void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                                  const std::string& scope_value,
+                                  const std::function<void(const FeatureRow&)>& fn) = 0;
+
+    // Small named values kept with the store (derived-result stamps and the like).
+    virtual std::optional<std::string> meta(const std::string& key) = 0;
+    virtual void set_meta(const std::string& key, const std::string& value) = 0; // in a write
+    // Increases with every committed import: derived results record the version they were
+    // computed from and are recomputed when it moves.
+    virtual std::int64_t data_version() = 0;
+};
+
+// Opens a store by location: a file path is a SpatiaLite store. In write mode a missing store is
+// created (on commit); in read mode it must exist and be a landclear store.
+std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode);
+
+} // namespace landclear
