@@ -214,11 +214,11 @@ CREATE TEMP TABLE cb AS
 DROP TABLE IF EXISTS bench_pieces;
 CREATE TABLE bench_pieces AS
   WITH t AS MATERIALIZED (
-    SELECT s.corridor_code, s.k, s.c0, s.c1, p.ogc_fid,
+    SELECT s.corridor_code, s.k, s.c0, s.c1, p.ogc_fid AS pfid,
            CASE WHEN ST_Contains(s.sg, p.geom) THEN p.geom
                 ELSE $extract_poly(ST_Intersection(p.geom, s.sg), 3) END AS g
     FROM seg s $candidates_s),
-  u AS MATERIALIZED (SELECT corridor_code, k, c0, c1, ogc_fid, ST_Area(g) AS a, g FROM t)
+  u AS MATERIALIZED (SELECT corridor_code, k, c0, c1, pfid, ST_Area(g) AS a, g FROM t)
   SELECT * FROM u WHERE a > 0;
 SQL
     if [ "$engine" = postgis ]; then
@@ -252,7 +252,7 @@ SQL
 WITH pa AS (
   SELECT bp.corridor_code, bp.k, count(*) AS n, sum(bp.a) AS a, sum(bp.a * s.c_acq) AS acq,
          sum(bp.a * s.c_clr) AS clr, sum(bp.a * s.c_dlv) AS dlv
-  FROM bench_pieces bp JOIN parcel_stage s ON s.ogc_fid = bp.ogc_fid
+  FROM bench_pieces bp JOIN parcel_stage s ON s.ogc_fid = bp.pfid
   GROUP BY bp.corridor_code, bp.k)
 SELECT seg.corridor_code, seg.k, seg.c0, seg.c1, ST_Area(seg.sg), coalesce(n, 0),
        coalesce(a, 0), coalesce(acq, 0), coalesce(clr, 0), coalesce(dlv, 0)
@@ -271,7 +271,7 @@ export_query() {
        bp.c1 AS chainage_to_m, p.parcel_code, p.project_code, p.district,
        s.stage_label AS status, p.acquired_on, p.cleared_on, p.delivered_on,
        bp.a AS area_m2, bp.a * 3 / 2000 AS area_mu, $geom
-FROM bench_pieces bp JOIN parcels p ON p.ogc_fid = bp.ogc_fid
+FROM bench_pieces bp JOIN parcels p ON p.ogc_fid = bp.pfid
 JOIN (SELECT ogc_fid, $(stage_columns "$d" | tr '\n' ' ') FROM parcels) s
-  ON s.ogc_fid = bp.ogc_fid"
+  ON s.ogc_fid = bp.pfid"
 }
