@@ -294,13 +294,12 @@ json table_rows(const std::vector<json>& docs, const std::string& name) {
     return found;
 }
 
-const json& row_where(const json& table, const std::string& key, const std::string& value) {
+json row_where(const json& table, const std::string& key, const std::string& value) {
     for (const auto& r : table["rows"])
         if (r.contains(key) && r[key] == value)
             return r;
     BOOST_FAIL("no row with " << key << " = " << value);
-    static json none;
-    return none;
+    return {};
 }
 
 void check_land(const std::string& where, double area, double acquired, double cleared,
@@ -347,7 +346,7 @@ BOOST_AUTO_TEST_CASE(status_counts_each_date_on_its_own) {
     };
     for (const auto& doc : docs)
         walk(doc);
-    const auto& p = row_where(table, "group", "P");
+    auto p = row_where(table, "group", "P");
     check_land("status", p["area_mu"].get<double>(), p["acquired_mu"].get<double>(),
                p["cleared_mu"].get<double>(), p["delivered_mu"].get<double>());
     BOOST_CHECK_CLOSE(p["new_cleared_mu"].get<double>(), new_cleared_mu, 1e-9);
@@ -376,7 +375,7 @@ BOOST_AUTO_TEST_CASE(corridor_gives_the_same_figures) {
                       "--format", "json"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
     auto docs = json_documents(r.out);
-    const auto& c1 = row_where(table_rows(docs, "corridors"), "corridor", "C1");
+    auto c1 = row_where(table_rows(docs, "corridors"), "corridor", "C1");
     check_land_row("corridor --format json", c1);
     BOOST_CHECK_CLOSE(c1["new_cleared_mu"].get<double>(), new_cleared_mu, 1e-9);
     BOOST_CHECK_CLOSE(c1["new_delivered_mu"].get<double>(), new_delivered_mu, 1e-9);
