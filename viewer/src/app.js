@@ -6,13 +6,11 @@
 'use strict';
 
 (function () {
-  const STAGES = {
-    none: { label: '未征', color: '#bdbdbd' },
-    acquired: { label: '已征', color: '#ffd92f' },
-    cleared: { label: '已腾', color: '#fc8d62' },
-    delivered: { label: '已交', color: '#66c2a5' },
-  };
-  const BLOCKING = '#d7191c';
+  // Stage labels and colours come from the server (GET /api/stages: the engine's core/stage.hpp,
+  // the palette the printed maps use), filled in by applyStages() before anything is drawn.
+  const STAGES = {}; // parcel stage key -> { label, color }: none, acquired, cleared, delivered
+  const BUILDING_STAGES = {}; // not_signed, signed, demolished
+  const palette = { attention: null }; // red: overdue or blocking, nothing else
   const OWNER_TYPES = { 国有: '国有', 集体: '集体', state: '国有', collective: '集体' };
   // GB/T 21010-2017 codes seen in this office's data; others show as their code.
   const LAND_CLASSES = {
@@ -119,7 +117,7 @@
       renderer,
       fillColor: stage.color,
       fillOpacity: dim ? 0.25 : 0.8,
-      color: blocking ? BLOCKING : '#555',
+      color: blocking ? palette.attention : '#555',
       weight: blocking ? 1.5 : 0.5,
       opacity: dim ? 0.4 : 1,
     };
@@ -140,17 +138,21 @@
     buildings: L.geoJSON(null, {
       renderer,
       interactive: false,
-      style: (f) => ({
-        color: '#4e342e',
-        weight: 0.8,
-        fillColor: f.properties.demolished ? '#ffffff' : '#8d6e63',
-        fillOpacity: f.properties.demolished ? 0.3 : 0.7,
-        dashArray: f.properties.demolished ? '2 2' : null,
-      }),
+      style: (f) => {
+        const stage = BUILDING_STAGES[f.properties.stage] || BUILDING_STAGES.not_signed;
+        const demolished = f.properties.stage === 'demolished';
+        return {
+          color: '#4e342e',
+          weight: 0.8,
+          fillColor: stage.color,
+          fillOpacity: demolished ? 0.3 : 0.7,
+          dashArray: demolished ? '2 2' : null,
+        };
+      },
     }),
     corridors: L.geoJSON(null, {
       renderer,
-      style: { color: BLOCKING, weight: 3, opacity: 0.9 },
+      style: () => ({ color: palette.attention, weight: 3, opacity: 0.9 }),
       onEachFeature: (f, layer) =>
         layer.on('click', () => selectCorridor(f.properties.corridor_code, true)),
     }),
@@ -413,11 +415,15 @@
   }
 
   // ---- corridor chainage strip ----------------------------------------------------------------
+  function rgbOf(hex) {
+    return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  }
+
   function clearedColour(p) {
     if (p >= 100 - 1e-9) return STAGES.delivered.color;
     // grey (nothing cleared) to orange (almost all cleared)
-    const a = [0xbd, 0xbd, 0xbd];
-    const b = [0xfc, 0x8d, 0x62];
+    const a = rgbOf(STAGES.none.color);
+    const b = rgbOf(STAGES.cleared.color);
     const t = Math.max(0, Math.min(1, p / 100));
     return `rgb(${a.map((x, i) => Math.round(x + (b[i] - x) * t)).join(',')})`;
   }
@@ -599,12 +605,29 @@
     $('corridor-list').hidden = tab !== 'corridors';
   }
 
+  // The served palette into the stage tables, the CSS variables (badges, swatches) and the
+  // legend's stage rows.
+  function applyStages(stages) {
+    for (const s of stages.parcel) STAGES[s.key] = { label: s.zh, color: s.fill };
+    for (const s of stages.building) BUILDING_STAGES[s.key] = { label: s.zh, color: s.fill };
+    palette.attention = stages.attention;
+    const root = document.documentElement.style;
+    for (const s of stages.parcel) root.setProperty(`--${s.key}`, s.fill);
+    root.setProperty('--blocking', stages.attention);
+    const legend = $('legend');
+    const first = legend.firstChild;
+    for (const s of stages.parcel)
+      legend.insertBefore(el('div', {}, el('i', { class: 'swatch', dataset: { stage: s.key } }), s.zh), first);
+  }
+
   async function start() {
     try {
-      const [info, config] = await Promise.all([
+      const [info, config, stages] = await Promise.all([
         getJson('api/info'),
         getJson('config.json').catch(() => ({})),
+        getJson('api/stages'),
       ]);
+      applyStages(stages);
       performance.mark('landclear:info-received');
       state.info = info;
       state.config = config || {};

@@ -114,10 +114,20 @@ async function checkParcelColours(asOf) {
   });
   const total = Number(want.total);
   const none = total - Number(want.delivered) - Number(want.cleared) - Number(want.acquired);
-  assert.equal(shown['#66c2a5'] || 0, Number(want.delivered), `已交 (green) parcels as of ${d}`);
-  assert.equal(shown['#fc8d62'] || 0, Number(want.cleared), `已腾 (orange) parcels as of ${d}`);
-  assert.equal(shown['#ffd92f'] || 0, Number(want.acquired), `已征 (yellow) parcels as of ${d}`);
-  assert.equal(shown['#bdbdbd'] || 0, none, `未征 (grey) parcels as of ${d}`);
+  // The colours are the server's palette (GET /api/stages, the printed maps' palette).
+  const fill = await stageFills();
+  assert.equal(shown[fill.delivered] || 0, Number(want.delivered), `已交 (green) parcels as of ${d}`);
+  assert.equal(shown[fill.cleared] || 0, Number(want.cleared), `已腾 (orange) parcels as of ${d}`);
+  assert.equal(shown[fill.acquired] || 0, Number(want.acquired), `已征 (yellow) parcels as of ${d}`);
+  assert.equal(shown[fill.none] || 0, none, `未征 (grey) parcels as of ${d}`);
+}
+
+// The parcel palette the server serves: key -> "#rrggbb".
+async function stageFills() {
+  const stages = await (await fetch(new URL('api/stages', baseUrl))).json();
+  assert.deepEqual(stages.parcel.map((s) => s.key), ['none', 'acquired', 'cleared', 'delivered']);
+  assert.deepEqual(stages.parcel.map((s) => s.zh), ['未征', '已征', '已腾', '已交']);
+  return Object.fromEntries(stages.parcel.map((s) => [s.key, s.fill]));
 }
 
 before(async () => {
@@ -200,6 +210,17 @@ test('first view: the whole sample within the time limit, figures equal `landcle
 
   await checkProjectList(cliJson(['status', store, '--format', 'json']));
   await checkParcelColours(info.today);
+  // The legend's swatches show the served palette, one per stage with its label.
+  const fill = await stageFills();
+  const swatches = await page.locator('#legend .swatch[data-stage]').evaluateAll((nodes) =>
+    nodes.map((n) => ({ key: n.dataset.stage, label: n.parentNode.textContent.trim(), bg: getComputedStyle(n).backgroundColor })));
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  assert.deepEqual(swatches, [
+    { key: 'none', label: '未征', bg: rgb(fill.none) },
+    { key: 'acquired', label: '已征', bg: rgb(fill.acquired) },
+    { key: 'cleared', label: '已腾', bg: rgb(fill.cleared) },
+    { key: 'delivered', label: '已交', bg: rgb(fill.delivered) },
+  ]);
   await page.screenshot({ path: path.join(OUT, 'viewer.png') });
 
   // Responsive with every parcel drawn: zooming in one level and panning, each until the map

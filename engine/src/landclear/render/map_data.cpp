@@ -45,14 +45,6 @@ std::optional<Date> date_of(const Value& v) {
     return std::nullopt;
 }
 
-bool done_by(const std::optional<Date>& d, const Date& as_of) {
-    return d && *d <= as_of;
-}
-bool done_within(const std::optional<Date>& d, const std::optional<Date>& since,
-                 const Date& as_of) {
-    return since && d && *d > *since && *d <= as_of;
-}
-
 void grow(Envelope& e, bool& empty, double x, double y) {
     if (empty) {
         e = {x, y, x, y};
@@ -411,21 +403,16 @@ private:
             MapParcel p;
             if (auto c = text_of(row.values[i_code]))
                 p.code = *c;
-            auto acq = date_of(row.values[i_acq]);
-            auto clr = date_of(row.values[i_clr]);
-            auto del = date_of(row.values[i_del]);
-            if (done_by(del, as_of))
-                p.state = ParcelState::delivered;
-            else if (done_by(clr, as_of))
-                p.state = ParcelState::cleared;
-            else if (done_by(acq, as_of))
-                p.state = ParcelState::acquired;
-            p.changed = done_within(acq, since, as_of) || done_within(clr, since, as_of) ||
-                        done_within(del, since, as_of);
+            ParcelDates dates{date_of(row.values[i_acq]), date_of(row.values[i_clr]),
+                              date_of(row.values[i_del])};
+            p.state = parcel_stage(dates, as_of);
+            p.changed = reached_within(dates.acquired_on, since, as_of) ||
+                        reached_within(dates.cleared_on, since, as_of) ||
+                        reached_within(dates.delivered_on, since, as_of);
             if (auto pc = text_of(row.values[i_project])) {
                 auto it = m_ctx.projects.find(*pc);
                 if (it != m_ctx.projects.end() && it->second.deadline &&
-                    *it->second.deadline < as_of && p.state != ParcelState::delivered)
+                    *it->second.deadline < as_of && p.state != ParcelStage::delivered)
                     p.overdue = true;
             }
             p.blocking = m_blocking.count(p.code) > 0;
@@ -468,10 +455,9 @@ private:
             MapBuilding b;
             if (auto c = text_of(row.values[i_code]))
                 b.code = *c;
-            if (done_by(date_of(row.values[i_demolished]), m_ctx.req.as_of))
-                b.state = BuildingState::demolished;
-            else if (done_by(date_of(row.values[i_signed]), m_ctx.req.as_of))
-                b.state = BuildingState::signed_up;
+            b.state = building_stage(
+                BuildingDates{date_of(row.values[i_signed]), date_of(row.values[i_demolished])},
+                m_ctx.req.as_of);
             auto g = m_ctx.geos.from_wkb(row.wkb);
             append_rings(m_ctx.geos, g.get(), b.rings);
             page.buildings.push_back(std::move(b));
@@ -560,14 +546,14 @@ private:
             page.figures = *f;
         const auto& f = page.figures;
         page.legend = {
-            LegendEntry{ParcelState::not_acquired, parcel_state_zh(ParcelState::not_acquired),
+            LegendEntry{ParcelStage::not_acquired, stage_style(ParcelStage::not_acquired).zh,
                         m2_to_mu(f.area_m2 - f.acquired_m2),
                         percent(f.area_m2 - f.acquired_m2, f.area_m2)},
-            LegendEntry{ParcelState::acquired, parcel_state_zh(ParcelState::acquired),
+            LegendEntry{ParcelStage::acquired, stage_style(ParcelStage::acquired).zh,
                         m2_to_mu(f.acquired_m2), percent(f.acquired_m2, f.area_m2)},
-            LegendEntry{ParcelState::cleared, parcel_state_zh(ParcelState::cleared),
+            LegendEntry{ParcelStage::cleared, stage_style(ParcelStage::cleared).zh,
                         m2_to_mu(f.cleared_m2), percent(f.cleared_m2, f.area_m2)},
-            LegendEntry{ParcelState::delivered, parcel_state_zh(ParcelState::delivered),
+            LegendEntry{ParcelStage::delivered, stage_style(ParcelStage::delivered).zh,
                         m2_to_mu(f.delivered_m2), percent(f.delivered_m2, f.area_m2)},
         };
         auto& rows = page.figure_rows;
@@ -781,20 +767,6 @@ void prepare(Context& ctx) {
 }
 
 } // namespace
-
-const char* parcel_state_zh(ParcelState s) {
-    switch (s) {
-    case ParcelState::not_acquired:
-        return "未征";
-    case ParcelState::acquired:
-        return "已征";
-    case ParcelState::cleared:
-        return "已腾";
-    case ParcelState::delivered:
-        return "已交";
-    }
-    return "";
-}
 
 struct MapPlan::Impl {
     Context ctx;
