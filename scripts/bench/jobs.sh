@@ -20,12 +20,10 @@
 # ---------------------------------------------------------------------------------------------
 # THE STAGE RULES: the one place that says when a parcel counts as acquired, cleared, delivered
 # (and a building as signed, demolished) as of the day $1 ('YYYY-MM-DD'). The same SQL works in
-# PostgreSQL (date columns) and SQLite (ISO text). They mirror what landclear does today:
-# - `landclear status` counts each date on its own (status.cpp: done_by per date);
-# - `landclear corridor` nests the states: cleared only if acquired, delivered only if cleared
-#   (corridor.cpp, docs/CORRIDOR.md "Figures");
-# - `landclear export` labels a parcel by its latest step done (export.cpp stage_as_of).
-# When the rules are unified, edit these three lines and nothing else.
+# PostgreSQL (date columns) and SQLite (ISO text). landclear has one rule (core/stage.hpp,
+# docs/INPUT.md "Stages on a date"): each date counts on its own, in status and corridor alike
+# (s_* and c_* are the same columns, kept apart so the two jobs stay readable), and a parcel's
+# stage label is the furthest stage whose own date is reached.
 stage_columns() {
     local d="'$1'"
     local acq="CASE WHEN acquired_on <= $d THEN 1 ELSE 0 END"
@@ -33,7 +31,7 @@ stage_columns() {
     local dlv="CASE WHEN delivered_on <= $d THEN 1 ELSE 0 END"
     cat <<SQL
   $acq AS s_acq, $clr AS s_clr, $dlv AS s_dlv,
-  $acq AS c_acq, $acq * $clr AS c_clr, $acq * $clr * $dlv AS c_dlv,
+  $acq AS c_acq, $clr AS c_clr, $dlv AS c_dlv,
   CASE WHEN delivered_on <= $d THEN '已交' WHEN cleared_on <= $d THEN '已腾'
        WHEN acquired_on <= $d THEN '已征' ELSE '未征' END AS stage_label
 SQL
