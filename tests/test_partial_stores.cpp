@@ -376,6 +376,10 @@ void make_version_1(const std::string& store) {
            "'algorithm', 1, 'data_version', CAST(value AS INTEGER), 'segment_m', 100, "
            "'red_line', 'buffer', 'used', 'buffer') FROM landclear_meta WHERE key = "
            "'data_version';"
+           // The ellipsoidal-area cache, stamped as version 1 did: the bare data version.
+           "INSERT INTO landclear_meta(key, value) SELECT "
+           "'parcel_ellipsoidal_area.data_version', value FROM landclear_meta WHERE key = "
+           "'data_version';"
            "COMMIT;";
     spatialite_exec(store, sql);
 }
@@ -417,7 +421,15 @@ BOOST_AUTO_TEST_CASE(a_version_1_store_reads_and_migrates) {
                                      t)) == 1,
                    t);
     BOOST_TEST(s.sql("SELECT count(*) FROM sqlite_master WHERE name = 'idx_buildings_geom'") == 1);
-    BOOST_TEST(s.sql("SELECT count(*) FROM landclear_meta WHERE key LIKE 'corridor:%'") == 0);
+    BOOST_TEST(s.sql("SELECT count(*) FROM landclear_meta WHERE key LIKE 'corridor:%' OR key "
+                     "LIKE '%.data_version'") == 0);
+    BOOST_TEST(s.sql("SELECT data_version FROM derived_stamps WHERE name = "
+                     "'parcel_ellipsoidal_area' AND params = ''") ==
+               s.sql("SELECT value FROM landclear_meta WHERE key = 'data_version'"));
+    BOOST_TEST(s.sql("SELECT json_extract(params, '$.segment_m') FROM derived_stamps WHERE name "
+                     "= 'corridor:C1'") == 100);
+    BOOST_TEST(s.sql("SELECT json_type(params, '$.data_version') IS NULL FROM derived_stamps "
+                     "WHERE name = 'corridor:C1'") == 1);
     BOOST_TEST(s.sql("SELECT data_version FROM derived_stamps WHERE name = 'corridor:C1'") ==
                s.sql("SELECT value FROM landclear_meta WHERE key = 'data_version'"));
     // The stored pieces are the parcels inside the red line, cut at the segment ends.
