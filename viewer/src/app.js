@@ -36,6 +36,7 @@
     loaded: null, // { asOf, box } of the features on the map
     loading: null, // { asOf, box } of the load in flight
     loadToken: 0,
+    layerErrors: {}, // layer name -> the error of its last load
     tab: 'projects',
   };
 
@@ -263,34 +264,54 @@
     return !!ext && boxContains(box, ext);
   }
 
+  const LAYER_NAMES = { parcels: '宗地', corridors: '线路', projects: '项目红线', buildings: '房屋' };
+
+  // One line per layer that failed to load or that the store holds nothing of, so a layer that
+  // cannot be drawn says so on its own while the others are drawn.
+  function showLayerStatus() {
+    const list = $('layer-status');
+    if (!list) return;
+    const items = [];
+    for (const [name, e] of Object.entries(state.layerErrors))
+      items.push(el('li', { class: 'error', dataset: { layer: name, state: 'error' } },
+        `${LAYER_NAMES[name] || name}图层加载失败：${errorText(e)}`));
+    const counts = (state.info && state.info.counts) || {};
+    for (const name of Object.keys(LAYER_NAMES))
+      if (!state.layerErrors[name] && counts[name] === 0)
+        items.push(el('li', { class: 'muted', dataset: { layer: name, state: 'empty' } },
+          `${LAYER_NAMES[name]}图层为空（库中没有${LAYER_NAMES[name]}）`));
+    list.replaceChildren(...items);
+  }
+
+  // Each layer is requested and drawn on its own: one failing request (a layer the server
+  // cannot read) must not blank the others.
   async function fetchFeatures(asOf, box, all, withBuildings) {
     const token = ++state.loadToken;
-    try {
-      const names = ['parcels', 'corridors', 'projects'].concat(withBuildings ? ['buildings'] : []);
-      const data = await Promise.all(names.map((n) => fetchLayer(n, box, asOf)));
-      if (token !== state.loadToken) return;
-      performance.mark('landclear:features-received');
-      if (!withBuildings) layers.buildings.clearLayers();
-      names.forEach((name, i) => {
-        layers[name].clearLayers();
-        layers[name].addData(data[i]);
-      });
-      state.loaded = { asOf, box, all, buildings: withBuildings, counts: { parcels: data[0].features.length } };
-      performance.mark('landclear:features-drawn');
-      state.loading = null;
-      message('');
-    } catch (e) {
-      if (token !== state.loadToken) return;
-      state.loaded = null;
-      state.loading = null;
-      if (e.status === 413) {
-        layers.parcels.clearLayers();
-        layers.buildings.clearLayers();
-        message(`当前范围内要素过多，请放大地图或在左侧选择一个项目。${e.message}`);
-      } else {
-        message(`地图数据加载失败：${errorText(e)}`);
-      }
-    }
+    const names = ['parcels', 'corridors', 'projects'].concat(withBuildings ? ['buildings'] : []);
+    const results = await Promise.allSettled(names.map((n) => fetchLayer(n, box, asOf)));
+    if (token !== state.loadToken) return;
+    performance.mark('landclear:features-received');
+    if (!withBuildings) layers.buildings.clearLayers();
+    state.layerErrors = {};
+    let tooMany = null;
+    names.forEach((name, i) => {
+      const r = results[i];
+      layers[name].clearLayers();
+      if (r.status === 'fulfilled') layers[name].addData(r.value);
+      else if (r.reason && r.reason.status === 413) tooMany = r.reason;
+      else state.layerErrors[name] = r.reason || new Error('?');
+    });
+    const failed = results.some((r) => r.status !== 'fulfilled');
+    const parcels = results[0].status === 'fulfilled' ? results[0].value.features.length : 0;
+    // A failed layer is asked for again on the next move; the drawn ones stay.
+    state.loaded = failed ? null : { asOf, box, all, buildings: withBuildings, counts: { parcels } };
+    state.loading = null;
+    performance.mark('landclear:features-drawn');
+    showLayerStatus();
+    if (tooMany) message(`当前范围内要素过多，请放大地图或在左侧选择一个项目。${tooMany.message}`);
+    else if (Object.keys(state.layerErrors).length)
+      message(`部分地图图层加载失败：${Object.keys(state.layerErrors).map((n) => LAYER_NAMES[n] || n).join('、')}`);
+    else message('');
   }
 
   map.on('moveend', () => loadFeatures(false));
@@ -648,7 +669,12 @@
       else map.setView([27.83, 112.94], 11);
       updateBuildingsVisibility();
       loadCorridors();
-      await Promise.all([loadFigures(), loadFeatures(false)]);
+      showLayerStatus();
+      // The figures failing must not keep the map from drawing, nor the other way round.
+      await Promise.all([
+        loadFigures().catch((e) => message(`项目统计加载失败：${errorText(e)}`)),
+        loadFeatures(false),
+      ]);
       document.body.dataset.asOfLoaded = state.asOf;
       window.landclear.readyMs = performance.now();
       document.body.dataset.ready = '1';

@@ -537,13 +537,13 @@ void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, un
 
 // ---- Stored results ----
 
-std::string meta_key(const std::string& code) {
+std::string stamp_name(const std::string& code) {
     return "corridor:" + code;
 }
 
-nlohmann::json stamp(Store& store, const CorridorOptions& o) {
+// What the stored clip depends on besides the data version (Store::set_derived_stamp adds that).
+nlohmann::json stamp(const CorridorOptions& o) {
     return {{"algorithm", algorithm_version},
-            {"data_version", store.data_version()},
             {"segment_m", o.segment_m},
             {"red_line", source_name(o.red_line)}};
 }
@@ -552,10 +552,10 @@ nlohmann::json stamp(Store& store, const CorridorOptions& o) {
 // red-line source it used goes to `used`.
 bool stamp_matches(Store& store, const std::string& code, const nlohmann::json& wanted,
                    RedLineSource& used) {
-    auto text = store.meta(meta_key(code));
-    if (!text || text->empty())
+    auto have_stamp = store.derived_stamp(stamp_name(code));
+    if (!have_stamp || have_stamp->data_version != store.data_version())
         return false;
-    auto have = nlohmann::json::parse(*text, nullptr, false);
+    auto have = nlohmann::json::parse(have_stamp->params, nullptr, false);
     if (have.is_discarded() || !have.is_object())
         return false;
     for (const auto& [k, v] : wanted.items())
@@ -661,7 +661,7 @@ void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
             {{code, std::int64_t{b.segment}, b.code, b.parcel_code}, b.footprint, b.wkb});
     store.replace_derived(corridor_buildings_layer(), "corridor_code", code, rows);
     stamp_value["used"] = source_name(clip.source);
-    store.set_meta(meta_key(code), stamp_value.dump());
+    store.set_derived_stamp(stamp_name(code), stamp_value.dump());
 }
 
 // Rows of corridors that are no longer in the store.
@@ -679,7 +679,7 @@ void drop_removed(Store& store, const std::vector<CorridorRow>& corridors) {
             for (const auto* d : {&corridor_segments_layer(), &corridor_parcels_layer(),
                                   &corridor_buildings_layer()})
                 store.replace_derived(*d, "corridor_code", code, {});
-            store.set_meta(meta_key(code), "");
+            store.clear_derived_stamp(stamp_name(code));
         }
 }
 
@@ -899,6 +899,14 @@ const DerivedLayerDef& corridor_buildings_layer() {
     return def;
 }
 
+StoredCorridor stored_corridor(Store& store, const std::string& code) {
+    auto have = store.derived_stamp(stamp_name(code));
+    if (!have)
+        return StoredCorridor::not_analysed;
+    return have->data_version == store.data_version() ? StoredCorridor::current
+                                                      : StoredCorridor::stale;
+}
+
 std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOptions& o) {
     if (o.since && *o.since >= o.as_of)
         throw_usage(
@@ -909,7 +917,7 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
     auto selected = select_corridors(all, o);
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
 
-    auto wanted = stamp(store, o);
+    auto wanted = stamp(o);
     std::vector<CorridorClip> clips(selected.size());
     std::vector<std::string> how(selected.size(), "stored");
     std::vector<RedLineSource> used(selected.size());

@@ -105,6 +105,12 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
 //                      measure = clipped area (m²); MULTIPOLYGON (the parcel clipped).
 //   corridor_buildings: corridor_code, segment_index, building_code, parcel_code;
 //                      measure = footprint area (m²); POINT (the point-on-surface used).
+// Whether the derived layers hold a corridor's pieces (analysed: some `landclear corridor` run
+// saved them) and whether they were computed from the store's data as it is now (else stale:
+// an import came after). Options such as the segment length are not compared.
+enum class StoredCorridor { not_analysed, stale, current };
+StoredCorridor stored_corridor(Store& store, const std::string& code);
+
 const DerivedLayerDef& corridor_segments_layer();
 const DerivedLayerDef& corridor_parcels_layer();
 const DerivedLayerDef& corridor_buildings_layer();

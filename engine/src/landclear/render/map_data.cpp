@@ -11,7 +11,6 @@
 #define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fmt/format.h>
 #include <geos_c.h>
 #include <map>
@@ -714,11 +713,15 @@ std::vector<std::string> validate(Context& ctx) {
             if (c.code == req.code)
                 found = &c;
         }
+        if (!found && codes.empty())
+            throw_input(fmt::format("the store's corridors layer is empty: there is no "
+                                    "corridor '{}' to map",
+                                    req.code),
+                        "import the centrelines first: landclear import STORE --corridors FILE");
         if (!found)
             throw_usage(
                 fmt::format("unknown corridor '{}'; the store has: {}", req.code, list_some(codes)),
-                codes.empty() ? "import a corridors layer (--corridors) first"
-                              : "pass one of these codes to --corridor");
+                "pass one of these codes to --corridor");
         if (parcels_of(found->project_code) == 0)
             throw_input(fmt::format("corridor '{}' (project '{}') has no parcels: there is "
                                     "nothing to map",
@@ -758,12 +761,17 @@ void prepare(Context& ctx) {
     so.since = ctx.req.since;
     so.by = ctx.req.scope == MapScope::district ? GroupBy::district : GroupBy::project;
     ctx.status = compute_status(ctx.store, so);
+    // Without a projects layer (or with parcels of projects it lacks), status still groups the
+    // parcels by their project_code: those projects are as mappable as the ones with a row.
+    if (so.by == GroupBy::project)
+        for (const auto& g : ctx.status.groups)
+            if (!g.key.empty())
+                ctx.projects.emplace(g.key, ProjectRow{g.key, g.name, {}, {}, {}, {}});
     ctx.layout = page_layout(ctx.req.size, ctx.req.orientation);
     if (auto epsg = ctx.store.working_epsg())
         ctx.crs_note = fmt::format("坐标系 {}", describe_srs(*srs_from_epsg(*epsg)));
-    ctx.source_note = fmt::format("数据：{}（数据版本 {}）",
-                                  std::filesystem::path(ctx.store.location()).filename().string(),
-                                  ctx.store.data_version());
+    ctx.source_note =
+        fmt::format("数据：{}（数据版本 {}）", ctx.store.display_name(), ctx.store.data_version());
 }
 
 } // namespace

@@ -844,14 +844,13 @@ struct Builder {
         if (m_checked)
             return;
         m_checked = true;
-        auto version = store->data_version();
         std::vector<std::string> codes(sel.corridors.begin(), sel.corridors.end());
         if (codes.empty())
             for (const auto& [code, c] : lookups->corridors())
                 codes.push_back(code);
         for (const auto& code : codes) {
-            auto stamp = store->meta("corridor:" + code);
-            if (!stamp) {
+            auto state = stored_corridor(*store, code);
+            if (state == StoredCorridor::not_analysed) {
                 if (!sel.corridors.empty())
                     throw_input(fmt::format("corridor {} has not been analysed yet", code),
                                 fmt::format("run landclear corridor {} --corridor {} first",
@@ -862,9 +861,7 @@ struct Builder {
                     code, store->location()));
                 continue;
             }
-            auto j = nlohmann::json::parse(*stamp, nullptr, false);
-            if (j.is_object() && j.contains("data_version") &&
-                j["data_version"] != nlohmann::json(version))
+            if (state == StoredCorridor::stale)
                 warnings->push_back(fmt::format(
                     "corridor {} was analysed before the last import; run landclear corridor "
                     "{} to bring its pieces up to date",
@@ -1257,14 +1254,24 @@ void check_empty(const std::vector<Source>& sources, const ExportOptions& o,
             empty.push_back(export_layer_name(sources[i].layer));
     if (empty.empty() || o.allow_empty)
         return;
-    if (empty.size() == sources.size())
+    // With no selection an empty result is an empty layer (a store without buildings yet):
+    // said as that, not as a selection that matched nothing.
+    auto selection = describe_selection(o);
+    if (empty.size() == sources.size()) {
+        if (selection.empty())
+            throw_input(fmt::format("the store's {} layer{} empty; nothing written",
+                                    fmt::join(empty, " and "), empty.size() > 1 ? "s are" : " is"),
+                        "pass --allow-empty to write an empty file anyway");
         throw_input(fmt::format("no {} match the selection{}; nothing written",
-                                fmt::join(empty, " or "), describe_selection(o)),
+                                fmt::join(empty, " or "), selection),
                     "check the codes and names (landclear status STORE lists them), or pass "
                     "--allow-empty to write an empty file anyway");
+    }
     for (const auto& name : empty)
-        summary.warnings.push_back(fmt::format("no {} match the selection{}; that layer is empty",
-                                               name, describe_selection(o)));
+        summary.warnings.push_back(
+            selection.empty()
+                ? fmt::format("the store's {} layer is empty", name)
+                : fmt::format("no {} match the selection{}; that layer is empty", name, selection));
 }
 
 std::string describe_selection(const ExportOptions& o) {

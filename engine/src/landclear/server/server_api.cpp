@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
-#include <filesystem>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
@@ -304,7 +303,7 @@ ViewerApi::ViewerApi(const std::string& store_path, ApiLimits limits,
     m_store = open_store(store_path, StoreMode::read);
     m->limits = limits;
     m->cache = cache ? std::move(cache) : std::make_shared<ViewerCache>();
-    m->store_name = std::filesystem::path(store_path).filename().string();
+    m->store_name = m_store->display_name();
     auto epsg = m_store->working_epsg();
     if (!epsg)
         throw_input(
