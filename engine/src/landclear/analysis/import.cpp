@@ -274,18 +274,11 @@ private:
                         fmt::format("check that the right file was given to --{}", m_def.name));
         OGRGeometryUniquePtr g(src->hasCurveGeometry() ? src->getLinearGeometry() : src->clone());
         g->flattenTo2D();
-        if (m_transform) {
-            // PROJ's reason arrives through GDAL's error route; the capture holds it so it
-            // joins this feature's error instead of printing a line per point.
-            GdalErrorCapture proj;
-            if (g->transform(m_transform) != OGRERR_NONE) {
-                auto why = proj.errors();
-                throw_input(fmt::format("the coordinates cannot be transformed into the working "
-                                        "CRS{}",
-                                        why.empty() ? "" : " (" + why + ")"),
-                            "check the source CRS (--s-crs) and that coordinates are in range");
-            }
-        }
+        // PROJ's reason arrives through GDAL's error route, into the import's capture: said
+        // once for all the features it hits, not once per feature or point.
+        if (m_transform && g->transform(m_transform) != OGRERR_NONE)
+            throw_input("the coordinates cannot be transformed into the working CRS",
+                        "check the source CRS (--s-crs) and that coordinates are in range");
         std::vector<unsigned char> wkb(static_cast<size_t>(g->WkbSize()));
         g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
         auto geom = m_geos.from_wkb(wkb);
@@ -566,6 +559,8 @@ ImportSummary import_layers(const ImportOptions& options) {
             }
             if (problem_count > shown)
                 listed += fmt::format("\n  ... and {} more", problem_count - shown);
+            if (auto said = reading.errors(); !said.empty())
+                listed += "\n  GDAL said: " + said;
             throw Error(ErrorKind::input,
                         fmt::format("{} ({}): {} feature{} cannot be imported; nothing was "
                                     "written{}",

@@ -21,10 +21,13 @@ int parse_epsg(const std::string& text, const std::string& option) {
         throw_usage(fmt::format("{} '{}' is not an EPSG code", option, text),
                     "write it as EPSG:4547 (CGCS2000 3-degree GK zone 38, Xiangtan)");
     // PROJ says "crs not found" through GDAL; the capture keeps it off stderr and ours says more.
-    GdalErrorCapture quiet;
+    GdalErrorCapture capture;
     OGRSpatialReference probe;
-    if (probe.importFromEPSG(code) != OGRERR_NONE)
-        throw_usage(fmt::format("{} EPSG:{} is not a CRS that PROJ knows", option, code));
+    if (probe.importFromEPSG(code) != OGRERR_NONE) {
+        auto why = capture.errors();
+        throw_usage(fmt::format("{} EPSG:{} is not a CRS that PROJ knows{}", option, code,
+                                why.empty() ? "" : " (" + why + ")"));
+    }
     return code;
 }
 
@@ -39,10 +42,13 @@ int cgcs2000_gk3_epsg(double longitude) {
 }
 
 std::unique_ptr<OGRSpatialReference> srs_from_epsg(int epsg) {
-    GdalErrorCapture quiet;
+    GdalErrorCapture capture;
     auto srs = std::make_unique<OGRSpatialReference>();
-    if (srs->importFromEPSG(epsg) != OGRERR_NONE)
-        throw_usage(fmt::format("EPSG:{} is not a CRS that PROJ knows", epsg));
+    if (srs->importFromEPSG(epsg) != OGRERR_NONE) {
+        auto why = capture.errors();
+        throw_usage(fmt::format("EPSG:{} is not a CRS that PROJ knows{}", epsg,
+                                why.empty() ? "" : " (" + why + ")"));
+    }
     srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     return srs;
 }

@@ -4,6 +4,7 @@
 // (gdal_error.hpp keeps that reason off stderr). GDAL's C++ API returns null or an OGRErr that is
 // easy to ignore; these small owners make ignoring it impossible.
 #include "landclear/core/error.hpp"
+#include "landclear/io/gdal_error.hpp"
 
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>

@@ -249,6 +249,7 @@ std::string describe_feature(const Source& source, const OutFeature& f) {
 
 void write_field_dictionary(const Source& source, const std::vector<int>& widths,
                             const std::vector<int>& precisions, const fs::path& path) {
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
     const char* lco[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", nullptr};
     gdal::Dataset ds("CSV", path.string(), path.string());
     auto layer = ds.create_layer("fields", nullptr, wkbNone, lco);
@@ -282,6 +283,8 @@ void write_field_dictionary(const Source& source, const std::vector<int>& widths
         feat.add_to_layer(fmt::format("field {}", f.key));
     }
     ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", path.string(), why));
 }
 
 } // namespace detail
@@ -1295,6 +1298,9 @@ std::string describe_selection(const ExportOptions& o) {
 void write_gdal(const std::vector<Source>& sources, const fs::path& target, PendingFiles& pending,
                 const WriteContext& ctx) {
     const auto& o = ctx.options;
+    // Drivers also report failures outside the calls gdal::Dataset checks (a GeoJSON feature
+    // that cannot be serialised): any of them fails the export.
+    GdalErrorCapture capture;
     auto temp = pending.temp_for(target);
     std::optional<gdal::Dataset> ds;
     if (o.format == ExportFormat::gpkg && fs::exists(target)) {
@@ -1323,6 +1329,8 @@ void write_gdal(const std::vector<Source>& sources, const fs::path& target, Pend
     }
     check_empty(sources, o, ctx.summary);
     ds->close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", target.string(), why));
     pending.add(temp, target);
 }
 

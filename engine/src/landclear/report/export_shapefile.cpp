@@ -200,6 +200,7 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
     std::string stem = target.stem().string();
     fs::path dir = pending.temp_dir();
     fs::path temp_shp = dir / (stem + ".shp");
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
     gdal::Dataset ds("ESRI Shapefile", temp_shp.string(), target.string());
     CPLStringList lco;
     lco.SetNameValue("ENCODING", gbk ? "CP936" : "UTF-8");
@@ -256,11 +257,12 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
             report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
     });
     ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", target.string(), why));
 
     // Read it back as QGIS or ArcGIS would, through the .cpg: names, widths and every text
     // value must be what was meant.
     {
-        GdalErrorCapture capture;
         const char* drivers[] = {"ESRI Shapefile", nullptr};
         GDALDatasetUniquePtr check(GDALDataset::Open(temp_shp.string().c_str(), GDAL_OF_VECTOR,
                                                      drivers, nullptr, nullptr));

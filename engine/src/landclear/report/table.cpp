@@ -150,6 +150,7 @@ void write_csv(const Table& t, Lang lang, const std::string& path) {
     if (!to_stdout)
         file.emplace(path);
     std::string written = to_stdout ? "/vsistdout/" : file->temp().string();
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
     gdal::Dataset ds("CSV", written, to_stdout ? "standard output" : path);
     const char* lco[] = {"WRITE_BOM=YES", "STRING_QUOTING=IF_NEEDED", nullptr};
     auto layer = ds.create_layer(t.name, nullptr, wkbNone, lco);
@@ -167,6 +168,8 @@ void write_csv(const Table& t, Lang lang, const std::string& path) {
     if (t.totals)
         write_row(labelled_totals(t, lang));
     ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", path, why));
     if (file)
         file->commit();
 }

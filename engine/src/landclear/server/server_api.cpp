@@ -665,6 +665,7 @@ std::string ViewerApi::features(const FeatureQuery& q) {
 
     std::string path = fmt::format("/vsimem/landclear-serve-{}.geojson", ++g_vsimem_counter);
     // A failure writing to memory is ours, not the request's: internal (500).
+    GdalErrorCapture errors;
     gdal::Dataset ds("GeoJSON", path, "the GeoJSON response", nullptr, ErrorKind::internal);
     // The geometries are transformed to WGS84 here (m->to_wgs, made once per connection); the
     // layer gets no SRS so the driver does not build a transformation of its own per request.
@@ -767,6 +768,8 @@ std::string ViewerApi::features(const FeatureQuery& q) {
         out.add_to_layer(fmt::format("{} {}", def.name, text_value(row.values.at(0))));
     }
     ds.close(); // flushes the file
+    if (auto why = errors.errors(); !why.empty())
+        throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));
 
     vsi_l_offset length = 0;
     GByte* data = VSIGetMemFileBuffer(path.c_str(), &length, TRUE);
