@@ -8,6 +8,7 @@
 #include "landclear/io/gdal_write.hpp"
 #include "support/test_support.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cpl_error.h>
 #include <cstdio>
@@ -244,7 +245,8 @@ BOOST_AUTO_TEST_CASE(an_atomic_file_leaves_no_temporary_on_failure) {
         BOOST_CHECK_EQUAL(entries().size(), 2u); // target and temporary, side by side
         // No commit: an error on the way out.
     }
-    BOOST_CHECK_EQUAL(entries(), std::vector<std::string>{"table.csv"});
+    BOOST_TEST(entries() == std::vector<std::string>{"table.csv"},
+               boost::test_tools::per_element());
     BOOST_CHECK_EQUAL(read_file(target.string()), "old\n");
 
     // A commit that cannot rename (the target is a non-empty folder) removes the temporary.
@@ -253,7 +255,8 @@ BOOST_AUTO_TEST_CASE(an_atomic_file_leaves_no_temporary_on_failure) {
     BOOST_CHECK_THROW(write_file_atomically(folder, "new"), Error);
     auto names = entries();
     std::sort(names.begin(), names.end());
-    BOOST_CHECK_EQUAL(names, (std::vector<std::string>{"busy", "table.csv"}));
+    BOOST_TEST(names == (std::vector<std::string>{"busy", "table.csv"}),
+               boost::test_tools::per_element());
 
     write_file_atomically(target, "new\n");
     BOOST_CHECK_EQUAL(read_file(target.string()), "new\n");

@@ -110,7 +110,7 @@ Layer::Layer(std::string dataset, OGRLayer& layer, ErrorKind kind)
 int Layer::add_field(const OGRFieldDefn& field, bool approx_ok) {
     GdalErrorCapture capture;
     int before = defn().GetFieldCount();
-    if (m_layer->CreateField(&field, approx_ok) != OGRERR_NONE ||
+    if (m_layer->CreateField(const_cast<OGRFieldDefn*>(&field), approx_ok) != OGRERR_NONE ||
         defn().GetFieldCount() != before + 1)
         throw Error(m_kind, fmt::format("cannot create field {} in layer {} of {}{}",
                                         field.GetNameRef(), name(), m_dataset, because(capture)));
