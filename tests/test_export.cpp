@@ -410,8 +410,8 @@ BOOST_AUTO_TEST_CASE(round_trips_in_every_format) {
         Names names;
         double tolerance;
         bool cut = false, geometry = true, english = false;
-        std::vector<std::string> open_options;
-        std::string layer;
+        std::vector<std::string> open_options = {};
+        std::string layer = {};
     };
     std::vector<Case> cases{
         {"shp", "utf8.shp", {}, shp_names, 1e-6, true},

@@ -1,6 +1,7 @@
 #include "command.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/io/atomic_file.hpp"
 #include "landclear/report/xlsx.hpp"
 
 #include <algorithm>
@@ -30,22 +31,6 @@ void add_table_options(CLI::App& cmd, TableArgs& a) {
     cmd.add_option("--out", a.out, "write to FILE instead of standard output");
 }
 
-namespace {
-void write_text_file(const std::string& path, const std::string& text) {
-    std::string temp = fmt::format("{}.tmp-{}", path, ::getpid());
-    FILE* f = std::fopen(temp.c_str(), "wb");
-    if (!f)
-        throw_input(fmt::format("cannot write {}", path),
-                    "check that the folder exists and is writable");
-    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
-        std::remove(temp.c_str());
-        throw_input(fmt::format("cannot write {}", path));
-    }
-}
-} // namespace
-
 void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
     auto lang = parse_lang(a.lang);
     if (a.format == "xlsx") {
@@ -71,7 +56,7 @@ void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
     if (a.out.empty())
         std::cout << text;
     else
-        write_text_file(a.out, text);
+        write_file_atomically(a.out, text);
 }
 
 void emit_table(const Table& table, const TableArgs& a) {

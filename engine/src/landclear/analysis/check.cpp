@@ -4,9 +4,11 @@
 #include "landclear/analysis/ellipsoidal_cache.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/stage.hpp"
+#include "landclear/core/text.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/ellipsoidal.hpp"
 #include "landclear/geom/redline.hpp"
+#include "landclear/geom/strtree.hpp"
 
 #define GEOS_USE_ONLY_R_API
 #include <algorithm>
@@ -17,41 +19,6 @@
 namespace landclear {
 
 namespace {
-
-// RAII over a GEOS STRtree whose items are indexes into a vector the caller keeps alive.
-class StrTree {
-public:
-    explicit StrTree(const Geos& geos)
-        : m_ctx(geos.handle()), m_tree(GEOSSTRtree_create_r(m_ctx, 10)) {
-        if (!m_tree)
-            throw_internal("GEOS cannot create an STRtree");
-    }
-    ~StrTree() { GEOSSTRtree_destroy_r(m_ctx, m_tree); }
-    StrTree(const StrTree&) = delete;
-    StrTree& operator=(const StrTree&) = delete;
-
-    void insert(const GEOSGeometry* g, size_t index) {
-        // Items are pointers to GEOS; index + 1 keeps index 0 from looking like null.
-        GEOSSTRtree_insert_r(m_ctx, m_tree, g, reinterpret_cast<void*>(index + 1));
-    }
-    // Indexes whose envelopes intersect g's, ascending.
-    std::vector<size_t> query(const GEOSGeometry* g) const {
-        std::vector<size_t> out;
-        GEOSSTRtree_query_r(
-            m_ctx, m_tree, g,
-            [](void* item, void* userdata) {
-                static_cast<std::vector<size_t>*>(userdata)->push_back(
-                    reinterpret_cast<size_t>(item) - 1);
-            },
-            &out);
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-
-private:
-    GEOSContextHandle_t m_ctx;
-    GEOSSTRtree* m_tree;
-};
 
 GeomPtr difference(const Geos& geos, const GEOSGeometry* a, const GEOSGeometry* b) {
     return geos.own(GEOSDifference_r(geos.handle(), a, b));
@@ -108,31 +75,14 @@ std::string mu_text(double m2) {
 } // namespace
 
 std::string normalise_code(const std::string& code) {
+    // NFKC folds full-width letters and digits to ASCII and U+3000 to a plain space; what is
+    // left to ignore is blanks and ASCII case.
     std::string out;
-    for (size_t i = 0; i < code.size();) {
-        auto c = static_cast<unsigned char>(code[i]);
-        // U+FF01..U+FF5E (EF BC 81 .. EF BD 9E) are full-width ASCII.
-        if (c == 0xEF && i + 2 < code.size()) {
-            auto c1 = static_cast<unsigned char>(code[i + 1]);
-            auto c2 = static_cast<unsigned char>(code[i + 2]);
-            unsigned cp = ((c & 0x0Fu) << 12) | ((c1 & 0x3Fu) << 6) | (c2 & 0x3Fu);
-            if (cp >= 0xFF01 && cp <= 0xFF5E) {
-                char ascii = static_cast<char>(cp - 0xFF01 + 0x21);
-                out += static_cast<char>(std::toupper(static_cast<unsigned char>(ascii)));
-                i += 3;
-                continue;
-            }
-        }
-        if (c == 0xE3 && code.compare(i, 3, "\xE3\x80\x80") == 0) { // full-width space
-            i += 3;
+    for (char c : text::nfkc(code)) {
+        if (c == ' ' || c == '\t')
             continue;
-        }
-        if (c == ' ' || c == '\t') {
-            ++i;
-            continue;
-        }
-        out += c < 0x80 ? static_cast<char>(std::toupper(c)) : static_cast<char>(c);
-        ++i;
+        auto u = static_cast<unsigned char>(c);
+        out += u < 0x80 ? static_cast<char>(std::toupper(u)) : c;
     }
     return out;
 }

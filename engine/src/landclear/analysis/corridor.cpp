@@ -4,6 +4,7 @@
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
+#include "landclear/geom/strtree.hpp"
 
 #define GEOS_USE_ONLY_R_API
 #include <algorithm>
@@ -92,25 +93,17 @@ struct Candidate {
     Wkb wkb;
 };
 
-struct StrTreeDeleter {
-    GEOSContextHandle_t ctx;
-    void operator()(GEOSSTRtree* t) const { GEOSSTRtree_destroy_r(ctx, t); }
-};
-
 // The pieces of one red line in one thread's GEOS context: geometry, prepared geometry and an
 // STRtree over their envelopes, so a parcel is only tested against the pieces near it.
 class PieceIndex {
 public:
     PieceIndex(const Geos& geos, const std::vector<SegmentClip>& segments)
-        : m_geos(geos),
-          m_tree(GEOSSTRtree_create_r(geos.handle(), 10), StrTreeDeleter{geos.handle()}) {
+        : m_geos(geos), m_tree(geos) {
         for (const auto& s : segments) {
             auto g = geos.from_wkb(s.wkb);
             if (!geos.is_empty(g.get())) {
                 // The tree keeps the item, not the geometry: it stays owned by m_geoms.
-                GEOSSTRtree_insert_r(
-                    geos.handle(), m_tree.get(), g.get(),
-                    reinterpret_cast<void*>(static_cast<std::intptr_t>(m_geoms.size())));
+                m_tree.insert(g.get(), m_geoms.size());
                 m_prepared.push_back(geos.prepare(g.get()));
             } else {
                 m_prepared.push_back(PreparedPtr(nullptr, PreparedDeleter{geos.handle()}));
@@ -121,15 +114,8 @@ public:
 
     // Pieces whose envelope meets g's, in segment order.
     const std::vector<int>& near(const GEOSGeometry* g) {
-        m_hits.clear();
-        GEOSSTRtree_query_r(
-            m_geos.handle(), m_tree.get(), g,
-            [](void* item, void* user) {
-                static_cast<std::vector<int>*>(user)->push_back(
-                    static_cast<int>(reinterpret_cast<std::intptr_t>(item)));
-            },
-            &m_hits);
-        std::sort(m_hits.begin(), m_hits.end());
+        m_tree.query(g, m_found);
+        m_hits.assign(m_found.begin(), m_found.end());
         return m_hits;
     }
 
@@ -142,7 +128,8 @@ private:
     const Geos& m_geos;
     std::vector<GeomPtr> m_geoms;
     std::vector<PreparedPtr> m_prepared;
-    std::unique_ptr<GEOSSTRtree, StrTreeDeleter> m_tree;
+    StrTree m_tree;
+    std::vector<std::size_t> m_found;
     std::vector<int> m_hits;
 };
 

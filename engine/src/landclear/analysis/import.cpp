@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
+#include "landclear/io/gdal_error.hpp"
 #include "landclear/io/mapping.hpp"
 
 #include <algorithm>
@@ -271,9 +272,10 @@ private:
                                     m_def.geom == GeomKind::polygon ? "Polygon or MultiPolygon"
                                                                     : "LineString"),
                         fmt::format("check that the right file was given to --{}", m_def.name));
-        std::unique_ptr<OGRGeometry> g(src->hasCurveGeometry() ? src->getLinearGeometry()
-                                                               : src->clone());
+        OGRGeometryUniquePtr g(src->hasCurveGeometry() ? src->getLinearGeometry() : src->clone());
         g->flattenTo2D();
+        // PROJ's reason arrives through GDAL's error route, into the import's capture: said
+        // once for all the features it hits, not once per feature or point.
         if (m_transform && g->transform(m_transform) != OGRERR_NONE)
             throw_input("the coordinates cannot be transformed into the working CRS",
                         "check the source CRS (--s-crs) and that coordinates are in range");
@@ -350,10 +352,13 @@ double centre_longitude(const std::vector<OpenedSource>& sources) {
         auto ct = make_transform(*s.srs, *wgs);
         double xs[] = {env.MinX, env.MaxX, env.MinX, env.MaxX};
         double ys[] = {env.MinY, env.MinY, env.MaxY, env.MaxY};
-        if (ct && !ct->Transform(4, xs, ys))
-            throw_input(fmt::format("{}: its extent cannot be converted to longitude/latitude",
-                                    s.source->display()),
+        GdalErrorCapture proj;
+        if (ct && !ct->Transform(4, xs, ys)) {
+            auto why = proj.errors();
+            throw_input(fmt::format("{}: its extent cannot be converted to longitude/latitude{}",
+                                    s.source->display(), why.empty() ? "" : " (" + why + ")"),
                         "check its CRS, or pass --s-crs / --crs");
+        }
         for (double x : xs) {
             min_lon = std::min(min_lon, x);
             max_lon = std::max(max_lon, x);
@@ -387,14 +392,20 @@ ImportSummary import_layers(const ImportOptions& options) {
             s.bound = bind_fields(mapping, def, *layer.GetLayerDefn(), s.source->display());
             if (options.source_epsg) {
                 s.srs = srs_from_epsg(*options.source_epsg);
-            } else if (const OGRSpatialReference* srs = layer.GetSpatialRef()) {
-                s.srs.reset(srs->Clone());
-                s.srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+            } else if (auto srs = declared_srs(layer.GetSpatialRef())) {
+                s.srs = std::move(srs);
             } else if (layer.GetGeomType() == wkbNone && !def.geometry_required) {
                 // An attribute-only table (projects without red lines) needs no CRS.
             } else {
+                const OGRSpatialReference* declared = layer.GetSpatialRef();
                 throw_input(
-                    fmt::format("{} declares no coordinate reference system", s.source->display()),
+                    fmt::format("{} declares no coordinate reference system{} (no CRS)",
+                                s.source->display(),
+                                declared && declared->GetName()
+                                    ? fmt::format(": its '{}' is a placeholder that says nothing "
+                                                  "about where the coordinates lie",
+                                                  declared->GetName())
+                                    : ""),
                     "pass the source CRS with --s-crs EPSG:n (e.g. EPSG:4547 for "
                     "CGCS2000 GK zone 38, EPSG:4490 for CGCS2000 lon/lat)");
             }
@@ -464,8 +475,16 @@ ImportSummary import_layers(const ImportOptions& options) {
 
         std::unordered_map<std::string, std::int64_t> seen;
         seen.reserve(static_cast<size_t>(std::max<std::int64_t>(s.feature_count, 16)));
-        std::vector<std::string> problems;
+        // Problems with the same message (a PROJ failure hits every feature alike) collapse
+        // into one line naming the first feature and counting the rest.
+        struct Problem {
+            std::string message, first_feature;
+            std::int64_t count = 1;
+        };
+        std::vector<Problem> problems;
+        std::int64_t problem_count = 0;
         std::string first_hint;
+        GdalErrorCapture reading;
         Record record;
         int key = field_index(def, def.key);
         auto& layer = src.layer();
@@ -477,6 +496,7 @@ ImportSummary import_layers(const ImportOptions& options) {
                 options.progress(
                     fmt::format("{}: {} of {} features read", ls.source, ls.read, s.feature_count));
             std::string code;
+            reading.set_context(describe_feature(src, feature->GetFID(), ""));
             try {
                 auto repaired = converter.convert(*feature, record);
                 code = value_text(record.values[key]);
@@ -506,7 +526,7 @@ ImportSummary import_layers(const ImportOptions& options) {
                     store->add_finding(f);
                     summary.findings.push_back(std::move(f));
                 }
-                if (problems.empty())
+                if (problem_count == 0)
                     store->insert(s.kind, record);
                 ++ls.written;
                 ls.measure_total += record.measure;
@@ -517,27 +537,35 @@ ImportSummary import_layers(const ImportOptions& options) {
                     code = value_text(record.values[key]);
                 if (first_hint.empty())
                     first_hint = e.hint();
-                if (problems.size() < max_listed_problems)
-                    problems.push_back(fmt::format("{}: {}",
-                                                   describe_feature(src, feature->GetFID(), code),
-                                                   e.full_message()));
-                else
-                    problems.emplace_back();
+                ++problem_count;
+                auto message = e.full_message();
+                auto same = std::find_if(problems.begin(), problems.end(),
+                                         [&](const Problem& p) { return p.message == message; });
+                if (same != problems.end())
+                    ++same->count;
+                else if (problems.size() < max_listed_problems)
+                    problems.push_back(
+                        {message, describe_feature(src, feature->GetFID(), code), 1});
             }
         }
-        if (!problems.empty()) {
+        if (problem_count > 0) {
             std::string listed;
-            size_t shown = 0;
-            for (const auto& p : problems)
-                if (!p.empty() && shown++ < max_listed_problems)
-                    listed += "\n  " + p;
-            if (problems.size() > max_listed_problems)
-                listed += fmt::format("\n  ... and {} more", problems.size() - max_listed_problems);
+            std::int64_t shown = 0;
+            for (const auto& p : problems) {
+                listed += p.count == 1 ? fmt::format("\n  {}: {}", p.first_feature, p.message)
+                                       : fmt::format("\n  {} and {} more: {}", p.first_feature,
+                                                     p.count - 1, p.message);
+                shown += p.count;
+            }
+            if (problem_count > shown)
+                listed += fmt::format("\n  ... and {} more", problem_count - shown);
+            if (auto said = reading.errors(); !said.empty())
+                listed += "\n  GDAL said: " + said;
             throw Error(ErrorKind::input,
                         fmt::format("{} ({}): {} feature{} cannot be imported; nothing was "
                                     "written{}",
-                                    ls.source, def.name, problems.size(),
-                                    problems.size() > 1 ? "s" : "", listed),
+                                    ls.source, def.name, problem_count,
+                                    problem_count > 1 ? "s" : "", listed),
                         first_hint);
         }
         store->update_import(import_id, {ls.layer, ls.source, options.append ? "append" : "replace",

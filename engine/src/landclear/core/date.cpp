@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <ctime>
 #include <fmt/format.h>
 #include <vector>
@@ -11,17 +12,15 @@ namespace landclear {
 
 namespace {
 
-bool is_leap(int y) {
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+namespace chr = std::chrono;
 
-int days_in_month(int y, int m) {
-    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+chr::year_month_day ymd_of(int y, int m, int d) {
+    return chr::year(y) / chr::month(static_cast<unsigned>(m)) / chr::day(static_cast<unsigned>(d));
 }
 
 bool valid_ymd(int y, int m, int d) {
-    return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m);
+    // month() and day() wrap out-of-range values modulo 256; ok() then sees the wrapped ones.
+    return y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && ymd_of(y, m, d).ok();
 }
 
 // Splits "2025年3月1日", "2025-3-1", "2025/03/01" into digit runs; anything but the known
@@ -67,27 +66,13 @@ Date::Date(int year, int month, int day) : m_year(year), m_month(month), m_day(d
 }
 
 long Date::days() const {
-    // Howard Hinnant's days_from_civil.
-    int y = m_year - (m_month <= 2 ? 1 : 0);
-    long era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = static_cast<unsigned>(y - era * 400);
-    unsigned mp = static_cast<unsigned>(m_month + (m_month > 2 ? -3 : 9));
-    unsigned doy = (153 * mp + 2) / 5 + static_cast<unsigned>(m_day) - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<long>(doe) - 719468;
+    return chr::sys_days(ymd_of(m_year, m_month, m_day)).time_since_epoch().count();
 }
 
-Date Date::from_days(long z) {
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = static_cast<unsigned>(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long y = static_cast<long>(yoe) + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    return Date(static_cast<int>(y + (m <= 2 ? 1 : 0)), static_cast<int>(m), static_cast<int>(d));
+Date Date::from_days(long days) {
+    chr::year_month_day ymd{chr::sys_days(chr::days(days))};
+    return Date(static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+                static_cast<int>(static_cast<unsigned>(ymd.day())));
 }
 
 Date Date::today() {

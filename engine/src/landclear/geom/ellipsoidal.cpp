@@ -131,7 +131,7 @@ double EllipsoidalArea::area(std::span<const unsigned char> wkb, RingArea ring_a
     if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &raw, wkb.size()) != OGRERR_NONE ||
         !raw)
         throw_internal("cannot read a stored geometry (WKB)");
-    std::unique_ptr<OGRGeometry> g(raw);
+    OGRGeometryUniquePtr g(raw);
     if (m_max_segment_m > 0)
         g->segmentize(m_max_segment_m);
     if (g->transform(m_impl->transform.get()) != OGRERR_NONE)

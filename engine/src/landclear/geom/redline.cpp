@@ -2,6 +2,7 @@
 
 #include "landclear/core/error.hpp"
 #include "landclear/core/model.hpp"
+#include "landclear/geom/linear_ref.hpp"
 
 #define GEOS_USE_ONLY_R_API
 #include <algorithm>
@@ -39,11 +40,13 @@ struct Cut {
     bool at_vertex = false;
 };
 
-// The centreline's vertices and the distance along it at each vertex.
+// The centreline as a LinearRef, with the cuts between segments.
 struct Polyline {
-    std::vector<double> x, y, at;
+    LinearRef ref;
 
-    Polyline(const Geos& geos, const GEOSGeometry* line) {
+    Polyline(const Geos& geos, const GEOSGeometry* line) : ref(vertices(geos, line)) {}
+
+    static std::vector<LinePoint> vertices(const Geos& geos, const GEOSGeometry* line) {
         auto ctx = geos.handle();
         if (GEOSGeomTypeId_r(ctx, line) != GEOS_LINESTRING)
             throw_input("the centreline is not a single LineString",
@@ -51,39 +54,32 @@ struct Polyline {
         const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, line);
         unsigned n = 0;
         GEOSCoordSeq_getSize_r(ctx, seq, &n);
-        for (unsigned i = 0; i < n; ++i) {
-            double px = 0, py = 0;
-            GEOSCoordSeq_getXY_r(ctx, seq, i, &px, &py);
-            at.push_back(x.empty() ? 0.0 : at.back() + std::hypot(px - x.back(), py - y.back()));
-            x.push_back(px);
-            y.push_back(py);
-        }
+        std::vector<LinePoint> points(n);
+        for (unsigned i = 0; i < n; ++i)
+            GEOSCoordSeq_getXY_r(ctx, seq, i, &points[i].x, &points[i].y);
+        return points;
     }
 
-    double length() const { return at.empty() ? 0 : at.back(); }
-
-    // Unit direction of edge i (i, i+1); zero for a repeated vertex.
-    std::pair<double, double> edge_dir(size_t i) const {
-        double dx = x[i + 1] - x[i], dy = y[i + 1] - y[i];
-        double len = std::hypot(dx, dy);
-        return len > 0 ? std::pair{dx / len, dy / len} : std::pair{0.0, 0.0};
-    }
+    double length() const { return ref.length(); }
 
     // The point at distance s along the line and the direction of the line there: along the
     // edge, or the bisector of the two edges when s falls on an interior vertex.
     Cut station(double s, double snap) const {
-        size_t n = x.size();
-        size_t i = edge_at(s);
-        double len = at[i + 1] - at[i];
-        double t = len > 0 ? (s - at[i]) / len : 0;
+        const auto& at = ref.at();
+        const auto& pts = ref.points();
+        size_t n = ref.size();
+        size_t i = ref.edge_at(s);
         Cut c;
-        c.x = x[i] + t * (x[i + 1] - x[i]);
-        c.y = y[i] + t * (y[i + 1] - y[i]);
-        std::tie(c.dx, c.dy) = edge_dir(i);
+        auto p = ref.point_on_edge(i, s);
+        auto d = ref.direction(i);
+        c.x = p.x;
+        c.y = p.y;
+        c.dx = d.x;
+        c.dy = d.y;
         auto blend = [&](size_t a, size_t b) { // edges a and b meet at a vertex
-            auto [ax, ay] = edge_dir(a);
-            auto [bx, by] = edge_dir(b);
-            double sx = ax + bx, sy = ay + by, sl = std::hypot(sx, sy);
+            auto da = ref.direction(a);
+            auto db = ref.direction(b);
+            double sx = da.x + db.x, sy = da.y + db.y, sl = std::hypot(sx, sy);
             if (sl > 1e-12) {
                 c.dx = sx / sl;
                 c.dy = sy / sl;
@@ -94,58 +90,37 @@ struct Polyline {
             size_t prev = i - 1;
             while (prev > 0 && at[prev + 1] <= at[prev])
                 --prev;
-            c.x = x[i];
-            c.y = y[i];
+            c.x = pts[i].x;
+            c.y = pts[i].y;
             blend(prev, i);
         } else if (std::abs(at[i + 1] - s) <= snap && i + 2 < n) {
             size_t next = i + 1;
             while (next + 2 < n && at[next + 1] <= at[next])
                 ++next;
-            c.x = x[i + 1];
-            c.y = y[i + 1];
+            c.x = pts[i + 1].x;
+            c.y = pts[i + 1].y;
             blend(i, next);
         }
         return c;
-    }
-
-    // Edge i with at[i] <= s < at[i+1], skipping repeated vertices.
-    size_t edge_at(double s) const {
-        size_t n = x.size();
-        size_t i = static_cast<size_t>(std::upper_bound(at.begin(), at.end(), s) - at.begin());
-        i = std::clamp<size_t>(i, 1, n - 1) - 1;
-        while (i + 2 < n && at[i + 1] <= at[i])
-            ++i;
-        return i;
     }
 
     // The part of the line between distances a < b, optionally prolonged straight beyond a
     // and b by `before` and `after` metres.
     GeomPtr sub_line(const Geos& geos, double a, double b, double before = 0,
                      double after = 0) const {
-        auto point = [&](double s) {
-            size_t i = edge_at(s);
-            double len = at[i + 1] - at[i];
-            double t = len > 0 ? (s - at[i]) / len : 0;
-            return std::pair{x[i] + t * (x[i + 1] - x[i]), y[i] + t * (y[i + 1] - y[i])};
-        };
-        std::vector<std::pair<double, double>> pts{point(a)};
-        for (size_t i = 0; i < x.size(); ++i)
-            if (at[i] > a && at[i] < b)
-                pts.emplace_back(x[i], y[i]);
-        pts.push_back(point(b));
+        auto pts = ref.between(a, b);
         if (before > 0) {
-            auto [dx, dy] = edge_dir(edge_at(a));
-            pts.insert(pts.begin(),
-                       {pts.front().first - dx * before, pts.front().second - dy * before});
+            auto d = ref.direction(ref.edge_at(a));
+            pts.insert(pts.begin(), {pts.front().x - d.x * before, pts.front().y - d.y * before});
         }
         if (after > 0) {
-            auto [dx, dy] = edge_dir(edge_at(b));
-            pts.emplace_back(pts.back().first + dx * after, pts.back().second + dy * after);
+            auto d = ref.direction(ref.edge_at(b));
+            pts.push_back({pts.back().x + d.x * after, pts.back().y + d.y * after});
         }
         auto ctx = geos.handle();
         GEOSCoordSequence* seq = GEOSCoordSeq_create_r(ctx, static_cast<unsigned>(pts.size()), 2);
         for (size_t i = 0; i < pts.size(); ++i)
-            GEOSCoordSeq_setXY_r(ctx, seq, static_cast<unsigned>(i), pts[i].first, pts[i].second);
+            GEOSCoordSeq_setXY_r(ctx, seq, static_cast<unsigned>(i), pts[i].x, pts[i].y);
         return geos.own(GEOSGeom_createLineString_r(ctx, seq));
     }
 };

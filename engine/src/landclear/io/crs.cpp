@@ -1,7 +1,9 @@
 #include "landclear/io/crs.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/io/gdal_error.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
@@ -18,9 +20,14 @@ int parse_epsg(const std::string& text, const std::string& option) {
     if (ec != std::errc() || ptr != s.data() + s.size() || code <= 0)
         throw_usage(fmt::format("{} '{}' is not an EPSG code", option, text),
                     "write it as EPSG:4547 (CGCS2000 3-degree GK zone 38, Xiangtan)");
+    // PROJ says "crs not found" through GDAL; the capture keeps it off stderr and ours says more.
+    GdalErrorCapture capture;
     OGRSpatialReference probe;
-    if (probe.importFromEPSG(code) != OGRERR_NONE)
-        throw_usage(fmt::format("{} EPSG:{} is not a CRS that PROJ knows", option, code));
+    if (probe.importFromEPSG(code) != OGRERR_NONE) {
+        auto why = capture.errors();
+        throw_usage(fmt::format("{} EPSG:{} is not a CRS that PROJ knows{}", option, code,
+                                why.empty() ? "" : " (" + why + ")"));
+    }
     return code;
 }
 
@@ -35,9 +42,13 @@ int cgcs2000_gk3_epsg(double longitude) {
 }
 
 std::unique_ptr<OGRSpatialReference> srs_from_epsg(int epsg) {
+    GdalErrorCapture capture;
     auto srs = std::make_unique<OGRSpatialReference>();
-    if (srs->importFromEPSG(epsg) != OGRERR_NONE)
-        throw_usage(fmt::format("EPSG:{} is not a CRS that PROJ knows", epsg));
+    if (srs->importFromEPSG(epsg) != OGRERR_NONE) {
+        auto why = capture.errors();
+        throw_usage(fmt::format("EPSG:{} is not a CRS that PROJ knows{}", epsg,
+                                why.empty() ? "" : " (" + why + ")"));
+    }
     srs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     return srs;
 }
@@ -62,6 +73,27 @@ std::string describe_srs(const OGRSpatialReference& srs) {
     return name;
 }
 
+bool is_undefined_srs(const OGRSpatialReference& srs) {
+    if (srs.IsEmpty() || srs.IsLocal())
+        return true;
+    std::string_view name = srs.GetName() ? srs.GetName() : "";
+    constexpr std::string_view placeholder = "undefined ";
+    if (name.size() < placeholder.size())
+        return false;
+    for (size_t i = 0; i < placeholder.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(name[i])) != placeholder[i])
+            return false;
+    return srs.GetAuthorityCode(nullptr) == nullptr;
+}
+
+std::unique_ptr<OGRSpatialReference> declared_srs(const OGRSpatialReference* srs) {
+    if (!srs || is_undefined_srs(*srs))
+        return nullptr;
+    std::unique_ptr<OGRSpatialReference> out(srs->Clone());
+    out->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    return out;
+}
+
 void TransformDeleter::operator()(OGRCoordinateTransformation* ct) const {
     OGRCoordinateTransformation::DestroyCT(ct);
 }
@@ -69,10 +101,13 @@ void TransformDeleter::operator()(OGRCoordinateTransformation* ct) const {
 TransformPtr make_transform(const OGRSpatialReference& from, const OGRSpatialReference& to) {
     if (from.IsSame(&to))
         return nullptr;
+    GdalErrorCapture capture;
     TransformPtr ct(OGRCreateCoordinateTransformation(&from, &to));
-    if (!ct)
-        throw_input(
-            fmt::format("no transformation from {} to {}", describe_srs(from), describe_srs(to)));
+    if (!ct) {
+        auto why = capture.errors();
+        throw_input(fmt::format("no transformation from {} to {}{}", describe_srs(from),
+                                describe_srs(to), why.empty() ? "" : ": " + why));
+    }
     return ct;
 }
 

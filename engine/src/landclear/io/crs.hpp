@@ -26,6 +26,14 @@ void require_metric_projected(int epsg);
 
 std::string describe_srs(const OGRSpatialReference& srs); // "EPSG:4547 CGCS2000 / 3-degree ..."
 
+// True for a CRS that says nothing about where coordinates lie: empty, a local (engineering)
+// CRS, or GDAL's placeholders for a GeoPackage's undefined srs_id 0 / -1 ("Undefined
+// geographic SRS", "Undefined Cartesian SRS"), which would otherwise read metres as degrees.
+bool is_undefined_srs(const OGRSpatialReference& srs);
+
+// The CRS a source declares, in GIS axis order; null when it declares none or an undefined one.
+std::unique_ptr<OGRSpatialReference> declared_srs(const OGRSpatialReference* srs);
+
 struct TransformDeleter {
     void operator()(OGRCoordinateTransformation* ct) const;
 };

@@ -5,6 +5,7 @@
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
+#include "landclear/geom/linear_ref.hpp"
 #include "landclear/geom/redline.hpp"
 #include "landclear/io/crs.hpp"
 
@@ -173,43 +174,35 @@ std::vector<std::string> district_names(Store& store) {
     return {names.begin(), names.end()};
 }
 
-// Cumulative distance along each part, parts taken in order: the chainage of a point is
-// start_chainage_m plus this distance (as corridor.hpp measures it, from the first vertex).
-std::vector<std::vector<double>> cumulative(const MapLines& parts) {
-    std::vector<std::vector<double>> out;
+// The centreline's parts as LinearRefs, the distance running on from part to part: the
+// chainage of a point is start_chainage_m plus this distance (as corridor.hpp measures it,
+// from the first vertex).
+std::vector<LinearRef> measured(const MapLines& parts) {
+    std::vector<LinearRef> out;
     double offset = 0;
     for (const auto& part : parts) {
-        std::vector<double> cum(part.size(), offset);
-        for (size_t i = 1; i < part.size(); ++i)
-            cum[i] = cum[i - 1] + std::hypot(part[i].x - part[i - 1].x, part[i].y - part[i - 1].y);
-        offset = cum.empty() ? offset : cum.back();
-        out.push_back(std::move(cum));
+        std::vector<LinePoint> points;
+        points.reserve(part.size());
+        for (const auto& p : part)
+            points.push_back({p.x, p.y});
+        out.emplace_back(std::move(points), offset);
+        if (out.back().size() > 0)
+            offset = out.back().end();
     }
     return out;
 }
 
 // The piece of the centreline between two distances along it.
-MapLines substring(const MapLines& parts, const std::vector<std::vector<double>>& cum, double d0,
-                   double d1) {
+MapLines substring(const std::vector<LinearRef>& parts, double d0, double d1) {
     MapLines out;
-    auto lerp = [](const MapPoint& a, const MapPoint& b, double t) {
-        return MapPoint{a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)};
-    };
-    for (size_t k = 0; k < parts.size(); ++k) {
-        const auto& part = parts[k];
-        const auto& c = cum[k];
-        MapRing piece;
-        for (size_t i = 1; i < part.size(); ++i) {
-            double a = c[i - 1], b = c[i];
-            if (b < d0 || a > d1 || b <= a)
-                continue;
-            double t0 = std::max(0.0, (d0 - a) / (b - a)), t1 = std::min(1.0, (d1 - a) / (b - a));
-            if (piece.empty())
-                piece.push_back(lerp(part[i - 1], part[i], t0));
-            piece.push_back(lerp(part[i - 1], part[i], t1));
-        }
-        if (piece.size() >= 2)
-            out.push_back(std::move(piece));
+    for (const auto& part : parts) {
+        auto piece = part.clipped(d0, d1);
+        if (piece.empty())
+            continue;
+        MapRing ring;
+        for (const auto& p : piece)
+            ring.push_back({p.x, p.y});
+        out.push_back(std::move(ring));
     }
     return out;
 }
@@ -226,27 +219,22 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     auto red = buffer_centreline(geos, line.get(), corridor_widths(c));
     append_rings(geos, red.get(), mc.red_line);
 
-    auto cum = cumulative(mc.centreline);
-    for (size_t k = 0; k < mc.centreline.size(); ++k) {
-        const auto& part = mc.centreline[k];
+    auto parts = measured(mc.centreline);
+    for (const auto& part : parts) {
         if (part.size() < 2)
             continue;
-        const auto& dist = cum[k];
-        double start = c.start_chainage_m + dist.front();
+        double start = c.start_chainage_m + part.start();
         double first = std::ceil(start / 100.0 - 1e-9) * 100.0;
-        size_t seg = 1;
-        for (double ch = first; ch <= c.start_chainage_m + dist.back() + 1e-6; ch += 100.0) {
-            double d = ch - c.start_chainage_m;
-            while (seg + 1 < part.size() && dist[seg] < d)
-                ++seg;
-            const auto& a = part[seg - 1];
-            const auto& b = part[seg];
-            double sl = dist[seg] - dist[seg - 1];
-            double t = std::clamp(sl > 0 ? (d - dist[seg - 1]) / sl : 0.0, 0.0, 1.0);
+        for (double ch = first; ch <= c.start_chainage_m + part.end() + 1e-6; ch += 100.0) {
+            double d = std::clamp(ch - c.start_chainage_m, part.start(), part.end());
+            size_t edge = part.edge_at(d);
+            auto at = part.point_on_edge(edge, d);
+            auto dir = part.direction(edge);
+            bool degenerate = dir.x == 0 && dir.y == 0;
             ChainageTick tick;
-            tick.at = {a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)};
-            tick.dx = sl > 0 ? (b.x - a.x) / sl : 1;
-            tick.dy = sl > 0 ? (b.y - a.y) / sl : 0;
+            tick.at = {at.x, at.y};
+            tick.dx = degenerate ? 1 : dir.x;
+            tick.dy = degenerate ? 0 : dir.y;
             tick.chainage_m = ch;
             tick.kilometre = std::fmod(std::fabs(std::round(ch)), 1000.0) < 0.5;
             mc.ticks.push_back(tick);
@@ -261,7 +249,7 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
         };
         const auto& first = mc.centreline.front();
         const auto& last = mc.centreline.back();
-        double len = cum.back().back();
+        double len = parts.back().end();
         auto unit = [](const MapPoint& a, const MapPoint& b) {
             double l = std::hypot(b.x - a.x, b.y - a.y);
             return l > 0 ? std::pair{(b.x - a.x) / l, (b.y - a.y) / l} : std::pair{1.0, 0.0};
@@ -279,8 +267,8 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     }
     if (report)
         for (const auto& b : report->blocking) {
-            auto piece = substring(mc.centreline, cum, b.from_m - c.start_chainage_m,
-                                   b.to_m - c.start_chainage_m);
+            auto piece =
+                substring(parts, b.from_m - c.start_chainage_m, b.to_m - c.start_chainage_m);
             mc.blocking.insert(mc.blocking.end(), piece.begin(), piece.end());
         }
     return mc;

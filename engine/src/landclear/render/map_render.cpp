@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
+#include "landclear/io/atomic_file.hpp"
 
 #include <algorithm>
 #include <cairo-pdf.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fontconfig/fontconfig.h>
+#include <optional>
 #include <pango/pangocairo.h>
 #include <set>
 #include <unistd.h>
@@ -829,12 +831,6 @@ std::string safe_file_name(const std::string& key) {
     return out;
 }
 
-std::string temp_name(const fs::path& final_path) {
-    return (final_path.parent_path() /
-            fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid()))
-        .string();
-}
-
 [[noreturn]] void cannot_write(const std::string& path, const std::string& why) {
     throw_input(fmt::format("cannot write the map to {}: {}", path, why),
                 "check that the folder exists and is writable, or choose another --out");
@@ -909,8 +905,8 @@ struct MapWriter::Impl {
     MapFormat format;
     double dpi;
     SurfacePtr pdf;
-    std::string pdf_temp;
-    std::vector<std::pair<std::string, std::string>> pending; // temp -> final
+    std::optional<AtomicFile> pdf_file;
+    std::vector<std::unique_ptr<AtomicFile>> pending; // PNGs, moved into place by finish()
     std::set<std::string> names;
     bool finished = false;
 
@@ -919,14 +915,20 @@ struct MapWriter::Impl {
             cairo_surface_finish(pdf.get());
             pdf.reset();
         }
-        std::error_code ec;
-        if (!pdf_temp.empty())
-            fs::remove(pdf_temp, ec);
-        for (const auto& [temp, final_path] : pending)
-            fs::remove(temp, ec);
+        pdf_file.reset(); // the temporaries go with their owners
         pending.clear();
     }
 };
+
+namespace {
+void commit_map(AtomicFile& file) {
+    try {
+        file.commit();
+    } catch (const Error& e) {
+        cannot_write(file.target().string(), e.message());
+    }
+}
+} // namespace
 
 MapWriter::MapWriter(std::string out, MapFormat format, double dpi)
     : m_impl(std::make_unique<Impl>()) {
@@ -944,11 +946,11 @@ MapWriter::MapWriter(std::string out, MapFormat format, double dpi)
         break;
     case MapFormat::pdf: {
         check_writable_folder(p.parent_path(), m.out);
-        m.pdf_temp = temp_name(p);
-        m.pdf.reset(cairo_pdf_surface_create(m.pdf_temp.c_str(), 595, 842));
+        m.pdf_file.emplace(p);
+        m.pdf.reset(cairo_pdf_surface_create(m.pdf_file->temp().c_str(), 595, 842));
         if (auto st = cairo_surface_status(m.pdf.get()); st != CAIRO_STATUS_SUCCESS) {
             m.pdf.reset();
-            m.pdf_temp.clear();
+            m.pdf_file.reset();
             cannot_write(m.out, cairo_status_to_string(st));
         }
         cairo_pdf_surface_set_metadata(m.pdf.get(), CAIRO_PDF_METADATA_CREATOR, "landclear");
@@ -1007,14 +1009,11 @@ RenderedPage MapWriter::add_page(const MapPage& page) {
         m.names.insert(candidate);
         final_path = fs::path(m.out) / (candidate + ".png");
     }
-    std::string temp = temp_name(final_path);
-    if (auto st = cairo_surface_write_to_png(surface.get(), temp.c_str());
-        st != CAIRO_STATUS_SUCCESS) {
-        std::error_code ec;
-        fs::remove(temp, ec);
+    auto file = std::make_unique<AtomicFile>(final_path);
+    if (auto st = cairo_surface_write_to_png(surface.get(), file->temp().c_str());
+        st != CAIRO_STATUS_SUCCESS)
         cannot_write(final_path.string(), cairo_status_to_string(st));
-    }
-    m.pending.emplace_back(temp, final_path.string());
+    m.pending.push_back(std::move(file));
     r.file = final_path.string();
     return r;
 }
@@ -1028,19 +1027,13 @@ std::vector<std::string> MapWriter::finish() {
         m.pdf.reset();
         if (st != CAIRO_STATUS_SUCCESS)
             cannot_write(m.out, cairo_status_to_string(st));
-        std::error_code ec;
-        fs::rename(m.pdf_temp, m.out, ec);
-        if (ec)
-            cannot_write(m.out, ec.message());
-        m.pdf_temp.clear();
+        commit_map(*m.pdf_file);
+        m.pdf_file.reset();
         files.push_back(m.out);
     } else {
-        for (const auto& [temp, final_path] : m.pending) {
-            std::error_code ec;
-            fs::rename(temp, final_path, ec);
-            if (ec)
-                cannot_write(final_path, ec.message());
-            files.push_back(final_path);
+        for (const auto& file : m.pending) {
+            commit_map(*file);
+            files.push_back(file->target().string());
         }
         m.pending.clear();
     }

@@ -34,12 +34,12 @@ Table check_summary_table(const CheckReport& r) {
             }
         total += n;
         Row row{std::string(k.kind), std::string(k.zh), n};
-        if (has_area) {
-            row.push_back(area);
-            row.push_back(m2_to_mu(area));
+        if (has_area) { // in place: see check_findings_table
+            row.emplace_back(area);
+            row.emplace_back(m2_to_mu(area));
         } else {
-            row.push_back(std::monostate{});
-            row.push_back(std::monostate{});
+            row.emplace_back(std::monostate{});
+            row.emplace_back(std::monostate{});
         }
         t.rows.push_back(std::move(row));
     }
@@ -64,8 +64,13 @@ Table check_findings_table(const CheckReport& r) {
         zh[k.kind] = k.zh;
     for (const auto& f : r.findings) {
         Row row{f.kind, zh[f.kind], f.layer, f.feature_code};
-        row.push_back(f.value ? Cell(*f.value) : Cell(std::monostate{}));
-        row.push_back(f.message);
+        // Cells are built in place: moving a temporary Cell into the row makes GCC 12 warn
+        // (-Wmaybe-uninitialized) about the string alternative it does not hold.
+        if (f.value)
+            row.emplace_back(*f.value);
+        else
+            row.emplace_back();
+        row.emplace_back(f.message);
         t.rows.push_back(std::move(row));
     }
     return t;

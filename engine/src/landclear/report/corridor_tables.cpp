@@ -113,8 +113,8 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
                 m2_to_mu(r.red_line_m2)};
         auto cells = land_cells(r.figures);
         row.insert(row.end(), cells.begin(), cells.end());
-        row.push_back(static_cast<std::int64_t>(r.blocking.size()));
-        row.push_back(blocked);
+        row.emplace_back(static_cast<std::int64_t>(r.blocking.size()));
+        row.emplace_back(blocked);
         summary.rows.push_back(std::move(row));
         total.add(r.figures);
         total_red += r.red_line_m2;
@@ -127,8 +127,8 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
                 std::string(),    total_length,  std::string(), m2_to_mu(total_red)};
         auto cells = land_cells(total);
         row.insert(row.end(), cells.begin(), cells.end());
-        row.push_back(total_stretches);
-        row.push_back(total_blocked);
+        row.emplace_back(total_stretches);
+        row.emplace_back(total_blocked);
         summary.totals = std::move(row);
     }
     summary.notes.push_back({"segment_m", seg_note});
@@ -154,7 +154,7 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
                     s.to_m, m2_to_mu(s.red_line_m2)};
             auto cells = land_cells(s.figures);
             row.insert(row.end(), cells.begin(), cells.end());
-            row.push_back(std::int64_t{s.blocked ? 1 : 0});
+            row.emplace_back(std::int64_t{s.blocked ? 1 : 0});
             segments.rows.push_back(std::move(row));
         }
 

@@ -4,8 +4,10 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
+#include "landclear/io/atomic_file.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_util.hpp"
+#include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
 #include "landclear/report/xlsx.hpp"
 
@@ -18,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <optional>
 #include <set>
 #include <unistd.h>
 #include <unordered_map>
@@ -193,11 +196,7 @@ void PendingFiles::remove_on_commit(const fs::path& path) {
 std::vector<std::string> PendingFiles::commit() {
     std::vector<std::string> done;
     for (const auto& [temp, target] : m_moves) {
-        std::error_code ec;
-        fs::rename(temp, target, ec);
-        if (ec)
-            throw_input(fmt::format("cannot move {} to {}: {}", temp.string(), target.string(),
-                                    ec.message()));
+        move_into_place(temp, target);
         done.push_back(target.string());
     }
     m_committed = true;
@@ -209,10 +208,8 @@ std::vector<std::string> PendingFiles::commit() {
     return done;
 }
 
-std::unique_ptr<OGRGeometry, void (*)(OGRGeometry*)> make_geometry(const OutFeature& f,
-                                                                   const WriteContext& ctx) {
-    auto destroy = [](OGRGeometry* g) { OGRGeometryFactory::destroyGeometry(g); };
-    std::unique_ptr<OGRGeometry, void (*)(OGRGeometry*)> out(nullptr, destroy);
+OGRGeometryUniquePtr make_geometry(const OutFeature& f, const WriteContext& ctx) {
+    OGRGeometryUniquePtr out;
     if (!f.wkb || f.wkb->empty())
         return out;
     OGRGeometry* g = nullptr;
@@ -235,18 +232,14 @@ std::string describe_feature(const Source& source, const OutFeature& f) {
 
 void write_field_dictionary(const Source& source, const std::vector<int>& widths,
                             const std::vector<int>& precisions, const fs::path& path) {
-    GdalErrorCapture capture;
-    auto* driver = GetGDALDriverManager()->GetDriverByName("CSV");
-    GDALDatasetUniquePtr ds(driver->Create(path.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!ds)
-        throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
     const char* lco[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", nullptr};
-    OGRLayer* layer = ds->CreateLayer("fields", nullptr, wkbNone, const_cast<char**>(lco));
+    gdal::Dataset ds("CSV", path.string(), path.string());
+    auto layer = ds.create_layer("fields", nullptr, wkbNone, lco);
     const char* columns[] = {"field", "name", "label_zh", "type", "width", "decimals"};
     for (const char* c : columns) {
         bool number = std::string_view(c) == "width" || std::string_view(c) == "decimals";
-        OGRFieldDefn fd(c, number ? OFTInteger : OFTString);
-        layer->CreateField(&fd);
+        layer.add_field(c, number ? OFTInteger : OFTString);
     }
     auto type_name = [](FieldType t) {
         switch (t) {
@@ -263,19 +256,18 @@ void write_field_dictionary(const Source& source, const std::vector<int>& widths
     };
     for (size_t i = 0; i < source.fields.size(); ++i) {
         const auto& f = source.fields[i];
-        OGRFeatureUniquePtr feat(OGRFeature::CreateFeature(layer->GetLayerDefn()));
+        gdal::Feature feat(layer);
         feat->SetField(0, f.shp.c_str());
         feat->SetField(1, f.key.c_str());
         feat->SetField(2, f.zh.c_str());
         feat->SetField(3, type_name(f.type));
         feat->SetField(4, widths[i]);
         feat->SetField(5, precisions[i]);
-        if (layer->CreateFeature(feat.get()) != OGRERR_NONE)
-            throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
+        feat.add_to_layer(fmt::format("field {}", f.key));
     }
-    ds.reset();
-    if (!capture.last_error().empty())
-        throw_input(fmt::format("cannot write {}: {}", path.string(), capture.last_error()));
+    ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", path.string(), why));
 }
 
 } // namespace detail
@@ -1129,9 +1121,8 @@ OGRwkbGeometryType layer_geometry(const Source& s) {
 }
 
 // Writes one source into an open GDAL dataset as a new layer.
-void write_ogr_layer(GDALDataset& ds, const Source& s, const WriteContext& ctx, ExportFormat format,
-                     const std::string& path, ExportedLayer& result) {
-    GdalErrorCapture capture;
+void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx,
+                     ExportFormat format, ExportedLayer& result) {
     const auto& o = ctx.options;
     CPLStringList lco;
     switch (format) {
@@ -1161,12 +1152,8 @@ void write_ogr_layer(GDALDataset& ds, const Source& s, const WriteContext& ctx, 
         break;
     }
     bool geometry = format != ExportFormat::csv || o.csv_geometry;
-    OGRLayer* layer = ds.CreateLayer(
-        s.name.c_str(), geometry ? const_cast<OGRSpatialReference*>(ctx.target_srs) : nullptr,
-        geometry ? layer_geometry(s) : wkbNone, lco.List());
-    if (!layer)
-        throw_input(
-            fmt::format("cannot create layer {} in {}: {}", s.name, path, capture.last_error()));
+    auto layer = ds.create_layer(s.name, geometry ? ctx.target_srs : nullptr,
+                                 geometry ? layer_geometry(s) : wkbNone, lco.List());
     std::vector<OGRFieldType> types;
     for (const auto& f : s.fields) {
         std::string name = f.key;
@@ -1175,14 +1162,12 @@ void write_ogr_layer(GDALDataset& ds, const Source& s, const WriteContext& ctx, 
         OGRFieldDefn fd(name.c_str(), ogr_type(f, format));
         if (format == ExportFormat::gpkg)
             fd.SetAlternativeName(f.zh.c_str());
-        if (layer->CreateField(&fd, FALSE) != OGRERR_NONE)
-            throw_input(
-                fmt::format("cannot create field {} in {}: {}", name, path, capture.last_error()));
+        layer.add_field(fd);
         types.push_back(fd.GetType());
     }
     // Drivers may add fields of their own (KML: Name and Description first), so values go by
     // name, not by position.
-    auto* defn = layer->GetLayerDefn();
+    auto* defn = &layer.defn();
     std::vector<int> index;
     for (int i = 0; i < defn->GetFieldCount(); ++i)
         if (index.size() < s.fields.size() &&
@@ -1193,32 +1178,28 @@ void write_ogr_layer(GDALDataset& ds, const Source& s, const WriteContext& ctx, 
             index.push_back(i);
     if (index.size() != s.fields.size())
         throw_internal(
-            fmt::format("{}: GDAL did not create the fields of {} as asked", path, s.name));
+            fmt::format("{}: GDAL did not create the fields of {} as asked", ds.display(), s.name));
     int kml_name = format == ExportFormat::kml ? defn->GetFieldIndex("Name") : -1;
-    bool transaction = format == ExportFormat::gpkg &&
-                       ds.StartTransaction() == OGRERR_NONE; // one commit, not one per feature
+    // One commit, not one per feature.
+    bool transaction = format == ExportFormat::gpkg && ds.start_transaction();
     s.scan([&](const OutFeature& f) {
-        OGRFeatureUniquePtr feat(OGRFeature::CreateFeature(defn));
+        gdal::Feature feat(layer);
         if (kml_name >= 0) // the Placemark's <name>: the feature's code
             feat->SetField(kml_name, value_text(f.values.front()).c_str());
         for (size_t i = 0; i < s.fields.size(); ++i)
-            set_value(*feat, index[i], f.values[i], types[i]);
+            set_value(feat.get(), index[i], f.values[i], types[i]);
         if (geometry)
             if (auto g = make_geometry(f, ctx))
-                feat->SetGeometryDirectly(g.release());
-        if (layer->CreateFeature(feat.get()) != OGRERR_NONE)
-            throw_input(fmt::format("cannot write {} to {}: {}", describe_feature(s, f), path,
-                                    capture.last_error()));
+                feat.set_geometry(std::move(g));
+        feat.add_to_layer(describe_feature(s, f));
         result.features += 1;
         result.area_m2 += f.area_m2;
         result.length_m += f.length_m;
         if (result.features % 100000 == 0)
             report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
     });
-    if (transaction && ds.CommitTransaction() != OGRERR_NONE)
-        throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()));
-    if (!capture.last_error().empty())
-        throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()));
+    if (transaction)
+        ds.commit_transaction();
 }
 
 const char* gdal_driver(ExportFormat f) {
@@ -1288,9 +1269,11 @@ std::string describe_selection(const ExportOptions& o) {
 void write_gdal(const std::vector<Source>& sources, const fs::path& target, PendingFiles& pending,
                 const WriteContext& ctx) {
     const auto& o = ctx.options;
+    // Drivers also report failures outside the calls gdal::Dataset checks (a GeoJSON feature
+    // that cannot be serialised): any of them fails the export.
     GdalErrorCapture capture;
     auto temp = pending.temp_for(target);
-    GDALDatasetUniquePtr ds;
+    std::optional<gdal::Dataset> ds;
     if (o.format == ExportFormat::gpkg && fs::exists(target)) {
         // Another export's layers stay; ours are replaced. Work on a copy so that a failure
         // leaves the original as it was.
@@ -1298,39 +1281,27 @@ void write_gdal(const std::vector<Source>& sources, const fs::path& target, Pend
         fs::copy_file(target, temp, fs::copy_options::overwrite_existing, ec);
         if (ec)
             throw_input(fmt::format("cannot copy {}: {}", target.string(), ec.message()));
-        const char* drivers[] = {"GPKG", nullptr};
-        ds.reset(GDALDataset::Open(temp.string().c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers,
-                                   nullptr, nullptr));
-        if (!ds)
+        try {
+            ds.emplace(gdal::Dataset::open_update("GPKG", temp.string(), target.string()));
+        } catch (const Error&) {
             throw_input(fmt::format("{} exists but is not a GeoPackage", target.string()),
                         "choose another --out, or remove the file first");
+        }
         for (const auto& s : sources)
-            for (int i = 0; i < ds->GetLayerCount(); ++i)
-                if (EQUAL(ds->GetLayer(i)->GetName(), s.name.c_str())) {
-                    if (ds->DeleteLayer(i) != OGRERR_NONE)
-                        throw_input(fmt::format("cannot replace layer {} in {}: {}", s.name,
-                                                target.string(), capture.last_error()));
-                    break;
-                }
+            ds->delete_layer(s.name);
     } else {
-        auto* driver = GetGDALDriverManager()->GetDriverByName(gdal_driver(o.format));
-        if (!driver)
-            throw_internal(fmt::format("GDAL has no {} driver", gdal_driver(o.format)));
-        ds.reset(driver->Create(temp.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-        if (!ds)
-            throw_input(fmt::format("cannot write {}: {}", target.string(), capture.last_error()),
-                        "check that the folder is writable");
+        ds.emplace(gdal_driver(o.format), temp.string(), target.string());
     }
     for (const auto& s : sources) {
         ExportedLayer r;
         r.name = s.name;
-        write_ogr_layer(*ds, s, ctx, o.format, target.string(), r);
+        write_ogr_layer(*ds, s, ctx, o.format, r);
         ctx.summary.layers.push_back(r);
     }
     check_empty(sources, o, ctx.summary);
-    ds.reset();
-    if (!capture.last_error().empty())
-        throw_input(fmt::format("cannot write {}: {}", target.string(), capture.last_error()));
+    ds->close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", target.string(), why));
     pending.add(temp, target);
 }
 

@@ -4,7 +4,9 @@
 // GBK through CPLRecode) and estimates the file sizes; the second pass writes with widths that
 // fit every value whole; the result is read back and checked before it is moved into place.
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
 #include "landclear/io/gdal_util.hpp"
+#include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
 
 #include <cpl_conv.h>
@@ -50,33 +52,25 @@ public:
         return n;
     }
 
-    // The longest prefix of whole characters that fits max bytes.
+    // The longest prefix of whole characters that fits max bytes in the target encoding.
     std::string fit(const std::string& s, size_t max) {
-        std::string out;
-        size_t used = 0;
-        for (size_t i = 0; i < s.size();) {
-            auto c = static_cast<unsigned char>(s[i]);
-            size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-            std::string ch = s.substr(i, len);
-            size_t bytes = m_gbk ? length(ch).value_or(len) : ch.size();
-            if (used + bytes > max)
-                break;
-            out += ch;
-            used += bytes;
-            i += len;
-        }
-        return out;
+        return text::fit_bytes(s, max, [&](std::string_view ch) {
+            return m_gbk ? length(std::string(ch)).value_or(ch.size()) : ch.size();
+        });
     }
 
 private:
     std::optional<size_t> recoded_length(const std::string& s) {
-        GdalErrorCapture quiet; // CPLRecode warns once per process about lost characters
+        // CPLRecode warns once per process about lost characters; a lost character is what
+        // this asks about, and the answer is the round trip below.
+        GdalErrorCapture quiet;
         char* gbk = CPLRecode(s.c_str(), CPL_ENC_UTF8, "CP936");
         std::string encoded = gbk ? gbk : "";
         CPLFree(gbk);
         char* back = CPLRecode(encoded.c_str(), "CP936", CPL_ENC_UTF8);
         bool same = back && s == back;
         CPLFree(back);
+        quiet.discard_warnings();
         if (!same)
             return std::nullopt;
         return encoded.size();
@@ -87,11 +81,12 @@ private:
 };
 
 int family(const std::vector<unsigned char>& wkb, const WriteContext& ctx) {
-    OGRGeometry* g = nullptr;
-    if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size()) != OGRERR_NONE || !g)
+    OGRGeometry* raw = nullptr;
+    if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &raw, wkb.size()) != OGRERR_NONE ||
+        !raw)
         return 0;
+    OGRGeometryUniquePtr g(raw);
     auto t = wkbFlatten(g->getGeometryType());
-    OGRGeometryFactory::destroyGeometry(g);
     if (t == wkbPolygon || t == wkbMultiPolygon)
         return 1;
     if (t == wkbLineString || t == wkbMultiLineString)
@@ -202,24 +197,17 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
     }
 
     // Pass 2: write into a private folder beside the target.
-    GdalErrorCapture capture;
     std::string stem = target.stem().string();
     fs::path dir = pending.temp_dir();
     fs::path temp_shp = dir / (stem + ".shp");
-    auto* driver = GetGDALDriverManager()->GetDriverByName("ESRI Shapefile");
-    GDALDatasetUniquePtr ds(
-        driver->Create(temp_shp.string().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!ds)
-        throw_input(fmt::format("cannot write {}: {}", target.string(), capture.last_error()));
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
+    gdal::Dataset ds("ESRI Shapefile", temp_shp.string(), target.string());
     CPLStringList lco;
     lco.SetNameValue("ENCODING", gbk ? "CP936" : "UTF-8");
     lco.SetNameValue("2GB_LIMIT", "YES");
     lco.SetNameValue("SPATIAL_INDEX", "NO");
     lco.SetNameValue("RESIZE", "NO");
-    OGRLayer* layer = ds->CreateLayer(
-        stem.c_str(), const_cast<OGRSpatialReference*>(ctx.target_srs), gtype, lco.List());
-    if (!layer)
-        throw_input(fmt::format("cannot create {}: {}", target.string(), capture.last_error()));
+    auto layer = ds.create_layer(stem, ctx.target_srs, gtype, lco.List());
     std::vector<OGRFieldType> types;
     for (size_t i = 0; i < n; ++i) {
         const auto& f = s.fields[i];
@@ -227,20 +215,14 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
                          : f.type == FieldType::integer ? OFTInteger64
                          : f.type == FieldType::real    ? OFTReal
                                                         : OFTDate;
-        OGRFieldDefn fd(f.shp.c_str(), t);
-        fd.SetWidth(widths[i]);
-        fd.SetPrecision(precisions[i]);
-        if (layer->CreateField(&fd, FALSE) != OGRERR_NONE)
-            throw_input(fmt::format("cannot create field {} in {}: {}", f.shp, target.string(),
-                                    capture.last_error()));
+        layer.add_field(f.shp, t, widths[i], precisions[i]);
         types.push_back(t);
     }
 
     std::vector<std::size_t> written_text; // per feature, to check what reads back
-    auto* defn = layer->GetLayerDefn();
     std::hash<std::string> hasher;
     s.scan([&](const OutFeature& f) {
-        OGRFeatureUniquePtr feat(OGRFeature::CreateFeature(defn));
+        gdal::Feature feat(layer);
         std::string text;
         for (size_t i = 0; i < n; ++i) {
             const Value& v = f.values[i];
@@ -265,10 +247,8 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
                 text += '\x1f';
         }
         if (auto g = make_geometry(f, ctx))
-            feat->SetGeometryDirectly(g.release());
-        if (layer->CreateFeature(feat.get()) != OGRERR_NONE)
-            throw_input(fmt::format("cannot write {} to {}: {}", describe_feature(s, f),
-                                    target.string(), capture.last_error()));
+            feat.set_geometry(std::move(g));
+        feat.add_to_layer(describe_feature(s, f));
         written_text.push_back(hasher(text));
         result.features += 1;
         result.area_m2 += f.area_m2;
@@ -276,9 +256,9 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
         if (result.features % 100000 == 0)
             report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
     });
-    ds.reset();
-    if (!capture.last_error().empty())
-        throw_input(fmt::format("cannot write {}: {}", target.string(), capture.last_error()));
+    ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", target.string(), why));
 
     // Read it back as QGIS or ArcGIS would, through the .cpg: names, widths and every text
     // value must be what was meant.

@@ -77,9 +77,9 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r) {
                  : bad) += n;
         Row out{code, name, m / 100.0, l / 100.0, d / 100.0};
         for (auto v : parts)
-            out.push_back(v / 100.0);
-        out.push_back(ok);
-        out.push_back(bad);
+            out.emplace_back(v / 100.0);
+        out.emplace_back(ok);
+        out.emplace_back(bad);
         return out;
     };
     for (const auto& p : r.projects)

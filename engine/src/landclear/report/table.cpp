@@ -1,7 +1,9 @@
 #include "landclear/report/table.hpp"
 
 #include "landclear/core/error.hpp"
-#include "landclear/io/gdal_util.hpp"
+#include "landclear/core/text.hpp"
+#include "landclear/io/atomic_file.hpp"
+#include "landclear/io/gdal_write.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -9,42 +11,15 @@
 #include <gdal_priv.h>
 #include <nlohmann/json.hpp>
 #include <ogrsf_frmts.h>
+#include <optional>
 #include <unistd.h>
 
 namespace landclear {
 
 namespace {
 
-// Terminal columns taken by a UTF-8 string: East Asian wide characters take two.
-size_t display_width(const std::string& s) {
-    size_t width = 0;
-    for (size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        char32_t cp = c;
-        int len = 1;
-        if (c >= 0xF0 && i + 3 < s.size()) {
-            cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) |
-                 (s[i + 3] & 0x3Fu);
-            len = 4;
-        } else if (c >= 0xE0 && i + 2 < s.size()) {
-            cp = ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
-            len = 3;
-        } else if (c >= 0xC0 && i + 1 < s.size()) {
-            cp = ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
-            len = 2;
-        }
-        bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
-        width += wide ? 2 : 1;
-        i += static_cast<size_t>(len);
-    }
-    return width;
-}
-
 std::string pad(const std::string& s, size_t width, bool right) {
-    size_t w = display_width(s);
+    size_t w = text::display_width(s);
     std::string fill(width > w ? width - w : 0, ' ');
     return right ? fill + s : s + fill;
 }
@@ -89,12 +64,12 @@ std::string render_text(const Table& t, Lang lang) {
         std::vector<std::string> out;
         for (size_t c = 0; c < t.columns.size(); ++c) {
             out.push_back(c < row.size() ? format_cell(row[c], t.columns[c].kind) : "");
-            widths[c] = std::max(widths[c], display_width(out.back()));
+            widths[c] = std::max(widths[c], text::display_width(out.back()));
         }
         cells.push_back(std::move(out));
     };
     for (size_t c = 0; c < t.columns.size(); ++c)
-        widths[c] = display_width(t.columns[c].label(lang));
+        widths[c] = text::display_width(t.columns[c].label(lang));
     for (const auto& r : t.rows)
         add(r);
     if (t.totals)
@@ -170,50 +145,33 @@ std::string render_json(const Table& t, Lang lang) {
 }
 
 void write_csv(const Table& t, Lang lang, const std::string& path) {
-    ensure_gdal_registered();
-    namespace fs = std::filesystem;
     bool to_stdout = path == "-";
-    std::string target = to_stdout ? "/vsistdout/" : path;
-    std::string temp = to_stdout ? target : fmt::format("{}.tmp-{}.csv", path, ::getpid());
-    {
-        GdalErrorCapture capture;
-        auto* driver = GetGDALDriverManager()->GetDriverByName("CSV");
-        GDALDatasetUniquePtr ds(driver->Create(temp.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-        if (!ds)
-            throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()),
-                        "check that the folder exists and is writable");
-        const char* lco[] = {"WRITE_BOM=YES", "STRING_QUOTING=IF_NEEDED", nullptr};
-        OGRLayer* layer =
-            ds->CreateLayer(t.name.c_str(), nullptr, wkbNone, const_cast<char**>(lco));
-        for (const auto& c : t.columns) {
-            OGRFieldDefn fd(c.label(lang).c_str(), OFTString);
-            layer->CreateField(&fd);
-        }
-        auto write_row = [&](const Row& row) {
-            OGRFeatureUniquePtr f(OGRFeature::CreateFeature(layer->GetLayerDefn()));
-            for (size_t c = 0; c < t.columns.size() && c < row.size(); ++c)
-                if (!std::holds_alternative<std::monostate>(row[c]))
-                    f->SetField(static_cast<int>(c),
-                                format_cell(row[c], t.columns[c].kind).c_str());
-            if (layer->CreateFeature(f.get()) != OGRERR_NONE)
-                throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()));
-        };
-        for (const auto& r : t.rows)
-            write_row(r);
-        if (t.totals)
-            write_row(labelled_totals(t, lang));
-        ds.reset();
-        if (!capture.last_error().empty())
-            throw_input(fmt::format("cannot write {}: {}", path, capture.last_error()));
-    }
-    if (!to_stdout) {
-        std::error_code ec;
-        fs::rename(temp, path, ec);
-        if (ec) {
-            fs::remove(temp);
-            throw_input(fmt::format("cannot write {}: {}", path, ec.message()));
-        }
-    }
+    std::optional<AtomicFile> file;
+    if (!to_stdout)
+        file.emplace(path);
+    std::string written = to_stdout ? "/vsistdout/" : file->temp().string();
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
+    gdal::Dataset ds("CSV", written, to_stdout ? "standard output" : path);
+    const char* lco[] = {"WRITE_BOM=YES", "STRING_QUOTING=IF_NEEDED", nullptr};
+    auto layer = ds.create_layer(t.name, nullptr, wkbNone, lco);
+    for (const auto& c : t.columns)
+        layer.add_field(c.label(lang), OFTString);
+    auto write_row = [&](const Row& row) {
+        gdal::Feature f(layer);
+        for (size_t c = 0; c < t.columns.size() && c < row.size(); ++c)
+            if (!std::holds_alternative<std::monostate>(row[c]))
+                f->SetField(static_cast<int>(c), format_cell(row[c], t.columns[c].kind).c_str());
+        f.add_to_layer();
+    };
+    for (const auto& r : t.rows)
+        write_row(r);
+    if (t.totals)
+        write_row(labelled_totals(t, lang));
+    ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", path, why));
+    if (file)
+        file->commit();
 }
 
 const char* totals_label(Lang lang) {

@@ -1,11 +1,14 @@
 #include "landclear/report/xlsx.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
+#include "landclear/io/atomic_file.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <optional>
 #include <set>
 #include <unistd.h>
 #include <xlsxwriter.h>
@@ -16,32 +19,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Excel column width units are roughly one Latin character; CJK characters take two.
+// Excel column width units are roughly one Latin character; CJK characters take two, as they
+// do on a terminal.
 double text_width(const std::string& s) {
-    double w = 0;
-    for (size_t i = 0; i < s.size();) {
-        auto c = static_cast<unsigned char>(s[i]);
-        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        w += len >= 3 ? 2.0 : 1.0;
-        i += static_cast<size_t>(len);
-    }
-    return w;
+    return static_cast<double>(text::display_width(s));
 }
 
 // Sheet names: at most 31 characters, none of []:*?/\ and unique in the workbook.
 std::string sheet_name(const std::string& wanted, std::set<std::string>& used) {
     std::string base;
-    size_t chars = 0;
-    for (size_t i = 0; i < wanted.size() && chars < 28;) {
-        auto c = static_cast<unsigned char>(wanted[i]);
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        std::string ch = wanted.substr(i, len);
+    text::for_each_character(text::first_characters(wanted, 28), [&](std::string_view ch) {
         if (ch.size() == 1 && std::string_view("[]:*?/\\").find(ch[0]) != std::string_view::npos)
-            ch = "_";
-        base += ch;
-        ++chars;
-        i += len;
-    }
+            base += '_';
+        else
+            base += ch;
+    });
     if (base.empty())
         base = "Sheet";
     std::string name = base;
@@ -63,7 +55,8 @@ std::string num_format(const XlsxColumn& c) {
 } // namespace
 
 struct XlsxWriter::Impl {
-    std::string path, temp;
+    std::string path;
+    std::optional<AtomicFile> file; // libxlsxwriter writes here; moved into place by close()
     lxw_workbook* wb = nullptr;
     lxw_worksheet* ws = nullptr;
     std::string sheet;
@@ -169,12 +162,11 @@ XlsxWriter::XlsxWriter(std::string path) : m_impl(std::make_unique<Impl>()) {
     auto& m = *m_impl;
     m.path = std::move(path);
     fs::path p(m.path);
-    m.temp =
-        (p.parent_path() / fmt::format("{}.tmp-{}.xlsx", p.stem().string(), ::getpid())).string();
+    m.file.emplace(m.path);
     lxw_workbook_options options{};
     options.constant_memory = LXW_TRUE;
     options.use_zip64 = LXW_TRUE;
-    m.wb = workbook_new_opt(m.temp.c_str(), &options);
+    m.wb = workbook_new_opt(m.file->temp().c_str(), &options);
     if (!m.wb)
         throw_input(fmt::format("cannot write {}", m.path),
                     "check that the folder exists and is writable");
@@ -188,9 +180,7 @@ XlsxWriter::XlsxWriter(std::string path) : m_impl(std::make_unique<Impl>()) {
 XlsxWriter::~XlsxWriter() {
     auto& m = *m_impl;
     if (!m.closed && m.wb) {
-        workbook_close(m.wb); // frees the workbook; the file it wrote is discarded
-        std::error_code ec;
-        fs::remove(m.temp, ec);
+        workbook_close(m.wb); // frees the workbook; m.file discards what it wrote
     }
 }
 
@@ -262,17 +252,12 @@ void XlsxWriter::close() {
     lxw_error err = workbook_close(m.wb);
     m.closed = true;
     m.wb = nullptr;
-    std::error_code ec;
     if (err != LXW_NO_ERROR) {
-        fs::remove(m.temp, ec);
+        m.file.reset();
         throw_input(fmt::format("cannot write {}: {}", m.path, lxw_strerror(err)),
                     "check that the folder is writable and has space");
     }
-    fs::rename(m.temp, m.path, ec);
-    if (ec) {
-        fs::remove(m.temp, ec);
-        throw_input(fmt::format("cannot write {}: {}", m.path, ec.message()));
-    }
+    m.file->commit();
 }
 
 namespace {

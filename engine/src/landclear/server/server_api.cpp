@@ -4,6 +4,7 @@
 #include "landclear/core/units.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_util.hpp"
+#include "landclear/io/gdal_write.hpp"
 #include "landclear/report/corridor_tables.hpp"
 #include "landclear/report/status_table.hpp"
 #include "landclear/report/table.hpp"
@@ -87,17 +88,12 @@ BuildingDates building_dates(const FeatureRow& f) {
     return {date_value(at("signed_on")), date_value(at("demolished_on"))};
 }
 
-struct OgrGeometryDeleter {
-    void operator()(OGRGeometry* g) const { OGRGeometryFactory::destroyGeometry(g); }
-};
-using OgrGeometryPtr = std::unique_ptr<OGRGeometry, OgrGeometryDeleter>;
-
-OgrGeometryPtr geometry_from_wkb(const std::vector<unsigned char>& wkb) {
+OGRGeometryUniquePtr geometry_from_wkb(const std::vector<unsigned char>& wkb) {
     OGRGeometry* g = nullptr;
     if (wkb.empty() ||
         OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &g, wkb.size()) != OGRERR_NONE)
         return nullptr;
-    return OgrGeometryPtr(g);
+    return OGRGeometryUniquePtr(g);
 }
 
 void expand(std::optional<Envelope>& env, const OGREnvelope& e) {
@@ -651,28 +647,21 @@ std::string ViewerApi::features(const FeatureQuery& q) {
             "zoom in, or ask for one project with project=CODE");
     }
 
-    GdalErrorCapture errors;
-    auto* driver = GetGDALDriverManager()->GetDriverByName("GeoJSON");
-    if (!driver)
-        throw_internal("GDAL has no GeoJSON driver");
     std::string path = fmt::format("/vsimem/landclear-serve-{}.geojson", ++g_vsimem_counter);
-    GDALDatasetUniquePtr ds(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!ds)
-        throw_internal(fmt::format("cannot create GeoJSON in memory: {}", errors.last_error()));
+    // A failure writing to memory is ours, not the request's: internal (500).
+    GdalErrorCapture errors;
+    gdal::Dataset ds("GeoJSON", path, "the GeoJSON response", nullptr, ErrorKind::internal);
     // The geometries are transformed to WGS84 here (m->to_wgs, made once per connection); the
     // layer gets no SRS so the driver does not build a transformation of its own per request.
     // RFC7946=YES still gives 7 decimals and counter-clockwise outer rings.
     const char* lco[] = {"RFC7946=YES", nullptr};
-    OGRLayer* layer = ds->CreateLayer(std::string(def.name).c_str(), nullptr, wkbUnknown,
-                                      const_cast<char**>(lco));
-    if (!layer)
-        throw_internal(fmt::format("cannot create GeoJSON layer: {}", errors.last_error()));
+    auto layer = ds.create_layer(std::string(def.name), nullptr, wkbUnknown, lco);
 
     auto add_field = [&](const std::string& name, OGRFieldType type,
                          OGRFieldSubType sub = OFSTNone) {
         OGRFieldDefn fd(name.c_str(), type);
         fd.SetSubType(sub);
-        layer->CreateField(&fd);
+        layer.add_field(fd);
     };
     // The map view carries only what the page needs to draw and to find a feature again (its
     // code, project, stage); a click asks /api/parcel for the rest. Full otherwise (downloads).
@@ -718,7 +707,8 @@ std::string ViewerApi::features(const FeatureQuery& q) {
     }
 
     for (const auto& row : rows) {
-        OGRFeature feature(layer->GetLayerDefn());
+        gdal::Feature out(layer);
+        OGRFeature& feature = out.get();
         for (size_t i = 0; i < def.fields.size(); ++i) {
             int idx = index[i];
             if (idx < 0)
@@ -756,12 +746,13 @@ std::string ViewerApi::features(const FeatureQuery& q) {
         if (auto g = geometry_from_wkb(row.wkb)) {
             if (g->transform(m->to_wgs.get()) != OGRERR_NONE)
                 throw_internal(fmt::format("cannot transform {} feature to WGS84", def.name));
-            feature.SetGeometryDirectly(g.release());
+            out.set_geometry(std::move(g));
         }
-        if (layer->CreateFeature(&feature) != OGRERR_NONE)
-            throw_internal(fmt::format("cannot write GeoJSON feature: {}", errors.last_error()));
+        out.add_to_layer(fmt::format("{} {}", def.name, text_value(row.values.at(0))));
     }
-    ds.reset(); // flushes the file
+    ds.close(); // flushes the file
+    if (auto why = errors.errors(); !why.empty())
+        throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));
 
     vsi_l_offset length = 0;
     GByte* data = VSIGetMemFileBuffer(path.c_str(), &length, TRUE);

@@ -12,6 +12,7 @@ class OGRSpatialReference;
 class OGRCoordinateTransformation;
 class OGRFeature;
 class OGRGeometry;
+struct OGRGeometryUniquePtrDeleter; // OGRGeometryUniquePtr's deleter (ogr_geometry.h)
 
 namespace landclear::detail {
 
@@ -89,8 +90,9 @@ struct WriteContext {
 };
 
 // A geometry from the store's WKB, transformed into the target CRS; null for none.
-std::unique_ptr<OGRGeometry, void (*)(OGRGeometry*)> make_geometry(const OutFeature& f,
-                                                                   const WriteContext& ctx);
+// (OGRGeometryUniquePtr, spelt out: this header includes no GDAL header.)
+std::unique_ptr<OGRGeometry, OGRGeometryUniquePtrDeleter> make_geometry(const OutFeature& f,
+                                                                        const WriteContext& ctx);
 // The feature's identity for messages: "parcels feature 'P-001'".
 std::string describe_feature(const Source& source, const OutFeature& f);
 
