@@ -1,9 +1,9 @@
 # The layer rule of docs/ARCHITECTURE.md, checked on the sources: a file in one layer folder of
-# engine/src/landclear/ may include only landclear headers of the layers below it, and a header
-# outside io/, geom/ and store/ names no GDAL, GEOS or SQLite type. Run at configure time (the
-# build fails naming the offending include; <layer>/detail/ holds headers private to one layer)
-# and as the CTest test `layer_check`, which also
-# plants an upward include in a copy and expects this script to refuse it.
+# engine/src/landclear/ may include only landclear headers of the layers below it; a header
+# outside io/, geom/ and store/ names no GDAL, GEOS or SQLite type; GEOS's C API is called in
+# geom/ only; <layer>/detail/ headers are private to their layer. Run at configure time (the
+# build fails naming the file and the offending line) and as the CTest test `layer_check`, which
+# also plants each kind of violation in a copy and expects this script to refuse it.
 #   cmake -DROOT=<folder holding engine/> -P cmake/check_layers.cmake
 cmake_minimum_required(VERSION 3.25)
 if(NOT ROOT)
@@ -25,6 +25,10 @@ set(layers core io geom store analysis report render server)
 set(third_party_regex "#include[ \t]*[<\"](gdal|ogr_|ogrsf_|cpl_|geos_c|sqlite3|spatialite)[^>\"]*[>\"]|#include[ \t]*\"landclear/(geom/geos|store/sqlite|io/gdal_util)\\.hpp\"")
 set(third_party_layers io geom store)
 
+# GEOS's C API is used inside geom/ only; the layers above call the Geos wrapper's methods, so a
+# GEOS error always carries GEOS's message and ownership stays in GeomPtr.
+set(geos_call_regex "GEOS[A-Za-z_]*_r[ \t]*\\(|geos\\.handle\\(\\)|#include[ \t]*<geos_c\\.h>")
+
 set(problems "")
 set(src ${ROOT}/engine/src/landclear)
 file(GLOB_RECURSE files RELATIVE ${src} ${src}/*.hpp ${src}/*.cpp)
@@ -40,6 +44,13 @@ foreach(f IN LISTS files cli_files)
             string(APPEND problems "  ${path}: not in a layer folder (${layers})\n")
             continue()
         endif()
+    endif()
+    if(NOT layer STREQUAL geom)
+        file(STRINGS ${path} geos_lines REGEX "${geos_call_regex}")
+        foreach(line IN LISTS geos_lines)
+            string(STRIP "${line}" line)
+            string(APPEND problems "  ${path}: ${line}: GEOS's C API outside geom/ (use Geos's methods)\n")
+        endforeach()
     endif()
     file(STRINGS ${path} lines REGEX "^[ \t]*#[ \t]*include")
     foreach(line IN LISTS lines)

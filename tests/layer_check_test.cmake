@@ -30,6 +30,8 @@ expect_refused(upward core/units.hpp "#include \"landclear/report/table.hpp\""
                "core/ may not include report/ (a higher layer)")
 expect_refused(third_party analysis/status.hpp "#include <ogr_geometry.h>"
                "analysis/ headers may not expose GDAL, GEOS or SQLite types")
+expect_refused(geos_call analysis/status.cpp "static int g = GEOSversion_r(nullptr);"
+               "GEOS's C API outside geom/ (use Geos's methods)")
 expect_refused(private_detail render/map_data.cpp
                "#include \"landclear/analysis/detail/parcel_geometries.hpp\""
                "analysis/detail/ is private to analysis/")

@@ -10,10 +10,8 @@
 #include "landclear/geom/redline.hpp"
 #include "landclear/geom/strtree.hpp"
 
-#define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <fmt/format.h>
-#include <geos_c.h>
 #include <unordered_map>
 
 namespace landclear {
@@ -21,29 +19,17 @@ namespace landclear {
 namespace {
 
 GeomPtr difference(const Geos& geos, const GEOSGeometry* a, const GEOSGeometry* b) {
-    return geos.own(GEOSDifference_r(geos.handle(), a, b));
+    return geos.difference(a, b);
 }
 
 // Union of the given geometries (cloned; the originals stay with their owners).
 GeomPtr union_of(const Geos& geos, const std::vector<const GEOSGeometry*>& parts) {
-    std::vector<GEOSGeometry*> clones;
-    clones.reserve(parts.size());
-    for (const auto* p : parts)
-        clones.push_back(GEOSGeom_clone_r(geos.handle(), p));
-    auto collection =
-        geos.own(GEOSGeom_createCollection_r(geos.handle(), GEOS_GEOMETRYCOLLECTION, clones.data(),
-                                             static_cast<unsigned>(clones.size())));
-    return geos.own(GEOSUnaryUnion_r(geos.handle(), collection.get()));
+    return geos.union_of(std::span<const GEOSGeometry* const>(parts));
 }
 
 // The polygons of g one by one (cloned).
 std::vector<GeomPtr> polygons_of(const Geos& geos, const GEOSGeometry* g) {
-    std::vector<GeomPtr> out;
-    auto multi = geos.polygonal_multi(g);
-    int n = GEOSGetNumGeometries_r(geos.handle(), multi.get());
-    for (int i = 0; i < n; ++i)
-        out.push_back(geos.clone(GEOSGetGeometryN_r(geos.handle(), multi.get(), i)));
-    return out;
+    return geos.parts(geos.polygonal_multi(g).get());
 }
 
 double perimeter(const Geos& geos, const GEOSGeometry* g) {
@@ -52,20 +38,14 @@ double perimeter(const Geos& geos, const GEOSGeometry* g) {
 
 // The part of g inside the bounding box of box (widened by 1 m).
 GeomPtr clip_to_box(const Geos& geos, const GEOSGeometry* g, const GEOSGeometry* box) {
-    auto* ctx = geos.handle();
-    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
-    if (!GEOSGeom_getXMin_r(ctx, box, &x0) || !GEOSGeom_getYMin_r(ctx, box, &y0) ||
-        !GEOSGeom_getXMax_r(ctx, box, &x1) || !GEOSGeom_getYMax_r(ctx, box, &y1))
+    if (geos.is_empty(box))
         return geos.clone(g);
-    return geos.own(GEOSClipByRect_r(ctx, g, x0 - 1, y0 - 1, x1 + 1, y1 + 1));
+    auto b = geos.bounds(box);
+    return geos.clip_by_rect(g, {b.min_x - 1, b.min_y - 1, b.max_x + 1, b.max_y + 1});
 }
 
 GeomPtr multi_of(const Geos& geos, std::vector<GeomPtr> parts) {
-    std::vector<GEOSGeometry*> raw;
-    for (auto& p : parts)
-        raw.push_back(p.release());
-    return geos.own(GEOSGeom_createCollection_r(geos.handle(), GEOS_MULTIPOLYGON, raw.data(),
-                                                static_cast<unsigned>(raw.size())));
+    return geos.multi_polygon(std::move(parts));
 }
 
 std::string mu_text(double m2) {
@@ -224,7 +204,7 @@ private:
             for (size_t i : it->second) {
                 const auto& parcel = m_parcels[i];
                 parts.push_back(parcel.geom.get());
-                if (GEOSPreparedCovers_r(m_geos.handle(), prepared.get(), parcel.geom.get()) == 1)
+                if (m_geos.covers(prepared.get(), parcel.geom.get()))
                     continue;
                 // Against the red line clipped to the parcel's box: a long corridor's red line
                 // has thousands of vertices, and the overlay cost follows them.
@@ -270,7 +250,7 @@ private:
             double inside = 0;
             for (size_t i : m_tree.query(b.geom.get())) {
                 const auto* pg = m_parcels[i].geom.get();
-                if (GEOSPreparedIntersects_r(m_geos.handle(), prepared.get(), pg) != 1)
+                if (!m_geos.intersects(prepared.get(), pg))
                     continue;
                 double a = m_geos.area(m_geos.intersection(b.geom.get(), pg).get());
                 if (a > m_o.min_area_m2) {
@@ -404,8 +384,7 @@ private:
             auto prepared = m_geos.prepare(red.get());
             std::vector<const GEOSGeometry*> parts;
             for (size_t i : m_tree.query(red.get()))
-                if (GEOSPreparedIntersects_r(m_geos.handle(), prepared.get(),
-                                             m_parcels[i].geom.get()) == 1)
+                if (m_geos.intersects(prepared.get(), m_parcels[i].geom.get()))
                     parts.push_back(m_parcels[i].geom.get());
             GeomPtr uncovered = parts.empty()
                                     ? m_geos.clone(red.get())
@@ -508,14 +487,12 @@ std::vector<ParcelOverlap> find_parcel_overlaps(const Geos& geos,
             // against the parcel shrunk by 1 mm (prepared) is much cheaper than a full relate
             // per neighbour; an overlap nowhere deeper than 1 mm is left out.
             if (!prepared) {
-                shrunk = geos.own(GEOSBufferWithStyle_r(geos.handle(), a.geom.get(), -0.001, 1,
-                                                        GEOSBUF_CAP_FLAT, GEOSBUF_JOIN_MITRE, 5));
+                shrunk = geos.buffer_flat_mitre(a.geom.get(), -0.001, 5);
                 thin = geos.is_empty(shrunk.get());
                 prepared = geos.prepare(thin ? a.geom.get() : shrunk.get());
             }
             const auto* bg = parcels[j].geom.get();
-            if (GEOSPreparedIntersects_r(geos.handle(), prepared.get(), bg) != 1 ||
-                (thin && GEOSPreparedTouches_r(geos.handle(), prepared.get(), bg) == 1))
+            if (!geos.intersects(prepared.get(), bg) || (thin && geos.touches(prepared.get(), bg)))
                 continue;
             auto inter = geos.polygonal_multi(geos.intersection(a.geom.get(), bg).get());
             double area = geos.area(inter.get());

@@ -6,7 +6,6 @@
 #include "landclear/geom/geos.hpp"
 #include "landclear/geom/strtree.hpp"
 
-#define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,7 +15,6 @@
 #include <exception>
 #include <fmt/format.h>
 #include <functional>
-#include <geos_c.h>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -106,7 +104,7 @@ public:
                 m_tree.insert(g.get(), m_geoms.size());
                 m_prepared.push_back(geos.prepare(g.get()));
             } else {
-                m_prepared.push_back(PreparedPtr(nullptr, PreparedDeleter{geos.handle()}));
+                m_prepared.push_back(geos.no_prepared());
             }
             m_geoms.push_back(std::move(g));
         }
@@ -163,10 +161,8 @@ template <class Work> void run_parallel(unsigned threads, size_t items, const Wo
 }
 
 GeomPtr clip_to_piece(const Geos& geos, const GEOSGeometry* piece, const GEOSGeometry* parcel) {
-    GEOSGeometry* raw = GEOSIntersection_r(geos.handle(), piece, parcel);
-    if (!raw) // a robustness failure in the overlay: retry on a 1 µm grid
-        raw = GEOSIntersectionPrec_r(geos.handle(), piece, parcel, 1e-6);
-    return geos.polygonal_multi(geos.own(raw).get());
+    // A robustness failure in the overlay is retried on a 1 µm grid.
+    return geos.polygonal_multi(geos.intersection_snapped(piece, parcel, 1e-6).get());
 }
 
 std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
@@ -174,7 +170,6 @@ std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
     std::vector<std::vector<ParcelPiece>> out(std::max(threads, 1u));
     run_parallel(threads, parcels.size(), [&](unsigned t, unsigned stride) {
         Geos geos;
-        auto ctx = geos.handle();
         PieceIndex pieces(geos, segments);
         auto& mine = out[t];
         for (size_t i = t; i < parcels.size(); i += stride) {
@@ -183,11 +178,11 @@ std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
             for (int k : pieces.near(g.get())) {
                 // Wholly inside: counted as it is, no overlay. Pieces do not overlap, so no
                 // other piece can hold any of it.
-                if (GEOSPreparedContains_r(ctx, pieces.prepared(k), g.get()) == 1) {
+                if (geos.contains(pieces.prepared(k), g.get())) {
                     mine.push_back({k, c.code, geos.area(g.get()), true, c.wkb});
                     break;
                 }
-                if (GEOSPreparedIntersects_r(ctx, pieces.prepared(k), g.get()) != 1)
+                if (!geos.intersects(pieces.prepared(k), g.get()))
                     continue;
                 auto part = clip_to_piece(geos, pieces.geom(k), g.get());
                 double area = geos.area(part.get());
@@ -211,7 +206,6 @@ std::vector<BuildingHit> locate_buildings(const std::vector<SegmentClip>& segmen
     std::vector<std::vector<BuildingHit>> out(std::max(threads, 1u));
     run_parallel(threads, buildings.size(), [&](unsigned t, unsigned stride) {
         Geos geos;
-        auto ctx = geos.handle();
         PieceIndex pieces(geos, segments);
         for (size_t i = t; i < buildings.size(); i += stride) {
             const auto& c = buildings[i];
@@ -219,9 +213,9 @@ std::vector<BuildingHit> locate_buildings(const std::vector<SegmentClip>& segmen
             if (geos.is_empty(g.get()))
                 continue;
             // A point inside the footprint, unlike the centroid of an L-shaped building.
-            auto point = geos.own(GEOSPointOnSurface_r(ctx, g.get()));
+            auto point = geos.point_on_surface(g.get());
             for (int k : pieces.near(point.get()))
-                if (GEOSPreparedIntersects_r(ctx, pieces.prepared(k), point.get()) == 1) {
+                if (geos.intersects(pieces.prepared(k), point.get())) {
                     out[t].push_back(
                         {k, c.code, c.parcel_code, geos.area(g.get()), geos.to_wkb(point.get())});
                     break; // on the line between two pieces: the first
@@ -238,13 +232,7 @@ std::vector<BuildingHit> locate_buildings(const std::vector<SegmentClip>& segmen
 }
 
 Envelope envelope_of(const Geos& geos, const GEOSGeometry* g) {
-    Envelope e;
-    auto ctx = geos.handle();
-    GEOSGeom_getXMin_r(ctx, g, &e.min_x);
-    GEOSGeom_getYMin_r(ctx, g, &e.min_y);
-    GEOSGeom_getXMax_r(ctx, g, &e.max_x);
-    GEOSGeom_getYMax_r(ctx, g, &e.max_y);
-    return e;
+    return geos.is_empty(g) ? Envelope{} : geos.bounds(g);
 }
 
 std::string text_value(const Value& v) {

@@ -10,7 +10,6 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
-#include <geos_c.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 #include <unordered_map>
@@ -302,9 +301,9 @@ private:
             }
             record.measure = m_geos.area(geom.get());
         } else {
-            if (m_geos.type_id(geom.get()) == GEOS_MULTILINESTRING) {
+            if (m_geos.type(geom.get()) == Geos::Type::multi_line) {
                 auto merged = m_geos.line_merge(geom.get());
-                if (m_geos.type_id(merged.get()) != GEOS_LINESTRING)
+                if (m_geos.type(merged.get()) != Geos::Type::line)
                     throw_input("the centreline is in several separate pieces",
                                 "a corridor is one continuous centreline; split it into "
                                 "several corridors");

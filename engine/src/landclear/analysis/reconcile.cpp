@@ -7,11 +7,9 @@
 #include "landclear/core/stage.hpp"
 #include "landclear/core/units.hpp"
 
-#define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
-#include <geos_c.h>
 #include <set>
 #include <unordered_map>
 
@@ -238,13 +236,10 @@ private:
             auto it = m_by_code.find(geoms[i].code);
             if (partners[i].empty() || it == m_by_code.end())
                 continue;
-            std::vector<GEOSGeometry*> clones;
+            std::vector<const GEOSGeometry*> others;
             for (size_t j : partners[i])
-                clones.push_back(geos.clone(geoms[j].geom.get()).release());
-            auto others = geos.own(
-                GEOSGeom_createCollection_r(geos.handle(), GEOS_GEOMETRYCOLLECTION, clones.data(),
-                                            static_cast<unsigned>(clones.size())));
-            auto merged = geos.own(GEOSUnaryUnion_r(geos.handle(), others.get()));
+                others.push_back(geoms[j].geom.get());
+            auto merged = geos.union_of(std::span<const GEOSGeometry* const>(others));
             t.overlap_m2[it->second] =
                 geos.area(geos.intersection(geoms[i].geom.get(), merged.get()).get());
         }

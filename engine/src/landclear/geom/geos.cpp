@@ -102,8 +102,27 @@ double Geos::length(const GEOSGeometry* g) const {
 bool Geos::is_empty(const GEOSGeometry* g) const {
     return GEOSisEmpty_r(m_ctx, g) == 1;
 }
-int Geos::type_id(const GEOSGeometry* g) const {
-    return GEOSGeomTypeId_r(m_ctx, g);
+Geos::Type Geos::type(const GEOSGeometry* g) const {
+    switch (GEOSGeomTypeId_r(m_ctx, g)) {
+    case GEOS_POINT:
+        return Type::point;
+    case GEOS_LINESTRING:
+        return Type::line;
+    case GEOS_LINEARRING:
+        return Type::ring;
+    case GEOS_POLYGON:
+        return Type::polygon;
+    case GEOS_MULTIPOINT:
+        return Type::multi_point;
+    case GEOS_MULTILINESTRING:
+        return Type::multi_line;
+    case GEOS_MULTIPOLYGON:
+        return Type::multi_polygon;
+    case GEOS_GEOMETRYCOLLECTION:
+        return Type::collection;
+    default:
+        throw_internal(fmt::format("GEOS: unknown geometry type: {}", m_last_message));
+    }
 }
 
 GeomPtr Geos::clone(const GEOSGeometry* g) const {
@@ -141,6 +160,169 @@ GeomPtr Geos::polygonal_multi(const GEOSGeometry* g) const {
     collect(collect, g);
     return own(GEOSGeom_createCollection_r(m_ctx, GEOS_MULTIPOLYGON, polys.data(),
                                            static_cast<unsigned>(polys.size())));
+}
+
+PreparedPtr Geos::no_prepared() const {
+    return PreparedPtr(nullptr, PreparedDeleter{m_ctx});
+}
+
+GeomPtr Geos::difference(const GEOSGeometry* a, const GEOSGeometry* b) const {
+    return own(GEOSDifference_r(m_ctx, a, b));
+}
+
+GeomPtr Geos::intersection_snapped(const GEOSGeometry* a, const GEOSGeometry* b,
+                                   double grid) const {
+    GEOSGeometry* raw = GEOSIntersection_r(m_ctx, a, b);
+    if (!raw)
+        raw = GEOSIntersectionPrec_r(m_ctx, a, b, grid);
+    return own(raw);
+}
+
+GeomPtr Geos::union_of(std::vector<GeomPtr> parts) const {
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(parts.size());
+    for (auto& p : parts)
+        raw.push_back(p.release());
+    auto collection = own(GEOSGeom_createCollection_r(m_ctx, GEOS_GEOMETRYCOLLECTION, raw.data(),
+                                                      static_cast<unsigned>(raw.size())));
+    return own(GEOSUnaryUnion_r(m_ctx, collection.get()));
+}
+
+GeomPtr Geos::union_of(std::span<const GEOSGeometry* const> parts) const {
+    std::vector<GeomPtr> clones;
+    clones.reserve(parts.size());
+    for (const auto* p : parts)
+        clones.push_back(clone(p));
+    return union_of(std::move(clones));
+}
+
+GeomPtr Geos::multi_polygon(std::vector<GeomPtr> polygons) const {
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(polygons.size());
+    for (auto& p : polygons)
+        raw.push_back(p.release());
+    return own(GEOSGeom_createCollection_r(m_ctx, GEOS_MULTIPOLYGON, raw.data(),
+                                           static_cast<unsigned>(raw.size())));
+}
+
+int Geos::num_parts(const GEOSGeometry* g) const {
+    return GEOSGetNumGeometries_r(m_ctx, g);
+}
+
+const GEOSGeometry* Geos::part(const GEOSGeometry* g, int i) const {
+    return GEOSGetGeometryN_r(m_ctx, g, i);
+}
+
+std::vector<GeomPtr> Geos::parts(const GEOSGeometry* g) const {
+    std::vector<GeomPtr> out;
+    int n = num_parts(g);
+    out.reserve(static_cast<size_t>(n > 0 ? n : 0));
+    for (int i = 0; i < n; ++i)
+        out.push_back(clone(part(g, i)));
+    return out;
+}
+
+Envelope Geos::bounds(const GEOSGeometry* g) const {
+    Envelope e;
+    if (!GEOSGeom_getXMin_r(m_ctx, g, &e.min_x) || !GEOSGeom_getYMin_r(m_ctx, g, &e.min_y) ||
+        !GEOSGeom_getXMax_r(m_ctx, g, &e.max_x) || !GEOSGeom_getYMax_r(m_ctx, g, &e.max_y))
+        throw_internal(
+            fmt::format("GEOS cannot give the bounds of a geometry: {}", m_last_message));
+    return e;
+}
+
+GeomPtr Geos::clip_by_rect(const GEOSGeometry* g, const Envelope& box) const {
+    return own(GEOSClipByRect_r(m_ctx, g, box.min_x, box.min_y, box.max_x, box.max_y));
+}
+
+GeomPtr Geos::buffer_flat_mitre(const GEOSGeometry* g, double width, double mitre_limit) const {
+    return own(GEOSBufferWithStyle_r(m_ctx, g, width, 1, GEOSBUF_CAP_FLAT, GEOSBUF_JOIN_MITRE,
+                                     mitre_limit));
+}
+
+GeomPtr Geos::point_on_surface(const GEOSGeometry* g) const {
+    return own(GEOSPointOnSurface_r(m_ctx, g));
+}
+
+std::optional<XY> Geos::point_on_surface_xy(const GEOSGeometry* g) const {
+    GEOSGeometry* raw = GEOSPointOnSurface_r(m_ctx, g);
+    if (!raw)
+        return std::nullopt;
+    GeomPtr point(raw, GeomDeleter{m_ctx});
+    XY xy;
+    if (GEOSisEmpty_r(m_ctx, raw) || !GEOSGeomGetX_r(m_ctx, raw, &xy.x) ||
+        !GEOSGeomGetY_r(m_ctx, raw, &xy.y))
+        return std::nullopt;
+    return xy;
+}
+
+Vertices Geos::vertices(const GEOSGeometry* line) const {
+    Vertices out;
+    const GEOSCoordSequence* seq = line ? GEOSGeom_getCoordSeq_r(m_ctx, line) : nullptr;
+    unsigned n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(m_ctx, seq, &n))
+        return out;
+    out.resize(n);
+    for (unsigned i = 0; i < n; ++i)
+        GEOSCoordSeq_getXY_r(m_ctx, seq, i, &out[i].x, &out[i].y);
+    return out;
+}
+
+std::vector<Vertices> Geos::polygon_rings(const GEOSGeometry* g) const {
+    std::vector<Vertices> out;
+    auto walk = [&](auto&& self, const GEOSGeometry* part) -> void {
+        int type = GEOSGeomTypeId_r(m_ctx, part);
+        if (type == GEOS_POLYGON) {
+            if (GEOSisEmpty_r(m_ctx, part))
+                return;
+            out.push_back(vertices(GEOSGetExteriorRing_r(m_ctx, part)));
+            int holes = GEOSGetNumInteriorRings_r(m_ctx, part);
+            for (int i = 0; i < holes; ++i)
+                out.push_back(vertices(GEOSGetInteriorRingN_r(m_ctx, part, i)));
+        } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+            int n = GEOSGetNumGeometries_r(m_ctx, part);
+            for (int i = 0; i < n; ++i)
+                self(self, GEOSGetGeometryN_r(m_ctx, part, i));
+        }
+    };
+    walk(walk, g);
+    return out;
+}
+
+std::vector<Vertices> Geos::line_parts(const GEOSGeometry* g) const {
+    std::vector<Vertices> out;
+    auto walk = [&](auto&& self, const GEOSGeometry* part) -> void {
+        int type = GEOSGeomTypeId_r(m_ctx, part);
+        if (type == GEOS_LINESTRING || type == GEOS_LINEARRING) {
+            if (!GEOSisEmpty_r(m_ctx, part))
+                out.push_back(vertices(part));
+        } else if (type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
+            int n = GEOSGetNumGeometries_r(m_ctx, part);
+            for (int i = 0; i < n; ++i)
+                self(self, GEOSGetGeometryN_r(m_ctx, part, i));
+        }
+    };
+    walk(walk, g);
+    return out;
+}
+
+bool Geos::predicate(char result, const char* name) const {
+    if (result == 2)
+        throw_internal(fmt::format("GEOS cannot decide '{}': {}", name, m_last_message));
+    return result == 1;
+}
+
+bool Geos::covers(const GEOSPreparedGeometry* p, const GEOSGeometry* g) const {
+    return predicate(GEOSPreparedCovers_r(m_ctx, p, g), "covers");
+}
+bool Geos::contains(const GEOSPreparedGeometry* p, const GEOSGeometry* g) const {
+    return predicate(GEOSPreparedContains_r(m_ctx, p, g), "contains");
+}
+bool Geos::intersects(const GEOSPreparedGeometry* p, const GEOSGeometry* g) const {
+    return predicate(GEOSPreparedIntersects_r(m_ctx, p, g), "intersects");
+}
+bool Geos::touches(const GEOSPreparedGeometry* p, const GEOSGeometry* g) const {
+    return predicate(GEOSPreparedTouches_r(m_ctx, p, g), "touches");
 }
 
 } // namespace landclear

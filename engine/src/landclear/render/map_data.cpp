@@ -9,11 +9,9 @@
 #include "landclear/geom/redline.hpp"
 #include "landclear/io/crs.hpp"
 
-#define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
-#include <geos_c.h>
 #include <map>
 #include <ogr_spatialref.h>
 #include <set>
@@ -68,48 +66,22 @@ struct Extent {
     }
 };
 
-MapRing ring_points(const Geos& geos, const GEOSGeometry* ring) {
-    auto ctx = geos.handle();
-    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, ring);
-    unsigned n = 0;
-    MapRing out;
-    if (!seq || !GEOSCoordSeq_getSize_r(ctx, seq, &n))
-        return out;
-    out.resize(n);
-    for (unsigned i = 0; i < n; ++i)
-        GEOSCoordSeq_getXY_r(ctx, seq, i, &out[i].x, &out[i].y);
+MapRing to_map_ring(const Vertices& v) {
+    MapRing out(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+        out[i] = {v[i].x, v[i].y};
     return out;
 }
 
 // Polygon rings (outer and holes) of any polygonal geometry, for an even-odd fill.
 void append_rings(const Geos& geos, const GEOSGeometry* g, MapRings& out) {
-    auto ctx = geos.handle();
-    int type = GEOSGeomTypeId_r(ctx, g);
-    if (type == GEOS_POLYGON) {
-        if (GEOSisEmpty_r(ctx, g))
-            return;
-        out.push_back(ring_points(geos, GEOSGetExteriorRing_r(ctx, g)));
-        int holes = GEOSGetNumInteriorRings_r(ctx, g);
-        for (int i = 0; i < holes; ++i)
-            out.push_back(ring_points(geos, GEOSGetInteriorRingN_r(ctx, g, i)));
-    } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
-        int n = GEOSGetNumGeometries_r(ctx, g);
-        for (int i = 0; i < n; ++i)
-            append_rings(geos, GEOSGetGeometryN_r(ctx, g, i), out);
-    }
+    for (const auto& r : geos.polygon_rings(g))
+        out.push_back(to_map_ring(r));
 }
 
 void append_lines(const Geos& geos, const GEOSGeometry* g, MapLines& out) {
-    auto ctx = geos.handle();
-    int type = GEOSGeomTypeId_r(ctx, g);
-    if (type == GEOS_LINESTRING || type == GEOS_LINEARRING) {
-        if (!GEOSisEmpty_r(ctx, g))
-            out.push_back(ring_points(geos, g));
-    } else if (type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
-        int n = GEOSGetNumGeometries_r(ctx, g);
-        for (int i = 0; i < n; ++i)
-            append_lines(geos, GEOSGetGeometryN_r(ctx, g, i), out);
-    }
+    for (const auto& l : geos.line_parts(g))
+        out.push_back(to_map_ring(l));
 }
 
 MapRings rings_of(const Geos& geos, const GEOSGeometry* g) {
@@ -122,18 +94,15 @@ MapRings rings_of(const Geos& geos, const GEOSGeometry* g) {
 MapRings union_outline(const Geos& geos, std::vector<GeomPtr>& parts) {
     if (parts.empty())
         return {};
-    auto ctx = geos.handle();
-    std::vector<GEOSGeometry*> raw;
-    raw.reserve(parts.size());
-    for (auto& p : parts)
-        raw.push_back(p.release());
-    parts.clear();
-    auto coll = geos.own(GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, raw.data(),
-                                                     static_cast<unsigned>(raw.size())));
-    GEOSGeometry* u = GEOSUnaryUnion_r(ctx, coll.get());
-    if (!u) // a union that GEOS cannot do leaves the map without outline rather than failing
+    GeomPtr merged;
+    try {
+        merged = geos.union_of(std::move(parts));
+    } catch (const Error&) {
+        // A union that GEOS cannot do leaves the map without outline rather than failing.
+        parts.clear();
         return {};
-    auto merged = geos.own(u);
+    }
+    parts.clear();
     return rings_of(geos, merged.get());
 }
 
@@ -378,7 +347,6 @@ private:
         const auto& since = m_ctx.req.since;
         FeatureFilter filter;
         filter.project_codes = project_codes;
-        auto ctx = m_ctx.geos.handle();
         m_union_parts.clear();
         bool keep_for_union = page.scope == MapScope::district;
         m_ctx.store.for_each_feature(LayerKind::parcels, filter, [&](const FeatureRow& row) {
@@ -413,10 +381,8 @@ private:
             Extent e;
             e.add(p.rings);
             p.envelope = e.env;
-            if (GEOSGeometry* pt = GEOSPointOnSurface_r(ctx, g.get())) {
-                auto owned = m_ctx.geos.own(pt);
-                if (!GEOSisEmpty_r(ctx, pt))
-                    GEOSGeomGetX_r(ctx, pt, &p.label_at.x), GEOSGeomGetY_r(ctx, pt, &p.label_at.y);
+            if (auto pt = m_ctx.geos.point_on_surface_xy(g.get())) {
+                p.label_at = {pt->x, pt->y};
             } else {
                 p.label_at = {(e.env.min_x + e.env.max_x) / 2, (e.env.min_y + e.env.max_y) / 2};
             }
