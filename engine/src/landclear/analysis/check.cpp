@@ -97,7 +97,8 @@ std::vector<Feature> load(Store& store, LayerKind kind, const Geos& geos) {
         f.row = r;
         f.row.wkb.clear();
         if (!r.wkb.empty())
-            f.geom = geos.from_wkb(r.wkb);
+            f.geom = with_context([&] { return fmt::format("{} {}", def.name, f.code); },
+                                  [&] { return geos.from_wkb(r.wkb); });
         out.push_back(std::move(f));
     });
     return out;
@@ -461,8 +462,12 @@ std::vector<ParcelGeometry> load_parcel_geometries(Store& store, const Geos& geo
     store.for_each_feature(LayerKind::parcels, FeatureFilter{}, [&](const FeatureRow& r) {
         if (r.wkb.empty())
             return;
-        ParcelGeometry p{text_of(r, code), text_of(r, project), geos.from_wkb(r.wkb), 0};
-        p.area_m2 = geos.area(p.geom.get());
+        ParcelGeometry p{text_of(r, code), text_of(r, project), nullptr, 0};
+        with_context([&] { return "parcel " + p.code; },
+                     [&] {
+                         p.geom = geos.from_wkb(r.wkb);
+                         p.area_m2 = geos.area(p.geom.get());
+                     });
         out.push_back(std::move(p));
     });
     return out;

@@ -1,5 +1,6 @@
 #include "landclear/analysis/ellipsoidal_cache.hpp"
 
+#include "landclear/core/error.hpp"
 #include "landclear/geom/ellipsoidal.hpp"
 
 namespace landclear {
@@ -33,7 +34,8 @@ std::vector<FeatureRow> compute_rows(Store& store) {
     store.for_each_feature(LayerKind::parcels, FeatureFilter{}, [&](const FeatureRow& f) {
         FeatureRow r;
         r.values = {f.values[static_cast<size_t>(code)], f.values[static_cast<size_t>(project)]};
-        r.measure = calc.area_32(f.wkb);
+        r.measure = with_context([&] { return "parcel " + value_text(r.values[0]); },
+                                 [&] { return calc.area_32(f.wkb); });
         rows.push_back(std::move(r));
     });
     return rows;

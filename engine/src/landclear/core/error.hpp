@@ -44,6 +44,18 @@ private:
     std::string m_what;
 };
 
+// Runs fn(); an Error thrown inside gains the context where() returns ("parcel ZD-001") on its
+// way out, so a failure deep in geometry or projection code names the feature it was about.
+// where() is called only then: the loop over a million parcels builds no strings.
+template <class Where, class Fn> decltype(auto) with_context(Where&& where, Fn&& fn) {
+    try {
+        return fn();
+    } catch (Error& e) {
+        e.add_context(where());
+        throw;
+    }
+}
+
 [[noreturn]] void throw_input(std::string message, std::string hint = {});
 [[noreturn]] void throw_usage(std::string message, std::string hint = {});
 [[noreturn]] void throw_store(std::string message, std::string hint = {});

@@ -374,7 +374,8 @@ private:
             p.area_m2 = row.measure;
             if (row.wkb.empty())
                 return;
-            auto g = m_ctx.geos.from_wkb(row.wkb);
+            auto g = with_context([&] { return "parcel " + p.code; },
+                                  [&] { return m_ctx.geos.from_wkb(row.wkb); });
             append_rings(m_ctx.geos, g.get(), p.rings);
             if (p.rings.empty())
                 return;
@@ -411,7 +412,8 @@ private:
             b.state = building_stage(
                 BuildingDates{date_of(row.values[i_signed]), date_of(row.values[i_demolished])},
                 m_ctx.req.as_of);
-            auto g = m_ctx.geos.from_wkb(row.wkb);
+            auto g = with_context([&] { return "building " + b.code; },
+                                  [&] { return m_ctx.geos.from_wkb(row.wkb); });
             append_rings(m_ctx.geos, g.get(), b.rings);
             page.buildings.push_back(std::move(b));
         });
@@ -617,7 +619,8 @@ private:
             auto code = text_of(row.values[0]);
             if ((code && m_selected.count(*code)) || row.wkb.empty())
                 return;
-            auto g = m_ctx.geos.from_wkb(row.wkb);
+            auto g = with_context([&] { return "parcel " + (code ? *code : std::string()); },
+                                  [&] { return m_ctx.geos.from_wkb(row.wkb); });
             page.context.push_back(rings_of(m_ctx.geos, g.get()));
         });
         m_selected.clear();
