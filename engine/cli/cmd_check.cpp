@@ -22,8 +22,8 @@ int run(const CheckArgs& a) {
     auto store = open_store(a.store, a.dry_run ? StoreMode::read : StoreMode::write);
     auto report = run_check(*store, o, !a.dry_run);
     emit_tables({check_summary_table(report), check_findings_table(report)}, a.table);
-    // A script can gate on it: 0 clean, 1 findings.
-    return report.findings.empty() ? 0 : 1;
+    // A script can gate on it: 0 clean, 3 findings (1 stays "could not check").
+    return report.findings.empty() ? exit_ok : exit_problems;
 }
 
 const bool registered = register_command(50, [](CLI::App& app) {
@@ -38,7 +38,7 @@ const bool registered = register_command(50, [](CLI::App& app) {
                     "gaps narrower than this on average (m) are slivers (default 0.5)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_flag("--dry-run", a->dry_run, "report only; keep the store's findings layer as it is");
-    add_table_options(*cmd, a->table);
+    add_table_options(*cmd, a->table, {"check_summary", "check_findings"});
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });
 

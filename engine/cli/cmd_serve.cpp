@@ -60,7 +60,7 @@ int run(const ServeArgs& a) {
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
     fmt::print(stderr, "landclear serve: stopped\n");
-    return 0;
+    return exit_ok;
 }
 
 const bool registered = register_command(60, [](CLI::App& app) {
