@@ -58,7 +58,7 @@ const bool registered = register_command(40, [](CLI::App& app) {
         ->check(CLI::IsMember({"area", "acquired", "cleared", "delivered"}));
     cmd->add_option("--tolerance", a->tolerance_mu,
                     "unexplained differences up to this many 亩 still reconcile (default 0)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative());
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
     add_table_options(*cmd, a->table, {"reconcile", "reconcile_items", "reconcile_unreadable"});
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};

@@ -22,6 +22,18 @@ bool register_command(int order, Setup setup) {
     return true;
 }
 
+const CLI::Validator& non_negative() {
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value) || !(value >= 0))
+                return fmt::format("'{}' is not a number >= 0", text);
+            return {};
+        },
+        "NUMBER >= 0");
+    return v;
+}
+
 void add_table_options(CLI::App& cmd, TableArgs& a, std::vector<std::string> names) {
     cmd.add_option("--format", a.format, "table (default), csv, json or xlsx (needs --out)")
         ->check(CLI::IsMember({"table", "csv", "json", "xlsx"}));

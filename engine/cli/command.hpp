@@ -34,6 +34,9 @@ struct TableArgs {
     std::vector<std::string> names; // the tables the command can print, first = CSV default
 };
 
+// A number >= 0, with a plain message (CLI11's NonNegativeNumber prints the range up to DBL_MAX).
+const CLI::Validator& non_negative();
+
 // --format table|csv|json|xlsx, --lang zh|en, --out FILE and, when the command prints several
 // tables (names has more than one), --table NAME checked against names at parse time.
 void add_table_options(CLI::App& cmd, TableArgs& args, std::vector<std::string> names = {});

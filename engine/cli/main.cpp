@@ -6,6 +6,7 @@
 #include "landclear/core/error.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 #include <iostream>
 
 namespace landclear::cli {
@@ -38,7 +39,11 @@ int main(int argc, char** argv) {
         for (const auto& [cmd, run] : runners)
             if (cmd->parsed())
                 where += " " + cmd->get_name();
-        std::cerr << "landclear: error: " << e.what() << '\n'
+        std::string message = e.what();
+        // CLI11 reports `landclear frobnicate` as a missing subcommand; name the word instead.
+        if (where == "landclear" && argc > 1 && argv[1][0] != '-')
+            message = fmt::format("unknown command '{}'", argv[1]);
+        std::cerr << "landclear: error: " << message << '\n'
                   << "  what to do: see " << where << " --help\n";
         return cli::exit_usage;
     }
