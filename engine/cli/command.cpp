@@ -30,7 +30,7 @@ const CLI::Validator& non_negative() {
                 return fmt::format("'{}' is not a number >= 0", text);
             return {};
         },
-        "NUMBER >= 0");
+        "NONNEGATIVE");
     return v;
 }
 
