@@ -206,8 +206,10 @@ endif()
 
 # Each line of validate: json|csv|xlsx [file=PATH] [tables=a,b,...]; without file=, stdout.
 if(EXISTS "${CASE}/validate")
-    file(STRINGS "${CASE}/validate" checks)
+    file(READ "${CASE}/validate" validate_text)
+    text_lines("${validate_text}" checks)
     foreach(check IN LISTS checks)
+        decode_text("${check}" check)
         if(check STREQUAL "" OR check MATCHES "^#")
             continue()
         endif()
