@@ -226,16 +226,16 @@ std::string sql_buffer_options() {
            "BufferOptions_SetJoinStyle('ROUND') b, BufferOptions_SetQuadrantSegments(8) c)";
 }
 
-// Land predicates as the SQL check states them: nested states (cleared land is acquired land).
+// Land predicates as the SQL check states them: each date counts on its own (docs/INPUT.md,
+// "Stages on a date"; the sample has land cleared without an acquired date).
 std::string acquired_by(const std::string& d) {
     return fmt::format("acquired_on <= '{}'", d);
 }
 std::string cleared_by(const std::string& d) {
-    return fmt::format("(acquired_on <= '{0}' AND cleared_on <= '{0}')", d);
+    return fmt::format("cleared_on <= '{}'", d);
 }
 std::string delivered_by(const std::string& d) {
-    return fmt::format("(acquired_on <= '{0}' AND cleared_on <= '{0}' AND delivered_on <= '{0}')",
-                       d);
+    return fmt::format("delivered_on <= '{}'", d);
 }
 
 struct SqlFigures {
@@ -324,9 +324,11 @@ void check_invariants(const CorridorReport& r) {
     double red = 0;
     for (const auto& s : r.segments) {
         const auto& f = s.figures;
+        // Each date on its own: every figure is within the parcel area, but cleared may exceed
+        // acquired (cleared without an acquired date) and delivered may exceed cleared.
         BOOST_CHECK_GE(f.area_m2 + 1e-9, f.acquired_m2);
-        BOOST_CHECK_GE(f.acquired_m2 + 1e-9, f.cleared_m2);
-        BOOST_CHECK_GE(f.cleared_m2 + 1e-9, f.delivered_m2);
+        BOOST_CHECK_GE(f.area_m2 + 1e-9, f.cleared_m2);
+        BOOST_CHECK_GE(f.area_m2 + 1e-9, f.delivered_m2);
         BOOST_CHECK_GE(s.red_line_m2 + 1e-6, f.area_m2); // a partition of parcels fits in it
         BOOST_CHECK_LT(s.from_m, s.to_m);
         sum.add(f);

@@ -233,18 +233,18 @@ BOOST_AUTO_TEST_CASE(pixels_have_the_status_colours) {
     // red line (which starts 30 m up).
     auto pixel = [&](int i) { return page.transform.to_pixel(bx + 100.0 * i + 85, by + 15, 100); };
     auto [c1, r1] = pixel(0);
-    BOOST_CHECK_EQUAL(img.at(c1, r1), parcel_fill(ParcelState::delivered));
+    BOOST_CHECK_EQUAL(img.at(c1, r1), stage_style(ParcelStage::delivered).fill);
     auto [c2, r2] = pixel(1);
-    BOOST_CHECK_EQUAL(img.at(c2, r2), parcel_fill(ParcelState::cleared));
+    BOOST_CHECK_EQUAL(img.at(c2, r2), stage_style(ParcelStage::cleared).fill);
     auto [c3, r3] = pixel(2);
-    BOOST_CHECK_EQUAL(img.at(c3, r3), parcel_fill(ParcelState::acquired));
+    BOOST_CHECK_EQUAL(img.at(c3, r3), stage_style(ParcelStage::acquired).fill);
     auto [c4, r4] = pixel(3);
-    BOOST_CHECK_EQUAL(img.at(c4, r4), parcel_fill(ParcelState::not_acquired));
+    BOOST_CHECK_EQUAL(img.at(c4, r4), stage_style(ParcelStage::not_acquired).fill);
     auto [c10, r10] = pixel(9); // delivered only on 2025-04-01, after the as-of date
-    BOOST_CHECK_EQUAL(img.at(c10, r10), parcel_fill(ParcelState::cleared));
+    BOOST_CHECK_EQUAL(img.at(c10, r10), stage_style(ParcelStage::cleared).fill);
     // The building in A04 is not signed: its own colour.
     auto [hc, hr] = page.transform.to_pixel(bx + 317.5, by + 82.5, 100);
-    BOOST_CHECK_EQUAL(img.at(hc, hr), building_fill(BuildingState::not_signed));
+    BOOST_CHECK_EQUAL(img.at(hc, hr), stage_style(BuildingStage::not_signed).fill);
     // A04 is past the 2025-03-01 deadline and not delivered: red outline on its bottom edge.
     auto [ec, er] = page.transform.to_pixel(bx + 350, by, 100);
     auto edge = img.at(ec, er);

@@ -3,7 +3,6 @@
 #include "landclear/core/error.hpp"
 #include "landclear/report/corridor_tables.hpp"
 
-#include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
 #include <memory>
@@ -36,7 +35,7 @@ int run(const CorridorArgs& a) {
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
 
     // Written when it can be, so the clipped geometry is kept for next time and for maps.
-    auto mode = std::filesystem::exists(a.store) ? StoreMode::write : StoreMode::read;
+    auto mode = store_exists(a.store) ? StoreMode::write : StoreMode::read;
     auto store = open_store(a.store, mode);
     auto reports = analyse_corridors(*store, o);
     if (reports.empty())

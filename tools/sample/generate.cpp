@@ -38,6 +38,9 @@ struct Spec {
         -1; // named projects: acquired share at the as-of day (1 = finished); else random
 };
 
+// Up to this many parcels the cells have their natural size; above it they shrink.
+constexpr std::int64_t kDenseParcels = 1000000;
+
 bool is_corridor(Kind k) {
     return k == Kind::Road || k == Kind::Flood;
 }
@@ -340,9 +343,10 @@ struct Footprints {
 class ProjectBuilder {
 public:
     ProjectBuilder(const Spec& spec, const std::vector<District>& ds, GeosContext& geos,
-                   Footprints& footprints, TownRegistry& towns, Rng rng, Day as_of)
+                   Footprints& footprints, TownRegistry& towns, Rng rng, Day as_of,
+                   double cell_scale)
         : m_spec(spec), m_ds(ds), m_geos(geos), m_footprints(footprints), m_towns(towns),
-          m_rng(rng), m_as_of(as_of) {}
+          m_rng(rng), m_as_of(as_of), m_cell_scale(cell_scale) {}
 
     ProjectData build() {
         m_data.district = m_spec.district;
@@ -372,14 +376,16 @@ private:
         return r;
     }
 
+    // Grid cell area (m²) before merging and splitting; times m_cell_scale, which is exactly 1
+    // up to kDenseParcels parcels (so those samples do not change).
     double cell_area_for(Setting s) {
         switch (s) {
         case Setting::Rural:
-            return m_rng.uniform(850, 1250);
+            return m_rng.uniform(850, 1250) * m_cell_scale;
         case Setting::Fringe:
-            return m_rng.uniform(750, 1150);
+            return m_rng.uniform(750, 1150) * m_cell_scale;
         default:
-            return m_rng.uniform(200, 265);
+            return m_rng.uniform(200, 265) * m_cell_scale;
         }
     }
 
@@ -1250,6 +1256,7 @@ private:
     TownRegistry& m_towns;
     Rng m_rng;
     Day m_as_of;
+    double m_cell_scale = 1.0;
 
     ProjectData m_data;
     PartitionRules m_rules;
@@ -1289,11 +1296,18 @@ void generate_sample(const GeneratorOptions& options, const std::vector<District
             used_names.insert(s.name);
         }
     }
+    // Beyond kDenseParcels the projects would no longer fit the five districts side by side
+    // (about 810 km² of parcels at 1M in 5,013 km², placed at random with clearances): parcels
+    // shrink by kDenseParcels / n instead, so the land taken stays that of 1M parcels.
+    const double cell_scale =
+        options.parcels > kDenseParcels
+            ? static_cast<double>(kDenseParcels) / static_cast<double>(options.parcels)
+            : 1.0;
     Footprints footprints;
     std::vector<int> per_year(10000, 0);
     for (std::size_t k = 0; k < specs.size(); ++k) {
         ProjectBuilder builder(specs[k], districts, geos, footprints, towns,
-                               Rng::derive(options.seed, 1000 + k), options.as_of);
+                               Rng::derive(options.seed, 1000 + k), options.as_of, cell_scale);
         ProjectData p = builder.build();
         const District& d = districts[p.district];
         if (specs[k].named) {

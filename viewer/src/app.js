@@ -6,13 +6,11 @@
 'use strict';
 
 (function () {
-  const STAGES = {
-    none: { label: '未征', color: '#bdbdbd' },
-    acquired: { label: '已征', color: '#ffd92f' },
-    cleared: { label: '已腾', color: '#fc8d62' },
-    delivered: { label: '已交', color: '#66c2a5' },
-  };
-  const BLOCKING = '#d7191c';
+  // Stage labels and colours come from the server (GET /api/stages: the engine's core/stage.hpp,
+  // the palette the printed maps use), filled in by applyStages() before anything is drawn.
+  const STAGES = {}; // parcel stage key -> { label, color }: none, acquired, cleared, delivered
+  const BUILDING_STAGES = {}; // not_signed, signed, demolished
+  const palette = { attention: null }; // red: overdue or blocking, nothing else
   const OWNER_TYPES = { 国有: '国有', 集体: '集体', state: '国有', collective: '集体' };
   // GB/T 21010-2017 codes seen in this office's data; others show as their code.
   const LAND_CLASSES = {
@@ -38,6 +36,7 @@
     loaded: null, // { asOf, box } of the features on the map
     loading: null, // { asOf, box } of the load in flight
     loadToken: 0,
+    layerErrors: {}, // layer name -> the error of its last load
     tab: 'projects',
   };
 
@@ -119,7 +118,7 @@
       renderer,
       fillColor: stage.color,
       fillOpacity: dim ? 0.25 : 0.8,
-      color: blocking ? BLOCKING : '#555',
+      color: blocking ? palette.attention : '#555',
       weight: blocking ? 1.5 : 0.5,
       opacity: dim ? 0.4 : 1,
     };
@@ -140,17 +139,21 @@
     buildings: L.geoJSON(null, {
       renderer,
       interactive: false,
-      style: (f) => ({
-        color: '#4e342e',
-        weight: 0.8,
-        fillColor: f.properties.demolished ? '#ffffff' : '#8d6e63',
-        fillOpacity: f.properties.demolished ? 0.3 : 0.7,
-        dashArray: f.properties.demolished ? '2 2' : null,
-      }),
+      style: (f) => {
+        const stage = BUILDING_STAGES[f.properties.stage] || BUILDING_STAGES.not_signed;
+        const demolished = f.properties.stage === 'demolished';
+        return {
+          color: '#4e342e',
+          weight: 0.8,
+          fillColor: stage.color,
+          fillOpacity: demolished ? 0.3 : 0.7,
+          dashArray: demolished ? '2 2' : null,
+        };
+      },
     }),
     corridors: L.geoJSON(null, {
       renderer,
-      style: { color: BLOCKING, weight: 3, opacity: 0.9 },
+      style: () => ({ color: palette.attention, weight: 3, opacity: 0.9 }),
       onEachFeature: (f, layer) =>
         layer.on('click', () => selectCorridor(f.properties.corridor_code, true)),
     }),
@@ -261,34 +264,54 @@
     return !!ext && boxContains(box, ext);
   }
 
+  const LAYER_NAMES = { parcels: '宗地', corridors: '线路', projects: '项目红线', buildings: '房屋' };
+
+  // One line per layer that failed to load or that the store holds nothing of, so a layer that
+  // cannot be drawn says so on its own while the others are drawn.
+  function showLayerStatus() {
+    const list = $('layer-status');
+    if (!list) return;
+    const items = [];
+    for (const [name, e] of Object.entries(state.layerErrors))
+      items.push(el('li', { class: 'error', dataset: { layer: name, state: 'error' } },
+        `${LAYER_NAMES[name] || name}图层加载失败：${errorText(e)}`));
+    const counts = (state.info && state.info.counts) || {};
+    for (const name of Object.keys(LAYER_NAMES))
+      if (!state.layerErrors[name] && counts[name] === 0)
+        items.push(el('li', { class: 'muted', dataset: { layer: name, state: 'empty' } },
+          `${LAYER_NAMES[name]}图层为空（库中没有${LAYER_NAMES[name]}）`));
+    list.replaceChildren(...items);
+  }
+
+  // Each layer is requested and drawn on its own: one failing request (a layer the server
+  // cannot read) must not blank the others.
   async function fetchFeatures(asOf, box, all, withBuildings) {
     const token = ++state.loadToken;
-    try {
-      const names = ['parcels', 'corridors', 'projects'].concat(withBuildings ? ['buildings'] : []);
-      const data = await Promise.all(names.map((n) => fetchLayer(n, box, asOf)));
-      if (token !== state.loadToken) return;
-      performance.mark('landclear:features-received');
-      if (!withBuildings) layers.buildings.clearLayers();
-      names.forEach((name, i) => {
-        layers[name].clearLayers();
-        layers[name].addData(data[i]);
-      });
-      state.loaded = { asOf, box, all, buildings: withBuildings, counts: { parcels: data[0].features.length } };
-      performance.mark('landclear:features-drawn');
-      state.loading = null;
-      message('');
-    } catch (e) {
-      if (token !== state.loadToken) return;
-      state.loaded = null;
-      state.loading = null;
-      if (e.status === 413) {
-        layers.parcels.clearLayers();
-        layers.buildings.clearLayers();
-        message(`当前范围内要素过多，请放大地图或在左侧选择一个项目。${e.message}`);
-      } else {
-        message(`地图数据加载失败：${errorText(e)}`);
-      }
-    }
+    const names = ['parcels', 'corridors', 'projects'].concat(withBuildings ? ['buildings'] : []);
+    const results = await Promise.allSettled(names.map((n) => fetchLayer(n, box, asOf)));
+    if (token !== state.loadToken) return;
+    performance.mark('landclear:features-received');
+    if (!withBuildings) layers.buildings.clearLayers();
+    state.layerErrors = {};
+    let tooMany = null;
+    names.forEach((name, i) => {
+      const r = results[i];
+      layers[name].clearLayers();
+      if (r.status === 'fulfilled') layers[name].addData(r.value);
+      else if (r.reason && r.reason.status === 413) tooMany = r.reason;
+      else state.layerErrors[name] = r.reason || new Error('?');
+    });
+    const failed = results.some((r) => r.status !== 'fulfilled');
+    const parcels = results[0].status === 'fulfilled' ? results[0].value.features.length : 0;
+    // A failed layer is asked for again on the next move; the drawn ones stay.
+    state.loaded = failed ? null : { asOf, box, all, buildings: withBuildings, counts: { parcels } };
+    state.loading = null;
+    performance.mark('landclear:features-drawn');
+    showLayerStatus();
+    if (tooMany) message(`当前范围内要素过多，请放大地图或在左侧选择一个项目。${tooMany.message}`);
+    else if (Object.keys(state.layerErrors).length)
+      message(`部分地图图层加载失败：${Object.keys(state.layerErrors).map((n) => LAYER_NAMES[n] || n).join('、')}`);
+    else message('');
   }
 
   map.on('moveend', () => loadFeatures(false));
@@ -413,11 +436,15 @@
   }
 
   // ---- corridor chainage strip ----------------------------------------------------------------
+  function rgbOf(hex) {
+    return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  }
+
   function clearedColour(p) {
     if (p >= 100 - 1e-9) return STAGES.delivered.color;
     // grey (nothing cleared) to orange (almost all cleared)
-    const a = [0xbd, 0xbd, 0xbd];
-    const b = [0xfc, 0x8d, 0x62];
+    const a = rgbOf(STAGES.none.color);
+    const b = rgbOf(STAGES.cleared.color);
     const t = Math.max(0, Math.min(1, p / 100));
     return `rgb(${a.map((x, i) => Math.round(x + (b[i] - x) * t)).join(',')})`;
   }
@@ -599,12 +626,29 @@
     $('corridor-list').hidden = tab !== 'corridors';
   }
 
+  // The served palette into the stage tables, the CSS variables (badges, swatches) and the
+  // legend's stage rows.
+  function applyStages(stages) {
+    for (const s of stages.parcel) STAGES[s.key] = { label: s.zh, color: s.fill };
+    for (const s of stages.building) BUILDING_STAGES[s.key] = { label: s.zh, color: s.fill };
+    palette.attention = stages.attention;
+    const root = document.documentElement.style;
+    for (const s of stages.parcel) root.setProperty(`--${s.key}`, s.fill);
+    root.setProperty('--blocking', stages.attention);
+    const legend = $('legend');
+    const first = legend.firstChild;
+    for (const s of stages.parcel)
+      legend.insertBefore(el('div', {}, el('i', { class: 'swatch', dataset: { stage: s.key } }), s.zh), first);
+  }
+
   async function start() {
     try {
-      const [info, config] = await Promise.all([
+      const [info, config, stages] = await Promise.all([
         getJson('api/info'),
         getJson('config.json').catch(() => ({})),
+        getJson('api/stages'),
       ]);
+      applyStages(stages);
       performance.mark('landclear:info-received');
       state.info = info;
       state.config = config || {};
@@ -625,7 +669,12 @@
       else map.setView([27.83, 112.94], 11);
       updateBuildingsVisibility();
       loadCorridors();
-      await Promise.all([loadFigures(), loadFeatures(false)]);
+      showLayerStatus();
+      // The figures failing must not keep the map from drawing, nor the other way round.
+      await Promise.all([
+        loadFigures().catch((e) => message(`项目统计加载失败：${errorText(e)}`)),
+        loadFeatures(false),
+      ]);
       document.body.dataset.asOfLoaded = state.asOf;
       window.landclear.readyMs = performance.now();
       document.body.dataset.ready = '1';

@@ -114,10 +114,20 @@ async function checkParcelColours(asOf) {
   });
   const total = Number(want.total);
   const none = total - Number(want.delivered) - Number(want.cleared) - Number(want.acquired);
-  assert.equal(shown['#66c2a5'] || 0, Number(want.delivered), `已交 (green) parcels as of ${d}`);
-  assert.equal(shown['#fc8d62'] || 0, Number(want.cleared), `已腾 (orange) parcels as of ${d}`);
-  assert.equal(shown['#ffd92f'] || 0, Number(want.acquired), `已征 (yellow) parcels as of ${d}`);
-  assert.equal(shown['#bdbdbd'] || 0, none, `未征 (grey) parcels as of ${d}`);
+  // The colours are the server's palette (GET /api/stages, the printed maps' palette).
+  const fill = await stageFills();
+  assert.equal(shown[fill.delivered] || 0, Number(want.delivered), `已交 (green) parcels as of ${d}`);
+  assert.equal(shown[fill.cleared] || 0, Number(want.cleared), `已腾 (orange) parcels as of ${d}`);
+  assert.equal(shown[fill.acquired] || 0, Number(want.acquired), `已征 (yellow) parcels as of ${d}`);
+  assert.equal(shown[fill.none] || 0, none, `未征 (grey) parcels as of ${d}`);
+}
+
+// The parcel palette the server serves: key -> "#rrggbb".
+async function stageFills() {
+  const stages = await (await fetch(new URL('api/stages', baseUrl))).json();
+  assert.deepEqual(stages.parcel.map((s) => s.key), ['none', 'acquired', 'cleared', 'delivered']);
+  assert.deepEqual(stages.parcel.map((s) => s.zh), ['未征', '已征', '已腾', '已交']);
+  return Object.fromEntries(stages.parcel.map((s) => [s.key, s.fill]));
 }
 
 before(async () => {
@@ -200,6 +210,17 @@ test('first view: the whole sample within the time limit, figures equal `landcle
 
   await checkProjectList(cliJson(['status', store, '--format', 'json']));
   await checkParcelColours(info.today);
+  // The legend's swatches show the served palette, one per stage with its label.
+  const fill = await stageFills();
+  const swatches = await page.locator('#legend .swatch[data-stage]').evaluateAll((nodes) =>
+    nodes.map((n) => ({ key: n.dataset.stage, label: n.parentNode.textContent.trim(), bg: getComputedStyle(n).backgroundColor })));
+  const rgb = (hex) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+  assert.deepEqual(swatches, [
+    { key: 'none', label: '未征', bg: rgb(fill.none) },
+    { key: 'acquired', label: '已征', bg: rgb(fill.acquired) },
+    { key: 'cleared', label: '已腾', bg: rgb(fill.cleared) },
+    { key: 'delivered', label: '已交', bg: rgb(fill.delivered) },
+  ]);
   await page.screenshot({ path: path.join(OUT, 'viewer.png') });
 
   // Responsive with every parcel drawn: zooming in one level and panning, each until the map
@@ -346,6 +367,100 @@ test('the GeoJSON download holds the selected project as of the date', async () 
     ? fc.features[0].geometry.coordinates[0][0][0]
     : fc.features[0].geometry.coordinates[0][0];
   assert.ok(lon > 111 && lon < 115 && lat > 26 && lat < 29, `WGS84 lon/lat near Xiangtan (${lon}, ${lat})`);
+});
+
+// `landclear serve STORE` on a free port; resolves with the process and its base URL.
+async function serve(storePath) {
+  const proc = spawn(BIN, ['serve', storePath, '--port', '0', '--viewer', VIEWER, '--quiet'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`landclear serve did not start: ${log}`)), 30000);
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`landclear serve exited (${code}): ${log}`)));
+  });
+  return { proc, url };
+}
+
+const layerStatus = (p) =>
+  p.evaluate(() =>
+    Object.fromEntries([...document.querySelectorAll('#layer-status li')].map((li) => [li.dataset.layer, {
+      state: li.dataset.state,
+      text: li.textContent,
+    }])));
+
+test('a store with parcels only: the parcels are drawn and the empty layers say so', async () => {
+  const partial = path.join(work, 'parcels-only.sqlite');
+  run(BIN, ['import', partial, '--parcels', `${sample}:parcels`, '--quiet']);
+  const { proc, url } = await serve(partial);
+  const p2 = await context.newPage();
+  const errors = [];
+  p2.on('pageerror', (e) => errors.push(String(e)));
+  p2.on('request', (r) => {
+    if (!r.url().startsWith(url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
+      outside.push(r.url());
+  });
+  try {
+    await p2.goto(url);
+    await p2.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    const [{ n }] = ogrRows('SELECT count(*) AS n FROM parcels');
+    const drawn = await p2.evaluate(() => window.landclear.layers.parcels.getLayers().length);
+    assert.equal(drawn, Number(n), 'every parcel of the store is on the map');
+    const status = await layerStatus(p2);
+    for (const layer of ['buildings', 'corridors', 'projects']) {
+      assert.equal(status[layer] && status[layer].state, 'empty', `${layer} said to be empty`);
+      assert.match(status[layer].text, /图层为空/);
+    }
+    assert.equal(status.parcels, undefined, 'parcels are neither empty nor failed');
+    assert.equal(await p2.locator('#message').textContent(), '', 'no error message');
+    // Projects named only by the parcels' project_code are listed, as `status` lists them.
+    const figures = cliJson(['status', partial, '--format', 'json']);
+    const rows = (figures.rows || (figures.status && figures.status.rows) || []);
+    assert.ok(rows.length > 0, 'status lists projects');
+    assert.equal(await p2.locator('#project-list li.project').count(), rows.length, 'one entry per project');
+    await p2.screenshot({ path: path.join(OUT, 'viewer-parcels-only.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await p2.close();
+    proc.kill('SIGTERM');
+  }
+});
+
+test('a layer whose request fails shows its own error while the others are drawn', async () => {
+  const failing = /\/api\/features\/corridors(\?|$)/;
+  await page.route(failing, (route) =>
+    route.fulfill({
+      status: 500,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'planted failure for the test' }),
+    }));
+  try {
+    await page.goto(baseUrl);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+    const [{ n }] = ogrRows('SELECT count(*) AS n FROM parcels');
+    const drawn = await page.evaluate(() => window.landclear.layers.parcels.getLayers().length);
+    assert.equal(drawn, Number(n), 'the parcels are drawn although the corridors failed');
+    const projects = await page.evaluate(() => window.landclear.layers.projects.getLayers().length);
+    const [{ m }] = ogrRows('SELECT count(*) AS m FROM projects WHERE geom IS NOT NULL');
+    assert.equal(projects, Number(m), 'the project red lines are drawn too');
+    assert.equal(await page.evaluate(() => window.landclear.layers.corridors.getLayers().length), 0);
+    const status = await layerStatus(page);
+    assert.equal(status.corridors && status.corridors.state, 'error', 'the corridors say they failed');
+    assert.match(status.corridors.text, /planted failure for the test/);
+    assert.equal(Object.values(status).filter((s) => s.state === 'error').length, 1, 'only that layer');
+    assert.match(await page.locator('#message').textContent(), /线路/);
+    await page.screenshot({ path: path.join(OUT, 'viewer-failed-layer.png') });
+  } finally {
+    await page.unroute(failing);
+  }
 });
 
 test('the page fetched nothing from outside the server and raised no script error', () => {

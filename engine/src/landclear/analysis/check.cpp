@@ -3,6 +3,7 @@
 #include "landclear/analysis/detail/parcel_geometries.hpp"
 #include "landclear/analysis/ellipsoidal_cache.hpp"
 #include "landclear/core/error.hpp"
+#include "landclear/core/stage.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/ellipsoidal.hpp"
 #include "landclear/geom/redline.hpp"
@@ -413,28 +414,17 @@ private:
         scan(corridors, "corridors", "线路");
     }
 
+    // Dates that contradict the order of the stages (core/stage.hpp), one finding per
+    // contradiction naming the parcel or building; the figures still count each date on its own.
     void parcel_dates(const std::vector<Feature>& parcels) {
         const auto& def = layer_def(LayerKind::parcels);
         int acq = field_index(def, "acquired_on"), clr = field_index(def, "cleared_on"),
             del = field_index(def, "delivered_on");
         for (const auto& p : parcels) {
-            auto a = date_of(p.row, acq), c = date_of(p.row, clr), d = date_of(p.row, del);
-            std::vector<std::string> problems;
-            if (a && c && *c < *a)
-                problems.push_back(fmt::format("腾地日期 {} 早于征地日期 {}", c->iso(), a->iso()));
-            if (c && d && *d < *c)
-                problems.push_back(fmt::format("交地日期 {} 早于腾地日期 {}", d->iso(), c->iso()));
-            if (a && d && *d < *a && !(c && *c < *a))
-                problems.push_back(fmt::format("交地日期 {} 早于征地日期 {}", d->iso(), a->iso()));
-            if (!a && c)
-                problems.push_back(fmt::format("已腾地（{}）却无征地日期", c->iso()));
-            if (!a && !c && d)
-                problems.push_back(fmt::format("已交地（{}）却无征地、腾地日期", d->iso()));
-            else if (a && !c && d)
-                problems.push_back(fmt::format("已交地（{}）却无腾地日期", d->iso()));
-            for (const auto& msg : problems)
-                add("date_order", "parcels", p.code, fmt::format("宗地 {} {}", p.code, msg),
-                    std::nullopt, p.geom.get());
+            ParcelDates d{date_of(p.row, acq), date_of(p.row, clr), date_of(p.row, del)};
+            for (auto c : date_contradictions(d))
+                add(contradiction_info(c).kind, "parcels", p.code,
+                    fmt::format("宗地 {} {}", p.code, describe(c, d)), std::nullopt, p.geom.get());
         }
     }
 
@@ -442,11 +432,10 @@ private:
         const auto& def = layer_def(LayerKind::buildings);
         int sig = field_index(def, "signed_on"), dem = field_index(def, "demolished_on");
         for (const auto& b : buildings) {
-            auto s = date_of(b.row, sig), d = date_of(b.row, dem);
-            if (s && d && *d < *s)
-                add("date_order", "buildings", b.code,
-                    fmt::format("房屋 {} 拆除日期 {} 早于签约日期 {}", b.code, d->iso(), s->iso()),
-                    std::nullopt, b.geom.get());
+            BuildingDates d{date_of(b.row, sig), date_of(b.row, dem)};
+            for (auto c : date_contradictions(d))
+                add(contradiction_info(c).kind, "buildings", b.code,
+                    fmt::format("房屋 {} {}", b.code, describe(c, d)), std::nullopt, b.geom.get());
         }
     }
 
@@ -516,7 +505,7 @@ private:
 } // namespace
 
 std::vector<FindingKindInfo> check_finding_kinds() {
-    return {
+    std::vector<FindingKindInfo> kinds{
         {"invalid_geometry", "图形无效", "invalid geometry"},
         {"overlap", "宗地重叠", "overlapping parcels"},
         {"duplicate_geometry", "重复宗地", "parcel drawn twice"},
@@ -527,9 +516,13 @@ std::vector<FindingKindInfo> check_finding_kinds() {
         {"building_outside", "房屋在宗地外", "building outside parcels"},
         {"building_straddles", "房屋跨宗地", "building straddles parcels"},
         {"building_parcel_mismatch", "房屋所属宗地不符", "building in another parcel"},
-        {"date_order", "日期顺序错误", "dates out of order"},
-        {"corridor_uncovered", "线路红线内无宗地", "corridor without parcels"},
     };
+    for (auto c : all_date_contradictions()) {
+        const auto& info = contradiction_info(c);
+        kinds.push_back({info.kind, info.zh, info.en});
+    }
+    kinds.push_back({"corridor_uncovered", "线路红线内无宗地", "corridor without parcels"});
+    return kinds;
 }
 
 std::vector<ParcelGeometry> load_parcel_geometries(Store& store, const Geos& geos) {

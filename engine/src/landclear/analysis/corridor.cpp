@@ -537,13 +537,13 @@ void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, un
 
 // ---- Stored results ----
 
-std::string meta_key(const std::string& code) {
+std::string stamp_name(const std::string& code) {
     return "corridor:" + code;
 }
 
-nlohmann::json stamp(Store& store, const CorridorOptions& o) {
+// What the stored clip depends on besides the data version (Store::set_derived_stamp adds that).
+nlohmann::json stamp(const CorridorOptions& o) {
     return {{"algorithm", algorithm_version},
-            {"data_version", store.data_version()},
             {"segment_m", o.segment_m},
             {"red_line", source_name(o.red_line)}};
 }
@@ -552,10 +552,10 @@ nlohmann::json stamp(Store& store, const CorridorOptions& o) {
 // red-line source it used goes to `used`.
 bool stamp_matches(Store& store, const std::string& code, const nlohmann::json& wanted,
                    RedLineSource& used) {
-    auto text = store.meta(meta_key(code));
-    if (!text || text->empty())
+    auto have_stamp = store.derived_stamp(stamp_name(code));
+    if (!have_stamp || have_stamp->data_version != store.data_version())
         return false;
-    auto have = nlohmann::json::parse(*text, nullptr, false);
+    auto have = nlohmann::json::parse(have_stamp->params, nullptr, false);
     if (have.is_discarded() || !have.is_object())
         return false;
     for (const auto& [k, v] : wanted.items())
@@ -661,7 +661,7 @@ void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
             {{code, std::int64_t{b.segment}, b.code, b.parcel_code}, b.footprint, b.wkb});
     store.replace_derived(corridor_buildings_layer(), "corridor_code", code, rows);
     stamp_value["used"] = source_name(clip.source);
-    store.set_meta(meta_key(code), stamp_value.dump());
+    store.set_derived_stamp(stamp_name(code), stamp_value.dump());
 }
 
 // Rows of corridors that are no longer in the store.
@@ -679,20 +679,16 @@ void drop_removed(Store& store, const std::vector<CorridorRow>& corridors) {
             for (const auto* d : {&corridor_segments_layer(), &corridor_parcels_layer(),
                                   &corridor_buildings_layer()})
                 store.replace_derived(*d, "corridor_code", code, {});
-            store.set_meta(meta_key(code), "");
+            store.clear_derived_stamp(stamp_name(code));
         }
 }
 
 // ---- The dated part ----
 
-struct ParcelDates {
-    std::optional<Date> acquired, cleared, delivered;
-};
-
 struct BuildingFacts {
     std::int64_t households = 0;
     double floor_area_m2 = 0;
-    std::optional<Date> signed_on, demolished_on;
+    BuildingDates dates;
 };
 
 template <class Fn>
@@ -714,23 +710,6 @@ std::optional<Date> date_value(const Value& v) {
     return d ? std::optional<Date>(*d) : std::nullopt;
 }
 
-bool done_by(const std::optional<Date>& d, const std::optional<Date>& when) {
-    return when && d && *d <= *when;
-}
-
-struct LandState {
-    bool acquired = false, cleared = false, delivered = false;
-};
-
-// Nested states: cleared land is acquired land, delivered land is cleared land.
-LandState land_state(const ParcelDates& p, const std::optional<Date>& when) {
-    LandState s;
-    s.acquired = done_by(p.acquired, when);
-    s.cleared = s.acquired && done_by(p.cleared, when);
-    s.delivered = s.cleared && done_by(p.delivered, when);
-    return s;
-}
-
 CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
                            const std::unordered_map<std::string, ParcelDates>& parcels,
                            const std::unordered_map<std::string, BuildingFacts>& buildings,
@@ -743,7 +722,6 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
     r.length_m = c.length_m;
     r.widths = corridor_widths(c);
     r.red_line_source = clip.source;
-    std::optional<Date> as_of = o.as_of;
     for (const auto& s : clip.segments) {
         CorridorSegment seg;
         seg.index = s.index;
@@ -760,53 +738,32 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
     std::vector<std::set<std::string>> stuck_parcels(r.segments.size());
     std::vector<std::set<std::string>> stuck_buildings(r.segments.size());
     std::unordered_set<std::string> distinct;
+    // Land not cleared by its own date, split by whether it is acquired (core/stage.hpp: each
+    // date counts on its own, so a piece cleared without an acquired date does not block).
+    std::vector<double> not_acquired(r.segments.size()), not_cleared(r.segments.size());
     static const ParcelDates none;
     for (const auto& p : clip.parcels) {
         auto it = parcels.find(p.code);
         const ParcelDates& d = it == parcels.end() ? none : it->second;
-        auto& f = r.segments[static_cast<size_t>(p.segment)].figures;
-        auto now = land_state(d, as_of);
-        f.parcels += 1;
+        auto k = static_cast<size_t>(p.segment);
+        auto& f = r.segments[k].figures;
         distinct.insert(p.code);
-        f.area_m2 += p.area;
-        f.acquired_m2 += now.acquired ? p.area : 0;
-        f.cleared_m2 += now.cleared ? p.area : 0;
-        f.delivered_m2 += now.delivered ? p.area : 0;
-        if (o.since) {
-            auto then = land_state(d, o.since);
-            f.new_acquired_m2 += (now.acquired && !then.acquired) ? p.area : 0;
-            f.new_cleared_m2 += (now.cleared && !then.cleared) ? p.area : 0;
-            f.new_delivered_m2 += (now.delivered && !then.delivered) ? p.area : 0;
+        f.add_parcel(d, p.area, o.as_of, o.since);
+        if (!reached(d.cleared_on, o.as_of)) {
+            (reached(d.acquired_on, o.as_of) ? not_cleared : not_acquired)[k] += p.area;
+            if (p.area > blocking_min_m2)
+                stuck_parcels[k].insert(p.code);
         }
-        if (!now.cleared && p.area > blocking_min_m2)
-            stuck_parcels[static_cast<size_t>(p.segment)].insert(p.code);
     }
     static const BuildingFacts no_facts;
     for (const auto& b : clip.buildings) {
         auto it = buildings.find(b.code);
         const BuildingFacts& facts = it == buildings.end() ? no_facts : it->second;
-        auto& f = r.segments[static_cast<size_t>(b.segment)].figures;
-        f.buildings += 1;
-        f.households += facts.households;
-        f.floor_area_m2 += facts.floor_area_m2;
-        bool signed_now = done_by(facts.signed_on, as_of);
-        bool demolished_now = done_by(facts.demolished_on, as_of);
-        if (signed_now) {
-            f.signed_households += facts.households;
-            f.signed_floor_m2 += facts.floor_area_m2;
-        }
-        if (demolished_now) {
-            f.demolished_households += facts.households;
-            f.demolished_floor_m2 += facts.floor_area_m2;
-        }
-        if (o.since) {
-            if (signed_now && !done_by(facts.signed_on, o.since))
-                f.new_signed_households += facts.households;
-            if (demolished_now && !done_by(facts.demolished_on, o.since))
-                f.new_demolished_households += facts.households;
-        }
-        if (!demolished_now)
-            stuck_buildings[static_cast<size_t>(b.segment)].insert(b.code);
+        auto k = static_cast<size_t>(b.segment);
+        r.segments[k].figures.add_building(facts.dates, facts.households, facts.floor_area_m2,
+                                           o.as_of, o.since);
+        if (!reached(facts.dates.demolished_on, o.as_of))
+            stuck_buildings[k].insert(b.code);
     }
     for (auto& s : r.segments) {
         r.figures.add(s.figures);
@@ -830,8 +787,8 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
             const auto& f = s.figures;
             b.last_segment = s.index;
             b.to_m = s.to_m;
-            b.not_acquired_m2 += f.area_m2 - f.acquired_m2;
-            b.not_cleared_m2 += f.acquired_m2 - f.cleared_m2;
+            b.not_acquired_m2 += not_acquired[k];
+            b.not_cleared_m2 += not_cleared[k];
             b.outstanding_households += f.households - f.demolished_households;
             b.unsigned_households += f.households - f.signed_households;
             ps.insert(stuck_parcels[k].begin(), stuck_parcels[k].end());
@@ -942,6 +899,14 @@ const DerivedLayerDef& corridor_buildings_layer() {
     return def;
 }
 
+StoredCorridor stored_corridor(Store& store, const std::string& code) {
+    auto have = store.derived_stamp(stamp_name(code));
+    if (!have)
+        return StoredCorridor::not_analysed;
+    return have->data_version == store.data_version() ? StoredCorridor::current
+                                                      : StoredCorridor::stale;
+}
+
 std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOptions& o) {
     if (o.since && *o.since >= o.as_of)
         throw_usage(
@@ -952,7 +917,7 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
     auto selected = select_corridors(all, o);
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
 
-    auto wanted = stamp(store, o);
+    auto wanted = stamp(o);
     std::vector<CorridorClip> clips(selected.size());
     std::vector<std::string> how(selected.size(), "stored");
     std::vector<RedLineSource> used(selected.size());
@@ -1073,8 +1038,8 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
                           f.households = *v;
                       if (auto v = std::get_if<double>(&r.values[static_cast<size_t>(floor)]))
                           f.floor_area_m2 = *v;
-                      f.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
-                      f.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
+                      f.dates.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
+                      f.dates.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
                       building_facts[text_value(r.values[static_cast<size_t>(key)])] = f;
                   });
     }

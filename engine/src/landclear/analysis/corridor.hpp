@@ -45,11 +45,11 @@ struct CorridorOptions {
 };
 
 // Figures inside a red line (or one segment of it), as StatusFigures with these meanings:
-// parcels = parcels with area inside; area_m2 = parcel area clipped to the red line; land
-// states nest: cleared counts only acquired land, delivered only cleared land (so acquired >=
-// cleared >= delivered even where a ledger has a cleared date without an acquired date);
-// buildings are those whose point-on-surface lies inside (households, floor area, signed,
-// demolished); new_* are increases over (since, as_of].
+// parcels = parcels with area inside; area_m2 = parcel area clipped to the red line; acquired,
+// cleared and delivered each count by their own date, as in `landclear status` (core/stage.hpp:
+// a piece cleared without an acquired date counts as cleared, not as acquired); buildings are those
+// whose point-on-surface lies inside (households, floor area, signed, demolished); new_* are
+// increases over (since, as_of].
 struct CorridorSegment {
     int index = 0;               // 0-based along the centreline
     double from_m = 0, to_m = 0; // chainage
@@ -64,7 +64,7 @@ struct BlockingStretch {
     int first_segment = 0, last_segment = 0;
     double from_m = 0, to_m = 0;
     std::string label;
-    double not_acquired_m2 = 0;
+    double not_acquired_m2 = 0;              // not cleared, not acquired (by their own dates)
     double not_cleared_m2 = 0;               // acquired but not cleared
     std::int64_t outstanding_households = 0; // not demolished
     std::int64_t unsigned_households = 0;
@@ -105,6 +105,12 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
 //                      measure = clipped area (m²); MULTIPOLYGON (the parcel clipped).
 //   corridor_buildings: corridor_code, segment_index, building_code, parcel_code;
 //                      measure = footprint area (m²); POINT (the point-on-surface used).
+// Whether the derived layers hold a corridor's pieces (analysed: some `landclear corridor` run
+// saved them) and whether they were computed from the store's data as it is now (else stale:
+// an import came after). Options such as the segment length are not compared.
+enum class StoredCorridor { not_analysed, stale, current };
+StoredCorridor stored_corridor(Store& store, const std::string& code);
+
 const DerivedLayerDef& corridor_segments_layer();
 const DerivedLayerDef& corridor_parcels_layer();
 const DerivedLayerDef& corridor_buildings_layer();

@@ -14,11 +14,12 @@ const DerivedLayerDef& cache_def() {
     return def;
 }
 
-constexpr const char* cache_version_key = "parcel_ellipsoidal_area.data_version";
-
-} // namespace
-
-namespace {
+// The cache is current when the store stamped it on the data as it is now.
+bool cache_current(Store& store) {
+    auto stamp = store.derived_stamp(cache_def().name);
+    return stamp && stamp->data_version == store.data_version() &&
+           store.has_derived(cache_def().name);
+}
 
 std::vector<FeatureRow> compute_rows(Store& store) {
     std::vector<FeatureRow> rows;
@@ -42,8 +43,7 @@ std::vector<FeatureRow> compute_rows(Store& store) {
 
 std::unordered_map<std::string, double> parcel_ellipsoidal_areas(Store& store) {
     std::unordered_map<std::string, double> out;
-    auto version = std::to_string(store.data_version());
-    if (store.has_derived(cache_def().name) && store.meta(cache_version_key) == version) {
+    if (cache_current(store)) {
         store.for_each_derived(cache_def(), "", "", [&](const FeatureRow& r) {
             out[value_text(r.values[0])] = r.measure;
         });
@@ -55,11 +55,10 @@ std::unordered_map<std::string, double> parcel_ellipsoidal_areas(Store& store) {
 }
 
 void refresh_parcel_ellipsoidal_areas(Store& store) {
-    auto version = std::to_string(store.data_version());
-    if (store.has_derived(cache_def().name) && store.meta(cache_version_key) == version)
+    if (cache_current(store))
         return;
     store.replace_derived(cache_def(), "", "", compute_rows(store));
-    store.set_meta(cache_version_key, version);
+    store.set_derived_stamp(cache_def().name, "");
 }
 
 } // namespace landclear

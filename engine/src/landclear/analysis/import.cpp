@@ -547,8 +547,7 @@ ImportSummary import_layers(const ImportOptions& options) {
             options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
         summary.layers.push_back(std::move(ls));
     }
-    store->set_meta("data_version", std::to_string(store->data_version() + 1));
-    store->commit();
+    store->commit(); // the store moves data_version() on, as the layers changed
     return summary;
 }
 

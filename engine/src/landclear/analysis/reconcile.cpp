@@ -4,6 +4,7 @@
 #include "landclear/analysis/detail/parcel_geometries.hpp"
 #include "landclear/analysis/ellipsoidal_cache.hpp"
 #include "landclear/core/error.hpp"
+#include "landclear/core/stage.hpp"
 #include "landclear/core/units.hpp"
 
 #define GEOS_USE_ONLY_R_API
@@ -24,29 +25,34 @@ constexpr double rounding_limit = 0.005 + eps;
 // 平差 nudges rounded figures by 0.01 so that they add up to a control total.
 constexpr double adjustment_limit = 0.015 + eps;
 
-std::optional<Date> measure_date(Measure m, const std::optional<Date>& acquired,
-                                 const std::optional<Date>& cleared,
-                                 const std::optional<Date>& delivered) {
+// The stage a measure counts by (core/stage.hpp): the ledger's and the map's figures both count
+// each date on its own. Measure::area counts by none.
+std::optional<ParcelStage> measure_stage(Measure m) {
     switch (m) {
     case Measure::acquired:
-        return acquired;
+        return ParcelStage::acquired;
     case Measure::cleared:
-        return cleared;
+        return ParcelStage::cleared;
     case Measure::delivered:
-        return delivered;
+        return ParcelStage::delivered;
     case Measure::area:
         break;
     }
     return std::nullopt;
 }
 
-bool counted_by(Measure m, const std::optional<Date>& d, const Date& as_of) {
-    return m == Measure::area || (d && *d <= as_of);
+std::optional<Date> measure_date(Measure m, const ParcelDates& d) {
+    auto stage = measure_stage(m);
+    return stage ? stage_date(d, *stage) : std::nullopt;
+}
+
+bool counted_by(Measure m, const ParcelDates& d, const Date& as_of) {
+    return m == Measure::area || reached(measure_date(m, d), as_of);
 }
 
 struct MapParcel {
     std::string code, project;
-    std::optional<Date> acquired_on, cleared_on, delivered_on;
+    ParcelDates dates;
     double planar_mu = 0, ellipsoidal_mu = 0;
 };
 
@@ -136,7 +142,8 @@ private:
                                  : m_measure == Measure::cleared   ? LedgerField::cleared_on
                                  : m_measure == Measure::delivered ? LedgerField::delivered_on
                                                                    : LedgerField::area;
-        auto date = measure_date(m_measure, row.acquired_on, row.cleared_on, row.delivered_on);
+        ParcelDates row_dates{row.acquired_on, row.cleared_on, row.delivered_on};
+        auto date = measure_date(m_measure, row_dates);
         bool has_date = m_measure != Measure::area && m_ledger.has(date_field);
         if (m_column->field == LedgerField::area || m_measure == Measure::area) {
             if (!v) {
@@ -145,25 +152,19 @@ private:
             }
             // A whole-area column counts for acquired/cleared/delivered when the row's date
             // says so (or always, for a ledger of acquired parcels without dates).
-            bool counted = m_measure == Measure::area || !has_date || (date && *date <= m_o.as_of);
+            bool counted = m_measure == Measure::area || !has_date || reached(date, m_o.as_of);
             return LedgerValue{counted ? *v : 0.0, counted};
         }
         // A column such as 征地面积: empty or 0 means not (yet).
         double x = v.value_or(0.0);
-        bool counted = x != 0 && !(has_date && date && *date > m_o.as_of);
+        bool counted = x != 0 && !(has_date && date && !reached(date, m_o.as_of));
         return LedgerValue{counted ? x : 0.0, counted};
     }
 
     void load_map() {
         auto ellipsoidal = parcel_ellipsoidal_areas(m_store);
         m_store.for_each_parcel([&](const ParcelRow& p) {
-            MapParcel mp{p.code,
-                         p.project_code,
-                         p.acquired_on,
-                         p.cleared_on,
-                         p.delivered_on,
-                         m2_to_mu(p.area_m2),
-                         0};
+            MapParcel mp{p.code, p.project_code, dates_of(p), m2_to_mu(p.area_m2), 0};
             auto it = ellipsoidal.find(p.code);
             mp.ellipsoidal_mu = it == ellipsoidal.end() ? mp.planar_mu : m2_to_mu(it->second);
             m_by_code.emplace(p.code, m_parcels.size());
@@ -187,11 +188,7 @@ private:
     double other_mu(const MapParcel& p) const {
         return m_o.area == AreaBasis::planar ? p.ellipsoidal_mu : p.planar_mu;
     }
-    bool map_counted(const MapParcel& p) const {
-        return counted_by(m_measure,
-                          measure_date(m_measure, p.acquired_on, p.cleared_on, p.delivered_on),
-                          m_o.as_of);
-    }
+    bool map_counted(const MapParcel& p) const { return counted_by(m_measure, p.dates, m_o.as_of); }
 
     std::string resolve_project(const LedgerRow& row) const {
         if (!row.project_code.empty())
@@ -264,9 +261,9 @@ private:
             if (m_ledger.has(f) && l != m)
                 out.push_back(fmt::format("{}: 台账 {}，图上 {}", zh, date_text(l), date_text(m)));
         };
-        compare(LedgerField::acquired_on, "征地日期", row.acquired_on, p.acquired_on);
-        compare(LedgerField::cleared_on, "腾地日期", row.cleared_on, p.cleared_on);
-        compare(LedgerField::delivered_on, "交地日期", row.delivered_on, p.delivered_on);
+        compare(LedgerField::acquired_on, "征地日期", row.acquired_on, p.dates.acquired_on);
+        compare(LedgerField::cleared_on, "腾地日期", row.cleared_on, p.dates.cleared_on);
+        compare(LedgerField::delivered_on, "交地日期", row.delivered_on, p.dates.delivered_on);
         return fmt::format("{}", fmt::join(out, "；"));
     }
 

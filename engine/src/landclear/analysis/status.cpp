@@ -12,15 +12,6 @@ namespace landclear {
 
 namespace {
 
-bool done_by(const std::optional<Date>& d, const Date& as_of) {
-    return d && *d <= as_of;
-}
-
-bool done_within(const std::optional<Date>& d, const std::optional<Date>& since,
-                 const Date& as_of) {
-    return since && d && *d > *since && *d <= as_of;
-}
-
 const char* unmatched_label(GroupBy by) {
     switch (by) {
     case GroupBy::unit:
@@ -85,6 +76,35 @@ void StatusFigures::add(const StatusFigures& o) {
     new_delivered_m2 += o.new_delivered_m2;
     new_signed_households += o.new_signed_households;
     new_demolished_households += o.new_demolished_households;
+}
+
+void StatusFigures::add_parcel(const ParcelDates& d, double area, const Date& as_of,
+                               const std::optional<Date>& since) {
+    LandAreas a;
+    a.add(d, area, as_of, since);
+    parcels += 1;
+    area_m2 += area;
+    acquired_m2 += a.acquired_m2;
+    cleared_m2 += a.cleared_m2;
+    delivered_m2 += a.delivered_m2;
+    new_acquired_m2 += a.new_acquired_m2;
+    new_cleared_m2 += a.new_cleared_m2;
+    new_delivered_m2 += a.new_delivered_m2;
+}
+
+void StatusFigures::add_building(const BuildingDates& d, std::int64_t hh, double floor_area,
+                                 const Date& as_of, const std::optional<Date>& since) {
+    HouseholdCounts c;
+    c.add(d, hh, floor_area, as_of, since);
+    buildings += 1;
+    households += hh;
+    floor_area_m2 += floor_area;
+    signed_households += c.signed_households;
+    signed_floor_m2 += c.signed_floor_m2;
+    demolished_households += c.demolished_households;
+    demolished_floor_m2 += c.demolished_floor_m2;
+    new_signed_households += c.new_signed_households;
+    new_demolished_households += c.new_demolished_households;
 }
 
 StatusReport compute_status(Store& store, const StatusOptions& options) {
@@ -152,39 +172,12 @@ StatusReport compute_status(Store& store, const StatusOptions& options) {
         const ParcelRow& p = options.area == AreaBasis::ellipsoidal ? on_ellipsoid : stored;
         auto& g = groups[key_of(p)];
         parcel_group[p.code] = &g;
-        g.parcels += 1;
-        g.area_m2 += p.area_m2;
-        if (done_by(p.acquired_on, as_of))
-            g.acquired_m2 += p.area_m2;
-        if (done_by(p.cleared_on, as_of))
-            g.cleared_m2 += p.area_m2;
-        if (done_by(p.delivered_on, as_of))
-            g.delivered_m2 += p.area_m2;
-        if (done_within(p.acquired_on, options.since, as_of))
-            g.new_acquired_m2 += p.area_m2;
-        if (done_within(p.cleared_on, options.since, as_of))
-            g.new_cleared_m2 += p.area_m2;
-        if (done_within(p.delivered_on, options.since, as_of))
-            g.new_delivered_m2 += p.area_m2;
+        g.add_parcel(dates_of(p), p.area_m2, as_of, options.since);
     });
     store.for_each_building([&](const BuildingRow& b) {
         auto it = parcel_group.find(b.parcel_code);
         auto& g = it != parcel_group.end() ? *it->second : groups["(无对应宗地)"];
-        g.buildings += 1;
-        g.households += b.households;
-        g.floor_area_m2 += b.floor_area_m2;
-        if (done_by(b.signed_on, as_of)) {
-            g.signed_households += b.households;
-            g.signed_floor_m2 += b.floor_area_m2;
-        }
-        if (done_by(b.demolished_on, as_of)) {
-            g.demolished_households += b.households;
-            g.demolished_floor_m2 += b.floor_area_m2;
-        }
-        if (done_within(b.signed_on, options.since, as_of))
-            g.new_signed_households += b.households;
-        if (done_within(b.demolished_on, options.since, as_of))
-            g.new_demolished_households += b.households;
+        g.add_building(dates_of(b), b.households, b.floor_area_m2, as_of, options.since);
     });
 
     for (auto& [key, figures] : groups) {

@@ -3,6 +3,7 @@
 // date and grouped; with a "since" date also the increase in that period (本周新增).
 #include "landclear/core/area_basis.hpp"
 #include "landclear/core/date.hpp"
+#include "landclear/core/stage.hpp"
 #include "landclear/store/store.hpp"
 
 #include <optional>
@@ -36,6 +37,12 @@ struct StatusFigures {
     std::int64_t new_signed_households = 0, new_demolished_households = 0;
 
     void add(const StatusFigures& o);
+    // One parcel (or a piece of one) and one building, counted by the rule of core/stage.hpp:
+    // each date on its own.
+    void add_parcel(const ParcelDates& d, double area, const Date& as_of,
+                    const std::optional<Date>& since);
+    void add_building(const BuildingDates& d, std::int64_t households, double floor_area,
+                      const Date& as_of, const std::optional<Date>& since);
 };
 
 struct StatusGroup {

@@ -11,7 +11,6 @@
 #define GEOS_USE_ONLY_R_API
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fmt/format.h>
 #include <geos_c.h>
 #include <map>
@@ -43,14 +42,6 @@ std::optional<Date> date_of(const Value& v) {
     if (auto d = std::get_if<Date>(&v))
         return *d;
     return std::nullopt;
-}
-
-bool done_by(const std::optional<Date>& d, const Date& as_of) {
-    return d && *d <= as_of;
-}
-bool done_within(const std::optional<Date>& d, const std::optional<Date>& since,
-                 const Date& as_of) {
-    return since && d && *d > *since && *d <= as_of;
 }
 
 void grow(Envelope& e, bool& empty, double x, double y) {
@@ -411,21 +402,16 @@ private:
             MapParcel p;
             if (auto c = text_of(row.values[i_code]))
                 p.code = *c;
-            auto acq = date_of(row.values[i_acq]);
-            auto clr = date_of(row.values[i_clr]);
-            auto del = date_of(row.values[i_del]);
-            if (done_by(del, as_of))
-                p.state = ParcelState::delivered;
-            else if (done_by(clr, as_of))
-                p.state = ParcelState::cleared;
-            else if (done_by(acq, as_of))
-                p.state = ParcelState::acquired;
-            p.changed = done_within(acq, since, as_of) || done_within(clr, since, as_of) ||
-                        done_within(del, since, as_of);
+            ParcelDates dates{date_of(row.values[i_acq]), date_of(row.values[i_clr]),
+                              date_of(row.values[i_del])};
+            p.state = parcel_stage(dates, as_of);
+            p.changed = reached_within(dates.acquired_on, since, as_of) ||
+                        reached_within(dates.cleared_on, since, as_of) ||
+                        reached_within(dates.delivered_on, since, as_of);
             if (auto pc = text_of(row.values[i_project])) {
                 auto it = m_ctx.projects.find(*pc);
                 if (it != m_ctx.projects.end() && it->second.deadline &&
-                    *it->second.deadline < as_of && p.state != ParcelState::delivered)
+                    *it->second.deadline < as_of && p.state != ParcelStage::delivered)
                     p.overdue = true;
             }
             p.blocking = m_blocking.count(p.code) > 0;
@@ -468,10 +454,9 @@ private:
             MapBuilding b;
             if (auto c = text_of(row.values[i_code]))
                 b.code = *c;
-            if (done_by(date_of(row.values[i_demolished]), m_ctx.req.as_of))
-                b.state = BuildingState::demolished;
-            else if (done_by(date_of(row.values[i_signed]), m_ctx.req.as_of))
-                b.state = BuildingState::signed_up;
+            b.state = building_stage(
+                BuildingDates{date_of(row.values[i_signed]), date_of(row.values[i_demolished])},
+                m_ctx.req.as_of);
             auto g = m_ctx.geos.from_wkb(row.wkb);
             append_rings(m_ctx.geos, g.get(), b.rings);
             page.buildings.push_back(std::move(b));
@@ -560,14 +545,14 @@ private:
             page.figures = *f;
         const auto& f = page.figures;
         page.legend = {
-            LegendEntry{ParcelState::not_acquired, parcel_state_zh(ParcelState::not_acquired),
+            LegendEntry{ParcelStage::not_acquired, stage_style(ParcelStage::not_acquired).zh,
                         m2_to_mu(f.area_m2 - f.acquired_m2),
                         percent(f.area_m2 - f.acquired_m2, f.area_m2)},
-            LegendEntry{ParcelState::acquired, parcel_state_zh(ParcelState::acquired),
+            LegendEntry{ParcelStage::acquired, stage_style(ParcelStage::acquired).zh,
                         m2_to_mu(f.acquired_m2), percent(f.acquired_m2, f.area_m2)},
-            LegendEntry{ParcelState::cleared, parcel_state_zh(ParcelState::cleared),
+            LegendEntry{ParcelStage::cleared, stage_style(ParcelStage::cleared).zh,
                         m2_to_mu(f.cleared_m2), percent(f.cleared_m2, f.area_m2)},
-            LegendEntry{ParcelState::delivered, parcel_state_zh(ParcelState::delivered),
+            LegendEntry{ParcelStage::delivered, stage_style(ParcelStage::delivered).zh,
                         m2_to_mu(f.delivered_m2), percent(f.delivered_m2, f.area_m2)},
         };
         auto& rows = page.figure_rows;
@@ -728,11 +713,15 @@ std::vector<std::string> validate(Context& ctx) {
             if (c.code == req.code)
                 found = &c;
         }
+        if (!found && codes.empty())
+            throw_input(fmt::format("the store's corridors layer is empty: there is no "
+                                    "corridor '{}' to map",
+                                    req.code),
+                        "import the centrelines first: landclear import STORE --corridors FILE");
         if (!found)
             throw_usage(
                 fmt::format("unknown corridor '{}'; the store has: {}", req.code, list_some(codes)),
-                codes.empty() ? "import a corridors layer (--corridors) first"
-                              : "pass one of these codes to --corridor");
+                "pass one of these codes to --corridor");
         if (parcels_of(found->project_code) == 0)
             throw_input(fmt::format("corridor '{}' (project '{}') has no parcels: there is "
                                     "nothing to map",
@@ -772,29 +761,20 @@ void prepare(Context& ctx) {
     so.since = ctx.req.since;
     so.by = ctx.req.scope == MapScope::district ? GroupBy::district : GroupBy::project;
     ctx.status = compute_status(ctx.store, so);
+    // Without a projects layer (or with parcels of projects it lacks), status still groups the
+    // parcels by their project_code: those projects are as mappable as the ones with a row.
+    if (so.by == GroupBy::project)
+        for (const auto& g : ctx.status.groups)
+            if (!g.key.empty())
+                ctx.projects.emplace(g.key, ProjectRow{g.key, g.name, {}, {}, {}, {}});
     ctx.layout = page_layout(ctx.req.size, ctx.req.orientation);
     if (auto epsg = ctx.store.working_epsg())
         ctx.crs_note = fmt::format("坐标系 {}", describe_srs(*srs_from_epsg(*epsg)));
-    ctx.source_note = fmt::format("数据：{}（数据版本 {}）",
-                                  std::filesystem::path(ctx.store.location()).filename().string(),
-                                  ctx.store.data_version());
+    ctx.source_note =
+        fmt::format("数据：{}（数据版本 {}）", ctx.store.display_name(), ctx.store.data_version());
 }
 
 } // namespace
-
-const char* parcel_state_zh(ParcelState s) {
-    switch (s) {
-    case ParcelState::not_acquired:
-        return "未征";
-    case ParcelState::acquired:
-        return "已征";
-    case ParcelState::cleared:
-        return "已腾";
-    case ParcelState::delivered:
-        return "已交";
-    }
-    return "";
-}
 
 struct MapPlan::Impl {
     Context ctx;

@@ -5,6 +5,7 @@
 // `landclear status`). Coordinates stay in the working CRS; map_render draws them.
 #include "landclear/analysis/status.hpp"
 #include "landclear/core/date.hpp"
+#include "landclear/core/stage.hpp"
 #include "landclear/render/map_layout.hpp"
 #include "landclear/store/store.hpp"
 
@@ -28,10 +29,6 @@ struct MapRequest {
     Orientation orientation = Orientation::landscape;
 };
 
-// The furthest stage a parcel has reached by the as-of date: its fill colour.
-enum class ParcelState { not_acquired, acquired, cleared, delivered };
-enum class BuildingState { not_signed, signed_up, demolished };
-
 struct MapPoint {
     double x = 0, y = 0;
 };
@@ -41,10 +38,10 @@ using MapLines = std::vector<MapRing>; // line parts
 
 struct MapParcel {
     std::string code;
-    ParcelState state = ParcelState::not_acquired;
-    bool overdue = false;  // past the project's deadline and not delivered
-    bool blocking = false; // in a corridor's blocking stretch
-    bool changed = false;  // a status date in (since, as_of]
+    ParcelStage state = ParcelStage::not_acquired; // parcel_stage(): its fill colour
+    bool overdue = false;                          // past the project's deadline and not delivered
+    bool blocking = false;                         // in a corridor's blocking stretch
+    bool changed = false;                          // a status date in (since, as_of]
     double area_m2 = 0;
     MapRings rings;
     MapPoint label_at; // a point inside the parcel
@@ -53,7 +50,7 @@ struct MapParcel {
 
 struct MapBuilding {
     std::string code;
-    BuildingState state = BuildingState::not_signed;
+    BuildingStage state = BuildingStage::not_signed;
     MapRings rings;
 };
 
@@ -73,10 +70,12 @@ struct MapCorridor {
     MapLines blocking; // blocking stretches along the centreline
 };
 
-// One legend line: a status class, its 亩 and share of the selection's parcel area. The figures
-// are cumulative as in `landclear status` (已征 includes what was cleared and delivered).
+// One legend line: a stage, its 亩 and share of the selection's parcel area. The figures are
+// those of `landclear status` (core/stage.hpp: each date counts on its own, so 已征 is the land
+// with an acquired date, 未征 the rest, and 已腾 may exceed 已征 where land is cleared without
+// an acquisition date).
 struct LegendEntry {
-    ParcelState state = ParcelState::not_acquired;
+    ParcelStage state = ParcelStage::not_acquired;
     std::string label;
     double mu = 0;
     double share_pct = 0;
@@ -129,7 +128,5 @@ private:
 
 // All pages at once (tests and small maps).
 std::vector<MapPage> collect_map_pages(Store& store, const MapRequest& request);
-
-const char* parcel_state_zh(ParcelState s);
 
 } // namespace landclear

@@ -65,7 +65,8 @@ void set(cairo_t* cr, Colour c) {
 }
 
 const Colour ink = hex(0x222222), grey_text = hex(0x5f5f5f), parcel_edge = hex(0x5a5a5a);
-const Colour context_edge = hex(0xc4c4c4), flag_red = hex(0xd7191c), hatch = hex(0x1f3a93);
+const Colour context_edge = hex(0xc4c4c4), flag_red = colour(attention_colour),
+             hatch = hex(0x1f3a93);
 const Colour boundary = hex(0x6a3d9a), red_line = hex(0xe31a1c), centre = hex(0xa50f15);
 const Colour blocking = hex(0xe31a1c, 0.35), white = hex(0xffffff);
 
@@ -292,12 +293,11 @@ private:
 
     void draw_parcels() {
         cairo_set_fill_rule(m_cr, CAIRO_FILL_RULE_EVEN_ODD);
-        for (auto state : {ParcelState::not_acquired, ParcelState::acquired, ParcelState::cleared,
-                           ParcelState::delivered}) {
+        for (auto state : all_parcel_stages) {
             for (const auto& p : m_page.parcels)
                 if (p.state == state && visible(p.envelope))
                     rings_path(m_cr, m_t, p.rings);
-            set(m_cr, colour(parcel_fill(state)));
+            set(m_cr, colour(stage_style(state).fill));
             cairo_fill(m_cr);
         }
         // Changed since --since: hatched, clipped to the parcel (outlined at small scales).
@@ -347,11 +347,11 @@ private:
     void draw_buildings() {
         if (m_page.buildings.empty())
             return;
-        for (auto state : {BuildingState::not_signed, BuildingState::signed_up}) {
+        for (auto state : {BuildingStage::not_signed, BuildingStage::signed_up}) {
             for (const auto& b : m_page.buildings)
                 if (b.state == state)
                     rings_path(m_cr, m_t, b.rings);
-            set(m_cr, colour(building_fill(state)));
+            set(m_cr, colour(stage_style(state).fill));
             cairo_fill_preserve(m_cr);
             cairo_set_line_width(m_cr, 0.25 * m_k);
             set(m_cr, ink);
@@ -359,7 +359,7 @@ private:
         }
         // Demolished: only a dashed ghost outline remains.
         for (const auto& b : m_page.buildings)
-            if (b.state == BuildingState::demolished)
+            if (b.state == BuildingStage::demolished)
                 rings_path(m_cr, m_t, b.rings);
         double dash[] = {1.2 * m_k, 0.8 * m_k};
         cairo_set_dash(m_cr, dash, 2, 0);
@@ -631,7 +631,7 @@ private:
         const double pt = 8 * m_k, sw = 11 * m_k, sh = 7 * m_k, row = 11.5 * m_k;
         for (const auto& e : m_page.legend) {
             cairo_rectangle(m_cr, b.x0, y + 1 * m_k, sw, sh);
-            set(m_cr, colour(parcel_fill(e.state)));
+            set(m_cr, colour(stage_style(e.state).fill));
             cairo_fill_preserve(m_cr);
             cairo_set_line_width(m_cr, 0.35 * m_k);
             set(m_cr, parcel_edge);
@@ -689,25 +689,26 @@ private:
                            cairo_stroke(m_cr);
                        });
         if (!m_page.buildings.empty()) {
-            for (auto s : {BuildingState::not_signed, BuildingState::signed_up})
-                symbol_row(s == BuildingState::not_signed ? "房屋：未签约" : "房屋：已签约未拆",
+            for (auto s : {BuildingStage::not_signed, BuildingStage::signed_up})
+                symbol_row(std::string("房屋：") + stage_style(s).zh,
                            [&](double x, double yy, double w, double h) {
                                cairo_rectangle(m_cr, x + w * 0.2, yy + h * 0.1, w * 0.6, h * 0.8);
-                               set(m_cr, colour(building_fill(s)));
+                               set(m_cr, colour(stage_style(s).fill));
                                cairo_fill_preserve(m_cr);
                                cairo_set_line_width(m_cr, 0.25 * m_k);
                                set(m_cr, ink);
                                cairo_stroke(m_cr);
                            });
-            symbol_row("房屋：已拆除", [&](double x, double yy, double w, double h) {
-                cairo_rectangle(m_cr, x + w * 0.2, yy + h * 0.1, w * 0.6, h * 0.8);
-                double dash[] = {1.2 * m_k, 0.8 * m_k};
-                cairo_set_dash(m_cr, dash, 2, 0);
-                cairo_set_line_width(m_cr, 0.35 * m_k);
-                set(m_cr, ink);
-                cairo_stroke(m_cr);
-                cairo_set_dash(m_cr, nullptr, 0, 0);
-            });
+            symbol_row(std::string("房屋：") + stage_style(BuildingStage::demolished).zh,
+                       [&](double x, double yy, double w, double h) {
+                           cairo_rectangle(m_cr, x + w * 0.2, yy + h * 0.1, w * 0.6, h * 0.8);
+                           double dash[] = {1.2 * m_k, 0.8 * m_k};
+                           cairo_set_dash(m_cr, dash, 2, 0);
+                           cairo_set_line_width(m_cr, 0.35 * m_k);
+                           set(m_cr, ink);
+                           cairo_stroke(m_cr);
+                           cairo_set_dash(m_cr, nullptr, 0, 0);
+                       });
         }
         if (!m_page.corridors.empty()) {
             symbol_row("线路红线", [&](double x, double yy, double w, double h) {
@@ -849,32 +850,6 @@ void check_writable_folder(const fs::path& dir, const std::string& out) {
 }
 
 } // namespace
-
-Rgb parcel_fill(ParcelState state) {
-    switch (state) {
-    case ParcelState::not_acquired:
-        return {0xc8, 0xc8, 0xc8};
-    case ParcelState::acquired:
-        return {0xff, 0xd8, 0x4d};
-    case ParcelState::cleared:
-        return {0xf5, 0x8f, 0x2a};
-    case ParcelState::delivered:
-        return {0x4f, 0xb0, 0x5a};
-    }
-    return {};
-}
-
-Rgb building_fill(BuildingState state) {
-    switch (state) {
-    case BuildingState::not_signed:
-        return {0x7b, 0x55, 0x44};
-    case BuildingState::signed_up:
-        return {0x3c, 0x6f, 0xb4};
-    case BuildingState::demolished:
-        return {0xff, 0xff, 0xff};
-    }
-    return {};
-}
 
 MapFormat map_format_for(const std::string& out, bool several_pages) {
     if (out.empty())

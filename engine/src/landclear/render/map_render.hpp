@@ -22,12 +22,7 @@ MapFormat map_format_for(const std::string& out, bool several_pages);
 // package when fontconfig finds no font with Chinese glyphs. Returns the family it found.
 std::string require_cjk_font();
 
-struct Rgb {
-    std::uint8_t r = 0, g = 0, b = 0;
-    bool operator==(const Rgb&) const = default;
-};
-Rgb parcel_fill(ParcelState state);
-Rgb building_fill(BuildingState state);
+// Fill colours are the palette of core/stage.hpp (stage_style(...).fill), the web map's too.
 
 struct RenderedPage {
     std::string key;

@@ -131,31 +131,14 @@ std::string export_format_name(ExportFormat format) {
     return "?";
 }
 
-Stage stage_as_of(const std::optional<Date>& acquired, const std::optional<Date>& cleared,
-                  const std::optional<Date>& delivered, const Date& as_of) {
-    auto done = [&](const std::optional<Date>& d) { return d && *d <= as_of; };
-    if (done(delivered))
-        return Stage::delivered;
-    if (done(cleared))
-        return Stage::cleared;
-    if (done(acquired))
-        return Stage::acquired;
-    return Stage::none;
+std::string stage_label(ParcelStage stage, Lang lang) {
+    const auto& style = stage_style(stage);
+    return lang == Lang::zh ? style.zh : style.en;
 }
 
-std::string stage_label(Stage stage, Lang lang) {
-    bool zh = lang == Lang::zh;
-    switch (stage) {
-    case Stage::none:
-        return zh ? "未征" : "not acquired";
-    case Stage::acquired:
-        return zh ? "已征" : "acquired";
-    case Stage::cleared:
-        return zh ? "已腾" : "cleared";
-    case Stage::delivered:
-        return zh ? "已交" : "delivered";
-    }
-    return {};
+std::string stage_label(BuildingStage stage, Lang lang) {
+    const auto& style = stage_style(stage);
+    return lang == Lang::zh ? style.zh : style.en;
 }
 
 namespace detail {
@@ -303,20 +286,16 @@ namespace {
 // What the store knows beyond one layer: a parcel's project and dates (for buildings and
 // findings), a project's figures (for projects and corridors). Built only when needed.
 
-bool done_by(const std::optional<Date>& d, const Date& as_of) {
-    return d && *d <= as_of;
-}
-
 struct ParcelInfo {
     std::string project, district;
-    std::optional<Date> acquired, cleared, delivered;
+    ParcelDates dates;
 };
 
 struct ProjectInfo {
     std::string name, district;
     std::int64_t parcels = 0;
     double area_m2 = 0, acquired_m2 = 0, cleared_m2 = 0, delivered_m2 = 0;
-    Stage least = Stage::delivered; // the stage every parcel of the project has reached
+    ParcelStage least = ParcelStage::delivered; // the stage every parcel of the project reached
 };
 
 class Lookups {
@@ -327,8 +306,7 @@ public:
         if (!m_parcels) {
             m_parcels.emplace();
             m_store.for_each_parcel([&](const ParcelRow& p) {
-                (*m_parcels)[p.code] = {p.project_code, p.district, p.acquired_on, p.cleared_on,
-                                        p.delivered_on};
+                (*m_parcels)[p.code] = {p.project_code, p.district, dates_of(p)};
             });
         }
         return *m_parcels;
@@ -341,21 +319,18 @@ public:
                 (*m_projects)[p.code] = {p.name, p.district};
             m_store.for_each_parcel([&](const ParcelRow& p) {
                 auto& g = (*m_projects)[p.project_code];
-                auto s = stage_as_of(p.acquired_on, p.cleared_on, p.delivered_on, m_as_of);
                 g.parcels += 1;
                 g.area_m2 += p.area_m2;
-                // Each date counts on its own, as in `landclear status`.
-                if (done_by(p.acquired_on, m_as_of))
-                    g.acquired_m2 += p.area_m2;
-                if (done_by(p.cleared_on, m_as_of))
-                    g.cleared_m2 += p.area_m2;
-                if (done_by(p.delivered_on, m_as_of))
-                    g.delivered_m2 += p.area_m2;
-                g.least = std::min(g.least, s);
+                LandAreas a; // the rule of core/stage.hpp, as in `landclear status`
+                a.add(dates_of(p), p.area_m2, m_as_of);
+                g.acquired_m2 += a.acquired_m2;
+                g.cleared_m2 += a.cleared_m2;
+                g.delivered_m2 += a.delivered_m2;
+                g.least = std::min(g.least, parcel_stage(p, m_as_of));
             });
             for (auto& [code, g] : *m_projects)
                 if (g.parcels == 0)
-                    g.least = Stage::none;
+                    g.least = ParcelStage::not_acquired;
         }
         return *m_projects;
     }
@@ -522,9 +497,10 @@ struct Builder {
                 if (corridor_parcels && !corridor_parcels->count(code))
                     return;
                 auto project = text_of(r.values[i_project]);
-                auto acq = date_of(r.values[i_acq]), clr = date_of(r.values[i_clr]),
-                     dlv = date_of(r.values[i_dlv]);
-                auto stage = stage_as_of(acq, clr, dlv, o.as_of);
+                ParcelDates dates{date_of(r.values[i_acq]), date_of(r.values[i_clr]),
+                                  date_of(r.values[i_dlv])};
+                LandAreas land;
+                land.add(dates, r.measure, o.as_of);
                 const auto* info = lookups->project(project);
                 double mu = m2_to_mu(r.measure);
                 out.values = {code,
@@ -534,16 +510,16 @@ struct Builder {
                               r.values[i_village],
                               r.values[i_owner],
                               r.values[i_class],
-                              stage_label(stage, o.lang),
-                              date_value(acq),
-                              date_value(clr),
-                              date_value(dlv),
+                              stage_label(parcel_stage(dates, o.as_of), o.lang),
+                              date_value(dates.acquired_on),
+                              date_value(dates.cleared_on),
+                              date_value(dates.delivered_on),
                               o.as_of,
                               r.measure,
                               mu,
-                              done_by(acq, o.as_of) ? mu : 0.0,
-                              done_by(clr, o.as_of) ? mu : 0.0,
-                              done_by(dlv, o.as_of) ? mu : 0.0};
+                              m2_to_mu(land.acquired_m2),
+                              m2_to_mu(land.cleared_m2),
+                              m2_to_mu(land.delivered_m2)};
                 out.wkb = &r.wkb;
                 out.area_m2 = r.measure;
                 sink(out);
@@ -586,7 +562,6 @@ struct Builder {
             if (!sel.corridors.empty())
                 corridor_parcels = parcels_in_corridors();
             OutFeature out;
-            bool zh = o.lang == Lang::zh;
             store->for_each_feature(LayerKind::buildings, filter, [&](const FeatureRow& r) {
                 auto parcel_code = text_of(r.values[i_parcel]);
                 const auto* parcel = lookups->parcel(parcel_code);
@@ -594,33 +569,28 @@ struct Builder {
                     return;
                 if (corridor_parcels && !corridor_parcels->count(parcel_code))
                     return;
-                auto signed_on = date_of(r.values[i_signed]);
-                auto demolished_on = date_of(r.values[i_demolished]);
-                bool is_signed = signed_on && *signed_on <= o.as_of;
-                bool is_demolished = demolished_on && *demolished_on <= o.as_of;
-                std::string bstatus = is_demolished ? (zh ? "已拆除" : "demolished")
-                                      : is_signed   ? (zh ? "已签约" : "signed")
-                                                    : (zh ? "未签约" : "not signed");
-                auto stage = parcel ? stage_as_of(parcel->acquired, parcel->cleared,
-                                                  parcel->delivered, o.as_of)
-                                    : Stage::none;
+                BuildingDates dates{date_of(r.values[i_signed]), date_of(r.values[i_demolished])};
                 std::int64_t hh = 0;
                 if (auto v = std::get_if<std::int64_t>(&r.values[i_hh]))
                     hh = *v;
+                HouseholdCounts counted;
+                counted.add(dates, hh, 0, o.as_of);
+                auto stage =
+                    parcel ? parcel_stage(parcel->dates, o.as_of) : ParcelStage::not_acquired;
                 out.values = {r.values[i_code],
                               text_value(parcel_code),
                               parcel ? text_value(parcel->project) : Value{},
                               r.values[i_hh],
                               r.values[i_floor],
-                              bstatus,
-                              date_value(signed_on),
-                              date_value(demolished_on),
+                              stage_label(building_stage(dates, o.as_of), o.lang),
+                              date_value(dates.signed_on),
+                              date_value(dates.demolished_on),
                               parcel ? Value{stage_label(stage, o.lang)} : Value{},
                               o.as_of,
                               r.measure,
                               m2_to_mu(r.measure),
-                              is_signed ? hh : std::int64_t{0},
-                              is_demolished ? hh : std::int64_t{0}};
+                              counted.signed_households,
+                              counted.demolished_households};
                 out.wkb = &r.wkb;
                 out.area_m2 = r.measure;
                 sink(out);
@@ -874,14 +844,13 @@ struct Builder {
         if (m_checked)
             return;
         m_checked = true;
-        auto version = store->data_version();
         std::vector<std::string> codes(sel.corridors.begin(), sel.corridors.end());
         if (codes.empty())
             for (const auto& [code, c] : lookups->corridors())
                 codes.push_back(code);
         for (const auto& code : codes) {
-            auto stamp = store->meta("corridor:" + code);
-            if (!stamp) {
+            auto state = stored_corridor(*store, code);
+            if (state == StoredCorridor::not_analysed) {
                 if (!sel.corridors.empty())
                     throw_input(fmt::format("corridor {} has not been analysed yet", code),
                                 fmt::format("run landclear corridor {} --corridor {} first",
@@ -892,9 +861,7 @@ struct Builder {
                     code, store->location()));
                 continue;
             }
-            auto j = nlohmann::json::parse(*stamp, nullptr, false);
-            if (j.is_object() && j.contains("data_version") &&
-                j["data_version"] != nlohmann::json(version))
+            if (state == StoredCorridor::stale)
                 warnings->push_back(fmt::format(
                     "corridor {} was analysed before the last import; run landclear corridor "
                     "{} to bring its pieces up to date",
@@ -961,12 +928,9 @@ struct Builder {
                 std::string district = parcel ? parcel->district : std::string();
                 if (!corridor_selected(corridor, &district))
                     return;
-                std::optional<Date> acq, clr, dlv;
-                if (parcel) {
-                    acq = parcel->acquired;
-                    clr = parcel->cleared;
-                    dlv = parcel->delivered;
-                }
+                ParcelDates dates = parcel ? parcel->dates : ParcelDates{};
+                LandAreas land;
+                land.add(dates, r.measure, o.as_of);
                 double from = 0, to = 0;
                 if (auto v = std::get_if<double>(&r.values[i_from]))
                     from = *v;
@@ -982,18 +946,17 @@ struct Builder {
                               r.values[i_whole],
                               parcel ? text_value(parcel->project) : Value{},
                               text_value(district),
-                              parcel
-                                  ? Value{stage_label(stage_as_of(acq, clr, dlv, o.as_of), o.lang)}
-                                  : Value{},
-                              date_value(acq),
-                              date_value(clr),
-                              date_value(dlv),
+                              parcel ? Value{stage_label(parcel_stage(dates, o.as_of), o.lang)}
+                                     : Value{},
+                              date_value(dates.acquired_on),
+                              date_value(dates.cleared_on),
+                              date_value(dates.delivered_on),
                               o.as_of,
                               r.measure,
                               mu,
-                              done_by(acq, o.as_of) ? mu : 0.0,
-                              done_by(clr, o.as_of) ? mu : 0.0,
-                              done_by(dlv, o.as_of) ? mu : 0.0};
+                              m2_to_mu(land.acquired_m2),
+                              m2_to_mu(land.cleared_m2),
+                              m2_to_mu(land.delivered_m2)};
                 out.wkb = &r.wkb;
                 out.area_m2 = r.measure;
                 sink(out);
@@ -1045,7 +1008,7 @@ struct Builder {
             struct Figures {
                 std::int64_t pieces = 0;
                 double area = 0, acquired = 0, cleared = 0, delivered = 0;
-                Stage least = Stage::delivered;
+                ParcelStage least = ParcelStage::delivered;
             };
             std::map<std::pair<std::string, std::int64_t>, Figures> figures;
             if (store->has_derived(pieces_def.name))
@@ -1056,18 +1019,16 @@ struct Builder {
                     f.pieces += 1;
                     f.area += r.measure;
                     if (!parcel) {
-                        f.least = Stage::none;
+                        f.least = ParcelStage::not_acquired;
                         return;
                     }
-                    if (done_by(parcel->acquired, o.as_of))
-                        f.acquired += r.measure;
-                    if (done_by(parcel->cleared, o.as_of))
-                        f.cleared += r.measure;
-                    if (done_by(parcel->delivered, o.as_of))
-                        f.delivered += r.measure;
+                    LandAreas land;
+                    land.add(parcel->dates, r.measure, o.as_of);
+                    f.acquired += land.acquired_m2;
+                    f.cleared += land.cleared_m2;
+                    f.delivered += land.delivered_m2;
                     if (r.measure >= blocking_min_m2) // slivers along the red line do not count
-                        f.least = std::min(f.least, stage_as_of(parcel->acquired, parcel->cleared,
-                                                                parcel->delivered, o.as_of));
+                        f.least = std::min(f.least, parcel_stage(parcel->dates, o.as_of));
                 });
             OutFeature out;
             bool zh = o.lang == Lang::zh;
@@ -1293,14 +1254,24 @@ void check_empty(const std::vector<Source>& sources, const ExportOptions& o,
             empty.push_back(export_layer_name(sources[i].layer));
     if (empty.empty() || o.allow_empty)
         return;
-    if (empty.size() == sources.size())
+    // With no selection an empty result is an empty layer (a store without buildings yet):
+    // said as that, not as a selection that matched nothing.
+    auto selection = describe_selection(o);
+    if (empty.size() == sources.size()) {
+        if (selection.empty())
+            throw_input(fmt::format("the store's {} layer{} empty; nothing written",
+                                    fmt::join(empty, " and "), empty.size() > 1 ? "s are" : " is"),
+                        "pass --allow-empty to write an empty file anyway");
         throw_input(fmt::format("no {} match the selection{}; nothing written",
-                                fmt::join(empty, " or "), describe_selection(o)),
+                                fmt::join(empty, " or "), selection),
                     "check the codes and names (landclear status STORE lists them), or pass "
                     "--allow-empty to write an empty file anyway");
+    }
     for (const auto& name : empty)
-        summary.warnings.push_back(fmt::format("no {} match the selection{}; that layer is empty",
-                                               name, describe_selection(o)));
+        summary.warnings.push_back(
+            selection.empty()
+                ? fmt::format("the store's {} layer is empty", name)
+                : fmt::format("no {} match the selection{}; that layer is empty", name, selection));
 }
 
 std::string describe_selection(const ExportOptions& o) {

@@ -7,6 +7,7 @@
 // describes the formats and the shapefile field dictionary.
 #include "landclear/core/date.hpp"
 #include "landclear/core/schema.hpp"
+#include "landclear/core/stage.hpp"
 #include "landclear/report/table.hpp"
 #include "landclear/store/store.hpp"
 
@@ -81,10 +82,8 @@ struct ShapefileField {
 };
 std::vector<ShapefileField> shapefile_dictionary(ExportLayer layer);
 
-// Status stage names (未征/已征/已腾/已交 or not acquired/acquired/cleared/delivered).
-enum class Stage { none, acquired, cleared, delivered };
-Stage stage_as_of(const std::optional<Date>& acquired, const std::optional<Date>& cleared,
-                  const std::optional<Date>& delivered, const Date& as_of);
-std::string stage_label(Stage stage, Lang lang);
+// A stage's label in the export's language (core/stage.hpp holds the stages and labels).
+std::string stage_label(ParcelStage stage, Lang lang);
+std::string stage_label(BuildingStage stage, Lang lang);
 
 } // namespace landclear

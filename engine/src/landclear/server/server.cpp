@@ -330,6 +330,11 @@ struct Server::Impl {
                      check_params(req, {});
                      send_json(req, res, a.info());
                  }));
+        http.Get("/api/stages",
+                 api([](ViewerApi&, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {});
+                     send_json(req, res, stages_json());
+                 }));
         http.Get("/api/projects",
                  api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
                      check_params(req, {"as_of", "since"});

@@ -13,7 +13,6 @@
 #include <cmath>
 #include <cpl_conv.h>
 #include <cpl_vsi.h>
-#include <filesystem>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
@@ -80,8 +79,12 @@ ParcelRow parcel_row(const FeatureRow& f) {
     return p;
 }
 
-bool done_by(const std::optional<Date>& d, const Date& as_of) {
-    return d && *d <= as_of;
+BuildingDates building_dates(const FeatureRow& f) {
+    const auto& def = layer_def(LayerKind::buildings);
+    auto at = [&](std::string_view name) -> const Value& {
+        return f.values.at(static_cast<size_t>(field_index(def, name)));
+    };
+    return {date_value(at("signed_on")), date_value(at("demolished_on"))};
 }
 
 struct OgrGeometryDeleter {
@@ -225,42 +228,21 @@ LayerKind parse_api_layer(std::string_view text) {
                    "layers are parcels, buildings, corridors and projects");
 }
 
-ParcelStage parcel_stage(const ParcelRow& p, const Date& as_of) {
-    if (done_by(p.delivered_on, as_of))
-        return ParcelStage::delivered;
-    if (done_by(p.cleared_on, as_of))
-        return ParcelStage::cleared;
-    if (done_by(p.acquired_on, as_of))
-        return ParcelStage::acquired;
-    return ParcelStage::none;
-}
-
-const char* parcel_stage_key(ParcelStage s) {
-    switch (s) {
-    case ParcelStage::none:
-        return "none";
-    case ParcelStage::acquired:
-        return "acquired";
-    case ParcelStage::cleared:
-        return "cleared";
-    case ParcelStage::delivered:
-        return "delivered";
-    }
-    return "none";
-}
-
-const char* parcel_stage_zh(ParcelStage s) {
-    switch (s) {
-    case ParcelStage::none:
-        return "未征";
-    case ParcelStage::acquired:
-        return "已征";
-    case ParcelStage::cleared:
-        return "已腾";
-    case ParcelStage::delivered:
-        return "已交";
-    }
-    return "未征";
+json stages_json() {
+    auto style_json = [](const StageStyle& st) {
+        return ordered_json{{"key", st.key}, {"zh", st.zh}, {"en", st.en}, {"fill", st.fill.hex()}};
+    };
+    ordered_json j;
+    j["rule"] = "each date counts on its own; a feature's stage is the furthest whose date is "
+                "on or before as_of";
+    j["parcel"] = ordered_json::array();
+    for (auto s : all_parcel_stages)
+        j["parcel"].push_back(style_json(stage_style(s)));
+    j["building"] = ordered_json::array();
+    for (auto s : all_building_stages)
+        j["building"].push_back(style_json(stage_style(s)));
+    j["attention"] = attention_colour.hex();
+    return j;
 }
 
 struct ViewerApi::Impl {
@@ -321,7 +303,7 @@ ViewerApi::ViewerApi(const std::string& store_path, ApiLimits limits,
     m_store = open_store(store_path, StoreMode::read);
     m->limits = limits;
     m->cache = cache ? std::move(cache) : std::make_shared<ViewerCache>();
-    m->store_name = std::filesystem::path(store_path).filename().string();
+    m->store_name = m_store->display_name();
     auto epsg = m_store->working_epsg();
     if (!epsg)
         throw_input(
@@ -590,8 +572,8 @@ json ViewerApi::parcel(const std::string& code, const Date& as_of) {
         j[std::string(def.fields[i].name)] = value_json(found->values.at(i));
     j["area_m2"] = p.area_m2;
     j["area_mu"] = m2_to_mu(p.area_m2);
-    j["stage"] = parcel_stage_key(stage);
-    j["status"] = parcel_stage_zh(stage);
+    j["stage"] = stage_style(stage).key;
+    j["status"] = stage_style(stage).zh;
     j["project_name"] = nullptr;
     for (const auto& pr : m_store->projects())
         if (pr.code == p.project_code)
@@ -621,15 +603,17 @@ json ViewerApi::parcel(const std::string& code, const Date& as_of) {
             b[std::string(bdef.fields[i].name)] = value_json(row.values.at(i));
         auto h = std::get_if<std::int64_t>(&row.values.at(bi("households")));
         auto fl = std::get_if<double>(&row.values.at(bi("floor_area_m2")));
-        bool is_signed = done_by(date_value(row.values.at(bi("signed_on"))), as_of);
-        bool is_demolished = done_by(date_value(row.values.at(bi("demolished_on"))), as_of);
+        auto dates = building_dates(row);
+        HouseholdCounts counted;
+        counted.add(dates, h ? *h : 0, fl ? *fl : 0, as_of);
         b["footprint_m2"] = row.measure;
-        b["signed"] = is_signed;
-        b["demolished"] = is_demolished;
+        b["signed"] = reached(dates.signed_on, as_of);
+        b["demolished"] = reached(dates.demolished_on, as_of);
+        b["stage"] = stage_style(building_stage(dates, as_of)).key;
         households += h ? *h : 0;
         floor += fl ? *fl : 0;
-        signed_h += is_signed && h ? *h : 0;
-        demolished_h += is_demolished && h ? *h : 0;
+        signed_h += counted.signed_households;
+        demolished_h += counted.demolished_households;
         buildings.push_back(std::move(b));
     });
     j["building_count"] = buildings.size();
@@ -728,11 +712,11 @@ std::string ViewerApi::features(const FeatureQuery& q) {
             add_field("status", OFTString);
     }
     if (q.layer == LayerKind::buildings) {
+        add_field("stage", OFTString);
         add_field("signed", OFTInteger, OFSTBoolean);
         add_field("demolished", OFTInteger, OFSTBoolean);
     }
 
-    const auto& bdef = layer_def(LayerKind::buildings);
     for (const auto& row : rows) {
         OGRFeature feature(layer->GetLayerDefn());
         for (size_t i = 0; i < def.fields.size(); ++i) {
@@ -758,17 +742,16 @@ std::string ViewerApi::features(const FeatureQuery& q) {
                 feature.SetField(next++, m2_to_mu(row.measure));
         }
         if (q.layer == LayerKind::parcels) {
-            auto stage = parcel_stage(parcel_row(row), q.as_of);
-            feature.SetField(next++, parcel_stage_key(stage));
+            const auto& style = stage_style(parcel_stage(parcel_row(row), q.as_of));
+            feature.SetField(next++, style.key);
             if (!q.map_view)
-                feature.SetField(next++, parcel_stage_zh(stage));
+                feature.SetField(next++, style.zh);
         }
         if (q.layer == LayerKind::buildings) {
-            auto at = [&](std::string_view n) {
-                return row.values.at(static_cast<size_t>(field_index(bdef, n)));
-            };
-            feature.SetField(next++, done_by(date_value(at("signed_on")), q.as_of) ? 1 : 0);
-            feature.SetField(next++, done_by(date_value(at("demolished_on")), q.as_of) ? 1 : 0);
+            auto dates = building_dates(row);
+            feature.SetField(next++, stage_style(building_stage(dates, q.as_of)).key);
+            feature.SetField(next++, reached(dates.signed_on, q.as_of) ? 1 : 0);
+            feature.SetField(next++, reached(dates.demolished_on, q.as_of) ? 1 : 0);
         }
         if (auto g = geometry_from_wkb(row.wkb)) {
             if (g->transform(m->to_wgs.get()) != OGRERR_NONE)

@@ -11,6 +11,7 @@
 #include "landclear/core/date.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/schema.hpp"
+#include "landclear/core/stage.hpp"
 #include "landclear/store/store.hpp"
 
 #include <cstddef>
@@ -52,11 +53,10 @@ Date parse_api_date(std::string_view text, std::string_view param);
 LonLatBox parse_api_bbox(std::string_view text, const ApiLimits& limits);
 LayerKind parse_api_layer(std::string_view text);
 
-// Status stage of a parcel as of a date: the furthest of acquired, cleared, delivered reached.
-enum class ParcelStage { none, acquired, cleared, delivered };
-ParcelStage parcel_stage(const ParcelRow& p, const Date& as_of);
-const char* parcel_stage_key(ParcelStage s); // "none", "acquired", "cleared", "delivered"
-const char* parcel_stage_zh(ParcelStage s);  // 未征, 已征, 已腾, 已交
+// GET /api/stages: the stages of parcels and buildings with their keys (as in the features'
+// "stage" property), zh/en labels and fill colours, and the attention colour for overdue and
+// blocking parcels: core/stage.hpp's palette, so the web map draws what the printed maps draw.
+nlohmann::json stages_json();
 
 // Shared between the connections of one server.
 class ViewerCache {

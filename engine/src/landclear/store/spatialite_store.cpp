@@ -61,8 +61,11 @@ public:
         if (m_new)
             fs::remove(m_open_path);
         m_db = std::make_unique<sqlite::Database>(m_open_path, m_new, mode == StoreMode::read);
-        if (!m_new)
+        if (!m_new) {
             check_is_landclear_store();
+            if (m_schema_version < store_schema_version && writable())
+                migrate();
+        }
     }
 
     ~SpatialiteStore() override {
@@ -77,6 +80,7 @@ public:
     }
 
     std::string location() const override { return m_path; }
+    std::string display_name() const override { return fs::path(m_path).filename().string(); }
     bool is_new() const override { return m_new; }
 
     std::optional<int> working_epsg() const override { return m_epsg; }
@@ -110,6 +114,7 @@ public:
         const auto& def = layer_def(kind);
         drop_index(def.name);
         m_db->exec(fmt::format("DELETE FROM {}", def.name));
+        m_data_changed = true;
     }
 
     std::optional<std::string> describe_code(LayerKind kind, std::string_view code) override {
@@ -141,13 +146,10 @@ public:
         else
             st.bind_blob(i++, record.wkb);
         st.run();
+        m_data_changed = true;
     }
 
-    void finish_layer(LayerKind kind) override {
-        const auto& def = layer_def(kind);
-        if (!index_enabled(def.name))
-            m_db->exec(fmt::format("SELECT CreateSpatialIndex('{}', 'geom')", def.name));
-    }
+    void finish_layer(LayerKind kind) override { create_index(layer_def(kind).name); }
 
     void clear_findings(std::string_view origin, std::string_view layer) override {
         auto st = m_db->prepare("DELETE FROM findings WHERE origin = ? AND layer = ?");
@@ -199,7 +201,14 @@ public:
             throw_internal("commit without begin_write");
         m_inserts.clear();
         m_finding_insert.reset();
+        // An index dropped for a bulk load comes back even if the caller forgot finish_layer():
+        // every layer has its spatial index whenever the store is not in a write.
+        for (const auto& def : all_layers())
+            create_index(def.name);
+        if (m_data_changed)
+            set_meta("data_version", std::to_string(data_version() + 1));
         m_tx->commit();
+        m_data_changed = false;
         m_tx.reset();
         if (m_new) {
             m_db->exec("PRAGMA journal_mode=DELETE");
@@ -216,6 +225,7 @@ public:
         m_inserts.clear();
         m_finding_insert.reset();
         m_tx.reset(); // the Transaction rolls back when destroyed uncommitted
+        m_data_changed = false;
     }
 
     bool writable() const override {
@@ -341,10 +351,13 @@ public:
             else
                 sql += fmt::format(" AND t.project_code IN ({})", in_list(filter.project_codes));
         }
-        if (filter.bbox)
+        if (filter.bbox && index_enabled(def.name))
             sql += fmt::format(" AND t.id IN (SELECT pkid FROM idx_{}_geom WHERE xmax >= ? AND "
                                "xmin <= ? AND ymax >= ? AND ymin <= ?)",
                                def.name);
+        else if (filter.bbox) // a version 1 store opened read-only: a layer never imported
+            sql += " AND MbrMaxX(t.geom) >= ? AND MbrMinX(t.geom) <= ? AND MbrMaxY(t.geom) >= ? "
+                   "AND MbrMinY(t.geom) <= ?";
         sql += " ORDER BY t.id";
         auto st = m_db->prepare(sql);
         int i = 1;
@@ -440,18 +453,31 @@ public:
         read_rows(st, def.fields, fn);
     }
 
-    std::optional<std::string> meta(const std::string& key) override {
-        auto st = m_db->prepare("SELECT value FROM landclear_meta WHERE key = ?");
-        st.bind(1, std::string_view(key));
-        if (st.step())
-            return st.column_text(0);
-        return std::nullopt;
+    std::optional<DerivedStamp> derived_stamp(const std::string& name) override {
+        if (!has_table("derived_stamps"))
+            return legacy_stamp(name);
+        auto st = m_db->prepare("SELECT data_version, params FROM derived_stamps WHERE name = ?");
+        st.bind(1, std::string_view(name));
+        if (!st.step())
+            return std::nullopt;
+        return DerivedStamp{st.column_int(0), st.column_text(1)};
     }
 
-    void set_meta(const std::string& key, const std::string& value) override {
-        auto st = m_db->prepare("INSERT INTO landclear_meta(key, value) VALUES (?, ?) ON "
-                                "CONFLICT(key) DO UPDATE SET value = excluded.value");
-        st.bind(1, std::string_view(key)).bind(2, std::string_view(value));
+    void set_derived_stamp(const std::string& name, const std::string& params) override {
+        require_write("set_derived_stamp");
+        auto st = m_db->prepare("INSERT INTO derived_stamps(name, data_version, params) VALUES "
+                                "(?, ?, ?) ON CONFLICT(name) DO UPDATE SET data_version = "
+                                "excluded.data_version, params = excluded.params");
+        st.bind(1, std::string_view(name))
+            .bind(2, data_version())
+            .bind(3, std::string_view(params));
+        st.run();
+    }
+
+    void clear_derived_stamp(const std::string& name) override {
+        require_write("clear_derived_stamp");
+        auto st = m_db->prepare("DELETE FROM derived_stamps WHERE name = ?");
+        st.bind(1, std::string_view(name));
         st.run();
     }
 
@@ -461,6 +487,77 @@ public:
     }
 
 private:
+    std::optional<std::string> meta(const std::string& key) {
+        auto st = m_db->prepare("SELECT value FROM landclear_meta WHERE key = ?");
+        st.bind(1, std::string_view(key));
+        if (st.step())
+            return st.column_text(0);
+        return std::nullopt;
+    }
+
+    void set_meta(const std::string& key, const std::string& value) {
+        auto st = m_db->prepare("INSERT INTO landclear_meta(key, value) VALUES (?, ?) ON "
+                                "CONFLICT(key) DO UPDATE SET value = excluded.value");
+        st.bind(1, std::string_view(key)).bind(2, std::string_view(value));
+        st.run();
+    }
+
+    void require_write(const char* what) const {
+        if (!m_tx)
+            throw_internal(fmt::format("{} outside begin_write()/commit()", what));
+    }
+
+    bool has_table(std::string_view name) {
+        auto st = m_db->prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                "name = ?");
+        st.bind(1, name);
+        return st.step() && st.column_int(0) > 0;
+    }
+
+    // Version 1 kept stamps as meta keys: "corridor:CODE" holding a JSON object with a
+    // data_version member (the rest being its parameters), and "NAME.data_version" holding the
+    // bare version. Read here when a version 1 store is opened read-only; migrate() moves them.
+    static constexpr const char* legacy_stamp_sql =
+        "SELECT key, CAST(json_extract(value, '$.data_version') AS INTEGER), "
+        "json_remove(value, '$.data_version') FROM landclear_meta WHERE key NOT IN "
+        "('schema_version', 'working_srid', 'data_version') AND json_valid(value) AND "
+        "json_type(value) = 'object' AND json_type(value, '$.data_version') = 'integer' "
+        "UNION ALL SELECT substr(key, 1, length(key) - 13), CAST(value AS INTEGER), '' FROM "
+        "landclear_meta WHERE key LIKE '%_.data_version' AND value GLOB '[0-9]*'";
+
+    std::optional<DerivedStamp> legacy_stamp(const std::string& name) {
+        auto st = m_db->prepare(fmt::format("SELECT * FROM ({}) WHERE key = ?", legacy_stamp_sql));
+        st.bind(1, std::string_view(name));
+        if (!st.step())
+            return std::nullopt;
+        return DerivedStamp{st.column_int(1), st.column_text(2)};
+    }
+
+    void create_stamp_table() {
+        m_db->exec("CREATE TABLE derived_stamps(name TEXT PRIMARY KEY, data_version INTEGER NOT "
+                   "NULL, params TEXT NOT NULL)");
+    }
+
+    // Brings an older store to store_schema_version in one transaction (nothing changes if it
+    // fails). 1 -> 2: the spatial index of every input layer, the stamps into derived_stamps.
+    void migrate() {
+        sqlite::Transaction tx(*m_db);
+        if (m_schema_version < 2) {
+            for (const auto& def : all_layers())
+                create_index(def.name);
+            create_stamp_table();
+            m_db->exec(fmt::format("INSERT INTO derived_stamps(name, data_version, params) "
+                                   "SELECT * FROM ({})",
+                                   legacy_stamp_sql));
+            m_db->exec("DELETE FROM landclear_meta WHERE key IN (SELECT name FROM "
+                       "derived_stamps) OR key IN (SELECT name || '.data_version' FROM "
+                       "derived_stamps) OR (key LIKE 'corridor:%' AND value = '')");
+        }
+        set_meta("schema_version", std::to_string(store_schema_version));
+        tx.commit();
+        m_schema_version = store_schema_version;
+    }
+
     static void bind_value(sqlite::Statement& st, int i, const Value& v) {
         std::visit(
             [&](const auto& x) {
@@ -539,7 +636,8 @@ private:
                         "pass a new file name to create a store, or the store landclear made");
         auto version =
             m_db->query_text("SELECT value FROM landclear_meta WHERE key='schema_version'");
-        if (!version || std::stoi(*version) > store_schema_version)
+        m_schema_version = version ? std::stoi(*version) : 0;
+        if (!version || m_schema_version > store_schema_version)
             throw_input(fmt::format("{} has store schema version {}, this landclear reads {}",
                                     m_path, version.value_or("?"), store_schema_version),
                         "use the landclear version that wrote the store");
@@ -570,7 +668,10 @@ private:
                                    def.name, cols, measure_column(def)));
             m_db->exec(fmt::format("SELECT AddGeometryColumn('{}', 'geom', {}, '{}', 'XY')",
                                    def.name, *m_epsg, geometry_type(def)));
+            // From the start: a layer nobody imported is an empty layer, not a missing index.
+            create_index(def.name);
         }
+        create_stamp_table();
         m_db->exec("CREATE INDEX parcels_project ON parcels(project_code)");
         m_db->exec("CREATE INDEX buildings_parcel ON buildings(parcel_code)");
         m_db->exec("CREATE TABLE findings(id INTEGER PRIMARY KEY, origin TEXT NOT NULL, kind "
@@ -579,6 +680,11 @@ private:
         m_db->exec(fmt::format("SELECT AddGeometryColumn('findings', 'geom', {}, 'GEOMETRY', 'XY')",
                                *m_epsg));
         m_db->exec("SELECT CreateSpatialIndex('findings', 'geom')");
+    }
+
+    void create_index(std::string_view table) {
+        if (!index_enabled(table))
+            m_db->exec(fmt::format("SELECT CreateSpatialIndex('{}', 'geom')", table));
     }
 
     bool index_enabled(std::string_view table) {
@@ -601,6 +707,9 @@ private:
         if (it != m_inserts.end())
             return it->second;
         const auto& def = layer_def(kind);
+        // Loading into an empty layer: build the R*Tree once at the end, not by trigger per row.
+        if (count(kind) == 0)
+            drop_index(def.name);
         std::string cols, params;
         for (const auto& f : def.fields) {
             cols += fmt::format("{}, ", f.name);
@@ -617,6 +726,8 @@ private:
     std::string m_open_path;
     bool m_new = false;
     bool m_committed = false;
+    bool m_data_changed = false;
+    int m_schema_version = store_schema_version;
     std::optional<int> m_epsg;
     std::int64_t m_import_id = 0;
     std::unique_ptr<sqlite::Database> m_db;
@@ -629,6 +740,11 @@ private:
 
 std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode) {
     return std::make_unique<SpatialiteStore>(location, mode);
+}
+
+bool store_exists(const std::string& location) {
+    std::error_code ec;
+    return fs::exists(location, ec);
 }
 
 } // namespace landclear

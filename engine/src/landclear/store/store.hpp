@@ -15,7 +15,10 @@
 
 namespace landclear {
 
-inline constexpr int store_schema_version = 1;
+// 2: every input layer has its spatial index from creation on (an empty layer too), and derived
+// results are stamped in their own table (derived_stamps). Version 1 stores are migrated when
+// opened for writing and read as they are otherwise.
+inline constexpr int store_schema_version = 2;
 
 struct ImportLogEntry {
     std::string layer, source, mode, source_crs;
@@ -34,6 +37,13 @@ struct FeatureFilter {
 
 // A stored feature: values in the layer's field order (schema.hpp for input layers, the
 // DerivedLayerDef for derived ones), its area (m²) or length (m), its WKB in the working CRS.
+// What a derived result was computed from: the data version of the store then, and whatever else
+// it depends on (options, algorithm version), written and compared by its owner.
+struct DerivedStamp {
+    std::int64_t data_version = 0;
+    std::string params;
+};
+
 struct FeatureRow {
     std::vector<Value> values;
     double measure = 0;
@@ -100,16 +110,24 @@ public:
                                   const std::string& scope_value,
                                   const std::function<void(const FeatureRow&)>& fn) = 0;
 
-    // Small named values kept with the store (derived-result stamps and the like).
-    virtual std::optional<std::string> meta(const std::string& key) = 0;
-    virtual void set_meta(const std::string& key, const std::string& value) = 0; // in a write
-    // Increases with every committed import: derived results record the version they were
-    // computed from and are recomputed when it moves.
+    // Derived-result stamps, one per name ("corridor:C1", "parcel_ellipsoidal_area"): the data
+    // version a result was computed from and its parameters. set_derived_stamp stamps with the
+    // current data_version(); it and clear_derived_stamp must run in a write.
+    virtual std::optional<DerivedStamp> derived_stamp(const std::string& name) = 0;
+    virtual void set_derived_stamp(const std::string& name, const std::string& params) = 0;
+    virtual void clear_derived_stamp(const std::string& name) = 0;
+    // Increases by one with every commit that changed an input layer (clear_layer or insert);
+    // a rolled back write leaves it as it was. 0 for a store with no committed import.
     virtual std::int64_t data_version() = 0;
+    // A short name for people (titles, the viewer's header): never to be opened as a file.
+    virtual std::string display_name() const = 0;
 };
 
 // Opens a store by location: a file path is a SpatiaLite store. In write mode a missing store is
 // created (on commit); in read mode it must exist and be a landclear store.
 std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode);
+
+// Whether a store exists at this location (the backend decides what a location is).
+bool store_exists(const std::string& location);
 
 } // namespace landclear

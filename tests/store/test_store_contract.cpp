@@ -1,0 +1,658 @@
+// The store contract: what every Store backend must do, written against store/store.hpp only.
+// The backend comes from a factory (LANDCLEAR_STORE_BACKEND, "spatialite" by default), so the
+// PostGIS backend runs these very cases: it adds a StoreBackend with its own locations and its
+// own independent look at the spatial indexes, and nothing else here changes.
+//
+// The cases: create; import any subset of the four layers (through analysis/import and through
+// direct inserts); replace; append; roll back (destroying without commit, and rollback());
+// read by bbox / project / code; derived layers; data version; derived-result stamps; every
+// spatial index present from the moment a layer exists.
+#include "landclear/analysis/import.hpp"
+#include "landclear/core/error.hpp"
+#include "landclear/store/store.hpp"
+#include "support/test_support.hpp"
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <map>
+#include <ogr_geometry.h>
+#include <set>
+#include <sqlite3.h>
+
+using namespace landclear;
+using namespace landclear::test;
+
+namespace {
+
+// ---- The backend factory ----
+
+class StoreBackend {
+public:
+    virtual ~StoreBackend() = default;
+    // A location where no store exists yet.
+    virtual std::string new_location(const std::string& tag) = 0;
+    // Looked at without the Store: whether the backend's spatial index of this table exists.
+    virtual bool spatial_index_exists(const std::string& location, const std::string& table) = 0;
+};
+
+// sqlite3 straight, not landclear's wrapper: an independent look at the file.
+std::int64_t sqlite_int(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        throw std::runtime_error("cannot open " + path);
+    }
+    sqlite3_stmt* st = nullptr;
+    std::int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    std::string err = sqlite3_errmsg(db);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (v < 0)
+        throw std::runtime_error(sql + ": " + err);
+    return v;
+}
+
+class SpatialiteBackend final : public StoreBackend {
+public:
+    std::string new_location(const std::string& tag) override {
+        return m_dir.file(fmt::format("{}-{}.sqlite", tag, m_n++));
+    }
+    bool spatial_index_exists(const std::string& location, const std::string& table) override {
+        // SpatiaLite's own bookkeeping says enabled, and the R*Tree table is there.
+        return sqlite_int(location, fmt::format("SELECT count(*) FROM geometry_columns WHERE "
+                                                "f_table_name = '{}' AND spatial_index_enabled = 1",
+                                                table)) == 1 &&
+               sqlite_int(location, fmt::format("SELECT count(*) FROM sqlite_master WHERE "
+                                                "type = 'table' AND name = 'idx_{}_geom'",
+                                                table)) == 1;
+    }
+
+private:
+    TempDir m_dir;
+    int m_n = 0;
+};
+
+std::unique_ptr<StoreBackend> make_backend() {
+    const char* name = std::getenv("LANDCLEAR_STORE_BACKEND");
+    std::string n = name ? name : "spatialite";
+    if (n == "spatialite")
+        return std::make_unique<SpatialiteBackend>();
+    throw std::runtime_error("no store backend '" + n + "' in this build");
+}
+
+StoreBackend& backend() {
+    static auto b = make_backend();
+    return *b;
+}
+
+// ---- Fixtures ----
+
+constexpr double bx = 390000, by = 3080000; // EPSG:4547, near Xiangtan
+constexpr int epsg = 4547;
+
+std::vector<unsigned char> wkb_of(const std::string& wkt) {
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &g) != OGRERR_NONE)
+        throw std::runtime_error("bad WKT " + wkt);
+    std::unique_ptr<OGRGeometry> owned(g);
+    std::vector<unsigned char> out(static_cast<size_t>(g->WkbSize()));
+    g->exportToWkb(wkbNDR, out.data());
+    return out;
+}
+
+std::string multi_square(double x, double y, double side) {
+    return fmt::format("MULTIPOLYGON((({0} {1},{2} {1},{2} {3},{0} {3},{0} {1})))", x, y, x + side,
+                       y + side);
+}
+
+// Parcel i: a 100 m square at (bx + 100 i, by), project P1 for i < 2, else P2.
+Record parcel(int i, const std::string& prefix = "Q") {
+    Record r;
+    r.values = {fmt::format("{}{}", prefix, i),
+                std::string(i < 2 ? "P1" : "P2"),
+                std::string("雨湖区"),
+                std::string("楠竹山村"),
+                std::string("集体"),
+                std::string("0101"),
+                *parse_date("2026-01-0" + std::to_string(1 + i)),
+                std::monostate{},
+                std::monostate{}};
+    r.wkb = wkb_of(multi_square(bx + 100 * i, by, 100));
+    r.measure = 10000;
+    r.source_fid = i;
+    return r;
+}
+
+Record building(int i, const std::string& parcel_code) {
+    Record r;
+    r.values = {fmt::format("B{}", i), parcel_code,      std::int64_t{i + 1},
+                120.5 * (i + 1),       std::monostate{}, std::monostate{}};
+    // A 10 m square inside parcel Q<i>.
+    r.wkb = wkb_of(multi_square(bx + 100 * i + 10, by + 10, 10));
+    r.measure = 100;
+    r.source_fid = i;
+    return r;
+}
+
+std::unique_ptr<Store> create(const std::string& location) {
+    auto s = open_store(location, StoreMode::write);
+    s->begin_write();
+    s->set_working_epsg(epsg);
+    return s;
+}
+
+// A committed store with parcels Q0..Q(n-1) written by direct inserts.
+std::string store_with_parcels(int n) {
+    auto loc = backend().new_location("parcels");
+    auto s = create(loc);
+    s->clear_layer(LayerKind::parcels);
+    for (int i = 0; i < n; ++i)
+        s->insert(LayerKind::parcels, parcel(i));
+    s->finish_layer(LayerKind::parcels);
+    s->commit();
+    return loc;
+}
+
+std::vector<std::string> codes(Store& s, LayerKind kind, const FeatureFilter& f = {}) {
+    std::vector<std::string> out;
+    int key = field_index(layer_def(kind), layer_def(kind).key);
+    s.for_each_feature(kind, f, [&](const FeatureRow& r) {
+        out.push_back(value_text(r.values[static_cast<size_t>(key)]));
+    });
+    return out;
+}
+
+using Codes = std::vector<std::string>;
+
+// Source files for analysis/import, one per layer, with known codes and sizes.
+struct Sources {
+    TempDir dir;
+    std::map<LayerKind, std::string> path;
+    std::map<LayerKind, std::int64_t> count;
+    Sources() {
+        FixtureLayer projects{"projects", epsg, {{"project_code"}, {"name"}}, {}};
+        projects.features.push_back({square_wkt(bx, by, 200), {"P1", "一号项目"}});
+        projects.features.push_back({square_wkt(bx + 200, by, 100), {"P2", "二号项目"}});
+        FixtureLayer corridors{
+            "corridors",
+            epsg,
+            {{"corridor_code"}, {"project_code"}, {"width_m", FixtureField::real}},
+            {},
+            "LineString"};
+        corridors.features.push_back(
+            {fmt::format("LINESTRING({} {},{} {})", bx - 50, by + 50, bx + 350, by + 50),
+             {"C1", "P1", "20"}});
+        FixtureLayer parcels{
+            "parcels",
+            epsg,
+            {{"parcel_code"}, {"project_code"}, {"acquired_on", FixtureField::date}},
+            {}};
+        for (int i = 0; i < 3; ++i)
+            parcels.features.push_back(
+                {square_wkt(bx + 100 * i, by, 100),
+                 {fmt::format("Q{}", i), i < 2 ? "P1" : "P2", "2026-01-01"}});
+        FixtureLayer buildings{
+            "buildings",
+            epsg,
+            {{"building_code"}, {"parcel_code"}, {"households", FixtureField::integer}},
+            {}};
+        for (int i = 0; i < 4; ++i)
+            buildings.features.push_back(
+                {square_wkt(bx + 100 * (i % 3) + 10 + 20 * (i / 3), by + 10, 10),
+                 {fmt::format("B{}", i), fmt::format("Q{}", i % 3), "1"}});
+        for (auto [kind, layer] :
+             {std::pair{LayerKind::projects, &projects},
+              std::pair{LayerKind::corridors, &corridors}, std::pair{LayerKind::parcels, &parcels},
+              std::pair{LayerKind::buildings, &buildings}}) {
+            path[kind] = dir.file(layer->name + ".geojson");
+            count[kind] = static_cast<std::int64_t>(layer->features.size());
+            write_layer(path[kind], "GeoJSON", *layer);
+        }
+    }
+};
+
+const std::vector<LayerKind> kinds{LayerKind::projects, LayerKind::corridors, LayerKind::parcels,
+                                   LayerKind::buildings};
+
+ImportSummary import_into(const std::string& loc, const Sources& src,
+                          const std::vector<LayerKind>& layers, bool append = false) {
+    ImportOptions o;
+    o.store = loc;
+    o.append = append;
+    for (auto k : layers)
+        o.sources.emplace_back(k, SourceSpec{src.path.at(k), std::nullopt});
+    return import_layers(o);
+}
+
+void check_every_index(const std::string& loc) {
+    for (auto k : kinds)
+        BOOST_TEST(backend().spatial_index_exists(loc, std::string(layer_def(k).name)),
+                   "spatial index of " << layer_def(k).name);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(create_and_read_empty)
+
+BOOST_AUTO_TEST_CASE(a_new_store_has_every_layer_empty_and_indexed) {
+    auto loc = backend().new_location("empty");
+    BOOST_TEST(!store_exists(loc));
+    {
+        auto s = create(loc);
+        BOOST_TEST(s->is_new());
+        s->commit();
+    }
+    BOOST_TEST(store_exists(loc));
+    check_every_index(loc);
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_TEST(!s->is_new());
+    BOOST_TEST(s->working_epsg().value_or(0) == epsg);
+    BOOST_TEST(s->data_version() == 0); // no layer was written
+    BOOST_TEST(!s->display_name().empty());
+    FeatureFilter box;
+    box.bbox = Envelope{bx - 1000, by - 1000, bx + 1000, by + 1000};
+    for (auto k : kinds) {
+        BOOST_TEST(s->count(k) == 0);
+        BOOST_TEST(!s->extent(k).has_value());
+        BOOST_TEST(codes(*s, k).empty());
+        BOOST_TEST(codes(*s, k, box).empty()); // an empty layer, not a missing index
+        FeatureFilter by_project;
+        by_project.project_codes = {"P1"};
+        BOOST_TEST(codes(*s, k, by_project).empty());
+    }
+    BOOST_TEST(s->projects().empty());
+    BOOST_TEST(s->corridors().empty());
+    int n = 0;
+    s->for_each_parcel([&](const ParcelRow&) { ++n; });
+    s->for_each_building([&](const BuildingRow&) { ++n; });
+    BOOST_TEST(n == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_store_is_not_opened_for_reading) {
+    auto loc = backend().new_location("missing");
+    BOOST_CHECK_THROW(open_store(loc, StoreMode::read), Error);
+    BOOST_TEST(!store_exists(loc));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(import_subsets)
+
+// Every non-empty subset of the four layers, through analysis/import: the layers given hold
+// their features, the others are empty, and every spatial index is there.
+BOOST_AUTO_TEST_CASE(any_subset_of_the_four_layers) {
+    Sources src;
+    for (unsigned mask = 1; mask < 16; ++mask) {
+        std::vector<LayerKind> layers;
+        for (size_t i = 0; i < kinds.size(); ++i)
+            if (mask & (1u << i))
+                layers.push_back(kinds[i]);
+        BOOST_TEST_CONTEXT("subset " << mask) {
+            auto loc = backend().new_location(fmt::format("subset{}", mask));
+            import_into(loc, src, layers);
+            check_every_index(loc);
+            auto s = open_store(loc, StoreMode::read);
+            BOOST_TEST(s->data_version() == 1);
+            FeatureFilter box;
+            box.bbox = Envelope{bx - 100, by - 100, bx + 400, by + 300};
+            for (auto k : kinds) {
+                bool given = std::find(layers.begin(), layers.end(), k) != layers.end();
+                std::int64_t want = given ? src.count.at(k) : 0;
+                BOOST_TEST(s->count(k) == want, layer_def(k).name);
+                BOOST_TEST(static_cast<std::int64_t>(codes(*s, k, box).size()) == want);
+                BOOST_TEST(s->extent(k).has_value() == given);
+            }
+        }
+    }
+}
+
+// The same through direct inserts: buildings alone, with no parcel and no project.
+BOOST_AUTO_TEST_CASE(direct_inserts_of_one_layer) {
+    auto loc = backend().new_location("direct");
+    {
+        auto s = create(loc);
+        s->insert(LayerKind::buildings, building(0, "Q0"));
+        s->insert(LayerKind::buildings, building(1, "Q1"));
+        // finish_layer() forgotten on purpose: the index must still be there after commit.
+        s->commit();
+    }
+    check_every_index(loc);
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_TEST(s->count(LayerKind::buildings) == 2);
+    BOOST_TEST(s->count(LayerKind::parcels) == 0);
+    FeatureFilter box;
+    box.bbox = Envelope{bx + 105, by + 5, bx + 125, by + 25}; // around B1 only
+    BOOST_TEST(codes(*s, LayerKind::buildings, box) == Codes{"B1"});
+    BOOST_TEST(s->data_version() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(replace_append_rollback)
+
+BOOST_AUTO_TEST_CASE(replace_keeps_only_the_new_features) {
+    Sources src;
+    auto loc = backend().new_location("replace");
+    import_into(loc, src, {LayerKind::parcels, LayerKind::buildings});
+    {
+        auto s = open_store(loc, StoreMode::write);
+        s->begin_write();
+        s->clear_layer(LayerKind::parcels);
+        s->insert(LayerKind::parcels, parcel(7, "R"));
+        s->finish_layer(LayerKind::parcels);
+        s->commit();
+    }
+    check_every_index(loc);
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_TEST(codes(*s, LayerKind::parcels) == Codes{"R7"});
+    BOOST_TEST(s->count(LayerKind::buildings) == src.count.at(LayerKind::buildings));
+    FeatureFilter box;
+    box.bbox = Envelope{bx + 700, by, bx + 800, by + 100};
+    BOOST_TEST(codes(*s, LayerKind::parcels, box) == Codes{"R7"});
+    box.bbox = Envelope{bx, by, bx + 300, by + 100}; // where Q0..Q2 were: the index forgot them
+    BOOST_TEST(codes(*s, LayerKind::parcels, box).empty());
+    BOOST_TEST(s->data_version() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(append_adds_to_what_is_there) {
+    Sources src;
+    auto loc = backend().new_location("append");
+    import_into(loc, src, {LayerKind::parcels});
+    {
+        auto s = open_store(loc, StoreMode::write);
+        s->begin_write();
+        s->insert(LayerKind::parcels, parcel(5, "A"));
+        s->commit();
+    }
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_TEST(s->count(LayerKind::parcels) == src.count.at(LayerKind::parcels) + 1);
+    FeatureFilter box;
+    box.bbox = Envelope{bx + 520, by + 20, bx + 530, by + 30};
+    BOOST_TEST(codes(*s, LayerKind::parcels, box) == Codes{"A5"}); // indexed as it went in
+    BOOST_TEST(s->data_version() == 2);
+    BOOST_TEST(s->describe_code(LayerKind::parcels, "A5").has_value());
+    BOOST_TEST(!s->describe_code(LayerKind::parcels, "nope").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(append_through_import_and_a_duplicate_leaves_the_store_as_it_was) {
+    Sources src;
+    auto loc = backend().new_location("append-import");
+    import_into(loc, src, {LayerKind::parcels});
+    BOOST_CHECK_THROW(import_into(loc, src, {LayerKind::parcels}, true), Error); // same codes
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_TEST(s->count(LayerKind::parcels) == src.count.at(LayerKind::parcels));
+    BOOST_TEST(s->data_version() == 1);
+    s.reset();
+    import_into(loc, src, {LayerKind::buildings}, true); // another layer, appended
+    s = open_store(loc, StoreMode::read);
+    BOOST_TEST(s->count(LayerKind::buildings) == src.count.at(LayerKind::buildings));
+    BOOST_TEST(s->count(LayerKind::parcels) == src.count.at(LayerKind::parcels));
+    BOOST_TEST(s->data_version() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(destroying_without_commit_undoes_the_write) {
+    auto loc = store_with_parcels(3);
+    {
+        auto s = open_store(loc, StoreMode::write);
+        s->begin_write();
+        s->clear_layer(LayerKind::parcels);
+        s->insert(LayerKind::parcels, parcel(9, "X"));
+        s->insert(LayerKind::buildings, building(0, "X9"));
+    }
+    check_every_index(loc);
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_TEST(codes(*s, LayerKind::parcels) == (Codes{"Q0", "Q1", "Q2"}));
+    BOOST_TEST(s->count(LayerKind::buildings) == 0);
+    BOOST_TEST(s->data_version() == 1);
+    FeatureFilter box;
+    box.bbox = Envelope{bx, by, bx + 50, by + 50};
+    BOOST_TEST(codes(*s, LayerKind::parcels, box) == Codes{"Q0"});
+}
+
+BOOST_AUTO_TEST_CASE(a_new_store_destroyed_without_commit_is_not_left_behind) {
+    auto loc = backend().new_location("abandoned");
+    {
+        auto s = create(loc);
+        s->insert(LayerKind::parcels, parcel(0));
+    }
+    BOOST_TEST(!store_exists(loc));
+}
+
+BOOST_AUTO_TEST_CASE(rollback_undoes_and_the_store_stays_readable) {
+    auto loc = store_with_parcels(2);
+    auto s = open_store(loc, StoreMode::write);
+    s->begin_write();
+    s->clear_layer(LayerKind::parcels);
+    s->insert(LayerKind::parcels, parcel(4, "Y"));
+    s->set_derived_stamp("thing", "p");
+    s->rollback();
+    BOOST_TEST(codes(*s, LayerKind::parcels) == (Codes{"Q0", "Q1"}));
+    BOOST_TEST(s->data_version() == 1);
+    BOOST_TEST(!s->derived_stamp("thing").has_value());
+    FeatureFilter box;
+    box.bbox = Envelope{bx + 150, by + 50, bx + 160, by + 60};
+    BOOST_TEST(codes(*s, LayerKind::parcels, box) == Codes{"Q1"});
+    // And a later write on the same store works and counts.
+    s->begin_write();
+    s->insert(LayerKind::parcels, parcel(2));
+    s->commit();
+    BOOST_TEST(s->count(LayerKind::parcels) == 3);
+    BOOST_TEST(s->data_version() == 2);
+    s.reset();
+    check_every_index(loc);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(reading)
+
+BOOST_AUTO_TEST_CASE(by_bbox_project_and_code) {
+    auto loc = store_with_parcels(4); // Q0, Q1 in P1; Q2, Q3 in P2
+    {
+        auto s = open_store(loc, StoreMode::write);
+        s->begin_write();
+        for (int i = 0; i < 4; ++i)
+            s->insert(LayerKind::buildings, building(i, fmt::format("Q{}", i)));
+        s->finish_layer(LayerKind::buildings);
+        s->commit();
+    }
+    auto s = open_store(loc, StoreMode::read);
+    FeatureFilter f;
+    f.bbox = Envelope{bx + 150, by + 90, bx + 250, by + 200}; // touches Q1 and Q2 only
+    BOOST_TEST(codes(*s, LayerKind::parcels, f) == (Codes{"Q1", "Q2"}));
+    f.bbox = Envelope{bx + 1000, by + 1000, bx + 1100, by + 1100};
+    BOOST_TEST(codes(*s, LayerKind::parcels, f).empty());
+
+    FeatureFilter p;
+    p.project_codes = {"P2"};
+    BOOST_TEST(codes(*s, LayerKind::parcels, p) == (Codes{"Q2", "Q3"}));
+    BOOST_TEST(codes(*s, LayerKind::buildings, p) == (Codes{"B2", "B3"})); // through the parcel
+
+    FeatureFilter c;
+    c.codes = {"Q3", "Q0", "none"};
+    BOOST_TEST(codes(*s, LayerKind::parcels, c) == (Codes{"Q0", "Q3"}));
+
+    FeatureFilter all3;
+    all3.bbox = Envelope{bx, by, bx + 400, by + 100};
+    all3.project_codes = {"P1"};
+    all3.codes = {"Q1", "Q2"};
+    BOOST_TEST(codes(*s, LayerKind::parcels, all3) == Codes{"Q1"});
+
+    // Values, measure and geometry as written; only the asked-for fields; no geometry when
+    // not wanted.
+    FeatureFilter one;
+    one.codes = {"B2"};
+    int n = 0;
+    s->for_each_feature(LayerKind::buildings, one, [&](const FeatureRow& r) {
+        ++n;
+        BOOST_TEST(value_text(r.values[1]) == "Q2");
+        BOOST_TEST(std::get<std::int64_t>(r.values[2]) == 3);
+        BOOST_TEST(std::get<double>(r.values[3]) == 361.5);
+        BOOST_TEST(r.measure == 100);
+        BOOST_TEST(r.wkb == wkb_of(multi_square(bx + 210, by + 10, 10)));
+    });
+    BOOST_TEST(n == 1);
+    one.codes = {"Q2"};
+    one.with_geometry = false;
+    one.fields = {"parcel_code", "acquired_on"};
+    s->for_each_feature(LayerKind::parcels, one, [&](const FeatureRow& r) {
+        ++n;
+        BOOST_TEST(value_text(r.values[0]) == "Q2");
+        BOOST_TEST(std::holds_alternative<std::monostate>(r.values[1])); // project not asked
+        BOOST_TEST(std::get<Date>(r.values[6]).iso() == "2026-01-03");
+        BOOST_TEST(r.wkb.empty());
+        BOOST_TEST(r.measure == 10000);
+    });
+    BOOST_TEST(n == 2);
+    auto e = s->extent(LayerKind::parcels);
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->min_x == bx);
+    BOOST_TEST(e->max_x == bx + 400);
+    BOOST_TEST(e->max_y == by + 100);
+    std::map<std::string, std::string> project_of;
+    s->for_each_parcel([&](const ParcelRow& r) { project_of[r.code] = r.project_code; });
+    BOOST_TEST(project_of.size() == 4u);
+    BOOST_TEST(project_of["Q3"] == "P2");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(derived)
+
+const DerivedLayerDef pieces{"contract_pieces",
+                             {{"group_code", FieldType::text}, {"n", FieldType::integer}},
+                             "MULTIPOLYGON"};
+const DerivedLayerDef plain{"contract_plain", {{"key", FieldType::text}}, ""};
+
+std::vector<std::pair<std::string, std::int64_t>> read(Store& s, const std::string& scope) {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    s.for_each_derived(pieces, scope.empty() ? "" : "group_code", scope, [&](const FeatureRow& r) {
+        out.emplace_back(value_text(r.values[0]), std::get<std::int64_t>(r.values[1]));
+    });
+    return out;
+}
+
+using Pieces = std::vector<std::pair<std::string, std::int64_t>>;
+
+BOOST_AUTO_TEST_CASE(replace_by_scope_read_back_has_derived) {
+    auto loc = store_with_parcels(1);
+    auto s = open_store(loc, StoreMode::write);
+    BOOST_TEST(!s->has_derived(pieces.name));
+    BOOST_TEST(read(*s, "").empty()); // reading a layer not made yet: nothing, no error
+    s->begin_write();
+    auto geom = wkb_of(multi_square(bx, by, 10));
+    s->replace_derived(pieces, "group_code", "G1",
+                       {{{std::string("G1"), std::int64_t{1}}, 100, geom},
+                        {{std::string("G1"), std::int64_t{2}}, 100, geom}});
+    s->replace_derived(pieces, "group_code", "G2", {{{std::string("G2"), std::int64_t{3}}, 5, {}}});
+    s->replace_derived(plain, "", "", {{{std::string("k")}, 7, {}}});
+    s->commit();
+    BOOST_TEST(s->has_derived(pieces.name));
+    BOOST_TEST(s->has_derived(plain.name));
+    BOOST_TEST(read(*s, "G1") == (Pieces{{"G1", 1}, {"G1", 2}}));
+    BOOST_TEST(read(*s, "G2") == (Pieces{{"G2", 3}}));
+    s->for_each_derived(pieces, "group_code", "G1", [&](const FeatureRow& r) {
+        BOOST_TEST(r.wkb == geom);
+        BOOST_TEST(r.measure == 100);
+    });
+    // Replacing one scope leaves the other; an empty replacement empties that scope.
+    s->begin_write();
+    s->replace_derived(pieces, "group_code", "G1",
+                       {{{std::string("G1"), std::int64_t{9}}, 1, geom}});
+    s->commit();
+    BOOST_TEST(read(*s, "") == (Pieces{{"G2", 3}, {"G1", 9}}));
+    s->begin_write();
+    s->replace_derived(pieces, "group_code", "G2", {});
+    s->commit();
+    BOOST_TEST(read(*s, "") == (Pieces{{"G1", 9}}));
+    // A whole-layer replacement.
+    s->begin_write();
+    s->replace_derived(pieces, "", "", {{{std::string("G3"), std::int64_t{4}}, 1, geom}});
+    s->rollback();
+    BOOST_TEST(read(*s, "") == (Pieces{{"G1", 9}})); // rolled back
+    s->begin_write();
+    s->replace_derived(pieces, "", "", {{{std::string("G3"), std::int64_t{4}}, 1, geom}});
+    s->commit();
+    BOOST_TEST(read(*s, "") == (Pieces{{"G3", 4}}));
+    int n = 0;
+    s->for_each_derived(plain, "", "", [&](const FeatureRow& r) {
+        ++n;
+        BOOST_TEST(value_text(r.values[0]) == "k");
+        BOOST_TEST(r.measure == 7);
+        BOOST_TEST(r.wkb.empty());
+    });
+    BOOST_TEST(n == 1);
+    // Derived results do not move the data version: they are computed from the data.
+    BOOST_TEST(s->data_version() == 1);
+    s.reset();
+    BOOST_TEST(backend().spatial_index_exists(loc, pieces.name));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(versions_and_stamps)
+
+BOOST_AUTO_TEST_CASE(data_version_moves_with_each_committed_import_only) {
+    Sources src;
+    auto loc = backend().new_location("versions");
+    import_into(loc, src, {LayerKind::parcels});
+    BOOST_TEST(open_store(loc, StoreMode::read)->data_version() == 1);
+    import_into(loc, src, {LayerKind::parcels}); // replace
+    BOOST_TEST(open_store(loc, StoreMode::read)->data_version() == 2);
+    import_into(loc, src, {LayerKind::corridors, LayerKind::buildings}); // one import, 2 layers
+    BOOST_TEST(open_store(loc, StoreMode::read)->data_version() == 3);
+    BOOST_CHECK_THROW(import_into(loc, src, {LayerKind::parcels}, true), Error); // fails
+    BOOST_TEST(open_store(loc, StoreMode::read)->data_version() == 3);
+    {
+        auto s = open_store(loc, StoreMode::write);
+        s->begin_write();
+        s->clear_layer(LayerKind::projects);
+        s->rollback();
+        BOOST_TEST(s->data_version() == 3);
+        s->begin_write();
+        s->add_finding(Finding{}); // findings are not data
+        s->commit();
+        BOOST_TEST(s->data_version() == 3);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(stamps_record_the_version_and_parameters) {
+    auto loc = store_with_parcels(1);
+    auto s = open_store(loc, StoreMode::write);
+    BOOST_TEST(!s->derived_stamp("corridor:C1").has_value());
+    BOOST_CHECK_THROW(s->set_derived_stamp("corridor:C1", "{}"), Error); // outside a write
+    s->begin_write();
+    s->set_derived_stamp("corridor:C1", R"({"segment_m":100})");
+    s->set_derived_stamp("other", "");
+    s->commit();
+    auto st = s->derived_stamp("corridor:C1");
+    BOOST_REQUIRE(st.has_value());
+    BOOST_TEST(st->data_version == 1);
+    BOOST_TEST(st->params == R"({"segment_m":100})");
+    BOOST_TEST(s->derived_stamp("other")->params.empty());
+    // An import after it: the stamp keeps the version it was made on, the store moved on.
+    s->begin_write();
+    s->insert(LayerKind::parcels, parcel(1));
+    s->commit();
+    BOOST_TEST(s->data_version() == 2);
+    BOOST_TEST(s->derived_stamp("corridor:C1")->data_version == 1);
+    // Restamping replaces; clearing removes only that one.
+    s->begin_write();
+    s->set_derived_stamp("corridor:C1", "x");
+    s->clear_derived_stamp("other");
+    s->commit();
+    BOOST_TEST(s->derived_stamp("corridor:C1")->data_version == 2);
+    BOOST_TEST(s->derived_stamp("corridor:C1")->params == "x");
+    BOOST_TEST(!s->derived_stamp("other").has_value());
+    s.reset();
+    // Kept with the store.
+    auto r = open_store(loc, StoreMode::read);
+    BOOST_TEST(r->derived_stamp("corridor:C1")->params == "x");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
