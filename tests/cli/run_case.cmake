@@ -204,7 +204,8 @@ if(NOT ok AND NOT update)
     set(failed TRUE)
 endif()
 
-# Each line of validate: json|csv|xlsx [file=PATH] [tables=a,b,...]; without file=, stdout.
+# Each line of validate: json|csv|xlsx|geojson [file=PATH] [tables=a,b,...] [columns=N]; without
+# file=, stdout.
 if(EXISTS "${CASE}/validate")
     file(READ "${CASE}/validate" validate_text)
     text_lines("${validate_text}" checks)
@@ -218,16 +219,19 @@ if(EXISTS "${CASE}/validate")
         list(POP_FRONT words kind)
         set(path "${TMP}.stdout")
         set(tables "")
+        set(columns "")
         foreach(w IN LISTS words)
             if(w MATCHES "^file=(.*)$")
                 set(path "${CMAKE_MATCH_1}")
             elseif(w MATCHES "^tables=(.*)$")
                 set(tables "${CMAKE_MATCH_1}")
+            elseif(w MATCHES "^columns=([0-9]+)$")
+                set(columns "${CMAKE_MATCH_1}")
             else()
                 message(FATAL_ERROR "${CASE}/validate: cannot read '${w}'")
             endif()
         endforeach()
-        execute_process(COMMAND "${PYTHON}" "${VALIDATE}" "${kind}" "${path}" "${tables}"
+        execute_process(COMMAND "${PYTHON}" "${VALIDATE}" "${kind}" "${path}" "${tables}" "${columns}"
                         RESULT_VARIABLE vrc OUTPUT_VARIABLE vout ERROR_VARIABLE verr)
         if(NOT vrc EQUAL 0)
             message("validate ${kind} ${path}: ${vout}${verr}")

@@ -5,8 +5,9 @@ json, csv and zipfile modules (not landclear's code):
   json FILE [a,b]  exactly one JSON document: an object with a member per table, keyed by the
                    table's name, each {table, title, columns, rows[, totals][, notes]}, every row
                    holding only the columns' keys; with a,b: exactly these tables, in this order
-  csv FILE [a]     exactly one table: one UTF-8 BOM at the start and none after, one header row
-                   (never repeated), the same number of cells in every row
+  csv FILE - [N]   exactly one table: one UTF-8 BOM at the start and none after, one header row
+                   (never repeated), the same number of cells in every row; with N: N columns
+                   (which table of a report it is)
   xlsx FILE [a,b]  a workbook whose sheets are exactly a,b (in order)
   geojson FILE     one GeoJSON FeatureCollection (RFC 7946: lon/lat) of at least one feature
 """
@@ -52,7 +53,7 @@ def check_json(path, tables):
     print(f"json: one document, tables {', '.join(doc)}")
 
 
-def check_csv(path, tables):
+def check_csv(path, tables, columns=None):
     with open(path, "rb") as f:
         data = f.read()
     bom = b"\xef\xbb\xbf"
@@ -64,6 +65,8 @@ def check_csv(path, tables):
     if not rows:
         fail("CSV has no header row")
     header = rows[0]
+    if columns is not None and len(header) != columns:
+        fail(f"CSV has {len(header)} columns, expected {columns}")
     for n, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             fail(f"CSV row {n} has {len(row)} cells, the header {len(header)}")
@@ -109,7 +112,11 @@ def main():
     checks = {"json": check_json, "csv": check_csv, "xlsx": check_xlsx, "geojson": check_geojson}
     if kind not in checks:
         fail(f"unknown check {kind}")
-    checks[kind](path, tables)
+    columns = sys.argv[4] if len(sys.argv) > 4 else ""
+    if kind == "csv":
+        check_csv(path, tables, int(columns) if columns else None)
+    else:
+        checks[kind](path, tables)
 
 
 if __name__ == "__main__":
