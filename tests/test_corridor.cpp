@@ -804,7 +804,7 @@ BOOST_AUTO_TEST_CASE(cli_corridor_command) {
     auto r = run_cli({"corridor", b.store, "--as-of", as_of, "--since", since, "--format", "json",
                       "--lang", "en", "--table", "corridors", "--quiet"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    auto j = nlohmann::json::parse(r.out);
+    auto j = nlohmann::json::parse(r.out).at("corridors");
     const auto& row = j["rows"][0];
     BOOST_CHECK_EQUAL(row["corridor"], "B");
     check_close(row["red_line_mu"].get<double>(), 15.0, "red line 亩 (10000 m²)");

@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(status_by_ellipsoidal_area) {
     auto status = [&](const std::string& basis) {
         auto r = run_cli({"status", store, "--format", "json", "--area", basis});
         BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        return nlohmann::json::parse(r.out);
+        return nlohmann::json::parse(r.out).at("status");
     };
     auto ell = status("ellipsoidal");
     auto planar = status("planar");
@@ -266,7 +266,7 @@ BOOST_AUTO_TEST_CASE(status_by_ellipsoidal_area) {
 
     // The cache written by a command that writes (check) gives the same figures.
     auto c = run_cli({"check", store, "--format", "json"});
-    BOOST_REQUIRE_MESSAGE(c.exit_code == 0 || c.exit_code == 1, c.err);
+    BOOST_REQUIRE_MESSAGE(c.exit_code == 0 || c.exit_code == 3, c.err);
     BOOST_TEST(ogr_sql_number(store, "SELECT count(*) FROM parcel_ellipsoidal_area") == 3);
     auto cached = status("ellipsoidal");
     BOOST_TEST(rel(cached["totals"]["area_mu"].get<double>(), total) < 1e-6);

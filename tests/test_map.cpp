@@ -270,7 +270,7 @@ BOOST_AUTO_TEST_CASE(legend_figures_equal_status) {
     auto page = f.page(req);
     auto r = run_cli({"status", f.store, "--as-of", "2025-03-05", "--format", "json"});
     BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-    json row, status = json::parse(r.out);
+    json row, status = json::parse(r.out).at("status");
     for (const auto& g : status["rows"])
         if (g["group"] == "A")
             row = g;

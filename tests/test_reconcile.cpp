@@ -157,17 +157,12 @@ json run_json(const std::vector<std::string>& args, int expect_exit) {
     auto r = run_cli(args);
     BOOST_REQUIRE_MESSAGE(r.exit_code == expect_exit, fmt::format("exit {} (expected {}): {}",
                                                                   r.exit_code, expect_exit, r.err));
-    // Several tables, one JSON document each, separated by a blank line.
+    // One JSON document with a member per table; the tests index them in report order.
+    auto doc = json::parse(r.out);
     json all = json::array();
-    size_t pos = 0;
-    while (pos < r.out.size()) {
-        auto end = r.out.find("\n}\n", pos);
-        if (end == std::string::npos)
-            break;
-        all.push_back(json::parse(r.out.substr(pos, end + 2 - pos)));
-        pos = end + 3;
-        while (pos < r.out.size() && r.out[pos] == '\n')
-            ++pos;
+    for (const char* name : {"reconcile", "reconcile_items", "reconcile_unreadable"}) {
+        BOOST_REQUIRE_MESSAGE(doc.contains(name), name);
+        all.push_back(doc[name]);
     }
     return all;
 }
@@ -234,7 +229,7 @@ BOOST_AUTO_TEST_CASE(parcel_ledger_with_every_class_planted) {
     auto csv = write_csv_ledger(fx.dir, "ledger.csv", lines);
 
     auto out = run_json(
-        {"reconcile", fx.store, "--ledger", csv, "--format", "json", "--as-of", "2025-06-30"}, 1);
+        {"reconcile", fx.store, "--ledger", csv, "--format", "json", "--as-of", "2025-06-30"}, 3);
     BOOST_REQUIRE_EQUAL(out.size(), 3u);
     auto got = classes_by_key(out[1]);
     BOOST_TEST(got.size() == expected.size());
@@ -416,7 +411,7 @@ BOOST_AUTO_TEST_CASE(project_ledger) {
     write_layer(xlsx, "XLSX", l);
     auto out = run_json({"reconcile", fx.store, "--ledger", xlsx, "--key", "project", "--format",
                          "json", "--as-of", "2025-06-30"},
-                        1);
+                        3);
     auto got = classes_by_key(out[1]);
     BOOST_TEST(got["A"] == "duplicate+match");
     BOOST_TEST(got["B"] == "area_basis");
@@ -557,7 +552,7 @@ BOOST_AUTO_TEST_CASE(overlaps_and_parcels_drawn_twice) {
                                 {{"A", "", "X1", fixed2(area("X1")), ""},
                                  {"A", "", "X2", fixed2(area("X2") - overlap), ""},
                                  {"A", "", "X4", fixed2(area("X4")), ""}});
-    auto out = run_json({"reconcile", store_path, "--ledger", csv, "--format", "json"}, 1);
+    auto out = run_json({"reconcile", store_path, "--ledger", csv, "--format", "json"}, 3);
     auto got = classes_by_key(out[1]);
     BOOST_TEST(got["X1"] == "match");
     BOOST_TEST(got["X2"] == "overlap");

@@ -148,7 +148,11 @@ struct Fixture {
     json cli_json(const std::vector<std::string>& args) {
         auto r = run_cli(args);
         BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        return json::parse(r.out);
+        // One document, one member per table: these calls print one table (status, or
+        // corridor with --table).
+        auto doc = json::parse(r.out);
+        BOOST_REQUIRE_EQUAL(doc.size(), 1u);
+        return doc.begin().value();
     }
 };
 

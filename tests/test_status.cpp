@@ -73,7 +73,7 @@ struct SmallStore {
         args.insert(args.end(), extra.begin(), extra.end());
         auto r = run_cli(args);
         BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        return json::parse(r.out);
+        return json::parse(r.out).at("status");
     }
 };
 
@@ -175,7 +175,7 @@ BOOST_AUTO_TEST_CASE(sample_totals_agree_with_spatialite_sql) {
     const std::string as_of = "2026-11-20", since = "2026-11-13";
     auto st = run_cli({"status", store, "--as-of", as_of, "--since", since, "--format", "json"});
     BOOST_REQUIRE_EQUAL(st.exit_code, 0);
-    auto j = json::parse(st.out);
+    auto j = json::parse(st.out).at("status");
     auto sql = [&](const std::string& expr, const std::string& where = "1") {
         return ogr_sql_number(sample, fmt::format("SELECT COALESCE(SUM({}), 0) FROM parcels "
                                                   "WHERE {}",

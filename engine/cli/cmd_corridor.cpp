@@ -11,7 +11,7 @@ namespace landclear::cli {
 namespace {
 
 struct CorridorArgs {
-    std::string store, as_of, since, redline = "buffer", table = "all";
+    std::string store, as_of, since, redline = "buffer";
     std::vector<std::string> corridors, projects;
     double segment = 100;
     unsigned threads = 0;
@@ -46,13 +46,8 @@ int run(const CorridorArgs& a) {
             if (r.geometry != "stored" && r.geometry != "saved")
                 std::cerr << fmt::format("corridor {}: computed {}\n", r.code, r.geometry);
 
-    auto tables = corridor_tables(reports, o);
-    std::vector<Table> chosen;
-    for (auto& t : tables)
-        if (a.table == "all" || a.table == t.name)
-            chosen.push_back(std::move(t));
-    emit_tables(chosen, a.out);
-    return 0;
+    emit_tables(corridor_tables(reports, o), a.out);
+    return exit_ok;
 }
 
 const bool registered = register_command(30, [](CLI::App& app) {
@@ -72,15 +67,11 @@ const bool registered = register_command(30, [](CLI::App& app) {
                     "buffer: centreline ± widths (default); project: the project's polygon "
                     "where it has one")
         ->check(CLI::IsMember({"buffer", "project"}));
-    cmd->add_option("--table", a->table,
-                    "which table: corridors, segments, blocking or all "
-                    "(default)")
-        ->check(CLI::IsMember({"all", "corridors", "segments", "blocking"}));
     cmd->add_option("--threads", a->threads, "worker threads (default: one per core)");
     cmd->add_flag("--no-save", a->no_save,
                   "do not keep recomputed geometry in the store (it is recomputed next time)");
     cmd->add_flag("--quiet", a->quiet, "no progress messages");
-    add_table_options(*cmd, a->out);
+    add_table_options(*cmd, a->out, {"corridors", "segments", "blocking"});
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });
 

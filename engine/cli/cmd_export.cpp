@@ -81,7 +81,7 @@ int run(const ExportArgs& a) {
             std::cout << "  " << f << '\n';
     for (const auto& w : s.warnings)
         std::cerr << "landclear: warning: " << w << '\n';
-    return 0;
+    return exit_ok;
 }
 
 const bool registered = register_command(60, [](CLI::App& app) {

@@ -55,7 +55,7 @@ int run(const ImportArgs& a) {
     for (const auto& f : s.findings)
         std::cout << fmt::format("  repaired: {} {} (feature {} of {}): {}\n", f.layer,
                                  f.feature_code, f.source_fid, f.source, f.message);
-    return 0;
+    return exit_ok;
 }
 
 const bool registered = register_command(10, [](CLI::App& app) {

@@ -64,7 +64,7 @@ int run(const MapArgs& a) {
     else
         for (const auto& f : files)
             fmt::print("wrote {}\n", f);
-    return 0;
+    return exit_ok;
 }
 
 const bool registered = register_command(50, [](CLI::App& app) {

@@ -33,8 +33,9 @@ int run(const ReconcileArgs& a) {
     auto ledger = read_ledger(lo);
     auto report = reconcile(*store, ledger, o);
     emit_tables(reconcile_tables(report), a.table);
-    // Gates a script: 0 when every difference is explained (or within --tolerance), 1 when not.
-    return report.reconciled ? 0 : 1;
+    // Gates a script: 0 when every difference is explained (or within --tolerance), 3 when not
+    // (1 stays "could not reconcile").
+    return report.reconciled ? exit_ok : exit_problems;
 }
 
 const bool registered = register_command(40, [](CLI::App& app) {
@@ -57,9 +58,9 @@ const bool registered = register_command(40, [](CLI::App& app) {
         ->check(CLI::IsMember({"area", "acquired", "cleared", "delivered"}));
     cmd->add_option("--tolerance", a->tolerance_mu,
                     "unexplained differences up to this many 亩 still reconcile (default 0)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(non_negative());
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
-    add_table_options(*cmd, a->table);
+    add_table_options(*cmd, a->table, {"reconcile", "reconcile_items", "reconcile_unreadable"});
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });
 

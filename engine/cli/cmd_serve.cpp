@@ -1,5 +1,6 @@
 #include "command.hpp"
 #include "landclear/server/server.hpp"
+#include "landclear/store/store.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -40,6 +41,8 @@ int run(const ServeArgs& a) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+    // A wrong store path is the likelier mistake: say so before anything about the viewer.
+    open_store(a.store, StoreMode::read);
     Server server(o);
     server.bind();
     fmt::print(stderr, "landclear serve: {} (store {}; Ctrl-C stops)\n", server.url(), a.store);
@@ -60,7 +63,7 @@ int run(const ServeArgs& a) {
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
     fmt::print(stderr, "landclear serve: stopped\n");
-    return 0;
+    return exit_ok;
 }
 
 const bool registered = register_command(60, [](CLI::App& app) {

@@ -22,7 +22,7 @@ int run(const StatusArgs& a) {
     o.area = parse_area_basis(a.area);
     auto store = open_store(a.store, StoreMode::read);
     emit_table(status_table(compute_status(*store, o)), a.table);
-    return 0;
+    return exit_ok;
 }
 
 const bool registered = register_command(20, [](CLI::App& app) {

@@ -23,16 +23,61 @@ bool register_command(int order, Setup setup) {
     return true;
 }
 
-void add_table_options(CLI::App& cmd, TableArgs& a) {
+const CLI::Validator& non_negative() {
+    static const CLI::Validator v(
+        [](std::string& text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value) || !(value >= 0))
+                return fmt::format("'{}' is not a number >= 0", text);
+            return {};
+        },
+        "NONNEGATIVE");
+    return v;
+}
+
+void add_table_options(CLI::App& cmd, TableArgs& a, std::vector<std::string> names) {
     cmd.add_option("--format", a.format, "table (default), csv, json or xlsx (needs --out)")
         ->check(CLI::IsMember({"table", "csv", "json", "xlsx"}));
     cmd.add_option("--lang", a.lang, "column headers: zh (default) or en")
         ->check(CLI::IsMember({"zh", "en"}));
     cmd.add_option("--out", a.out, "write to FILE instead of standard output");
+    if (names.size() > 1)
+        cmd.add_option("--table", a.table,
+                       fmt::format("only this table: {} (default: all; CSV holds one table, "
+                                   "by default {})",
+                                   fmt::join(names, ", "), names.front()))
+            ->check(CLI::IsMember(names));
+    a.names = std::move(names);
+    // Checked when parsing, so the mistake is told before a long analysis runs, not after.
+    cmd.callback([&a] {
+        if (a.format == "xlsx" && a.out.empty())
+            throw CLI::ValidationError("--format", "xlsx writes a file: add --out FILE.xlsx");
+    });
 }
 
-void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
+namespace {
+std::vector<Table> choose_tables(const std::vector<Table>& tables, const TableArgs& a) {
+    if (a.table.empty()) {
+        if (a.format == "csv" && !tables.empty())
+            return {tables.front()};
+        return tables;
+    }
+    for (const auto& t : tables)
+        if (t.name == a.table)
+            return {t};
+    // Parsing already checked the name against the declared ones; this is a report that did not
+    // produce a declared table, which is our bug, but still say what there is.
+    std::vector<std::string> have;
+    for (const auto& t : tables)
+        have.push_back(t.name);
+    throw_usage(fmt::format("--table {}: this report has no such table", a.table),
+                fmt::format("choose one of: {}", fmt::join(have, ", ")));
+}
+} // namespace
+
+void emit_tables(const std::vector<Table>& all, const TableArgs& a) {
     auto lang = parse_lang(a.lang);
+    auto tables = choose_tables(all, a);
     if (a.format == "xlsx") {
         if (a.out.empty())
             throw_usage("--format xlsx writes a file", "add --out FILE.xlsx");
@@ -40,18 +85,20 @@ void emit_tables(const std::vector<Table>& tables, const TableArgs& a) {
         return;
     }
     if (a.format == "csv") {
-        if (tables.size() > 1 && !a.out.empty())
-            throw_usage("this report has several tables; CSV holds one",
-                        "use --format xlsx (one sheet per table) or omit --out");
-        for (const auto& t : tables)
-            write_csv(t, lang, a.out.empty() ? "-" : a.out);
+        if (tables.size() != 1)
+            throw_internal(fmt::format("CSV needs exactly one table, got {}", tables.size()));
+        write_csv(tables.front(), lang, a.out.empty() ? "-" : a.out);
         return;
     }
     std::string text;
-    for (const auto& t : tables) {
-        if (!text.empty())
-            text += "\n";
-        text += a.format == "json" ? render_json(t, lang) : render_text(t, lang);
+    if (a.format == "json") {
+        text = render_json(tables, lang);
+    } else {
+        for (const auto& t : tables) {
+            if (!text.empty())
+                text += "\n";
+            text += render_text(t, lang);
+        }
     }
     if (a.out.empty())
         std::cout << text;

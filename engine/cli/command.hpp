@@ -8,8 +8,17 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace landclear::cli {
+
+// The exit contract (docs/CLI.md): every code a subcommand returns is one of these.
+enum Exit : int {
+    exit_ok = 0,
+    exit_failure = 1,  // an input, the store or a library failed (landclear::Error, not usage)
+    exit_usage = 2,    // the arguments are wrong, whatever part found it (CLI11 or the library)
+    exit_problems = 3, // check/reconcile ran to the end and found problems to look at
+};
 
 using Runner = std::function<int()>;
 using Setup = std::function<std::pair<CLI::App*, Runner>(CLI::App& app)>;
@@ -21,12 +30,20 @@ struct TableArgs {
     std::string format = "table";
     std::string lang = "zh";
     std::string out;
+    std::string table;              // --table; empty: every table (CSV: the first)
+    std::vector<std::string> names; // the tables the command can print, first = CSV default
 };
 
-// --format table|csv|json[|xlsx], --lang zh|en, --out FILE
-void add_table_options(CLI::App& cmd, TableArgs& args);
-// Prints or writes a table as the options ask (atomically when writing a file).
-void emit_table(const Table& table, const TableArgs& args);
+// A number >= 0, with a plain message (CLI11's NonNegativeNumber prints the range up to DBL_MAX).
+const CLI::Validator& non_negative();
+
+// --format table|csv|json|xlsx, --lang zh|en, --out FILE and, when the command prints several
+// tables (names has more than one), --table NAME checked against names at parse time.
+void add_table_options(CLI::App& cmd, TableArgs& args, std::vector<std::string> names = {});
+// Prints or writes the tables as the options ask (atomically when writing a file): text prints
+// the chosen tables one after another, json ONE document with a member per table, csv exactly
+// one table, xlsx a sheet per table.
 void emit_tables(const std::vector<Table>& tables, const TableArgs& args);
+void emit_table(const Table& table, const TableArgs& args);
 
 } // namespace landclear::cli

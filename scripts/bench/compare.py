@@ -33,16 +33,9 @@ def rel(a, b):
 
 
 def tables(path):
-    text = open(path, encoding="utf-8").read()
-    dec, i, out = json.JSONDecoder(), 0, {}
-    while i < len(text):
-        while i < len(text) and text[i].isspace():
-            i += 1
-        if i >= len(text):
-            break
-        obj, i = dec.raw_decode(text, i)
-        out[obj["table"]] = obj
-    return out
+    # One JSON document with a member per table (docs/CLI.md).
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
 
 def rows(path, width):

@@ -13,6 +13,7 @@ LANDCLEAR_BUILD_PACKAGES=(
     libboost-test-dev libcli11-dev nlohmann-json3-dev libfmt-dev
     libxlsxwriter-dev libcpp-httplib-dev libutf8proc-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
+    python3
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -42,8 +42,13 @@ function run(cmd, args) {
   return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function cliJson(args) {
-  return JSON.parse(run(BIN, args));
+// `--format json` prints one document with a member per table (docs/CLI.md): the table asked
+// for, by name (status's one table is "status"; corridor's are chosen with --table).
+function cliJson(args, table) {
+  const doc = JSON.parse(run(BIN, args));
+  const chosen = args.includes('--table') ? args[args.indexOf('--table') + 1] : (table ?? args[0]);
+  assert.ok(doc[chosen], `landclear ${args[0]} --format json has no table ${chosen}`);
+  return doc[chosen];
 }
 
 // Rows of an SQL query on the sample, through GDAL's SQLite dialect (SpatiaLite functions), as
@@ -334,7 +339,7 @@ test('a corridor shows its chainage strip with the blocking stretches `corridor`
   assert.equal(stretches, want.blocking_stretches, 'blocking stretches listed');
   // Red outlines on the map: the parcels that `corridor` lists in the blocking stretches.
   const blockingRows = run(BIN, ['corridor', store, '--as-of', EARLIER, '--format', 'json', '--table', 'blocking']);
-  const listed = new Set(JSON.parse(blockingRows).rows.flatMap((r) => r.parcels.split(/[,、，\s]+/).filter(Boolean)));
+  const listed = new Set(JSON.parse(blockingRows).blocking.rows.flatMap((r) => r.parcels.split(/[,、，\s]+/).filter(Boolean)));
   const outlined = await page.evaluate(() => {
     const out = [];
     window.landclear.layers.parcels.eachLayer((l) => {

@@ -118,16 +118,16 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r) {
     }
     out.push_back(std::move(items));
 
-    if (!r.unreadable.empty()) {
-        Table u;
-        u.name = "reconcile_unreadable";
-        u.title_zh = "无法读取的台账行";
-        u.title_en = "Ledger rows that cannot be read";
-        u.columns = {{"row", "台账行号", "row", K::count}, {"problem", "问题", "problem", K::text}};
-        for (const auto& p : r.unreadable)
-            u.rows.push_back(Row{static_cast<std::int64_t>(p.row), p.message});
-        out.push_back(std::move(u));
-    }
+    // Always there, even empty, so `--table reconcile_unreadable` and doc["reconcile_unreadable"]
+    // work on every ledger.
+    Table u;
+    u.name = "reconcile_unreadable";
+    u.title_zh = "无法读取的台账行";
+    u.title_en = "Ledger rows that cannot be read";
+    u.columns = {{"row", "台账行号", "row", K::count}, {"problem", "问题", "problem", K::text}};
+    for (const auto& p : r.unreadable)
+        u.rows.push_back(Row{static_cast<std::int64_t>(p.row), p.message});
+    out.push_back(std::move(u));
     return out;
 }
 

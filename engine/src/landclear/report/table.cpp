@@ -109,7 +109,9 @@ std::string render_text(const Table& t, Lang lang) {
     return out;
 }
 
-std::string render_json(const Table& t, Lang lang) {
+namespace {
+
+nlohmann::ordered_json table_json(const Table& t, Lang lang) {
     using nlohmann::ordered_json;
     auto row_json = [&](const Row& row) {
         ordered_json o = ordered_json::object();
@@ -141,7 +143,23 @@ std::string render_json(const Table& t, Lang lang) {
         j["rows"].push_back(row_json(r));
     if (t.totals)
         j["totals"] = row_json(labelled_totals(t, lang));
-    return j.dump(2) + "\n";
+    return j;
+}
+
+} // namespace
+
+std::string render_json(const Table& t, Lang lang) {
+    return table_json(t, lang).dump(2) + "\n";
+}
+
+std::string render_json(const std::vector<Table>& tables, Lang lang) {
+    nlohmann::ordered_json doc = nlohmann::ordered_json::object();
+    for (const auto& t : tables) {
+        if (doc.contains(t.name))
+            throw_internal(fmt::format("two tables named '{}' in one report", t.name));
+        doc[t.name] = table_json(t, lang);
+    }
+    return doc.dump(2) + "\n";
 }
 
 void write_csv(const Table& t, Lang lang, const std::string& path) {

@@ -37,7 +37,12 @@ int decimals(ColumnKind kind);
 std::string format_cell(const Cell& cell, ColumnKind kind);
 
 std::string render_text(const Table& table, Lang lang);
+// One table as a JSON object: table, title, notes, columns, rows, totals.
 std::string render_json(const Table& table, Lang lang);
+// Several tables as ONE JSON document: an object with a member per table, keyed by its name,
+// each member shaped as above. What every `--format json` prints, even for one table, so a
+// script reads doc["status"] or doc["segments"] the same way from every command.
+std::string render_json(const std::vector<Table>& tables, Lang lang);
 // CSV through GDAL's CSV driver, UTF-8 with BOM so Excel shows Chinese; "-" writes to stdout.
 // A file is written under a temporary name and renamed, so a failure leaves no partial file.
 void write_csv(const Table& table, Lang lang, const std::string& path);
