@@ -567,6 +567,18 @@ ImportSummary import_layers(const ImportOptions& options) {
                                     problem_count > 1 ? "s" : "", listed),
                         first_hint);
         }
+        // A read error ends GDAL's feature loop early without any one feature failing, so a
+        // truncated or damaged file would replace the layer with its first part. Any failure
+        // GDAL raised while reading, or fewer features than the source declares, fails it whole.
+        auto said = reading.errors();
+        if (!said.empty() || (s.feature_count >= 0 && ls.read != s.feature_count))
+            throw Error(ErrorKind::input,
+                        fmt::format("{} ({}): the source cannot be read to its end ({} of {} "
+                                    "features read); nothing was written{}",
+                                    ls.source, def.name, ls.read, s.feature_count,
+                                    said.empty() ? std::string() : "\n  GDAL said: " + said),
+                        "the file is damaged or truncated: copy or export it again from where "
+                        "it was made");
         store->update_import(import_id, {ls.layer, ls.source, options.append ? "append" : "replace",
                                          ls.source_crs, ls.read, ls.written, ls.repaired});
         store->finish_layer(s.kind);
