@@ -119,4 +119,10 @@ std::string nfkc(std::string_view s) {
     return std::string(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n));
 }
 
+std::string neutralise_formula(std::string_view s) {
+    if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos)
+        return "'" + std::string(s);
+    return std::string(s);
+}
+
 } // namespace landclear::text

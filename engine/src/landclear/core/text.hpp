@@ -35,4 +35,10 @@ std::string first_characters(std::string_view s, std::size_t max_chars);
 // point. Invalid UTF-8 is returned unchanged.
 std::string nfkc(std::string_view s);
 
+// Text for a spreadsheet cell that must stay text: a value starting with =, +, -, @, a tab or a
+// carriage return is one Excel and LibreOffice would run as a formula when the CSV is opened
+// (CSV injection), so it gets a leading apostrophe, which they show as plain text. Full-width
+// forms (＝, ＋, －, ＠) are left alone: spreadsheets do not read them as formulas.
+std::string neutralise_formula(std::string_view s);
+
 } // namespace landclear::text

@@ -177,7 +177,11 @@ void write_csv(const Table& t, Lang lang, const std::string& path) {
     auto write_row = [&](const Row& row) {
         gdal::Feature f(layer);
         for (size_t c = 0; c < t.columns.size() && c < row.size(); ++c)
-            if (!std::holds_alternative<std::monostate>(row[c]))
+            if (std::holds_alternative<std::string>(row[c]))
+                // Names and codes come from users' files: never a formula in Excel.
+                f->SetField(static_cast<int>(c),
+                            text::neutralise_formula(std::get<std::string>(row[c])).c_str());
+            else if (!std::holds_alternative<std::monostate>(row[c]))
                 f->SetField(static_cast<int>(c), format_cell(row[c], t.columns[c].kind).c_str());
         f.add_to_layer();
     };
