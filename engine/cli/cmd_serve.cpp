@@ -14,6 +14,7 @@ namespace {
 
 struct ServeArgs {
     std::string store, bind = "127.0.0.1", viewer, config;
+    std::vector<std::string> allowed_hosts;
     int port = 8080, threads = 8;
     std::size_t max_features = ApiLimits{}.max_features;
     bool quiet = false;
@@ -27,6 +28,7 @@ int run(const ServeArgs& a) {
     o.viewer_dir = a.viewer;
     o.config_file = a.config;
     o.threads = a.threads;
+    o.allowed_hosts = a.allowed_hosts;
     o.limits.max_features = a.max_features;
     if (!a.quiet)
         o.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
@@ -71,6 +73,9 @@ const bool registered = register_command(60, [](CLI::App& app) {
     auto* cmd = app.add_subcommand("serve", "web map of the store for a browser (read-only)");
     cmd->add_option("STORE", a->store, "the store")->required();
     cmd->add_option("--bind", a->bind, "address to listen on (default 127.0.0.1: this machine)");
+    cmd->add_option("--allow-host", a->allowed_hosts,
+                    "a host name the server answers to besides IP addresses and localhost "
+                    "(repeatable; e.g. the machine's name on the office network)");
     cmd->add_option("--port", a->port, "TCP port (default 8080; 0 picks a free one)")
         ->check(CLI::Range(0, 65535));
     cmd->add_option("--viewer", a->viewer,

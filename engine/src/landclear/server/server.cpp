@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
@@ -457,21 +458,30 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
                               {"Referrer-Policy", "no-referrer"},
                               {"X-Frame-Options", "DENY"},
                               {"Content-Security-Policy", m->csp}});
-    http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-        if (req.method != "GET" && req.method != "HEAD") {
-            res.set_header("Allow", "GET, HEAD");
-            send_error(res, 405, fmt::format("method {} is not allowed", req.method),
-                       "the viewer's API is read-only: use GET");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (req.target.size() > max_target_length) {
-            send_error(res, 414,
-                       fmt::format("request target longer than {} bytes", max_target_length),
-                       "ask for less at once");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
+    http.set_pre_routing_handler(
+        [allowed = o.allowed_hosts](const httplib::Request& req, httplib::Response& res) {
+            if (!host_allowed(req.get_header_value("Host"), allowed)) {
+                send_error(res, 403,
+                           fmt::format("this server does not answer to the host '{}'",
+                                       req.get_header_value("Host")),
+                           "open it by its address (http://127.0.0.1:PORT/), or start it with "
+                           "--allow-host NAME");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (req.method != "GET" && req.method != "HEAD") {
+                res.set_header("Allow", "GET, HEAD");
+                send_error(res, 405, fmt::format("method {} is not allowed", req.method),
+                           "the viewer's API is read-only: use GET");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (req.target.size() > max_target_length) {
+                send_error(res, 414,
+                           fmt::format("request target longer than {} bytes", max_target_length),
+                           "ask for less at once");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            return httplib::Server::HandlerResponse::Unhandled;
+        });
     http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
         if (res.body.empty())
             send_error(res, res.status, fmt::format("HTTP {}", res.status), {});
@@ -481,6 +491,41 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
             log(fmt::format("{} {} {} {}", req.method, req.target, res.status, res.body.size()));
         });
     m->routes();
+}
+
+bool host_allowed(const std::string& host_header, const std::vector<std::string>& allowed) {
+    std::string host = host_header;
+    if (host.empty())
+        return false;
+    if (host.front() == '[') { // [v6]:port
+        auto close = host.find(']');
+        if (close == std::string::npos)
+            return false;
+        auto rest = host.substr(close + 1);
+        if (!rest.empty() && (rest.front() != ':' || rest.size() == 1 ||
+                              rest.find_first_not_of("0123456789", 1) != std::string::npos))
+            return false;
+        return true; // an IPv6 literal is no name anybody can point elsewhere
+    }
+    if (auto colon = host.rfind(':'); colon != std::string::npos) {
+        auto port = host.substr(colon + 1);
+        if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
+            return false;
+        host.resize(colon);
+    }
+    std::transform(host.begin(), host.end(), host.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (host.empty())
+        return false;
+    bool ipv4 = host.find_first_not_of("0123456789.") == std::string::npos &&
+                std::count(host.begin(), host.end(), '.') == 3;
+    if (ipv4 || host == "localhost")
+        return true;
+    return std::any_of(allowed.begin(), allowed.end(), [&](std::string a) {
+        std::transform(a.begin(), a.end(), a.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        return a == host;
+    });
 }
 
 Server::~Server() {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace landclear {
 
@@ -21,6 +22,10 @@ struct ServerOptions {
     std::string config_file;        // viewer config JSON; default: viewer_dir/config.json
     ApiLimits limits;
     int threads = 8;
+    // Host names (without port) the server answers to besides IP literals and localhost: a
+    // request naming any other host is refused (403), so a web page whose name an attacker
+    // points at this machine (DNS rebinding) cannot read the store through a visitor's browser.
+    std::vector<std::string> allowed_hosts;
     // One line per request (method, path, status, milliseconds); none when empty.
     std::function<void(const std::string&)> log;
 };
@@ -28,6 +33,10 @@ struct ServerOptions {
 // The built viewer next to the executable: <exe dir>/../viewer (the build tree) or
 // <exe dir>/../share/landclear/viewer (an install); "" when neither holds index.html.
 std::string default_viewer_dir();
+
+// Whether a request's Host header (name[:port], [v6]:port) names this server: an IP literal,
+// localhost, or one of allowed (case-insensitive). An empty or missing Host is refused.
+bool host_allowed(const std::string& host_header, const std::vector<std::string>& allowed);
 
 // Throws Error(input) with what to do when the folder is missing or incomplete.
 void check_viewer_dir(const std::string& dir);
