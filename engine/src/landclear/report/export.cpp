@@ -1,29 +1,17 @@
 #include "landclear/report/export.hpp"
 
-#include "landclear/analysis/corridor.hpp"
 #include "landclear/core/error.hpp"
-#include "landclear/core/units.hpp"
-#include "landclear/geom/chainage.hpp"
-#include "landclear/io/atomic_file.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_util.hpp"
-#include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
-#include "landclear/report/xlsx.hpp"
 
 #include <algorithm>
-#include <cpl_conv.h>
-#include <cpl_string.h>
+#include <cctype>
 #include <fmt/format.h>
-#include <gdal_priv.h>
-#include <map>
-#include <nlohmann/json.hpp>
 #include <ogr_spatialref.h>
-#include <ogrsf_frmts.h>
 #include <optional>
 #include <set>
 #include <unistd.h>
-#include <unordered_map>
 
 namespace landclear {
 

@@ -1,28 +1,10 @@
 // The layers as an XLSX workbook: a sheet per layer with a totals row.
-#include "landclear/analysis/corridor.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
-#include "landclear/geom/chainage.hpp"
-#include "landclear/io/atomic_file.hpp"
-#include "landclear/io/crs.hpp"
-#include "landclear/io/gdal_util.hpp"
-#include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
 #include "landclear/report/xlsx.hpp"
 
-#include <algorithm>
-#include <cpl_conv.h>
-#include <cpl_string.h>
 #include <fmt/format.h>
-#include <gdal_priv.h>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <ogr_spatialref.h>
-#include <ogrsf_frmts.h>
-#include <optional>
-#include <set>
-#include <unistd.h>
-#include <unordered_map>
 
 namespace landclear::detail {
 
