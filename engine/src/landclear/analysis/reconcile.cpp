@@ -364,10 +364,29 @@ private:
         m_r.unreadable.push_back({row, std::move(message)});
     }
 
+    // Ledger rows grouped by parcel code, in ledger order: the code as first written and the
+    // rows with their values.
+    using ParcelRows = std::vector<std::pair<const LedgerRow*, LedgerValue>>;
+    using ParcelGroups = std::vector<std::pair<std::string, ParcelRows>>;
+
     void by_parcel() {
-        // Ledger rows grouped by key (as a person reads it: case and full-width ignored).
-        std::vector<std::pair<std::string, std::vector<std::pair<const LedgerRow*, LedgerValue>>>>
-            groups;
+        ParcelGroups groups = group_by_parcel();
+        if (!m_ledger.has(LedgerField::parcel_code))
+            throw_usage(fmt::format("{} has no 宗地编号 column for --key parcel", m_ledger.display),
+                        "use --key project for a ledger of project totals, or name the parcel "
+                        "code column in a mapping file");
+        std::map<std::string, bool> on_other = basis_by_project(groups);
+
+        std::vector<bool> matched(m_parcels.size(), false);
+        std::set<std::string> scope;
+        for (const auto& [key, rows] : groups)
+            compare_parcel(rows, on_other, matched, scope);
+        add_missing_parcels(matched, scope);
+    }
+
+    // Grouped as a person reads the key: case and full-width ignored.
+    ParcelGroups group_by_parcel() {
+        ParcelGroups groups;
         std::unordered_map<std::string, size_t> group_of;
         for (const auto& row : m_ledger.rows) {
             if (row.parcel_code.empty()) {
@@ -390,12 +409,12 @@ private:
                 groups.push_back({row.parcel_code, {}});
             groups[it->second].second.emplace_back(&row, *v);
         }
-        if (!m_ledger.has(LedgerField::parcel_code))
-            throw_usage(fmt::format("{} has no 宗地编号 column for --key parcel", m_ledger.display),
-                        "use --key project for a ledger of project totals, or name the parcel "
-                        "code column in a mapping file");
+        return groups;
+    }
 
-        // The ledger's basis per project; a project whose rows do not tell follows the ledger.
+    // The ledger's basis per project (true: the other basis); a project whose rows do not tell
+    // follows the ledger.
+    std::map<std::string, bool> basis_by_project(const ParcelGroups& groups) {
         std::map<std::string, BasisVotes> votes;
         BasisVotes all;
         for (const auto& [key, rows] : groups) {
@@ -414,77 +433,80 @@ private:
         for (const auto& [project, v] : votes)
             if (on_other[project] && !all.on_other())
                 note_basis(fmt::format("项目 {} 的", project), v);
+        return on_other;
+    }
 
-        std::vector<bool> matched(m_parcels.size(), false);
-        std::set<std::string> scope;
-        for (const auto& [key, rows] : groups) {
-            const auto& [first, value] = rows.front();
-            auto pi = find_parcel(first->parcel_code);
-            std::string project = pi ? m_parcels[*pi].project : resolve_project(*first);
-            if (!resolve_project(*first).empty())
-                scope.insert(resolve_project(*first));
-            for (size_t k = 1; k < rows.size(); ++k) {
-                ReconcileItem dup;
-                dup.cls = DiffClass::duplicate;
-                dup.key = rows[k].first->parcel_code;
-                dup.project = project;
-                dup.rows = {rows[k].first->row};
-                dup.ledger_mu = rows[k].second.mu;
-                dup.parts.duplicate = -rows[k].second.mu;
-                dup.note = fmt::format("宗地编号与第 {} 行重复，台账重复计入", first->row);
-                m_r.items.push_back(std::move(dup));
-            }
-            ReconcileItem item;
-            item.key = first->parcel_code;
-            item.project = project;
-            item.rows = {first->row};
-            item.ledger_mu = value.mu;
-            if (!pi) {
-                item.cls = DiffClass::only_ledger;
-                item.parts.only_ledger = -value.mu;
-                item.note = "图上没有此宗地";
-                m_r.items.push_back(std::move(item));
-                continue;
-            }
-            matched[*pi] = true;
-            const auto& p = m_parcels[*pi];
-            scope.insert(p.project);
-            bool counted = map_counted(p);
-            double m = counted ? basis_mu(p) : 0.0;
-            item.map_mu = m;
-            item.map_other_mu = counted ? other_mu(p) : 0.0;
-            auto dates = date_differences(*first, p);
-            if (counted != value.counted) {
-                item.cls = DiffClass::status_differs;
-                item.parts.status = m - value.mu;
-                item.note = fmt::format(
-                    "{}{}", counted ? "图上已计入、台账未计入" : "台账已计入、图上未计入",
-                    dates.empty() ? "" : "（" + dates + "）");
-            } else if (!counted) {
-                item.cls = dates.empty() ? DiffClass::match : DiffClass::status_differs;
-                item.note = dates;
-            } else {
-                std::optional<double> overlap;
-                if (std::fabs(m - value.mu) > adjustment_limit &&
-                    std::fabs(item.map_other_mu.value() - value.mu) > adjustment_limit) {
-                    double ov = topology().overlap_m2[*pi];
-                    if (ov > 0)
-                        overlap = m2_to_mu(ov) * (m / p.planar_mu);
-                }
-                explain_area(item, m, *item.map_other_mu, value.mu, adjustment_limit, overlap,
-                             on_other[p.project]);
-                if (!dates.empty()) {
-                    if (item.cls == DiffClass::match || item.cls == DiffClass::rounding ||
-                        item.cls == DiffClass::area_basis)
-                        item.cls = DiffClass::status_differs;
-                    item.note = item.note.empty() ? dates : item.note + "；" + dates;
-                }
-            }
-            m_r.items.push_back(std::move(item));
+    // One ledger parcel against the map: its repeated rows, then its first row's figures.
+    void compare_parcel(const ParcelRows& rows, std::map<std::string, bool>& on_other,
+                        std::vector<bool>& matched, std::set<std::string>& scope) {
+        const auto& [first, value] = rows.front();
+        auto pi = find_parcel(first->parcel_code);
+        std::string project = pi ? m_parcels[*pi].project : resolve_project(*first);
+        if (!resolve_project(*first).empty())
+            scope.insert(resolve_project(*first));
+        for (size_t k = 1; k < rows.size(); ++k) {
+            ReconcileItem dup;
+            dup.cls = DiffClass::duplicate;
+            dup.key = rows[k].first->parcel_code;
+            dup.project = project;
+            dup.rows = {rows[k].first->row};
+            dup.ledger_mu = rows[k].second.mu;
+            dup.parts.duplicate = -rows[k].second.mu;
+            dup.note = fmt::format("宗地编号与第 {} 行重复，台账重复计入", first->row);
+            m_r.items.push_back(std::move(dup));
         }
+        ReconcileItem item;
+        item.key = first->parcel_code;
+        item.project = project;
+        item.rows = {first->row};
+        item.ledger_mu = value.mu;
+        if (!pi) {
+            item.cls = DiffClass::only_ledger;
+            item.parts.only_ledger = -value.mu;
+            item.note = "图上没有此宗地";
+            m_r.items.push_back(std::move(item));
+            return;
+        }
+        matched[*pi] = true;
+        const auto& p = m_parcels[*pi];
+        scope.insert(p.project);
+        bool counted = map_counted(p);
+        double m = counted ? basis_mu(p) : 0.0;
+        item.map_mu = m;
+        item.map_other_mu = counted ? other_mu(p) : 0.0;
+        auto dates = date_differences(*first, p);
+        if (counted != value.counted) {
+            item.cls = DiffClass::status_differs;
+            item.parts.status = m - value.mu;
+            item.note =
+                fmt::format("{}{}", counted ? "图上已计入、台账未计入" : "台账已计入、图上未计入",
+                            dates.empty() ? "" : "（" + dates + "）");
+        } else if (!counted) {
+            item.cls = dates.empty() ? DiffClass::match : DiffClass::status_differs;
+            item.note = dates;
+        } else {
+            std::optional<double> overlap;
+            if (std::fabs(m - value.mu) > adjustment_limit &&
+                std::fabs(item.map_other_mu.value() - value.mu) > adjustment_limit) {
+                double ov = topology().overlap_m2[*pi];
+                if (ov > 0)
+                    overlap = m2_to_mu(ov) * (m / p.planar_mu);
+            }
+            explain_area(item, m, *item.map_other_mu, value.mu, adjustment_limit, overlap,
+                         on_other[p.project]);
+            if (!dates.empty()) {
+                if (item.cls == DiffClass::match || item.cls == DiffClass::rounding ||
+                    item.cls == DiffClass::area_basis)
+                    item.cls = DiffClass::status_differs;
+                item.note = item.note.empty() ? dates : item.note + "；" + dates;
+            }
+        }
+        m_r.items.push_back(std::move(item));
+    }
 
-        // Map parcels of the ledger's projects that the ledger lacks. A ledger naming no project
-        // and matching nothing is compared with the whole map.
+    // Map parcels of the ledger's projects that the ledger lacks. A ledger naming no project
+    // and matching nothing is compared with the whole map.
+    void add_missing_parcels(const std::vector<bool>& matched, const std::set<std::string>& scope) {
         bool whole_map = scope.empty();
         std::vector<size_t> missing;
         for (size_t i = 0; i < m_parcels.size(); ++i)

@@ -202,140 +202,198 @@ std::vector<double> segment_chainages(double start, double length, double segmen
     return out;
 }
 
-std::vector<GeomPtr> split_red_line(const Geos& geos, const GEOSGeometry* red_line,
-                                    const GEOSGeometry* line, std::span<const double> positions) {
-    auto ctx = geos.handle();
-    if (positions.size() < 2)
-        throw_internal("split_red_line needs at least two positions");
-    size_t n = positions.size() - 1;
-    std::vector<GeomPtr> pieces;
-    if (n == 1) {
-        pieces.push_back(geos.polygonal_multi(red_line));
-        return pieces;
-    }
-    Polyline poly(geos, line);
-    auto prepared = geos.prepare(red_line);
-    const double snap = 1e-9 * std::max(1.0, poly.length());
+namespace {
 
-    // Zones: each segment's sub-line buffered wider than any point of the red line is from the
-    // centreline, so zone outlines stay outside the red line except where the road comes back
-    // near itself (bends, hairpins, crossings).
-    double hausdorff = 0;
-    if (!GEOSHausdorffDistance_r(ctx, red_line, line, &hausdorff))
-        throw_internal(fmt::format("GEOS: {}", geos.last_message()));
-    const double zone_m = hausdorff * 1.01 + 1;
-    std::vector<GeomPtr> sublines, zones;
-    std::vector<PreparedPtr> zone_prepared;
-    std::vector<Envelope> zone_box;
-    for (size_t k = 0; k < n; ++k) {
-        sublines.push_back(poly.sub_line(geos, positions[k], positions[k + 1]));
-        // The first and last zones reach past the ends of the line, so their end caps do not
-        // lie on the red line's own flat ends: collinear overlapping edges would leave slivers
-        // whose faces straddle the red line's outline.
-        auto extended = poly.sub_line(geos, positions[k], positions[k + 1], k == 0 ? zone_m : 0.0,
-                                      k + 1 == n ? zone_m : 0.0);
-        // Coarse round joins: a zone's outline only matters where the road comes back near
-        // itself, and fewer vertices make the noding cheaper.
-        zones.push_back(side_buffer(geos, extended.get(), zone_m, false, 2));
-        zone_prepared.push_back(geos.prepare(zones.back().get()));
-        Envelope e;
-        GEOSGeom_getXMin_r(ctx, zones.back().get(), &e.min_x);
-        GEOSGeom_getYMin_r(ctx, zones.back().get(), &e.min_y);
-        GEOSGeom_getXMax_r(ctx, zones.back().get(), &e.max_x);
-        GEOSGeom_getYMax_r(ctx, zones.back().get(), &e.max_y);
-        zone_box.push_back(e);
-    }
+// One red line cut at chainage positions: the zones around each segment's sub-line, the noded
+// linework of the red line, the zones and the bisectors, and the faces it polygonizes into,
+// each assigned to one piece.
+class RedLineSplitter {
+public:
+    RedLineSplitter(const Geos& geos, const GEOSGeometry* red_line, const GEOSGeometry* line,
+                    std::span<const double> positions)
+        : m_geos(geos), m_ctx(geos.handle()), m_red_line(red_line), m_line(line),
+          m_positions(positions), m_n(positions.size() - 1), m_poly(geos, line),
+          m_prepared(geos.prepare(red_line)), m_snap(1e-9 * std::max(1.0, m_poly.length())) {}
 
-    std::vector<GeomPtr> lines;
-    lines.push_back(geos.own(GEOSBoundary_r(ctx, red_line)));
-    for (auto& z : zones)
-        lines.push_back(geos.own(GEOSBoundary_r(ctx, z.get())));
-    // A boundary on a vertex: the two zones' flat ends are normal to different edges, leaving
-    // a wedge between them; the bisector splits it, from outside to outside the red line.
-    std::vector<Cut> cuts;
-    for (size_t k = 1; k < n; ++k) {
-        auto cut = poly.station(positions[k], snap);
-        cuts.push_back(cut);
-        if (!cut.at_vertex)
-            continue;
-        double nx = -cut.dy, ny = cut.dx;
-        double h = zone_m;
-        for (int i = 0; i < 40; ++i, h *= 2) {
-            auto a = make_point(geos, cut.x + nx * h, cut.y + ny * h);
-            auto b = make_point(geos, cut.x - nx * h, cut.y - ny * h);
-            if (!GEOSPreparedIntersects_r(ctx, prepared.get(), a.get()) &&
-                !GEOSPreparedIntersects_r(ctx, prepared.get(), b.get()))
-                break;
-        }
-        lines.push_back(
-            make_segment(geos, cut.x - nx * h, cut.y - ny * h, cut.x + nx * h, cut.y + ny * h));
-    }
-    auto linework = collect(geos, GEOS_GEOMETRYCOLLECTION, lines);
-    GEOSGeometry* raw = GEOSUnaryUnion_r(ctx, linework.get());
-    if (!raw) // a robustness failure of the floating-point noder: snap-round to 1 µm
-        raw = GEOSUnaryUnionPrec_r(ctx, linework.get(), 1e-6);
-    auto noded = geos.own(raw);
-    const GEOSGeometry* input[] = {noded.get()};
-    auto faces = geos.own(GEOSPolygonize_r(ctx, input, 1));
+    std::vector<GeomPtr> run();
+
+private:
+    void build_zones();
+    GeomPtr faces();
+    size_t piece_of(const GEOSGeometry* inside, std::vector<size_t>& covering) const;
+    size_t nearest_covering(const GEOSGeometry* inside, const std::vector<size_t>& covering) const;
+    size_t side_of_cut(const GEOSGeometry* inside, double px, double py) const;
+
+    const Geos& m_geos;
+    GEOSContextHandle_t m_ctx;
+    const GEOSGeometry* m_red_line;
+    const GEOSGeometry* m_line;
+    std::span<const double> m_positions;
+    size_t m_n;
+    Polyline m_poly;
+    PreparedPtr m_prepared;
+    const double m_snap;
+    double m_zone_m = 0;
+    std::vector<GeomPtr> m_sublines, m_zones;
+    std::vector<PreparedPtr> m_zone_prepared;
+    std::vector<Envelope> m_zone_box;
+    std::vector<Cut> m_cuts;
+};
+
+std::vector<GeomPtr> RedLineSplitter::run() {
+    build_zones();
+    auto all_faces = faces();
 
     // Each face goes to the one zone that covers it; where zones overlap, to the nearest
     // sub-line; in a wedge no zone covers, to the side of the bisector it lies on.
-    std::vector<std::vector<GeomPtr>> by_piece(n);
+    std::vector<std::vector<GeomPtr>> by_piece(m_n);
     std::vector<size_t> covering;
-    int count = GEOSGetNumGeometries_r(ctx, faces.get());
+    int count = GEOSGetNumGeometries_r(m_ctx, all_faces.get());
     for (int i = 0; i < count; ++i) {
-        const GEOSGeometry* face = GEOSGetGeometryN_r(ctx, faces.get(), i);
-        auto inside = geos.own(GEOSPointOnSurface_r(ctx, face));
+        const GEOSGeometry* face = GEOSGetGeometryN_r(m_ctx, all_faces.get(), i);
+        auto inside = m_geos.own(GEOSPointOnSurface_r(m_ctx, face));
         // Faces in holes of the red line, and outside it between zones, are not red line. The
         // point is inside its face, so it is never on the red line's outline for a true face.
-        if (GEOSPreparedContains_r(ctx, prepared.get(), inside.get()) != 1)
+        if (GEOSPreparedContains_r(m_ctx, m_prepared.get(), inside.get()) != 1)
             continue;
-        double px = 0, py = 0;
-        GEOSGeomGetX_r(ctx, inside.get(), &px);
-        GEOSGeomGetY_r(ctx, inside.get(), &py);
-        covering.clear();
-        for (size_t k = 0; k < n; ++k) {
-            const auto& e = zone_box[k];
-            if (px >= e.min_x && px <= e.max_x && py >= e.min_y && py <= e.max_y &&
-                GEOSPreparedContains_r(ctx, zone_prepared[k].get(), inside.get()) == 1)
-                covering.push_back(k);
-        }
-        size_t chosen = 0;
-        if (covering.size() == 1) {
-            chosen = covering.front();
-        } else if (!covering.empty()) {
-            double best = 0;
-            for (size_t j = 0; j < covering.size(); ++j) {
-                double d = 0;
-                GEOSDistance_r(ctx, sublines[covering[j]].get(), inside.get(), &d);
-                if (j == 0 || d < best) {
-                    best = d;
-                    chosen = covering[j];
-                }
-            }
-        } else {
-            double s = GEOSProject_r(ctx, line, inside.get());
-            chosen = static_cast<size_t>(std::upper_bound(positions.begin(), positions.end(), s) -
-                                         positions.begin());
-            chosen = std::clamp<size_t>(chosen, 1, n) - 1;
-            for (size_t k = 1; k < n; ++k)
-                if (std::abs(s - positions[k]) <= snap) {
-                    const auto& c = cuts[k - 1];
-                    chosen = (px - c.x) * c.dx + (py - c.y) * c.dy < 0 ? k - 1 : k;
-                    break;
-                }
-        }
-        by_piece[chosen].push_back(geos.clone(face));
+        by_piece[piece_of(inside.get(), covering)].push_back(m_geos.clone(face));
     }
+    std::vector<GeomPtr> pieces;
     for (auto& faces_k : by_piece) {
         if (faces_k.size() == 1) {
-            pieces.push_back(geos.polygonal_multi(faces_k.front().get()));
+            pieces.push_back(m_geos.polygonal_multi(faces_k.front().get()));
             continue;
         }
-        auto all = collect(geos, GEOS_GEOMETRYCOLLECTION, faces_k);
-        pieces.push_back(geos.polygonal_multi(geos.own(GEOSUnaryUnion_r(ctx, all.get())).get()));
+        auto all = collect(m_geos, GEOS_GEOMETRYCOLLECTION, faces_k);
+        pieces.push_back(
+            m_geos.polygonal_multi(m_geos.own(GEOSUnaryUnion_r(m_ctx, all.get())).get()));
     }
     return pieces;
+}
+
+// Zones: each segment's sub-line buffered wider than any point of the red line is from the
+// centreline, so zone outlines stay outside the red line except where the road comes back near
+// itself (bends, hairpins, crossings).
+void RedLineSplitter::build_zones() {
+    double hausdorff = 0;
+    if (!GEOSHausdorffDistance_r(m_ctx, m_red_line, m_line, &hausdorff))
+        throw_internal(fmt::format("GEOS: {}", m_geos.last_message()));
+    m_zone_m = hausdorff * 1.01 + 1;
+    for (size_t k = 0; k < m_n; ++k) {
+        m_sublines.push_back(m_poly.sub_line(m_geos, m_positions[k], m_positions[k + 1]));
+        // The first and last zones reach past the ends of the line, so their end caps do not
+        // lie on the red line's own flat ends: collinear overlapping edges would leave slivers
+        // whose faces straddle the red line's outline.
+        auto extended = m_poly.sub_line(m_geos, m_positions[k], m_positions[k + 1],
+                                        k == 0 ? m_zone_m : 0.0, k + 1 == m_n ? m_zone_m : 0.0);
+        // Coarse round joins: a zone's outline only matters where the road comes back near
+        // itself, and fewer vertices make the noding cheaper.
+        m_zones.push_back(side_buffer(m_geos, extended.get(), m_zone_m, false, 2));
+        m_zone_prepared.push_back(m_geos.prepare(m_zones.back().get()));
+        Envelope e;
+        GEOSGeom_getXMin_r(m_ctx, m_zones.back().get(), &e.min_x);
+        GEOSGeom_getYMin_r(m_ctx, m_zones.back().get(), &e.min_y);
+        GEOSGeom_getXMax_r(m_ctx, m_zones.back().get(), &e.max_x);
+        GEOSGeom_getYMax_r(m_ctx, m_zones.back().get(), &e.max_y);
+        m_zone_box.push_back(e);
+    }
+}
+
+// The faces of the red line's outline, the zones' outlines and the bisectors, noded together.
+GeomPtr RedLineSplitter::faces() {
+    std::vector<GeomPtr> lines;
+    lines.push_back(m_geos.own(GEOSBoundary_r(m_ctx, m_red_line)));
+    for (auto& z : m_zones)
+        lines.push_back(m_geos.own(GEOSBoundary_r(m_ctx, z.get())));
+    // A boundary on a vertex: the two zones' flat ends are normal to different edges, leaving
+    // a wedge between them; the bisector splits it, from outside to outside the red line.
+    for (size_t k = 1; k < m_n; ++k) {
+        auto cut = m_poly.station(m_positions[k], m_snap);
+        m_cuts.push_back(cut);
+        if (!cut.at_vertex)
+            continue;
+        double nx = -cut.dy, ny = cut.dx;
+        double h = m_zone_m;
+        for (int i = 0; i < 40; ++i, h *= 2) {
+            auto a = make_point(m_geos, cut.x + nx * h, cut.y + ny * h);
+            auto b = make_point(m_geos, cut.x - nx * h, cut.y - ny * h);
+            if (!GEOSPreparedIntersects_r(m_ctx, m_prepared.get(), a.get()) &&
+                !GEOSPreparedIntersects_r(m_ctx, m_prepared.get(), b.get()))
+                break;
+        }
+        lines.push_back(
+            make_segment(m_geos, cut.x - nx * h, cut.y - ny * h, cut.x + nx * h, cut.y + ny * h));
+    }
+    auto linework = collect(m_geos, GEOS_GEOMETRYCOLLECTION, lines);
+    GEOSGeometry* raw = GEOSUnaryUnion_r(m_ctx, linework.get());
+    if (!raw) // a robustness failure of the floating-point noder: snap-round to 1 µm
+        raw = GEOSUnaryUnionPrec_r(m_ctx, linework.get(), 1e-6);
+    auto noded = m_geos.own(raw);
+    const GEOSGeometry* input[] = {noded.get()};
+    return m_geos.own(GEOSPolygonize_r(m_ctx, input, 1));
+}
+
+// The piece a face belongs to, from a point inside it; covering is scratch space.
+size_t RedLineSplitter::piece_of(const GEOSGeometry* inside, std::vector<size_t>& covering) const {
+    double px = 0, py = 0;
+    GEOSGeomGetX_r(m_ctx, inside, &px);
+    GEOSGeomGetY_r(m_ctx, inside, &py);
+    covering.clear();
+    for (size_t k = 0; k < m_n; ++k) {
+        const auto& e = m_zone_box[k];
+        if (px >= e.min_x && px <= e.max_x && py >= e.min_y && py <= e.max_y &&
+            GEOSPreparedContains_r(m_ctx, m_zone_prepared[k].get(), inside) == 1)
+            covering.push_back(k);
+    }
+    if (covering.size() == 1)
+        return covering.front();
+    if (!covering.empty())
+        return nearest_covering(inside, covering);
+    return side_of_cut(inside, px, py);
+}
+
+size_t RedLineSplitter::nearest_covering(const GEOSGeometry* inside,
+                                         const std::vector<size_t>& covering) const {
+    size_t chosen = 0;
+    double best = 0;
+    for (size_t j = 0; j < covering.size(); ++j) {
+        double d = 0;
+        GEOSDistance_r(m_ctx, m_sublines[covering[j]].get(), inside, &d);
+        if (j == 0 || d < best) {
+            best = d;
+            chosen = covering[j];
+        }
+    }
+    return chosen;
+}
+
+// A face no zone covers lies in a wedge at a vertex: the segment by its chainage, and at a cut
+// the side of the bisector.
+size_t RedLineSplitter::side_of_cut(const GEOSGeometry* inside, double px, double py) const {
+    double s = GEOSProject_r(m_ctx, m_line, inside);
+    size_t chosen = static_cast<size_t>(
+        std::upper_bound(m_positions.begin(), m_positions.end(), s) - m_positions.begin());
+    chosen = std::clamp<size_t>(chosen, 1, m_n) - 1;
+    for (size_t k = 1; k < m_n; ++k)
+        if (std::abs(s - m_positions[k]) <= m_snap) {
+            const auto& c = m_cuts[k - 1];
+            return (px - c.x) * c.dx + (py - c.y) * c.dy < 0 ? k - 1 : k;
+        }
+    return chosen;
+}
+
+} // namespace
+
+std::vector<GeomPtr> split_red_line(const Geos& geos, const GEOSGeometry* red_line,
+                                    const GEOSGeometry* line, std::span<const double> positions) {
+    if (positions.size() < 2)
+        throw_internal("split_red_line needs at least two positions");
+    if (positions.size() == 2) {
+        std::vector<GeomPtr> pieces;
+        pieces.push_back(geos.polygonal_multi(red_line));
+        return pieces;
+    }
+    return RedLineSplitter(geos, red_line, line, positions).run();
 }
 
 } // namespace landclear

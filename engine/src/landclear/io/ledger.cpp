@@ -317,25 +317,9 @@ std::string recode_name(const Source& s, const char* raw) {
     return out;
 }
 
-} // namespace
-
-const char* ledger_field_name(LedgerField field) {
-    return info(field).name;
-}
-
-std::vector<std::string> ledger_header_names(LedgerField field) {
-    return info(field).headers;
-}
-
-const LedgerColumn* Ledger::column(LedgerField field) const {
-    for (const auto& c : columns)
-        if (c.field == field)
-            return &c;
-    return nullptr;
-}
-
-Ledger read_ledger(const LedgerOptions& options) {
-    auto mapping = load_ledger_mapping(options.mapping);
+// The sheet as a Source; a CSV saved by Excel on a Chinese Windows is GBK: when the headers are
+// not UTF-8 and no encoding was given, it is read again as GBK.
+std::unique_ptr<Source> open_ledger(const LedgerOptions& options, Ledger& ledger) {
     SourceSpec spec{options.path, options.sheet};
     SourceOptions so;
     so.encoding = options.encoding;
@@ -350,12 +334,9 @@ Ledger read_ledger(const LedgerOptions& options) {
         e.add_context("--ledger");
         throw;
     }
-    Ledger ledger;
     ledger.display = spec.display();
     ledger.encoding = options.encoding.empty() ? "UTF-8" : options.encoding;
 
-    // A CSV saved by Excel on a Chinese Windows is GBK: when the headers are not UTF-8 and no
-    // encoding was given, read it as GBK.
     auto headers_utf8 = [](OGRLayer& layer) {
         auto* defn = layer.GetLayerDefn();
         for (int i = 0; i < defn->GetFieldCount(); ++i)
@@ -368,13 +349,13 @@ Ledger read_ledger(const LedgerOptions& options) {
         source = std::make_unique<Source>(spec, so);
         ledger.encoding = "GBK (detected)";
     }
+    return source;
+}
 
-    auto& layer = source->layer();
-    auto* defn = layer.GetLayerDefn();
-    std::vector<std::string> headers;
-    for (int i = 0; i < defn->GetFieldCount(); ++i)
-        headers.push_back(recode_name(*source, defn->GetFieldDefn(i)->GetNameRef()));
-
+// Each field goes to the first column the mapping file names for it, else to the first column
+// whose header it recognises; a column serves one field at most.
+void bind_columns(const LedgerMapping& mapping, const std::vector<std::string>& headers,
+                  Ledger& ledger) {
     std::vector<bool> used(headers.size(), false);
     auto bind = [&](LedgerField field, int index, AreaUnit unit) {
         if (ledger.has(field) || used[static_cast<size_t>(index)])
@@ -403,72 +384,114 @@ Ledger read_ledger(const LedgerOptions& options) {
                                 fmt::join(headers, ", ")),
                     "rename the column, or name it in a mapping file: --map FILE with "
                     "{\"ledger\": {\"parcel_code\": \"...\", \"area_mu\": \"...\"}}");
+}
+
+// Reads the bound columns of one line into row; false when every cell is empty.
+bool read_row(const std::vector<LedgerColumn>& columns, OGRFeature& f, RowReader& rd,
+              LedgerRow& row) {
+    bool any = false;
+    for (const auto& c : columns) {
+        switch (c.field) {
+        case LedgerField::parcel_code:
+        case LedgerField::project_code:
+        case LedgerField::project_name:
+        case LedgerField::unit: {
+            auto t = rd.text(c);
+            if (!t)
+                break;
+            any = true;
+            auto& target = c.field == LedgerField::parcel_code    ? row.parcel_code
+                           : c.field == LedgerField::project_code ? row.project_code
+                           : c.field == LedgerField::project_name ? row.project_name
+                                                                  : row.unit;
+            target = *t;
+            break;
+        }
+        case LedgerField::area:
+        case LedgerField::acquired_area:
+        case LedgerField::cleared_area:
+        case LedgerField::delivered_area: {
+            auto v = rd.number(c);
+            any = any || v || f.IsFieldSetAndNotNull(c.index);
+            auto& target = c.field == LedgerField::area            ? row.area_mu
+                           : c.field == LedgerField::acquired_area ? row.acquired_mu
+                           : c.field == LedgerField::cleared_area  ? row.cleared_mu
+                                                                   : row.delivered_mu;
+            target = v;
+            break;
+        }
+        case LedgerField::acquired_on:
+        case LedgerField::cleared_on:
+        case LedgerField::delivered_on: {
+            auto d = rd.date(c);
+            any = any || d || f.IsFieldSetAndNotNull(c.index);
+            auto& target = c.field == LedgerField::acquired_on  ? row.acquired_on
+                           : c.field == LedgerField::cleared_on ? row.cleared_on
+                                                                : row.delivered_on;
+            target = d;
+            break;
+        }
+        }
+    }
+    return any;
+}
+
+// A line read goes to the totals, the problems or the rows.
+void file_row(LedgerRow row, const RowReader& rd, Ledger& ledger) {
+    if (is_totals_label(row.parcel_code) || is_totals_label(row.project_code) ||
+        is_totals_label(row.project_name)) {
+        auto v = row.area_mu       ? row.area_mu
+                 : row.acquired_mu ? row.acquired_mu
+                 : row.cleared_mu  ? row.cleared_mu
+                                   : row.delivered_mu;
+        ledger.total_rows.emplace_back(row.row, v);
+        return;
+    }
+    if (!rd.problems().empty()) {
+        ledger.problems.push_back({row.row, fmt::format("{}", fmt::join(rd.problems(), "; "))});
+        return;
+    }
+    ledger.rows.push_back(std::move(row));
+}
+
+} // namespace
+
+const char* ledger_field_name(LedgerField field) {
+    return info(field).name;
+}
+
+std::vector<std::string> ledger_header_names(LedgerField field) {
+    return info(field).headers;
+}
+
+const LedgerColumn* Ledger::column(LedgerField field) const {
+    for (const auto& c : columns)
+        if (c.field == field)
+            return &c;
+    return nullptr;
+}
+
+Ledger read_ledger(const LedgerOptions& options) {
+    auto mapping = load_ledger_mapping(options.mapping);
+    Ledger ledger;
+    std::unique_ptr<Source> source = open_ledger(options, ledger);
+
+    auto& layer = source->layer();
+    auto* defn = layer.GetLayerDefn();
+    std::vector<std::string> headers;
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+        headers.push_back(recode_name(*source, defn->GetFieldDefn(i)->GetNameRef()));
+    bind_columns(mapping, headers, ledger);
 
     bool row_is_fid = source->driver() == "XLSX" || source->driver() == "ODS";
     for (auto& f : layer) {
         RowReader rd(*source, *f);
         LedgerRow row;
         row.row = static_cast<int>(row_is_fid ? f->GetFID() : f->GetFID() + 1);
-        bool any = false;
-        for (const auto& c : ledger.columns) {
-            switch (c.field) {
-            case LedgerField::parcel_code:
-            case LedgerField::project_code:
-            case LedgerField::project_name:
-            case LedgerField::unit: {
-                auto t = rd.text(c);
-                if (!t)
-                    break;
-                any = true;
-                auto& target = c.field == LedgerField::parcel_code    ? row.parcel_code
-                               : c.field == LedgerField::project_code ? row.project_code
-                               : c.field == LedgerField::project_name ? row.project_name
-                                                                      : row.unit;
-                target = *t;
-                break;
-            }
-            case LedgerField::area:
-            case LedgerField::acquired_area:
-            case LedgerField::cleared_area:
-            case LedgerField::delivered_area: {
-                auto v = rd.number(c);
-                any = any || v || f->IsFieldSetAndNotNull(c.index);
-                auto& target = c.field == LedgerField::area            ? row.area_mu
-                               : c.field == LedgerField::acquired_area ? row.acquired_mu
-                               : c.field == LedgerField::cleared_area  ? row.cleared_mu
-                                                                       : row.delivered_mu;
-                target = v;
-                break;
-            }
-            case LedgerField::acquired_on:
-            case LedgerField::cleared_on:
-            case LedgerField::delivered_on: {
-                auto d = rd.date(c);
-                any = any || d || f->IsFieldSetAndNotNull(c.index);
-                auto& target = c.field == LedgerField::acquired_on  ? row.acquired_on
-                               : c.field == LedgerField::cleared_on ? row.cleared_on
-                                                                    : row.delivered_on;
-                target = d;
-                break;
-            }
-            }
-        }
+        bool any = read_row(ledger.columns, *f, rd, row);
         if (!any && rd.problems().empty())
             continue; // an empty line
-        if (is_totals_label(row.parcel_code) || is_totals_label(row.project_code) ||
-            is_totals_label(row.project_name)) {
-            auto v = row.area_mu       ? row.area_mu
-                     : row.acquired_mu ? row.acquired_mu
-                     : row.cleared_mu  ? row.cleared_mu
-                                       : row.delivered_mu;
-            ledger.total_rows.emplace_back(row.row, v);
-            continue;
-        }
-        if (!rd.problems().empty()) {
-            ledger.problems.push_back({row.row, fmt::format("{}", fmt::join(rd.problems(), "; "))});
-            continue;
-        }
-        ledger.rows.push_back(std::move(row));
+        file_row(std::move(row), rd, ledger);
     }
     return ledger;
 }

@@ -7,16 +7,34 @@
 
 namespace landclear {
 
-std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
-                                   const CorridorOptions& o) {
-    using K = ColumnKind;
-    std::string when_zh = fmt::format("截至 {}", o.as_of.iso());
-    std::string when_en = fmt::format("as of {}", o.as_of.iso());
+namespace {
+
+using K = ColumnKind;
+
+// What the three corridor tables share: the date wording, the land columns and how a set of
+// figures becomes their cells.
+struct CorridorTableContext {
+    const CorridorOptions& o;
+    std::string when_zh;
+    std::string when_en;
+    std::string seg_note;
+    std::vector<Column> land;
+    std::vector<Column> period;
+
+    explicit CorridorTableContext(const CorridorOptions& options);
+    Row land_cells(const StatusFigures& f) const;
+    void add_land_columns(Table& t) const;
+};
+
+CorridorTableContext::CorridorTableContext(const CorridorOptions& options)
+    : o(options), when_zh(fmt::format("截至 {}", options.as_of.iso())),
+      when_en(fmt::format("as of {}", options.as_of.iso())),
+      seg_note(fmt::format("{:g}", options.segment_m)) {
     if (o.since) {
         when_zh += fmt::format("，新增自 {} 起", o.since->iso());
         when_en += fmt::format(", increase since {}", o.since->iso());
     }
-    std::vector<Column> land{
+    land = {
         {"parcels", "宗地数", "parcels", K::count},
         {"area_mu", "红线内宗地(亩)", "parcel area (mu)", K::mu},
         {"acquired_mu", "已征(亩)", "acquired (mu)", K::mu},
@@ -35,50 +53,60 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
         {"outstanding_households", "未拆户数", "households not demolished", K::count},
         {"outstanding_floor_m2", "未拆面积(㎡)", "floor not demolished (m2)", K::m2},
     };
-    std::vector<Column> period{
+    period = {
         {"new_acquired_mu", "新增已征(亩)", "new acquired (mu)", K::mu},
         {"new_cleared_mu", "新增已腾(亩)", "new cleared (mu)", K::mu},
         {"new_delivered_mu", "新增已交(亩)", "new delivered (mu)", K::mu},
         {"new_signed_households", "新增签约户数", "new signed households", K::count},
         {"new_demolished_households", "新增拆除户数", "new demolished households", K::count},
     };
-    auto land_cells = [&](const StatusFigures& f) {
-        Row r{f.parcels,
-              m2_to_mu(f.area_m2),
-              m2_to_mu(f.acquired_m2),
-              percent(f.acquired_m2, f.area_m2),
-              m2_to_mu(f.cleared_m2),
-              percent(f.cleared_m2, f.area_m2),
-              m2_to_mu(f.delivered_m2),
-              percent(f.delivered_m2, f.area_m2),
-              m2_to_mu(f.area_m2 - f.cleared_m2),
-              f.buildings,
-              f.households,
-              f.signed_households,
-              f.signed_floor_m2,
-              f.demolished_households,
-              f.demolished_floor_m2,
-              f.households - f.demolished_households,
-              f.floor_area_m2 - f.demolished_floor_m2};
-        if (o.since) {
-            Row p{m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2),
-                  m2_to_mu(f.new_delivered_m2), f.new_signed_households,
-                  f.new_demolished_households};
-            r.insert(r.end(), p.begin(), p.end());
-        }
-        return r;
-    };
-    auto add_land_columns = [&](Table& t) {
-        t.columns.insert(t.columns.end(), land.begin(), land.end());
-        if (o.since)
-            t.columns.insert(t.columns.end(), period.begin(), period.end());
-    };
-    std::string seg_note = fmt::format("{:g}", o.segment_m);
+}
 
+Row CorridorTableContext::land_cells(const StatusFigures& f) const {
+    Row r{f.parcels,
+          m2_to_mu(f.area_m2),
+          m2_to_mu(f.acquired_m2),
+          percent(f.acquired_m2, f.area_m2),
+          m2_to_mu(f.cleared_m2),
+          percent(f.cleared_m2, f.area_m2),
+          m2_to_mu(f.delivered_m2),
+          percent(f.delivered_m2, f.area_m2),
+          m2_to_mu(f.area_m2 - f.cleared_m2),
+          f.buildings,
+          f.households,
+          f.signed_households,
+          f.signed_floor_m2,
+          f.demolished_households,
+          f.demolished_floor_m2,
+          f.households - f.demolished_households,
+          f.floor_area_m2 - f.demolished_floor_m2};
+    if (o.since) {
+        Row p{m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2), m2_to_mu(f.new_delivered_m2),
+              f.new_signed_households, f.new_demolished_households};
+        r.insert(r.end(), p.begin(), p.end());
+    }
+    return r;
+}
+
+void CorridorTableContext::add_land_columns(Table& t) const {
+    t.columns.insert(t.columns.end(), land.begin(), land.end());
+    if (o.since)
+        t.columns.insert(t.columns.end(), period.begin(), period.end());
+}
+
+std::string red_line_label(const CorridorReport& r) {
+    if (r.red_line_source == RedLineSource::project)
+        return "project";
+    if (r.widths.left_m == r.widths.right_m)
+        return fmt::format("{:g} m", r.widths.left_m * 2);
+    return fmt::format("{:g}+{:g} m", r.widths.left_m, r.widths.right_m);
+}
+
+Table summary_table(const std::vector<CorridorReport>& reports, const CorridorTableContext& c) {
     Table summary;
     summary.name = "corridors";
-    summary.title_zh = fmt::format("线路红线内征拆进度（{}）", when_zh);
-    summary.title_en = fmt::format("Corridor land clearance inside the red line, {}", when_en);
+    summary.title_zh = fmt::format("线路红线内征拆进度（{}）", c.when_zh);
+    summary.title_en = fmt::format("Corridor land clearance inside the red line, {}", c.when_en);
     summary.columns = {{"corridor", "线路编号", "corridor", K::text},
                        {"name", "线路名称", "name", K::text},
                        {"project", "项目编号", "project", K::text},
@@ -87,7 +115,7 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
                        {"length_m", "长度(米)", "length (m)", K::metres},
                        {"red_line", "红线", "red line", K::text},
                        {"red_line_mu", "红线面积(亩)", "red line (mu)", K::mu}};
-    add_land_columns(summary);
+    c.add_land_columns(summary);
     summary.columns.push_back({"blocking_stretches", "卡点段数", "blocking stretches", K::count});
     summary.columns.push_back(
         {"blocking_length_m", "卡点长度(米)", "blocked length (m)", K::metres});
@@ -98,10 +126,6 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
         double blocked = 0;
         for (const auto& b : r.blocking)
             blocked += b.to_m - b.from_m;
-        std::string red = r.red_line_source == RedLineSource::project ? std::string("project")
-                          : r.widths.left_m == r.widths.right_m
-                              ? fmt::format("{:g} m", r.widths.left_m * 2)
-                              : fmt::format("{:g}+{:g} m", r.widths.left_m, r.widths.right_m);
         double from = r.segments.empty() ? r.start_chainage_m : r.segments.front().from_m;
         Row row{r.code,
                 r.name,
@@ -109,9 +133,9 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
                 format_chainage(from),
                 format_chainage(from + r.length_m),
                 r.length_m,
-                red,
+                red_line_label(r),
                 m2_to_mu(r.red_line_m2)};
-        auto cells = land_cells(r.figures);
+        auto cells = c.land_cells(r.figures);
         row.insert(row.end(), cells.begin(), cells.end());
         row.emplace_back(static_cast<std::int64_t>(r.blocking.size()));
         row.emplace_back(blocked);
@@ -125,43 +149,49 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
     {
         Row row{std::monostate{}, std::string(), std::string(), std::string(),
                 std::string(),    total_length,  std::string(), m2_to_mu(total_red)};
-        auto cells = land_cells(total);
+        auto cells = c.land_cells(total);
         row.insert(row.end(), cells.begin(), cells.end());
         row.emplace_back(total_stretches);
         row.emplace_back(total_blocked);
         summary.totals = std::move(row);
     }
-    summary.notes.push_back({"segment_m", seg_note});
+    summary.notes.push_back({"segment_m", c.seg_note});
     for (const auto& r : reports)
         if (r.geometry != "stored" && r.geometry != "saved")
             summary.notes.push_back({"geometry " + r.code, r.geometry});
+    return summary;
+}
 
+Table segments_table(const std::vector<CorridorReport>& reports, const CorridorTableContext& c) {
     Table segments;
     segments.name = "segments";
-    segments.title_zh = fmt::format("分段征拆进度（每 {} 米，{}）", seg_note, when_zh);
-    segments.title_en = fmt::format("Status by chainage segment ({} m), {}", seg_note, when_en);
+    segments.title_zh = fmt::format("分段征拆进度（每 {} 米，{}）", c.seg_note, c.when_zh);
+    segments.title_en = fmt::format("Status by chainage segment ({} m), {}", c.seg_note, c.when_en);
     segments.columns = {{"corridor", "线路编号", "corridor", K::text},
                         {"segment", "段号", "segment", K::count},
                         {"chainage", "桩号范围", "chainage", K::text},
                         {"from_m", "起(米)", "from (m)", K::metres},
                         {"to_m", "止(米)", "to (m)", K::metres},
                         {"red_line_mu", "红线面积(亩)", "red line (mu)", K::mu}};
-    add_land_columns(segments);
+    c.add_land_columns(segments);
     segments.columns.push_back({"blocked", "卡点", "blocked", K::count});
     for (const auto& r : reports)
         for (const auto& s : r.segments) {
             Row row{r.code, std::int64_t{s.index + 1}, s.label, s.from_m,
                     s.to_m, m2_to_mu(s.red_line_m2)};
-            auto cells = land_cells(s.figures);
+            auto cells = c.land_cells(s.figures);
             row.insert(row.end(), cells.begin(), cells.end());
             row.emplace_back(std::int64_t{s.blocked ? 1 : 0});
             segments.rows.push_back(std::move(row));
         }
+    return segments;
+}
 
+Table blocking_table(const std::vector<CorridorReport>& reports, const CorridorTableContext& c) {
     Table blocking;
     blocking.name = "blocking";
-    blocking.title_zh = fmt::format("卡点路段（未腾清，按未腾面积排序；{}）", when_zh);
-    blocking.title_en = fmt::format("Blocking stretches, worst first, {}", when_en);
+    blocking.title_zh = fmt::format("卡点路段（未腾清，按未腾面积排序；{}）", c.when_zh);
+    blocking.title_en = fmt::format("Blocking stretches, worst first, {}", c.when_en);
     blocking.columns = {
         {"corridor", "线路编号", "corridor", K::text},
         {"chainage", "桩号范围", "chainage", K::text},
@@ -193,7 +223,16 @@ std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
              static_cast<std::int64_t>(b->parcels.size()),
              fmt::format("{}", fmt::join(b->parcels, " ")),
              fmt::format("{}", fmt::join(b->buildings, " "))});
-    return {summary, segments, blocking};
+    return blocking;
+}
+
+} // namespace
+
+std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
+                                   const CorridorOptions& o) {
+    CorridorTableContext context(o);
+    return {summary_table(reports, context), segments_table(reports, context),
+            blocking_table(reports, context)};
 }
 
 } // namespace landclear

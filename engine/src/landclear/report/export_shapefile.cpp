@@ -100,135 +100,181 @@ std::string human_bytes(std::uint64_t n) {
     return fmt::format("{:.2f} GB", static_cast<double>(n) / (1024.0 * 1024.0 * 1024.0));
 }
 
-} // namespace
+// One shapefile export: the two passes over the features and the checks between them share
+// the field widths, the cut counts and the encoder.
+class ShapefileWriter {
+public:
+    ShapefileWriter(const Source& s, const fs::path& target, PendingFiles& pending,
+                    const WriteContext& ctx, ExportedLayer& result)
+        : m_s(s), m_target(target), m_pending(pending), m_ctx(ctx), m_result(result),
+          m_gbk(ctx.options.encoding == TextEncoding::gbk),
+          m_encoding_name(m_gbk ? "GBK (CP936)" : "UTF-8"), m_enc(m_gbk), m_n(s.fields.size()),
+          m_max_bytes(m_n, 0), m_cut(m_n, 0), m_widths(m_n), m_precisions(m_n, 0),
+          m_stem(target.stem().string()) {}
 
-void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pending,
-                     const WriteContext& ctx, ExportedLayer& result) {
-    const auto& o = ctx.options;
-    bool gbk = o.encoding == TextEncoding::gbk;
-    const char* encoding_name = gbk ? "GBK (CP936)" : "UTF-8";
-    Encoder enc(gbk);
-    size_t n = s.fields.size();
+    void run();
+
+private:
+    void measure();
+    void choose_widths();
+    OGRwkbGeometryType geometry_type() const;
+    void write(OGRwkbGeometryType gtype);
+    void check_read_back(const GdalErrorCapture& capture) const;
+    void warn_cut_values() const;
+    void stage_files();
+
+    const Source& m_s;
+    const fs::path& m_target;
+    PendingFiles& m_pending;
+    const WriteContext& m_ctx;
+    ExportedLayer& m_result;
+    bool m_gbk;
+    const char* m_encoding_name;
+    Encoder m_enc;
+    size_t m_n;
 
     // Pass 1: byte widths, the geometry kinds present and the size of the files.
-    std::vector<size_t> max_bytes(n, 0);
-    std::vector<std::int64_t> cut(n, 0);
-    std::uint64_t shp_bytes = 100, features = 0;
-    int families = 0;
-    bool unknown_geometry = s.geometry == wkbUnknown;
-    s.scan([&](const OutFeature& f) {
-        ++features;
-        for (size_t i = 0; i < n; ++i) {
+    std::vector<size_t> m_max_bytes;
+    std::vector<std::int64_t> m_cut;
+    std::uint64_t m_shp_bytes = 100, m_features = 0;
+    int m_families = 0;
+
+    std::vector<int> m_widths, m_precisions;
+    std::vector<OGRFieldType> m_types;
+
+    // Pass 2: a private folder beside the target, and per feature a hash of its text to check
+    // what reads back.
+    std::string m_stem;
+    fs::path m_dir;
+    fs::path m_temp_shp;
+    std::vector<std::size_t> m_written_text;
+    std::hash<std::string> m_hasher;
+};
+
+void ShapefileWriter::run() {
+    measure();
+    choose_widths();
+    OGRwkbGeometryType gtype = geometry_type();
+    m_dir = m_pending.temp_dir();
+    m_temp_shp = m_dir / (m_stem + ".shp");
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
+    write(gtype);
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", m_target.string(), why));
+    check_read_back(capture);
+    warn_cut_values();
+    stage_files();
+}
+
+void ShapefileWriter::measure() {
+    bool unknown_geometry = m_s.geometry == wkbUnknown;
+    m_s.scan([&](const OutFeature& f) {
+        ++m_features;
+        for (size_t i = 0; i < m_n; ++i) {
             auto str = std::get_if<std::string>(&f.values[i]);
             if (!str)
                 continue;
-            auto len = enc.length(*str);
+            auto len = m_enc.length(*str);
             if (!len)
                 throw_input(fmt::format("{}: field {} value '{}' has characters that GBK "
                                         "(CP936) cannot hold",
-                                        describe_feature(s, f), s.fields[i].key, *str),
+                                        describe_feature(m_s, f), m_s.fields[i].key, *str),
                             "export with --encoding UTF-8 (ArcGIS 10.2.1 and later and QGIS "
                             "read the .cpg), or use --format gpkg");
             if (*len > max_text_bytes) {
-                cut[i] += 1;
+                m_cut[i] += 1;
                 *len = max_text_bytes;
             }
-            max_bytes[i] = std::max(max_bytes[i], *len);
+            m_max_bytes[i] = std::max(m_max_bytes[i], *len);
         }
         if (f.wkb && !f.wkb->empty()) {
             // A shape record is 8 bytes of header plus at most 44 + 4 per part + 16 per point,
             // which never exceeds the WKB size plus 44.
-            shp_bytes += 8 + 44 + f.wkb->size();
+            m_shp_bytes += 8 + 44 + f.wkb->size();
             if (unknown_geometry)
-                families |= family(*f.wkb, ctx);
+                m_families |= family(*f.wkb, m_ctx);
         } else {
-            shp_bytes += 8 + 4; // a null shape
+            m_shp_bytes += 8 + 4; // a null shape
         }
     });
+}
 
-    std::vector<int> widths(n), precisions(n, 0);
+void ShapefileWriter::choose_widths() {
+    const auto& o = m_ctx.options;
     std::uint64_t record = 1;
-    for (size_t i = 0; i < n; ++i) {
-        switch (s.fields[i].type) {
+    for (size_t i = 0; i < m_n; ++i) {
+        switch (m_s.fields[i].type) {
         case FieldType::text:
-            widths[i] = static_cast<int>(std::max<size_t>(1, max_bytes[i]));
+            m_widths[i] = static_cast<int>(std::max<size_t>(1, m_max_bytes[i]));
             break;
         case FieldType::integer:
-            widths[i] = integer_width;
+            m_widths[i] = integer_width;
             break;
         case FieldType::real:
-            widths[i] = real_width;
-            precisions[i] = real_precision;
+            m_widths[i] = real_width;
+            m_precisions[i] = real_precision;
             break;
         case FieldType::date:
-            widths[i] = date_width;
+            m_widths[i] = date_width;
             break;
         }
-        record += static_cast<std::uint64_t>(widths[i]);
+        record += static_cast<std::uint64_t>(m_widths[i]);
     }
-    std::uint64_t dbf_bytes = 32 + 32 * n + 1 + features * record + 1;
-    if (shp_bytes > o.shapefile_limit_bytes || dbf_bytes > o.shapefile_limit_bytes)
+    std::uint64_t dbf_bytes = 32 + 32 * m_n + 1 + m_features * record + 1;
+    if (m_shp_bytes > o.shapefile_limit_bytes || dbf_bytes > o.shapefile_limit_bytes)
         throw_input(fmt::format("{} is too large for a shapefile: {} features need about {} "
                                 "of .shp and {} of .dbf, and a shapefile stops at {} per file",
-                                export_layer_name(s.layer), features, human_bytes(shp_bytes),
+                                export_layer_name(m_s.layer), m_features, human_bytes(m_shp_bytes),
                                 human_bytes(dbf_bytes), human_bytes(o.shapefile_limit_bytes)),
                     "export to GeoPackage (--format gpkg) or FlatGeobuf (--format fgb), or "
                     "select fewer features with --project or --district");
+}
 
-    OGRwkbGeometryType gtype = static_cast<OGRwkbGeometryType>(s.geometry);
-    if (unknown_geometry) {
-        switch (families) {
-        case 0:
-        case 1:
-            gtype = wkbMultiPolygon;
-            break;
-        case 2:
-            gtype = wkbMultiLineString;
-            break;
-        case 4:
-            gtype = wkbMultiPoint;
-            break;
-        default:
-            throw_input(fmt::format("the {} mix polygons, lines and points; a shapefile holds "
-                                    "one kind of geometry",
-                                    export_layer_name(s.layer)),
-                        "use --format gpkg, fgb or geojson");
-        }
+OGRwkbGeometryType ShapefileWriter::geometry_type() const {
+    if (m_s.geometry != wkbUnknown)
+        return static_cast<OGRwkbGeometryType>(m_s.geometry);
+    switch (m_families) {
+    case 0:
+    case 1:
+        return wkbMultiPolygon;
+    case 2:
+        return wkbMultiLineString;
+    case 4:
+        return wkbMultiPoint;
+    default:
+        throw_input(fmt::format("the {} mix polygons, lines and points; a shapefile holds "
+                                "one kind of geometry",
+                                export_layer_name(m_s.layer)),
+                    "use --format gpkg, fgb or geojson");
     }
+}
 
-    // Pass 2: write into a private folder beside the target.
-    std::string stem = target.stem().string();
-    fs::path dir = pending.temp_dir();
-    fs::path temp_shp = dir / (stem + ".shp");
-    GdalErrorCapture capture; // failures outside the checked calls fail the write too
-    gdal::Dataset ds("ESRI Shapefile", temp_shp.string(), target.string());
+void ShapefileWriter::write(OGRwkbGeometryType gtype) {
+    gdal::Dataset ds("ESRI Shapefile", m_temp_shp.string(), m_target.string());
     CPLStringList lco;
-    lco.SetNameValue("ENCODING", gbk ? "CP936" : "UTF-8");
+    lco.SetNameValue("ENCODING", m_gbk ? "CP936" : "UTF-8");
     lco.SetNameValue("2GB_LIMIT", "YES");
     lco.SetNameValue("SPATIAL_INDEX", "NO");
     lco.SetNameValue("RESIZE", "NO");
-    auto layer = ds.create_layer(stem, ctx.target_srs, gtype, lco.List());
-    std::vector<OGRFieldType> types;
-    for (size_t i = 0; i < n; ++i) {
-        const auto& f = s.fields[i];
+    auto layer = ds.create_layer(m_stem, m_ctx.target_srs, gtype, lco.List());
+    for (size_t i = 0; i < m_n; ++i) {
+        const auto& f = m_s.fields[i];
         OGRFieldType t = f.type == FieldType::text      ? OFTString
                          : f.type == FieldType::integer ? OFTInteger64
                          : f.type == FieldType::real    ? OFTReal
                                                         : OFTDate;
-        layer.add_field(f.shp, t, widths[i], precisions[i]);
-        types.push_back(t);
+        layer.add_field(f.shp, t, m_widths[i], m_precisions[i]);
+        m_types.push_back(t);
     }
 
-    std::vector<std::size_t> written_text; // per feature, to check what reads back
-    std::hash<std::string> hasher;
-    s.scan([&](const OutFeature& f) {
+    m_s.scan([&](const OutFeature& f) {
         gdal::Feature feat(layer);
         std::string text;
-        for (size_t i = 0; i < n; ++i) {
+        for (size_t i = 0; i < m_n; ++i) {
             const Value& v = f.values[i];
             auto str = std::get_if<std::string>(&v);
-            if (str && cut[i] > 0 && enc.length(*str).value_or(0) > max_text_bytes) {
-                std::string fitted = enc.fit(*str, max_text_bytes);
+            if (str && m_cut[i] > 0 && m_enc.length(*str).value_or(0) > max_text_bytes) {
+                std::string fitted = m_enc.fit(*str, max_text_bytes);
                 feat->SetField(static_cast<int>(i), fitted.c_str());
                 text += fitted;
             } else if (str) {
@@ -243,91 +289,104 @@ void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pend
             } else {
                 feat->SetFieldNull(static_cast<int>(i));
             }
-            if (s.fields[i].type == FieldType::text)
+            if (m_s.fields[i].type == FieldType::text)
                 text += '\x1f';
         }
-        if (auto g = make_geometry(f, ctx))
+        if (auto g = make_geometry(f, m_ctx))
             feat.set_geometry(std::move(g));
-        feat.add_to_layer(describe_feature(s, f));
-        written_text.push_back(hasher(text));
-        result.features += 1;
-        result.area_m2 += f.area_m2;
-        result.length_m += f.length_m;
-        if (result.features % 100000 == 0)
-            report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
+        feat.add_to_layer(describe_feature(m_s, f));
+        m_written_text.push_back(m_hasher(text));
+        m_result.features += 1;
+        m_result.area_m2 += f.area_m2;
+        m_result.length_m += f.length_m;
+        if (m_result.features % 100000 == 0)
+            report_progress(m_ctx.options,
+                            fmt::format("{}: {} features written", m_s.name, m_result.features));
     });
     ds.close();
-    if (auto why = capture.errors(); !why.empty())
-        throw_input(fmt::format("cannot write {}: {}", target.string(), why));
+}
 
-    // Read it back as QGIS or ArcGIS would, through the .cpg: names, widths and every text
-    // value must be what was meant.
-    {
-        const char* drivers[] = {"ESRI Shapefile", nullptr};
-        GDALDatasetUniquePtr check(GDALDataset::Open(temp_shp.string().c_str(), GDAL_OF_VECTOR,
-                                                     drivers, nullptr, nullptr));
-        if (!check || check->GetLayerCount() != 1)
-            throw_internal(fmt::format("the shapefile written for {} cannot be read back: {}",
-                                       target.string(), capture.last_error()));
-        OGRLayer* l = check->GetLayer(0);
-        auto* d = l->GetLayerDefn();
-        if (d->GetFieldCount() != static_cast<int>(n))
-            throw_internal(fmt::format("{}: {} fields read back, {} written", target.string(),
-                                       d->GetFieldCount(), n));
-        for (size_t i = 0; i < n; ++i) {
-            auto* fd = d->GetFieldDefn(static_cast<int>(i));
-            if (s.fields[i].shp != fd->GetNameRef() ||
-                (types[i] == OFTString && fd->GetWidth() != widths[i]))
-                throw_internal(fmt::format("{}: field {} reads back as {} ({} bytes), written "
-                                           "as {} ({} bytes)",
-                                           target.string(), i + 1, fd->GetNameRef(), fd->GetWidth(),
-                                           s.fields[i].shp, widths[i]));
-        }
-        size_t index = 0;
-        for (auto& feat : *l) {
-            std::string text;
-            for (size_t i = 0; i < n; ++i)
-                if (s.fields[i].type == FieldType::text) {
-                    if (feat->IsFieldSetAndNotNull(static_cast<int>(i)))
-                        text += feat->GetFieldAsString(static_cast<int>(i));
-                    text += '\x1f';
-                }
-            if (index >= written_text.size() || hasher(text) != written_text[index])
-                throw_internal(fmt::format("{}: the text of feature {} does not read back in "
-                                           "{} as written",
-                                           target.string(), index + 1, encoding_name));
-            ++index;
-        }
-        if (index != written_text.size())
-            throw_internal(fmt::format("{}: {} features read back, {} written", target.string(),
-                                       index, written_text.size()));
+// Read it back as QGIS or ArcGIS would, through the .cpg: names, widths and every text value
+// must be what was meant.
+void ShapefileWriter::check_read_back(const GdalErrorCapture& capture) const {
+    const std::string target = m_target.string();
+    const char* drivers[] = {"ESRI Shapefile", nullptr};
+    GDALDatasetUniquePtr check(
+        GDALDataset::Open(m_temp_shp.string().c_str(), GDAL_OF_VECTOR, drivers, nullptr, nullptr));
+    if (!check || check->GetLayerCount() != 1)
+        throw_internal(fmt::format("the shapefile written for {} cannot be read back: {}", target,
+                                   capture.last_error()));
+    OGRLayer* l = check->GetLayer(0);
+    auto* d = l->GetLayerDefn();
+    if (d->GetFieldCount() != static_cast<int>(m_n))
+        throw_internal(
+            fmt::format("{}: {} fields read back, {} written", target, d->GetFieldCount(), m_n));
+    for (size_t i = 0; i < m_n; ++i) {
+        auto* fd = d->GetFieldDefn(static_cast<int>(i));
+        if (m_s.fields[i].shp != fd->GetNameRef() ||
+            (m_types[i] == OFTString && fd->GetWidth() != m_widths[i]))
+            throw_internal(fmt::format("{}: field {} reads back as {} ({} bytes), written "
+                                       "as {} ({} bytes)",
+                                       target, i + 1, fd->GetNameRef(), fd->GetWidth(),
+                                       m_s.fields[i].shp, m_widths[i]));
     }
+    size_t index = 0;
+    for (auto& feat : *l) {
+        std::string text;
+        for (size_t i = 0; i < m_n; ++i)
+            if (m_s.fields[i].type == FieldType::text) {
+                if (feat->IsFieldSetAndNotNull(static_cast<int>(i)))
+                    text += feat->GetFieldAsString(static_cast<int>(i));
+                text += '\x1f';
+            }
+        if (index >= m_written_text.size() || m_hasher(text) != m_written_text[index])
+            throw_internal(fmt::format("{}: the text of feature {} does not read back in "
+                                       "{} as written",
+                                       target, index + 1, m_encoding_name));
+        ++index;
+    }
+    if (index != m_written_text.size())
+        throw_internal(fmt::format("{}: {} features read back, {} written", target, index,
+                                   m_written_text.size()));
+}
 
-    for (size_t i = 0; i < n; ++i)
-        if (cut[i] > 0)
-            ctx.summary.warnings.push_back(fmt::format(
+void ShapefileWriter::warn_cut_values() const {
+    for (size_t i = 0; i < m_n; ++i)
+        if (m_cut[i] > 0)
+            m_ctx.summary.warnings.push_back(fmt::format(
                 "{} values of field {} ({}) are longer than the {} bytes a shapefile holds in "
                 "{}; they were cut at a whole character",
-                cut[i], s.fields[i].shp, s.fields[i].key, max_text_bytes, encoding_name));
+                m_cut[i], m_s.fields[i].shp, m_s.fields[i].key, max_text_bytes, m_encoding_name));
+}
 
-    fs::path dictionary = dir / (stem + "_fields.csv");
-    write_field_dictionary(s, widths, precisions, dictionary);
+// The field dictionary, the shapefile's parts and the removal of an older set's indexes go
+// into the pending files, committed with the rest of the export.
+void ShapefileWriter::stage_files() {
+    fs::path dictionary = m_dir / (m_stem + "_fields.csv");
+    write_field_dictionary(m_s, m_widths, m_precisions, dictionary);
 
-    fs::path out_dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    fs::path out_dir = m_target.parent_path().empty() ? fs::path(".") : m_target.parent_path();
     for (const char* ext : {".shp", ".shx", ".dbf", ".prj", ".cpg"}) {
-        fs::path file = dir / (stem + ext);
+        fs::path file = m_dir / (m_stem + ext);
         if (fs::exists(file))
-            pending.add(file, out_dir / (stem + ext));
-        else if (std::string(ext) == ".cpg" || (std::string(ext) == ".prj" && ctx.target_srs))
-            throw_internal(fmt::format("GDAL wrote no {} for {}", ext, target.string()));
+            m_pending.add(file, out_dir / (m_stem + ext));
+        else if (std::string(ext) == ".cpg" || (std::string(ext) == ".prj" && m_ctx.target_srs))
+            throw_internal(fmt::format("GDAL wrote no {} for {}", ext, m_target.string()));
     }
-    pending.add(dictionary, out_dir / dictionary.filename());
+    m_pending.add(dictionary, out_dir / dictionary.filename());
     // Indexes and metadata of an older set with this name would describe the old features.
     for (const char* ext : {".sbn", ".sbx", ".qix", ".shp.xml", ".aih", ".ain", ".atx", ".qmd"})
-        if (fs::exists(out_dir / (stem + ext)))
-            pending.remove_on_commit(out_dir / (stem + ext));
-    if (!ctx.target_srs)
-        pending.remove_on_commit(out_dir / (stem + ".prj"));
+        if (fs::exists(out_dir / (m_stem + ext)))
+            m_pending.remove_on_commit(out_dir / (m_stem + ext));
+    if (!m_ctx.target_srs)
+        m_pending.remove_on_commit(out_dir / (m_stem + ".prj"));
+}
+
+} // namespace
+
+void write_shapefile(const Source& s, const fs::path& target, PendingFiles& pending,
+                     const WriteContext& ctx, ExportedLayer& result) {
+    ShapefileWriter(s, target, pending, ctx, result).run();
 }
 
 } // namespace landclear::detail

@@ -621,6 +621,118 @@ json ViewerApi::parcel(const std::string& code, const Date& as_of) {
     return j;
 }
 
+namespace {
+
+// The fields of a features response: where each schema field went (-1: not in this view) and
+// the computed fields after them.
+struct ResponseFields {
+    std::vector<int> index;
+    int next_index = 0;
+    bool polygons = false;
+    bool measures = false;
+};
+
+ResponseFields add_response_fields(gdal::Layer& layer, const LayerDef& def, const FeatureQuery& q) {
+    auto add_field = [&](const std::string& name, OGRFieldType type,
+                         OGRFieldSubType sub = OFSTNone) {
+        OGRFieldDefn fd(name.c_str(), type);
+        fd.SetSubType(sub);
+        layer.add_field(fd);
+    };
+    // The map view carries only what the page needs to draw and to find a feature again (its
+    // code, project, stage); a click asks /api/parcel for the rest. Full otherwise (downloads).
+    auto in_map_view = [&](std::string_view name) {
+        return name == def.key || name == "project_code" || name == "parcel_code" ||
+               (name == "name" && q.layer != LayerKind::parcels);
+    };
+    ResponseFields fields;
+    fields.index.assign(def.fields.size(), -1);
+    for (size_t i = 0; i < def.fields.size(); ++i) {
+        const auto& f = def.fields[i];
+        if (q.map_view && !in_map_view(f.name))
+            continue;
+        fields.index[i] = fields.next_index++;
+        switch (f.type) {
+        case FieldType::integer:
+            add_field(std::string(f.name), OFTInteger64);
+            break;
+        case FieldType::real:
+            add_field(std::string(f.name), OFTReal);
+            break;
+        default:
+            add_field(std::string(f.name), OFTString);
+            break; // dates as YYYY-MM-DD
+        }
+    }
+    fields.polygons = def.geom == GeomKind::polygon;
+    fields.measures = !q.map_view || q.layer == LayerKind::corridors;
+    if (fields.measures) {
+        add_field(fields.polygons ? "area_m2" : "length_m", OFTReal);
+        if (fields.polygons)
+            add_field("area_mu", OFTReal);
+    }
+    if (q.layer == LayerKind::parcels) {
+        add_field("stage", OFTString);
+        if (!q.map_view)
+            add_field("status", OFTString);
+    }
+    if (q.layer == LayerKind::buildings) {
+        add_field("stage", OFTString);
+        add_field("signed", OFTInteger, OFSTBoolean);
+        add_field("demolished", OFTInteger, OFSTBoolean);
+    }
+    return fields;
+}
+
+void add_response_feature(gdal::Layer& layer, const LayerDef& def, const FeatureQuery& q,
+                          const ResponseFields& fields, const FeatureRow& row,
+                          OGRCoordinateTransformation* to_wgs) {
+    gdal::Feature out(layer);
+    OGRFeature& feature = out.get();
+    for (size_t i = 0; i < def.fields.size(); ++i) {
+        int idx = fields.index[i];
+        if (idx < 0)
+            continue;
+        const auto& v = row.values.at(i);
+        if (auto s = std::get_if<std::string>(&v))
+            feature.SetField(idx, s->c_str());
+        else if (auto n = std::get_if<std::int64_t>(&v))
+            feature.SetField(idx, static_cast<GIntBig>(*n));
+        else if (auto d = std::get_if<double>(&v))
+            feature.SetField(idx, *d);
+        else if (auto dt = std::get_if<Date>(&v))
+            feature.SetField(idx, dt->iso().c_str());
+        else
+            feature.SetFieldNull(idx);
+    }
+    int next = fields.next_index;
+    if (fields.measures) {
+        feature.SetField(next++, row.measure);
+        if (fields.polygons)
+            feature.SetField(next++, m2_to_mu(row.measure));
+    }
+    if (q.layer == LayerKind::parcels) {
+        const auto& style = stage_style(parcel_stage(parcel_row(row), q.as_of));
+        feature.SetField(next++, style.key);
+        if (!q.map_view)
+            feature.SetField(next++, style.zh);
+    }
+    if (q.layer == LayerKind::buildings) {
+        auto dates = building_dates(row);
+        feature.SetField(next++, stage_style(building_stage(dates, q.as_of)).key);
+        feature.SetField(next++, reached(dates.signed_on, q.as_of) ? 1 : 0);
+        feature.SetField(next++, reached(dates.demolished_on, q.as_of) ? 1 : 0);
+    }
+    if (auto g = geometry_from_wkb(row.wkb)) {
+        if (g->transform(to_wgs) != OGRERR_NONE)
+            throw_internal(fmt::format("cannot transform {} feature to WGS84", def.name));
+        out.set_geometry(std::move(g));
+    }
+    out.add_to_layer(fmt::format("{} {}", def.name, text_value(row.values.at(0))));
+}
+
+} // namespace
+
 std::string ViewerApi::features(const FeatureQuery& q) {
     const auto& def = layer_def(q.layer);
     FeatureFilter filter;
@@ -656,100 +768,9 @@ std::string ViewerApi::features(const FeatureQuery& q) {
     // RFC7946=YES still gives 7 decimals and counter-clockwise outer rings.
     const char* lco[] = {"RFC7946=YES", nullptr};
     auto layer = ds.create_layer(std::string(def.name), nullptr, wkbUnknown, lco);
-
-    auto add_field = [&](const std::string& name, OGRFieldType type,
-                         OGRFieldSubType sub = OFSTNone) {
-        OGRFieldDefn fd(name.c_str(), type);
-        fd.SetSubType(sub);
-        layer.add_field(fd);
-    };
-    // The map view carries only what the page needs to draw and to find a feature again (its
-    // code, project, stage); a click asks /api/parcel for the rest. Full otherwise (downloads).
-    auto in_map_view = [&](std::string_view name) {
-        return name == def.key || name == "project_code" || name == "parcel_code" ||
-               (name == "name" && q.layer != LayerKind::parcels);
-    };
-    std::vector<int> index(def.fields.size(), -1);
-    int next_index = 0;
-    for (size_t i = 0; i < def.fields.size(); ++i) {
-        const auto& f = def.fields[i];
-        if (q.map_view && !in_map_view(f.name))
-            continue;
-        index[i] = next_index++;
-        switch (f.type) {
-        case FieldType::integer:
-            add_field(std::string(f.name), OFTInteger64);
-            break;
-        case FieldType::real:
-            add_field(std::string(f.name), OFTReal);
-            break;
-        default:
-            add_field(std::string(f.name), OFTString);
-            break; // dates as YYYY-MM-DD
-        }
-    }
-    bool polygons = def.geom == GeomKind::polygon;
-    bool measures = !q.map_view || q.layer == LayerKind::corridors;
-    if (measures) {
-        add_field(polygons ? "area_m2" : "length_m", OFTReal);
-        if (polygons)
-            add_field("area_mu", OFTReal);
-    }
-    if (q.layer == LayerKind::parcels) {
-        add_field("stage", OFTString);
-        if (!q.map_view)
-            add_field("status", OFTString);
-    }
-    if (q.layer == LayerKind::buildings) {
-        add_field("stage", OFTString);
-        add_field("signed", OFTInteger, OFSTBoolean);
-        add_field("demolished", OFTInteger, OFSTBoolean);
-    }
-
-    for (const auto& row : rows) {
-        gdal::Feature out(layer);
-        OGRFeature& feature = out.get();
-        for (size_t i = 0; i < def.fields.size(); ++i) {
-            int idx = index[i];
-            if (idx < 0)
-                continue;
-            const auto& v = row.values.at(i);
-            if (auto s = std::get_if<std::string>(&v))
-                feature.SetField(idx, s->c_str());
-            else if (auto n = std::get_if<std::int64_t>(&v))
-                feature.SetField(idx, static_cast<GIntBig>(*n));
-            else if (auto d = std::get_if<double>(&v))
-                feature.SetField(idx, *d);
-            else if (auto dt = std::get_if<Date>(&v))
-                feature.SetField(idx, dt->iso().c_str());
-            else
-                feature.SetFieldNull(idx);
-        }
-        int next = next_index;
-        if (measures) {
-            feature.SetField(next++, row.measure);
-            if (polygons)
-                feature.SetField(next++, m2_to_mu(row.measure));
-        }
-        if (q.layer == LayerKind::parcels) {
-            const auto& style = stage_style(parcel_stage(parcel_row(row), q.as_of));
-            feature.SetField(next++, style.key);
-            if (!q.map_view)
-                feature.SetField(next++, style.zh);
-        }
-        if (q.layer == LayerKind::buildings) {
-            auto dates = building_dates(row);
-            feature.SetField(next++, stage_style(building_stage(dates, q.as_of)).key);
-            feature.SetField(next++, reached(dates.signed_on, q.as_of) ? 1 : 0);
-            feature.SetField(next++, reached(dates.demolished_on, q.as_of) ? 1 : 0);
-        }
-        if (auto g = geometry_from_wkb(row.wkb)) {
-            if (g->transform(m->to_wgs.get()) != OGRERR_NONE)
-                throw_internal(fmt::format("cannot transform {} feature to WGS84", def.name));
-            out.set_geometry(std::move(g));
-        }
-        out.add_to_layer(fmt::format("{} {}", def.name, text_value(row.values.at(0))));
-    }
+    ResponseFields fields = add_response_fields(layer, def, q);
+    for (const auto& row : rows)
+        add_response_feature(layer, def, q, fields, row, m->to_wgs.get());
     ds.close(); // flushes the file
     if (auto why = errors.errors(); !why.empty())
         throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));

@@ -1,5 +1,7 @@
 #pragma once
-// Internals shared by export.cpp (layers, GDAL formats, XLSX) and export_shapefile.cpp.
+// Internals shared by the export modules: export.cpp (names, checks, the run), export_layers.cpp
+// (field lists and feature assembly), export_ogr.cpp (GDAL formats), export_shapefile.cpp,
+// export_xlsx.cpp and export_pending.cpp (progress, files moved into place together).
 #include "landclear/report/export.hpp"
 
 #include <filesystem>
@@ -105,5 +107,42 @@ void write_field_dictionary(const Source& source, const std::vector<int>& widths
                             const std::vector<int>& precisions, const fs::path& path);
 
 void report_progress(const ExportOptions& o, const std::string& message);
+
+// The sources of an export's layers with what their scans read (the store's lookups, the
+// selection); checks the --project and --corridor codes against the store first. Warnings of
+// the scans go into summary.
+class ExportSources {
+public:
+    ExportSources(Store& store, const ExportOptions& o, ExportSummary& summary);
+    ~ExportSources();
+    ExportSources(const ExportSources&) = delete;
+    ExportSources& operator=(const ExportSources&) = delete;
+
+    const std::vector<Source>& sources() const { return m_sources; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+    std::vector<Source> m_sources;
+};
+
+// A layer's field list, without a store.
+std::vector<OutField> layer_fields(ExportLayer layer);
+
+// Writes the sources into one GDAL dataset (GeoJSON, GeoPackage, FlatGeobuf, KML, CSV).
+void write_gdal(const std::vector<Source>& sources, const fs::path& target, PendingFiles& pending,
+                const WriteContext& ctx);
+
+// Writes the sources as an XLSX workbook, a sheet each.
+void write_layers_xlsx(const std::vector<Source>& sources, const fs::path& target,
+                       const WriteContext& ctx);
+
+// An export whose selection matches nothing fails (unless --allow-empty) before anything is
+// put in place; among several layers an empty one is only reported.
+void check_empty(const std::vector<Source>& sources, const ExportOptions& o,
+                 ExportSummary& summary);
+
+// The selection options as a parenthesised suffix for messages; empty without a selection.
+std::string describe_selection(const ExportOptions& o);
 
 } // namespace landclear::detail

@@ -1,0 +1,267 @@
+// The GDAL vector formats (GeoJSON, GeoPackage, FlatGeobuf, KML, CSV) and what every GDAL
+// writer shares: geometry from the store's WKB in the target CRS, feature names, the shapefile's
+// field dictionary.
+#include "landclear/core/error.hpp"
+#include "landclear/io/crs.hpp"
+#include "landclear/io/gdal_util.hpp"
+#include "landclear/io/gdal_write.hpp"
+#include "landclear/report/detail/export_detail.hpp"
+
+#include <cpl_string.h>
+#include <fmt/format.h>
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+#include <optional>
+
+namespace landclear::detail {
+
+OGRGeometryUniquePtr make_geometry(const OutFeature& f, const WriteContext& ctx) {
+    OGRGeometryUniquePtr out;
+    if (!f.wkb || f.wkb->empty())
+        return out;
+    OGRGeometry* g = nullptr;
+    if (OGRGeometryFactory::createFromWkb(f.wkb->data(),
+                                          const_cast<OGRSpatialReference*>(ctx.working_srs), &g,
+                                          f.wkb->size()) != OGRERR_NONE ||
+        !g)
+        throw_internal("the store holds a geometry GDAL cannot read");
+    out.reset(g);
+    if (ctx.transform && g->transform(ctx.transform) != OGRERR_NONE)
+        throw_input(
+            fmt::format("cannot transform a geometry into {}", describe_srs(*ctx.target_srs)));
+    return out;
+}
+
+std::string describe_feature(const Source& source, const OutFeature& f) {
+    std::string code = f.values.empty() ? std::string() : value_text(f.values.front());
+    return fmt::format("{} feature '{}'", export_layer_name(source.layer), code);
+}
+
+void write_field_dictionary(const Source& source, const std::vector<int>& widths,
+                            const std::vector<int>& precisions, const fs::path& path) {
+    GdalErrorCapture capture; // failures outside the checked calls fail the write too
+    const char* lco[] = {"WRITE_BOM=YES", "LINEFORMAT=CRLF", "STRING_QUOTING=IF_NEEDED", nullptr};
+    gdal::Dataset ds("CSV", path.string(), path.string());
+    auto layer = ds.create_layer("fields", nullptr, wkbNone, lco);
+    const char* columns[] = {"field", "name", "label_zh", "type", "width", "decimals"};
+    for (const char* c : columns) {
+        bool number = std::string_view(c) == "width" || std::string_view(c) == "decimals";
+        layer.add_field(c, number ? OFTInteger : OFTString);
+    }
+    auto type_name = [](FieldType t) {
+        switch (t) {
+        case FieldType::text:
+            return "text";
+        case FieldType::integer:
+            return "integer";
+        case FieldType::real:
+            return "real";
+        case FieldType::date:
+            return "date";
+        }
+        return "";
+    };
+    for (size_t i = 0; i < source.fields.size(); ++i) {
+        const auto& f = source.fields[i];
+        gdal::Feature feat(layer);
+        feat->SetField(0, f.shp.c_str());
+        feat->SetField(1, f.key.c_str());
+        feat->SetField(2, f.zh.c_str());
+        feat->SetField(3, type_name(f.type));
+        feat->SetField(4, widths[i]);
+        feat->SetField(5, precisions[i]);
+        feat.add_to_layer(fmt::format("field {}", f.key));
+    }
+    ds.close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", path.string(), why));
+}
+
+namespace {
+
+OGRFieldType ogr_type(const OutField& f, ExportFormat format) {
+    switch (f.type) {
+    case FieldType::text:
+        return OFTString;
+    case FieldType::integer:
+        return OFTInteger64;
+    case FieldType::real:
+        return OFTReal;
+    case FieldType::date:
+        // CSV and KML would write 2025/03/01 or drop the type: ISO 8601 text instead.
+        return format == ExportFormat::csv || format == ExportFormat::kml ? OFTString : OFTDate;
+    }
+    return OFTString;
+}
+
+void set_value(OGRFeature& f, int i, const Value& v, OGRFieldType type) {
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                f.SetFieldNull(i);
+            else if constexpr (std::is_same_v<T, std::string>)
+                f.SetField(i, x.c_str());
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                f.SetField(i, static_cast<GIntBig>(x));
+            else if constexpr (std::is_same_v<T, double>)
+                f.SetField(i, x);
+            else if constexpr (std::is_same_v<T, Date>) {
+                if (type == OFTDate)
+                    f.SetField(i, x.year(), x.month(), x.day());
+                else
+                    f.SetField(i, x.iso().c_str());
+            }
+        },
+        v);
+}
+
+OGRwkbGeometryType layer_geometry(const Source& s) {
+    return static_cast<OGRwkbGeometryType>(s.geometry);
+}
+
+// Writes one source into an open GDAL dataset as a new layer.
+void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx,
+                     ExportFormat format, ExportedLayer& result) {
+    const auto& o = ctx.options;
+    CPLStringList lco;
+    switch (format) {
+    case ExportFormat::geojson:
+        lco.SetNameValue("RFC7946", "YES");
+        lco.SetNameValue("COORDINATE_PRECISION", "7");
+        break;
+    case ExportFormat::gpkg:
+        lco.SetNameValue("GEOMETRY_NAME", "geom");
+        lco.SetNameValue("FID", "fid");
+        lco.SetNameValue("SPATIAL_INDEX", "YES");
+        lco.SetNameValue("IDENTIFIER", s.zh.c_str());
+        lco.SetNameValue("DESCRIPTION",
+                         fmt::format("landclear {} as of {}", s.name, o.as_of.iso()).c_str());
+        break;
+    case ExportFormat::fgb:
+        lco.SetNameValue("SPATIAL_INDEX", "YES");
+        break;
+    case ExportFormat::csv:
+        lco.SetNameValue("WRITE_BOM", "YES");
+        lco.SetNameValue("LINEFORMAT", "CRLF");
+        lco.SetNameValue("STRING_QUOTING", "IF_NEEDED");
+        if (o.csv_geometry)
+            lco.SetNameValue("GEOMETRY", "AS_WKT");
+        break;
+    default:
+        break;
+    }
+    bool geometry = format != ExportFormat::csv || o.csv_geometry;
+    auto layer = ds.create_layer(s.name, geometry ? ctx.target_srs : nullptr,
+                                 geometry ? layer_geometry(s) : wkbNone, lco.List());
+    std::vector<OGRFieldType> types;
+    for (const auto& f : s.fields) {
+        std::string name = f.key;
+        if (format == ExportFormat::csv && o.lang == Lang::zh)
+            name = f.zh;
+        OGRFieldDefn fd(name.c_str(), ogr_type(f, format));
+        if (format == ExportFormat::gpkg)
+            fd.SetAlternativeName(f.zh.c_str());
+        layer.add_field(fd);
+        types.push_back(fd.GetType());
+    }
+    // Drivers may add fields of their own (KML: Name and Description first), so values go by
+    // name, not by position.
+    auto* defn = &layer.defn();
+    std::vector<int> index;
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+        if (index.size() < s.fields.size() &&
+            EQUAL(defn->GetFieldDefn(i)->GetNameRef(),
+                  (format == ExportFormat::csv && o.lang == Lang::zh ? s.fields[index.size()].zh
+                                                                     : s.fields[index.size()].key)
+                      .c_str()))
+            index.push_back(i);
+    if (index.size() != s.fields.size())
+        throw_internal(
+            fmt::format("{}: GDAL did not create the fields of {} as asked", ds.display(), s.name));
+    int kml_name = format == ExportFormat::kml ? defn->GetFieldIndex("Name") : -1;
+    // One commit, not one per feature.
+    bool transaction = format == ExportFormat::gpkg && ds.start_transaction();
+    s.scan([&](const OutFeature& f) {
+        gdal::Feature feat(layer);
+        if (kml_name >= 0) // the Placemark's <name>: the feature's code
+            feat->SetField(kml_name, value_text(f.values.front()).c_str());
+        for (size_t i = 0; i < s.fields.size(); ++i)
+            set_value(feat.get(), index[i], f.values[i], types[i]);
+        if (geometry)
+            if (auto g = make_geometry(f, ctx))
+                feat.set_geometry(std::move(g));
+        feat.add_to_layer(describe_feature(s, f));
+        result.features += 1;
+        result.area_m2 += f.area_m2;
+        result.length_m += f.length_m;
+        if (result.features % 100000 == 0)
+            report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
+    });
+    if (transaction)
+        ds.commit_transaction();
+}
+
+const char* gdal_driver(ExportFormat f) {
+    switch (f) {
+    case ExportFormat::geojson:
+        return "GeoJSON";
+    case ExportFormat::shp:
+        return "ESRI Shapefile";
+    case ExportFormat::gpkg:
+        return "GPKG";
+    case ExportFormat::fgb:
+        return "FlatGeobuf";
+    case ExportFormat::kml: // LIBKML needs minutes for a few thousand placemarks
+        return "KML";
+    case ExportFormat::csv:
+        return "CSV";
+    case ExportFormat::xlsx:
+        return "";
+    }
+    return "";
+}
+
+} // namespace
+
+void write_gdal(const std::vector<Source>& sources, const fs::path& target, PendingFiles& pending,
+                const WriteContext& ctx) {
+    const auto& o = ctx.options;
+    // Drivers also report failures outside the calls gdal::Dataset checks (a GeoJSON feature
+    // that cannot be serialised): any of them fails the export.
+    GdalErrorCapture capture;
+    auto temp = pending.temp_for(target);
+    std::optional<gdal::Dataset> ds;
+    if (o.format == ExportFormat::gpkg && fs::exists(target)) {
+        // Another export's layers stay; ours are replaced. Work on a copy so that a failure
+        // leaves the original as it was.
+        std::error_code ec;
+        fs::copy_file(target, temp, fs::copy_options::overwrite_existing, ec);
+        if (ec)
+            throw_input(fmt::format("cannot copy {}: {}", target.string(), ec.message()));
+        try {
+            ds.emplace(gdal::Dataset::open_update("GPKG", temp.string(), target.string()));
+        } catch (const Error&) {
+            throw_input(fmt::format("{} exists but is not a GeoPackage", target.string()),
+                        "choose another --out, or remove the file first");
+        }
+        for (const auto& s : sources)
+            ds->delete_layer(s.name);
+    } else {
+        ds.emplace(gdal_driver(o.format), temp.string(), target.string());
+    }
+    for (const auto& s : sources) {
+        ExportedLayer r;
+        r.name = s.name;
+        write_ogr_layer(*ds, s, ctx, o.format, r);
+        ctx.summary.layers.push_back(r);
+    }
+    check_empty(sources, o, ctx.summary);
+    ds->close();
+    if (auto why = capture.errors(); !why.empty())
+        throw_input(fmt::format("cannot write {}: {}", target.string(), why));
+    pending.add(temp, target);
+}
+
+} // namespace landclear::detail
