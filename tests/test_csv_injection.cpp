@@ -55,4 +55,14 @@ BOOST_AUTO_TEST_CASE(status_csv_shows_hostile_names_as_text) {
     BOOST_TEST(by_village.out.find("'@SUM(A1)") != std::string::npos, by_village.out);
     for (auto line_start : {std::string("\n="), std::string("\n@"), std::string("\n\"=")})
         BOOST_TEST(by_village.out.find(line_start) == std::string::npos, by_village.out);
+
+    // export to CSV: the same village names as text, as read back by GDAL's CSV reader.
+    auto csv = dir.file("parcels.csv");
+    auto ex = run_cli({"export", store, "--layer", "parcels", "--as-of", "2025-06-01", "--lang",
+                       "en", "--quiet", "--out", csv});
+    BOOST_TEST_REQUIRE(ex.exit_code == 0, ex.err);
+    auto villages = ogr_sql(csv, "SELECT village FROM parcels ORDER BY parcel_code");
+    BOOST_TEST_REQUIRE(villages.size() == 2u);
+    BOOST_TEST(villages[0][0] == "'=HYPERLINK(\"x\")");
+    BOOST_TEST(villages[1][0] == "'@SUM(A1)");
 }

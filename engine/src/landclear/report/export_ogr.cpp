@@ -2,6 +2,7 @@
 // writer shares: geometry from the store's WKB in the target CRS, feature names, the shapefile's
 // field dictionary.
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_util.hpp"
 #include "landclear/io/gdal_write.hpp"
@@ -95,14 +96,16 @@ OGRFieldType ogr_type(const OutField& f, ExportFormat format) {
     return OFTString;
 }
 
-void set_value(OGRFeature& f, int i, const Value& v, OGRFieldType type) {
+// With spreadsheet (CSV, which Excel opens), a text starting with = + - @ is written as text:
+// Excel would run it as a formula.
+void set_value(OGRFeature& f, int i, const Value& v, OGRFieldType type, bool spreadsheet) {
     std::visit(
         [&](const auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, std::monostate>)
                 f.SetFieldNull(i);
             else if constexpr (std::is_same_v<T, std::string>)
-                f.SetField(i, x.c_str());
+                f.SetField(i, spreadsheet ? text::neutralise_formula(x).c_str() : x.c_str());
             else if constexpr (std::is_same_v<T, std::int64_t>)
                 f.SetField(i, static_cast<GIntBig>(x));
             else if constexpr (std::is_same_v<T, double>)
@@ -188,7 +191,7 @@ void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx
         if (kml_name >= 0) // the Placemark's <name>: the feature's code
             feat->SetField(kml_name, value_text(f.values.front()).c_str());
         for (size_t i = 0; i < s.fields.size(); ++i)
-            set_value(feat.get(), index[i], f.values[i], types[i]);
+            set_value(feat.get(), index[i], f.values[i], types[i], format == ExportFormat::csv);
         if (geometry)
             if (auto g = make_geometry(f, ctx))
                 feat.set_geometry(std::move(g));
