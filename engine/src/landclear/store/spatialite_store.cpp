@@ -112,7 +112,7 @@ public:
 
     void clear_layer(LayerKind kind) override {
         const auto& def = layer_def(kind);
-        drop_index(def.name);
+        suspend_index(std::string(def.name));
         m_db->exec(fmt::format("DELETE FROM {}", def.name));
         m_data_changed = true;
     }
@@ -149,7 +149,7 @@ public:
         m_data_changed = true;
     }
 
-    void finish_layer(LayerKind kind) override { create_index(layer_def(kind).name); }
+    void finish_layer(LayerKind kind) override { rebuild_index(std::string(layer_def(kind).name)); }
 
     void clear_findings(std::string_view origin, std::string_view layer) override {
         auto st = m_db->prepare("DELETE FROM findings WHERE origin = ? AND layer = ?");
@@ -201,14 +201,17 @@ public:
             throw_internal("commit without begin_write");
         m_inserts.clear();
         m_finding_insert.reset();
-        // An index dropped for a bulk load comes back even if the caller forgot finish_layer():
-        // every layer has its spatial index whenever the store is not in a write.
+        // An index suspended for a bulk load comes back even if the caller forgot
+        // finish_layer(): every layer has its spatial index whenever the store is not in a write.
+        while (!m_suspended.empty())
+            rebuild_index(m_suspended.begin()->first);
         for (const auto& def : all_layers())
-            create_index(def.name);
+            create_index(std::string(def.name));
         if (m_data_changed)
             set_meta("data_version", std::to_string(data_version() + 1));
         m_tx->commit();
         m_data_changed = false;
+        m_derived_written.clear();
         m_tx.reset();
         if (m_new) {
             m_db->exec("PRAGMA journal_mode=DELETE");
@@ -224,6 +227,8 @@ public:
     void rollback() override {
         m_inserts.clear();
         m_finding_insert.reset();
+        m_suspended.clear(); // the rollback brings the index and its triggers back
+        m_derived_written.clear();
         m_tx.reset(); // the Transaction rolls back when destroyed uncommitted
         m_data_changed = false;
     }
@@ -351,7 +356,8 @@ public:
             else
                 sql += fmt::format(" AND t.project_code IN ({})", in_list(filter.project_codes));
         }
-        if (filter.bbox && index_enabled(def.name))
+        if (filter.bbox && index_enabled(std::string(def.name)) &&
+            !m_suspended.count(std::string(def.name)))
             sql += fmt::format(" AND t.id IN (SELECT pkid FROM idx_{}_geom WHERE xmax >= ? AND "
                                "xmin <= ? AND ymax >= ? AND ymin <= ?)",
                                def.name);
@@ -394,6 +400,18 @@ public:
             m_db->exec(fmt::format("CREATE INDEX IF NOT EXISTS \"{0}_{1}\" ON \"{0}\"(\"{1}\")",
                                    def.name, scope_field));
         bool geometry = !def.geometry_type.empty();
+        if (geometry && !m_suspended.count(def.name)) {
+            // Rewriting much of the layer (a first save, every corridor again): the R*Tree is
+            // built once on commit. A few rows into a large layer keep the per-row triggers.
+            auto [it, first] = m_derived_written.try_emplace(def.name, 0);
+            if (first)
+                it->second = -m_db->query_int(fmt::format("SELECT count(*) FROM \"{}\"", def.name))
+                                  .value_or(0) /
+                             50;
+            it->second += static_cast<std::int64_t>(rows.size());
+            if (it->second > 1000)
+                suspend_index(def.name);
+        }
         if (scope_field.empty()) {
             m_db->exec(fmt::format("DELETE FROM \"{}\"", def.name));
         } else {
@@ -544,7 +562,7 @@ private:
         sqlite::Transaction tx(*m_db);
         if (m_schema_version < 2) {
             for (const auto& def : all_layers())
-                create_index(def.name);
+                create_index(std::string(def.name));
             create_stamp_table();
             m_db->exec(fmt::format("INSERT INTO derived_stamps(name, data_version, params) "
                                    "SELECT * FROM ({})",
@@ -669,7 +687,7 @@ private:
             m_db->exec(fmt::format("SELECT AddGeometryColumn('{}', 'geom', {}, '{}', 'XY')",
                                    def.name, *m_epsg, geometry_type(def)));
             // From the start: a layer nobody imported is an empty layer, not a missing index.
-            create_index(def.name);
+            create_index(std::string(def.name));
         }
         create_stamp_table();
         m_db->exec("CREATE INDEX parcels_project ON parcels(project_code)");
@@ -682,24 +700,73 @@ private:
         m_db->exec("SELECT CreateSpatialIndex('findings', 'geom')");
     }
 
-    void create_index(std::string_view table) {
+    void create_index(const std::string& table) {
         if (!index_enabled(table))
             m_db->exec(fmt::format("SELECT CreateSpatialIndex('{}', 'geom')", table));
     }
 
-    bool index_enabled(std::string_view table) {
+    bool index_enabled(const std::string& table) {
         auto st = m_db->prepare("SELECT spatial_index_enabled FROM geometry_columns WHERE "
                                 "f_table_name = ? AND f_geometry_column = 'geom'");
-        st.bind(1, table);
+        st.bind(1, std::string_view(table));
         return st.step() && st.column_int(0) != 0;
     }
 
-    void drop_index(std::string_view table) {
-        if (!index_enabled(table))
+    // A bulk write (loading an empty layer, replacing most of a derived layer) suspends the
+    // table's per-row triggers that keep the R*Tree and SpatiaLite's last-change times up to
+    // date, and drops the R*Tree: one trigger per row costs far more than one sorted build at the
+    // end (rebuild_index). The geometry-type checks (ggi_/ggu_) stay. All of it happens inside
+    // the write's transaction, so a failed or killed write brings the index back as it was.
+    void suspend_index(const std::string& table) {
+        if (m_suspended.count(table) || !index_enabled(table))
             return;
-        // Rebuilding the R*Tree once after a bulk load is much cheaper than a trigger per row.
-        m_db->exec(fmt::format("SELECT DisableSpatialIndex('{}', 'geom')", table));
-        m_db->exec(fmt::format("DROP TABLE IF EXISTS idx_{}_geom", table));
+        Suspended saved;
+        auto rtree_sql = m_db->prepare("SELECT sql FROM sqlite_master WHERE name = ?");
+        rtree_sql.bind(1, std::string_view(fmt::format("idx_{}_geom", table)));
+        if (!rtree_sql.step())
+            return; // enabled without its table: leave it to SpatiaLite (create_index)
+        saved.rtree_sql = rtree_sql.column_text(0);
+        rtree_sql.reset(); // no statement may read the schema while a table is dropped
+        auto trig = m_db->prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND tbl_name = ? AND name IN (?, ?, ?, ?, ?, ?)");
+        trig.bind(1, std::string_view(table));
+        int i = 2;
+        for (const char* prefix : {"gii", "giu", "gid", "tmi", "tmu", "tmd"})
+            trig.bind(i++, std::string_view(fmt::format("{}_{}_geom", prefix, table)));
+        std::vector<std::string> names;
+        while (trig.step()) {
+            names.push_back(trig.column_text(0));
+            saved.trigger_sql.push_back(trig.column_text(1));
+        }
+        for (const auto& n : names)
+            m_db->exec(fmt::format("DROP TRIGGER \"{}\"", n));
+        m_db->exec(fmt::format("DROP TABLE \"idx_{}_geom\"", table));
+        m_suspended.emplace(table, std::move(saved));
+    }
+
+    // Builds the R*Tree of a suspended table in one pass (rtree_bulk_load) and restores the
+    // triggers exactly as SpatiaLite wrote them.
+    void rebuild_index(std::string table) { // by value: the caller may pass a key of m_suspended
+        auto it = m_suspended.find(table);
+        if (it == m_suspended.end()) {
+            create_index(table);
+            return;
+        }
+        Suspended saved = std::move(it->second);
+        m_suspended.erase(it);
+        m_db->exec(saved.rtree_sql);
+        sqlite::rtree_bulk_load(*m_db, fmt::format("idx_{}_geom", table),
+                                fmt::format("SELECT id, MbrMinX(geom), MbrMaxX(geom), "
+                                            "MbrMinY(geom), MbrMaxY(geom) FROM \"{}\" WHERE "
+                                            "geom IS NOT NULL",
+                                            table));
+        for (const auto& sql : saved.trigger_sql)
+            m_db->exec(sql);
+        auto touch = m_db->prepare(
+            "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', "
+            "'now') WHERE f_table_name = ? AND f_geometry_column = 'geom'");
+        touch.bind(1, std::string_view(table));
+        touch.run();
     }
 
     sqlite::Statement& insert_statement(LayerKind kind) {
@@ -709,7 +776,7 @@ private:
         const auto& def = layer_def(kind);
         // Loading into an empty layer: build the R*Tree once at the end, not by trigger per row.
         if (count(kind) == 0)
-            drop_index(def.name);
+            suspend_index(std::string(def.name));
         std::string cols, params;
         for (const auto& f : def.fields) {
             cols += fmt::format("{}, ", f.name);
@@ -733,6 +800,13 @@ private:
     std::unique_ptr<sqlite::Database> m_db;
     std::unique_ptr<sqlite::Transaction> m_tx;
     std::map<LayerKind, sqlite::Statement> m_inserts;
+    struct Suspended {
+        std::string rtree_sql;
+        std::vector<std::string> trigger_sql;
+    };
+    std::map<std::string, Suspended> m_suspended; // tables whose R*Tree is rebuilt on commit
+    // Per derived layer touched in this write: rows written minus a fiftieth of the rows it held.
+    std::map<std::string, std::int64_t> m_derived_written;
     std::unique_ptr<sqlite::Statement> m_finding_insert;
 };
 

@@ -70,6 +70,14 @@ private:
     sqlite3_stmt* m_stmt = nullptr;
 };
 
+// Fills the empty SQLite R*Tree `rtree` (a 2-D rtree(id, xmin, xmax, ymin, ymax) just created)
+// with the rows of `select_sql` (id, xmin, xmax, ymin, ymax; NULL boxes skipped) in one packed
+// pass: entries sorted by the Hilbert key of their box centre, nodes filled completely and
+// written straight into the R*Tree's shadow tables (_node, _rowid, _parent) in the format
+// SQLite's rtree module reads and keeps maintaining afterwards. Inserting row by row instead
+// rewrites a node and its ancestors for every row.
+void rtree_bulk_load(Database& db, const std::string& rtree, const std::string& select_sql);
+
 // Rolls back unless committed: a failed import leaves the store exactly as it was.
 class Transaction {
 public:
