@@ -8,10 +8,15 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <fmt/format.h>
 #include <geos_c.h>
+#include <mutex>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <thread>
 #include <unordered_map>
 
 namespace landclear {
@@ -324,6 +329,118 @@ private:
     const Geos& m_geos;
 };
 
+// Writes a layer's records (and findings) on a second thread while this one reads and converts
+// the next features, so OGR/GEOS and SQLite each have a core. Until finish() the writer is the
+// only user of the store. finish() waits for it and rethrows what it threw; destroying the
+// inserter unfinished (an exception on the way up) drops what is queued and waits, after which
+// the caller's store rolls back as usual. With threaded = false everything is written at once.
+class LayerInserter {
+public:
+    LayerInserter(Store& store, LayerKind kind, bool threaded) : m_store(store), m_kind(kind) {
+        if (threaded)
+            m_thread = std::thread([this] { run(); });
+    }
+    ~LayerInserter() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_abort = true;
+        }
+        m_changed.notify_all();
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    LayerInserter(const LayerInserter&) = delete;
+    LayerInserter& operator=(const LayerInserter&) = delete;
+
+    void insert(Record&& record) {
+        if (!m_thread.joinable())
+            return m_store.insert(m_kind, record);
+        m_batch.records.push_back(std::move(record));
+        if (m_batch.records.size() >= batch_size)
+            flush();
+    }
+    void add_finding(const Finding& finding) {
+        if (!m_thread.joinable())
+            return m_store.add_finding(finding);
+        m_batch.findings.push_back(finding);
+    }
+    void finish() {
+        if (!m_thread.joinable())
+            return;
+        flush();
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+        if (m_error)
+            std::rethrow_exception(m_error);
+    }
+
+private:
+    static constexpr size_t batch_size = 512;
+    static constexpr size_t max_queued = 16; // bounds the memory held by the queue
+
+    struct Batch {
+        std::vector<Record> records;
+        std::vector<Finding> findings;
+    };
+
+    void flush() {
+        if (m_batch.records.empty() && m_batch.findings.empty())
+            return;
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_queue.size() < max_queued || m_error; });
+        if (m_error) {
+            auto e = m_error;
+            lock.unlock();
+            std::rethrow_exception(e); // stop reading: the write has failed
+        }
+        m_queue.push_back(std::move(m_batch));
+        m_batch = {};
+        lock.unlock();
+        m_changed.notify_all();
+    }
+
+    void run() {
+        while (true) {
+            Batch b;
+            {
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_abort || m_done || !m_queue.empty(); });
+                if (m_abort || m_queue.empty())
+                    return;
+                b = std::move(m_queue.front());
+                m_queue.pop_front();
+            }
+            m_changed.notify_all();
+            try {
+                for (const auto& f : b.findings)
+                    m_store.add_finding(f);
+                for (const auto& r : b.records)
+                    m_store.insert(m_kind, r);
+            } catch (...) {
+                std::lock_guard lock(m_mutex);
+                m_error = std::current_exception();
+                m_queue.clear();
+                m_changed.notify_all();
+                return;
+            }
+        }
+    }
+
+    Store& m_store;
+    LayerKind m_kind;
+    Batch m_batch; // being filled by the reading thread
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<Batch> m_queue;
+    bool m_done = false, m_abort = false;
+    std::exception_ptr m_error;
+    std::thread m_thread;
+};
+
 struct OpenedSource {
     LayerKind kind;
     std::unique_ptr<Source> source;
@@ -470,6 +587,8 @@ ImportSummary import_layers(const ImportOptions& options) {
         int key = field_index(def, def.key);
         auto& layer = src.layer();
         layer.ResetReading();
+        // In --append mode the codes are looked up in the store as features are read: one thread.
+        LayerInserter inserter(*store, s.kind, !options.append);
         std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
         for (auto& feature : layer) {
             ++ls.read;
@@ -503,11 +622,11 @@ ImportSummary import_layers(const ImportOptions& options) {
                                           *repaired, record.measure),
                               record.measure,
                               record.wkb};
-                    store->add_finding(f);
+                    inserter.add_finding(f);
                     summary.findings.push_back(std::move(f));
                 }
                 if (problems.empty())
-                    store->insert(s.kind, record);
+                    inserter.insert(std::move(record));
                 ++ls.written;
                 ls.measure_total += record.measure;
             } catch (Error& e) {
@@ -525,6 +644,7 @@ ImportSummary import_layers(const ImportOptions& options) {
                     problems.emplace_back();
             }
         }
+        inserter.finish();
         if (!problems.empty()) {
             std::string listed;
             size_t shown = 0;

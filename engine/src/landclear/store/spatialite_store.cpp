@@ -37,7 +37,33 @@ std::string sql_type(FieldType t) {
 std::optional<Date> date_column(const sqlite::Statement& st, int col) {
     if (st.is_null(col))
         return std::nullopt;
-    return parse_date(st.column_text(col));
+    auto t = st.column_text_view(col);
+    // The store writes YYYY-MM-DD (Date::iso): read that without the general parser. Anything
+    // else (a store edited by hand) goes through parse_date, as does an impossible day.
+    auto digit = [&](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+    if (t.size() == 10 && t[4] == '-' && t[7] == '-' && digit(0) && digit(1) && digit(2) &&
+        digit(3) && digit(5) && digit(6) && digit(8) && digit(9)) {
+        auto num = [&](size_t i, size_t n) {
+            int v = 0;
+            for (size_t k = i; k < i + n; ++k)
+                v = v * 10 + (t[k] - '0');
+            return v;
+        };
+        int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+        static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        // Date's own range (1900-2200); outside it parse_date says what Date accepts.
+        if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
+            d <= month_days[m - 1] + (m == 2 && leap ? 1 : 0))
+            return Date(y, m, d);
+    }
+    return parse_date(t);
+}
+
+// Assigns into the row's existing string, so reading many rows does not allocate per column.
+void text_column(const sqlite::Statement& st, int col, std::string& out) {
+    auto t = st.column_text_view(col);
+    out.assign(t.data(), t.size());
 }
 
 std::optional<double> real_column(const sqlite::Statement& st, int col) {
@@ -277,12 +303,12 @@ public:
             "acquired_on, cleared_on, delivered_on, area_m2 FROM parcels");
         ParcelRow r;
         while (st.step()) {
-            r.code = st.column_text(0);
-            r.project_code = st.column_text(1);
-            r.district = st.column_text(2);
-            r.village = st.column_text(3);
-            r.owner_type = st.column_text(4);
-            r.land_class = st.column_text(5);
+            text_column(st, 0, r.code);
+            text_column(st, 1, r.project_code);
+            text_column(st, 2, r.district);
+            text_column(st, 3, r.village);
+            text_column(st, 4, r.owner_type);
+            text_column(st, 5, r.land_class);
             r.acquired_on = date_column(st, 6);
             r.cleared_on = date_column(st, 7);
             r.delivered_on = date_column(st, 8);
@@ -296,8 +322,8 @@ public:
                                 "signed_on, demolished_on FROM buildings");
         BuildingRow r;
         while (st.step()) {
-            r.code = st.column_text(0);
-            r.parcel_code = st.column_text(1);
+            text_column(st, 0, r.code);
+            text_column(st, 1, r.parcel_code);
             r.households = st.column_int(2);
             r.floor_area_m2 = st.column_double(3);
             r.signed_on = date_column(st, 4);

@@ -145,6 +145,12 @@ std::string Statement::column_text(int column) const {
                            static_cast<size_t>(sqlite3_column_bytes(m_stmt, column)))
              : std::string();
 }
+std::string_view Statement::column_text_view(int column) const {
+    auto p = sqlite3_column_text(m_stmt, column);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<size_t>(sqlite3_column_bytes(m_stmt, column)))
+             : std::string_view();
+}
 std::span<const unsigned char> Statement::column_blob(int column) const {
     auto p = static_cast<const unsigned char*>(sqlite3_column_blob(m_stmt, column));
     return {p, static_cast<size_t>(sqlite3_column_bytes(m_stmt, column))};
