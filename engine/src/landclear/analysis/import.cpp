@@ -276,14 +276,19 @@ private:
                                     m_def.geom == GeomKind::polygon ? "Polygon or MultiPolygon"
                                                                     : "LineString"),
                         fmt::format("check that the right file was given to --{}", m_def.name));
-        std::unique_ptr<OGRGeometry> g(src->hasCurveGeometry() ? src->getLinearGeometry()
-                                                               : src->clone());
-        g->flattenTo2D();
+        // A plain 2-D geometry in the working CRS is written out as it is, without a copy.
+        bool as_is = !m_transform && !src->hasCurveGeometry() && !src->Is3D() && !src->IsMeasured();
+        std::unique_ptr<OGRGeometry> g;
+        if (!as_is) {
+            g.reset(src->hasCurveGeometry() ? src->getLinearGeometry() : src->clone());
+            g->flattenTo2D();
+        }
         if (m_transform && g->transform(m_transform) != OGRERR_NONE)
             throw_input("the coordinates cannot be transformed into the working CRS",
                         "check the source CRS (--s-crs) and that coordinates are in range");
-        std::vector<unsigned char> wkb(static_cast<size_t>(g->WkbSize()));
-        g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+        const OGRGeometry& flat = as_is ? *src : *g;
+        std::vector<unsigned char> wkb(static_cast<size_t>(flat.WkbSize()));
+        flat.exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
         auto geom = m_geos.from_wkb(wkb);
         std::optional<std::string> note;
         if (m_def.geom == GeomKind::polygon) {
@@ -300,6 +305,11 @@ private:
                         "redraw the feature");
                 geom = std::move(fixed);
                 note = reason;
+            } else if (is_plain_multipolygon(geom.get())) {
+                // Already what polygonal_multi() would make: keep its WKB as it came.
+                record.measure = m_geos.area(geom.get());
+                record.wkb = std::move(wkb);
+                return note;
             } else {
                 geom = m_geos.polygonal_multi(geom.get());
             }
@@ -319,6 +329,18 @@ private:
         }
         record.wkb = m_geos.to_wkb(geom.get());
         return note;
+    }
+
+    // A MultiPolygon with no empty part: polygonal_multi() would return the same geometry.
+    bool is_plain_multipolygon(const GEOSGeometry* g) const {
+        auto ctx = m_geos.handle();
+        if (GEOSGeomTypeId_r(ctx, g) != GEOS_MULTIPOLYGON)
+            return false;
+        int n = GEOSGetNumGeometries_r(ctx, g);
+        for (int i = 0; i < n; ++i)
+            if (GEOSisEmpty_r(ctx, GEOSGetGeometryN_r(ctx, g, i)) != 0)
+                return false;
+        return n > 0;
     }
 
     const Source& m_source;

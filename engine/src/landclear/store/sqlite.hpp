@@ -18,6 +18,7 @@ class Statement;
 class Database {
 public:
     // Opens (and with create=true creates) a database; loads SpatiaLite into the connection.
+    // One thread at a time may use a Database (it is opened without SQLite's mutex).
     Database(const std::string& path, bool create, bool read_only = false);
     ~Database();
     Database(const Database&) = delete;
