@@ -167,10 +167,12 @@ public:
             st.bind(i++, record.measure);
         st.bind(i++, record.source_fid);
         st.bind(i++, m_import_id);
-        if (record.wkb.empty())
+        if (record.wkb.empty()) {
             st.bind_null(i++);
-        else
+        } else {
+            check_type(std::string(layer_def(kind).name), record.wkb);
             st.bind_blob(i++, record.wkb);
+        }
         st.run();
         m_data_changed = true;
     }
@@ -461,10 +463,12 @@ public:
                 bind_value(ins, i++, v);
             ins.bind(i++, r.measure);
             if (geometry) {
-                if (r.wkb.empty())
+                if (r.wkb.empty()) {
                     ins.bind_null(i++);
-                else
+                } else {
+                    check_type(def.name, r.wkb);
                     ins.bind_blob(i++, r.wkb);
+                }
             }
             ins.run();
         }
@@ -741,8 +745,10 @@ private:
     // A bulk write (loading an empty layer, replacing most of a derived layer) suspends the
     // table's per-row triggers that keep the R*Tree and SpatiaLite's last-change times up to
     // date, and drops the R*Tree: one trigger per row costs far more than one sorted build at the
-    // end (rebuild_index). The geometry-type checks (ggi_/ggu_) stay. All of it happens inside
-    // the write's transaction, so a failed or killed write brings the index back as it was.
+    // end (rebuild_index). The geometry-type checks (ggi_/ggu_) are suspended too and made by
+    // check_type() from the WKB's header instead of parsing each geometry a second time. All of
+    // it happens inside the write's transaction, so a failed or killed write brings the index
+    // and the triggers back as they were.
     void suspend_index(const std::string& table) {
         if (m_suspended.count(table) || !index_enabled(table))
             return;
@@ -754,10 +760,10 @@ private:
         saved.rtree_sql = rtree_sql.column_text(0);
         rtree_sql.reset(); // no statement may read the schema while a table is dropped
         auto trig = m_db->prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                  "AND tbl_name = ? AND name IN (?, ?, ?, ?, ?, ?)");
+                                  "AND tbl_name = ? AND name IN (?, ?, ?, ?, ?, ?, ?, ?)");
         trig.bind(1, std::string_view(table));
         int i = 2;
-        for (const char* prefix : {"gii", "giu", "gid", "tmi", "tmu", "tmd"})
+        for (const char* prefix : {"gii", "giu", "gid", "tmi", "tmu", "tmd", "ggi", "ggu"})
             trig.bind(i++, std::string_view(fmt::format("{}_{}_geom", prefix, table)));
         std::vector<std::string> names;
         while (trig.step()) {
@@ -767,6 +773,10 @@ private:
         for (const auto& n : names)
             m_db->exec(fmt::format("DROP TRIGGER \"{}\"", n));
         m_db->exec(fmt::format("DROP TABLE \"idx_{}_geom\"", table));
+        auto type = m_db->prepare("SELECT geometry_type FROM geometry_columns WHERE "
+                                  "f_table_name = ? AND f_geometry_column = 'geom'");
+        type.bind(1, std::string_view(table));
+        saved.geometry_type = type.step() ? type.column_int(0) : 0;
         m_suspended.emplace(table, std::move(saved));
     }
 
@@ -829,8 +839,26 @@ private:
     struct Suspended {
         std::string rtree_sql;
         std::vector<std::string> trigger_sql;
+        std::int64_t geometry_type = 0; // geometry_columns.geometry_type
     };
-    std::map<std::string, Suspended> m_suspended; // tables whose R*Tree is rebuilt on commit
+    std::map<std::string, Suspended> m_suspended;
+
+    // What SpatiaLite's ggi_ trigger checks, while it is suspended: the geometry type and
+    // dimension that geometry_columns declares (0 = any XY geometry). The SRID is the working
+    // one by construction (GeomFromWKB(?, srid)). A WKB GeomFromWKB cannot read becomes NULL, as
+    // with the trigger.
+    void check_type(const std::string& table, std::span<const unsigned char> wkb) {
+        auto it = m_suspended.find(table);
+        if (it == m_suspended.end() || wkb.size() < 5 || it->second.geometry_type == 0)
+            return;
+        std::uint32_t type = 0;
+        for (int k = 0; k < 4; ++k)
+            type |= static_cast<std::uint32_t>(wkb[wkb[0] == 1 ? 1 + k : 4 - k]) << (8 * k);
+        if (type != static_cast<std::uint32_t>(it->second.geometry_type))
+            throw_store(fmt::format("write failed: {}.geom violates Geometry constraint "
+                                    "[geom-type or SRID not allowed]",
+                                    table));
+    } // tables whose R*Tree is rebuilt on commit
     // Per derived layer touched in this write: rows written minus a fiftieth of the rows it held.
     std::map<std::string, std::int64_t> m_derived_written;
     std::unique_ptr<sqlite::Statement> m_finding_insert;
