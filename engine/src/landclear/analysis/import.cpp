@@ -9,9 +9,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <fmt/format.h>
+#include <mutex>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <thread>
 #include <unordered_map>
 
 namespace landclear {
@@ -271,15 +276,21 @@ private:
                                     m_def.geom == GeomKind::polygon ? "Polygon or MultiPolygon"
                                                                     : "LineString"),
                         fmt::format("check that the right file was given to --{}", m_def.name));
-        OGRGeometryUniquePtr g(src->hasCurveGeometry() ? src->getLinearGeometry() : src->clone());
-        g->flattenTo2D();
+        // A plain 2-D geometry in the working CRS is written out as it is, without a copy.
+        bool as_is = !m_transform && !src->hasCurveGeometry() && !src->Is3D() && !src->IsMeasured();
+        OGRGeometryUniquePtr g;
+        if (!as_is) {
+            g.reset(src->hasCurveGeometry() ? src->getLinearGeometry() : src->clone());
+            g->flattenTo2D();
+        }
         // PROJ's reason arrives through GDAL's error route, into the import's capture: said
         // once for all the features it hits, not once per feature or point.
         if (m_transform && g->transform(m_transform) != OGRERR_NONE)
             throw_input("the coordinates cannot be transformed into the working CRS",
                         "check the source CRS (--s-crs) and that coordinates are in range");
-        std::vector<unsigned char> wkb(static_cast<size_t>(g->WkbSize()));
-        g->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+        const OGRGeometry& flat = as_is ? *src : *g;
+        std::vector<unsigned char> wkb(static_cast<size_t>(flat.WkbSize()));
+        flat.exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
         auto geom = m_geos.from_wkb(wkb);
         std::optional<std::string> note;
         if (m_def.geom == GeomKind::polygon) {
@@ -296,6 +307,11 @@ private:
                         "redraw the feature");
                 geom = std::move(fixed);
                 note = reason;
+            } else if (is_plain_multipolygon(geom.get())) {
+                // Already what polygonal_multi() would make: keep its WKB as it came.
+                record.measure = m_geos.area(geom.get());
+                record.wkb = std::move(wkb);
+                return note;
             } else {
                 geom = m_geos.polygonal_multi(geom.get());
             }
@@ -317,12 +333,135 @@ private:
         return note;
     }
 
+    // A MultiPolygon with no empty part: polygonal_multi() would return the same geometry.
+    bool is_plain_multipolygon(const GEOSGeometry* g) const {
+        if (m_geos.type(g) != Geos::Type::multi_polygon)
+            return false;
+        int n = m_geos.num_parts(g);
+        for (int i = 0; i < n; ++i)
+            if (m_geos.is_empty(m_geos.part(g, i)))
+                return false;
+        return n > 0;
+    }
+
     const Source& m_source;
     const LayerDef& m_def;
     std::vector<BoundField> m_bound;
     OGRCoordinateTransformation* m_transform;
     InvalidPolicy m_policy;
     const Geos& m_geos;
+};
+
+// Writes a layer's records (and findings) on a second thread while this one reads and converts
+// the next features, so OGR/GEOS and SQLite each have a core. Until finish() the writer is the
+// only user of the store. finish() waits for it and rethrows what it threw; destroying the
+// inserter unfinished (an exception on the way up) drops what is queued and waits, after which
+// the caller's store rolls back as usual. With threaded = false everything is written at once.
+class LayerInserter {
+public:
+    LayerInserter(Store& store, LayerKind kind, bool threaded) : m_store(store), m_kind(kind) {
+        if (threaded)
+            m_thread = std::thread([this] { run(); });
+    }
+    ~LayerInserter() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_abort = true;
+        }
+        m_changed.notify_all();
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    LayerInserter(const LayerInserter&) = delete;
+    LayerInserter& operator=(const LayerInserter&) = delete;
+
+    void insert(Record&& record) {
+        if (!m_thread.joinable())
+            return m_store.insert(m_kind, record);
+        m_batch.records.push_back(std::move(record));
+        if (m_batch.records.size() >= batch_size)
+            flush();
+    }
+    void add_finding(const Finding& finding) {
+        if (!m_thread.joinable())
+            return m_store.add_finding(finding);
+        m_batch.findings.push_back(finding);
+    }
+    void finish() {
+        if (!m_thread.joinable())
+            return;
+        flush();
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+        if (m_error)
+            std::rethrow_exception(m_error);
+    }
+
+private:
+    static constexpr size_t batch_size = 512;
+    static constexpr size_t max_queued = 16; // bounds the memory held by the queue
+
+    struct Batch {
+        std::vector<Record> records;
+        std::vector<Finding> findings;
+    };
+
+    void flush() {
+        if (m_batch.records.empty() && m_batch.findings.empty())
+            return;
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_queue.size() < max_queued || m_error; });
+        if (m_error) {
+            auto e = m_error;
+            lock.unlock();
+            std::rethrow_exception(e); // stop reading: the write has failed
+        }
+        m_queue.push_back(std::move(m_batch));
+        m_batch = {};
+        lock.unlock();
+        m_changed.notify_all();
+    }
+
+    void run() {
+        while (true) {
+            Batch b;
+            {
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_abort || m_done || !m_queue.empty(); });
+                if (m_abort || m_queue.empty())
+                    return;
+                b = std::move(m_queue.front());
+                m_queue.pop_front();
+            }
+            m_changed.notify_all();
+            try {
+                for (const auto& f : b.findings)
+                    m_store.add_finding(f);
+                for (const auto& r : b.records)
+                    m_store.insert(m_kind, r);
+            } catch (...) {
+                std::lock_guard lock(m_mutex);
+                m_error = std::current_exception();
+                m_queue.clear();
+                m_changed.notify_all();
+                return;
+            }
+        }
+    }
+
+    Store& m_store;
+    LayerKind m_kind;
+    Batch m_batch; // being filled by the reading thread
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<Batch> m_queue;
+    bool m_done = false, m_abort = false;
+    std::exception_ptr m_error;
+    std::thread m_thread;
 };
 
 struct OpenedSource {
@@ -488,6 +627,8 @@ ImportSummary import_layers(const ImportOptions& options) {
         int key = field_index(def, def.key);
         auto& layer = src.layer();
         layer.ResetReading();
+        // In --append mode the codes are looked up in the store as features are read: one thread.
+        LayerInserter inserter(*store, s.kind, !options.append);
         std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
         for (auto& feature : layer) {
             ++ls.read;
@@ -522,13 +663,13 @@ ImportSummary import_layers(const ImportOptions& options) {
                                           *repaired, record.measure),
                               record.measure,
                               record.wkb};
-                    store->add_finding(f);
+                    inserter.add_finding(f);
                     summary.findings.push_back(std::move(f));
                 }
-                if (problem_count == 0)
-                    store->insert(s.kind, record);
-                ++ls.written;
                 ls.measure_total += record.measure;
+                if (problem_count == 0)
+                    inserter.insert(std::move(record));
+                ++ls.written;
             } catch (Error& e) {
                 if (e.kind() != ErrorKind::input)
                     throw;
@@ -547,6 +688,7 @@ ImportSummary import_layers(const ImportOptions& options) {
                         {message, describe_feature(src, feature->GetFID(), code), 1});
             }
         }
+        inserter.finish();
         if (problem_count > 0) {
             std::string listed;
             std::int64_t shown = 0;

@@ -37,7 +37,33 @@ std::string sql_type(FieldType t) {
 std::optional<Date> date_column(const sqlite::Statement& st, int col) {
     if (st.is_null(col))
         return std::nullopt;
-    return parse_date(st.column_text(col));
+    auto t = st.column_text_view(col);
+    // The store writes YYYY-MM-DD (Date::iso): read that without the general parser. Anything
+    // else (a store edited by hand) goes through parse_date, as does an impossible day.
+    auto digit = [&](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+    if (t.size() == 10 && t[4] == '-' && t[7] == '-' && digit(0) && digit(1) && digit(2) &&
+        digit(3) && digit(5) && digit(6) && digit(8) && digit(9)) {
+        auto num = [&](size_t i, size_t n) {
+            int v = 0;
+            for (size_t k = i; k < i + n; ++k)
+                v = v * 10 + (t[k] - '0');
+            return v;
+        };
+        int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+        static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        // Date's own range (1900-2200); outside it parse_date says what Date accepts.
+        if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
+            d <= month_days[m - 1] + (m == 2 && leap ? 1 : 0))
+            return Date(y, m, d);
+    }
+    return parse_date(t);
+}
+
+// Assigns into the row's existing string, so reading many rows does not allocate per column.
+void text_column(const sqlite::Statement& st, int col, std::string& out) {
+    auto t = st.column_text_view(col);
+    out.assign(t.data(), t.size());
 }
 
 std::optional<double> real_column(const sqlite::Statement& st, int col) {
@@ -112,7 +138,7 @@ public:
 
     void clear_layer(LayerKind kind) override {
         const auto& def = layer_def(kind);
-        drop_index(def.name);
+        suspend_index(std::string(def.name));
         m_db->exec(fmt::format("DELETE FROM {}", def.name));
         m_data_changed = true;
     }
@@ -141,15 +167,17 @@ public:
             st.bind(i++, record.measure);
         st.bind(i++, record.source_fid);
         st.bind(i++, m_import_id);
-        if (record.wkb.empty())
+        if (record.wkb.empty()) {
             st.bind_null(i++);
-        else
+        } else {
+            check_type(std::string(layer_def(kind).name), record.wkb);
             st.bind_blob(i++, record.wkb);
+        }
         st.run();
         m_data_changed = true;
     }
 
-    void finish_layer(LayerKind kind) override { create_index(layer_def(kind).name); }
+    void finish_layer(LayerKind kind) override { rebuild_index(std::string(layer_def(kind).name)); }
 
     void clear_findings(std::string_view origin, std::string_view layer) override {
         auto st = m_db->prepare("DELETE FROM findings WHERE origin = ? AND layer = ?");
@@ -201,14 +229,17 @@ public:
             throw_internal("commit without begin_write");
         m_inserts.clear();
         m_finding_insert.reset();
-        // An index dropped for a bulk load comes back even if the caller forgot finish_layer():
-        // every layer has its spatial index whenever the store is not in a write.
+        // An index suspended for a bulk load comes back even if the caller forgot
+        // finish_layer(): every layer has its spatial index whenever the store is not in a write.
+        while (!m_suspended.empty())
+            rebuild_index(m_suspended.begin()->first);
         for (const auto& def : all_layers())
-            create_index(def.name);
+            create_index(std::string(def.name));
         if (m_data_changed)
             set_meta("data_version", std::to_string(data_version() + 1));
         m_tx->commit();
         m_data_changed = false;
+        m_derived_written.clear();
         m_tx.reset();
         if (m_new) {
             m_db->exec("PRAGMA journal_mode=DELETE");
@@ -224,6 +255,8 @@ public:
     void rollback() override {
         m_inserts.clear();
         m_finding_insert.reset();
+        m_suspended.clear(); // the rollback brings the index and its triggers back
+        m_derived_written.clear();
         m_tx.reset(); // the Transaction rolls back when destroyed uncommitted
         m_data_changed = false;
     }
@@ -272,12 +305,12 @@ public:
             "acquired_on, cleared_on, delivered_on, area_m2 FROM parcels");
         ParcelRow r;
         while (st.step()) {
-            r.code = st.column_text(0);
-            r.project_code = st.column_text(1);
-            r.district = st.column_text(2);
-            r.village = st.column_text(3);
-            r.owner_type = st.column_text(4);
-            r.land_class = st.column_text(5);
+            text_column(st, 0, r.code);
+            text_column(st, 1, r.project_code);
+            text_column(st, 2, r.district);
+            text_column(st, 3, r.village);
+            text_column(st, 4, r.owner_type);
+            text_column(st, 5, r.land_class);
             r.acquired_on = date_column(st, 6);
             r.cleared_on = date_column(st, 7);
             r.delivered_on = date_column(st, 8);
@@ -291,8 +324,8 @@ public:
                                 "signed_on, demolished_on FROM buildings");
         BuildingRow r;
         while (st.step()) {
-            r.code = st.column_text(0);
-            r.parcel_code = st.column_text(1);
+            text_column(st, 0, r.code);
+            text_column(st, 1, r.parcel_code);
             r.households = st.column_int(2);
             r.floor_area_m2 = st.column_double(3);
             r.signed_on = date_column(st, 4);
@@ -351,7 +384,8 @@ public:
             else
                 sql += fmt::format(" AND t.project_code IN ({})", in_list(filter.project_codes));
         }
-        if (filter.bbox && index_enabled(def.name))
+        if (filter.bbox && index_enabled(std::string(def.name)) &&
+            !m_suspended.count(std::string(def.name)))
             sql += fmt::format(" AND t.id IN (SELECT pkid FROM idx_{}_geom WHERE xmax >= ? AND "
                                "xmin <= ? AND ymax >= ? AND ymin <= ?)",
                                def.name);
@@ -394,6 +428,18 @@ public:
             m_db->exec(fmt::format("CREATE INDEX IF NOT EXISTS \"{0}_{1}\" ON \"{0}\"(\"{1}\")",
                                    def.name, scope_field));
         bool geometry = !def.geometry_type.empty();
+        if (geometry && !m_suspended.count(def.name)) {
+            // Rewriting much of the layer (a first save, every corridor again): the R*Tree is
+            // built once on commit. A few rows into a large layer keep the per-row triggers.
+            auto [it, first] = m_derived_written.try_emplace(def.name, 0);
+            if (first)
+                it->second = -m_db->query_int(fmt::format("SELECT count(*) FROM \"{}\"", def.name))
+                                  .value_or(0) /
+                             50;
+            it->second += static_cast<std::int64_t>(rows.size());
+            if (it->second > 1000)
+                suspend_index(def.name);
+        }
         if (scope_field.empty()) {
             m_db->exec(fmt::format("DELETE FROM \"{}\"", def.name));
         } else {
@@ -417,10 +463,12 @@ public:
                 bind_value(ins, i++, v);
             ins.bind(i++, r.measure);
             if (geometry) {
-                if (r.wkb.empty())
+                if (r.wkb.empty()) {
                     ins.bind_null(i++);
-                else
+                } else {
+                    check_type(def.name, r.wkb);
                     ins.bind_blob(i++, r.wkb);
+                }
             }
             ins.run();
         }
@@ -544,7 +592,7 @@ private:
         sqlite::Transaction tx(*m_db);
         if (m_schema_version < 2) {
             for (const auto& def : all_layers())
-                create_index(def.name);
+                create_index(std::string(def.name));
             create_stamp_table();
             m_db->exec(fmt::format("INSERT INTO derived_stamps(name, data_version, params) "
                                    "SELECT * FROM ({})",
@@ -669,7 +717,7 @@ private:
             m_db->exec(fmt::format("SELECT AddGeometryColumn('{}', 'geom', {}, '{}', 'XY')",
                                    def.name, *m_epsg, geometry_type(def)));
             // From the start: a layer nobody imported is an empty layer, not a missing index.
-            create_index(def.name);
+            create_index(std::string(def.name));
         }
         create_stamp_table();
         m_db->exec("CREATE INDEX parcels_project ON parcels(project_code)");
@@ -682,24 +730,79 @@ private:
         m_db->exec("SELECT CreateSpatialIndex('findings', 'geom')");
     }
 
-    void create_index(std::string_view table) {
+    void create_index(const std::string& table) {
         if (!index_enabled(table))
             m_db->exec(fmt::format("SELECT CreateSpatialIndex('{}', 'geom')", table));
     }
 
-    bool index_enabled(std::string_view table) {
+    bool index_enabled(const std::string& table) {
         auto st = m_db->prepare("SELECT spatial_index_enabled FROM geometry_columns WHERE "
                                 "f_table_name = ? AND f_geometry_column = 'geom'");
-        st.bind(1, table);
+        st.bind(1, std::string_view(table));
         return st.step() && st.column_int(0) != 0;
     }
 
-    void drop_index(std::string_view table) {
-        if (!index_enabled(table))
+    // A bulk write (loading an empty layer, replacing most of a derived layer) suspends the
+    // table's per-row triggers that keep the R*Tree and SpatiaLite's last-change times up to
+    // date, and drops the R*Tree: one trigger per row costs far more than one sorted build at the
+    // end (rebuild_index). The geometry-type checks (ggi_/ggu_) are suspended too and made by
+    // check_type() from the WKB's header instead of parsing each geometry a second time. All of
+    // it happens inside the write's transaction, so a failed or killed write brings the index
+    // and the triggers back as they were.
+    void suspend_index(const std::string& table) {
+        if (m_suspended.count(table) || !index_enabled(table))
             return;
-        // Rebuilding the R*Tree once after a bulk load is much cheaper than a trigger per row.
-        m_db->exec(fmt::format("SELECT DisableSpatialIndex('{}', 'geom')", table));
-        m_db->exec(fmt::format("DROP TABLE IF EXISTS idx_{}_geom", table));
+        Suspended saved;
+        auto rtree_sql = m_db->prepare("SELECT sql FROM sqlite_master WHERE name = ?");
+        rtree_sql.bind(1, std::string_view(fmt::format("idx_{}_geom", table)));
+        if (!rtree_sql.step())
+            return; // enabled without its table: leave it to SpatiaLite (create_index)
+        saved.rtree_sql = rtree_sql.column_text(0);
+        rtree_sql.reset(); // no statement may read the schema while a table is dropped
+        auto trig = m_db->prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND tbl_name = ? AND name IN (?, ?, ?, ?, ?, ?, ?, ?)");
+        trig.bind(1, std::string_view(table));
+        int i = 2;
+        for (const char* prefix : {"gii", "giu", "gid", "tmi", "tmu", "tmd", "ggi", "ggu"})
+            trig.bind(i++, std::string_view(fmt::format("{}_{}_geom", prefix, table)));
+        std::vector<std::string> names;
+        while (trig.step()) {
+            names.push_back(trig.column_text(0));
+            saved.trigger_sql.push_back(trig.column_text(1));
+        }
+        for (const auto& n : names)
+            m_db->exec(fmt::format("DROP TRIGGER \"{}\"", n));
+        m_db->exec(fmt::format("DROP TABLE \"idx_{}_geom\"", table));
+        auto type = m_db->prepare("SELECT geometry_type FROM geometry_columns WHERE "
+                                  "f_table_name = ? AND f_geometry_column = 'geom'");
+        type.bind(1, std::string_view(table));
+        saved.geometry_type = type.step() ? type.column_int(0) : 0;
+        m_suspended.emplace(table, std::move(saved));
+    }
+
+    // Builds the R*Tree of a suspended table in one pass (rtree_bulk_load) and restores the
+    // triggers exactly as SpatiaLite wrote them.
+    void rebuild_index(std::string table) { // by value: the caller may pass a key of m_suspended
+        auto it = m_suspended.find(table);
+        if (it == m_suspended.end()) {
+            create_index(table);
+            return;
+        }
+        Suspended saved = std::move(it->second);
+        m_suspended.erase(it);
+        m_db->exec(saved.rtree_sql);
+        sqlite::rtree_bulk_load(*m_db, fmt::format("idx_{}_geom", table),
+                                fmt::format("SELECT id, MbrMinX(geom), MbrMaxX(geom), "
+                                            "MbrMinY(geom), MbrMaxY(geom) FROM \"{}\" WHERE "
+                                            "geom IS NOT NULL",
+                                            table));
+        for (const auto& sql : saved.trigger_sql)
+            m_db->exec(sql);
+        auto touch = m_db->prepare(
+            "UPDATE geometry_columns_time SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', "
+            "'now') WHERE f_table_name = ? AND f_geometry_column = 'geom'");
+        touch.bind(1, std::string_view(table));
+        touch.run();
     }
 
     sqlite::Statement& insert_statement(LayerKind kind) {
@@ -709,7 +812,7 @@ private:
         const auto& def = layer_def(kind);
         // Loading into an empty layer: build the R*Tree once at the end, not by trigger per row.
         if (count(kind) == 0)
-            drop_index(def.name);
+            suspend_index(std::string(def.name));
         std::string cols, params;
         for (const auto& f : def.fields) {
             cols += fmt::format("{}, ", f.name);
@@ -733,6 +836,31 @@ private:
     std::unique_ptr<sqlite::Database> m_db;
     std::unique_ptr<sqlite::Transaction> m_tx;
     std::map<LayerKind, sqlite::Statement> m_inserts;
+    struct Suspended {
+        std::string rtree_sql;
+        std::vector<std::string> trigger_sql;
+        std::int64_t geometry_type = 0; // geometry_columns.geometry_type
+    };
+    std::map<std::string, Suspended> m_suspended;
+
+    // What SpatiaLite's ggi_ trigger checks, while it is suspended: the geometry type and
+    // dimension that geometry_columns declares (0 = any XY geometry). The SRID is the working
+    // one by construction (GeomFromWKB(?, srid)). A WKB GeomFromWKB cannot read becomes NULL, as
+    // with the trigger.
+    void check_type(const std::string& table, std::span<const unsigned char> wkb) {
+        auto it = m_suspended.find(table);
+        if (it == m_suspended.end() || wkb.size() < 5 || it->second.geometry_type == 0)
+            return;
+        std::uint32_t type = 0;
+        for (int k = 0; k < 4; ++k)
+            type |= static_cast<std::uint32_t>(wkb[wkb[0] == 1 ? 1 + k : 4 - k]) << (8 * k);
+        if (type != static_cast<std::uint32_t>(it->second.geometry_type))
+            throw_store(fmt::format("write failed: {}.geom violates Geometry constraint "
+                                    "[geom-type or SRID not allowed]",
+                                    table));
+    } // tables whose R*Tree is rebuilt on commit
+    // Per derived layer touched in this write: rows written minus a fiftieth of the rows it held.
+    std::map<std::string, std::int64_t> m_derived_written;
     std::unique_ptr<sqlite::Statement> m_finding_insert;
 };
 

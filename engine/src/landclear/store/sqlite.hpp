@@ -18,6 +18,7 @@ class Statement;
 class Database {
 public:
     // Opens (and with create=true creates) a database; loads SpatiaLite into the connection.
+    // One thread at a time may use a Database (it is opened without SQLite's mutex).
     Database(const std::string& path, bool create, bool read_only = false);
     ~Database();
     Database(const Database&) = delete;
@@ -63,12 +64,22 @@ public:
     std::int64_t column_int(int column) const;
     double column_double(int column) const;
     std::string column_text(int column) const;
+    // The text without a copy; valid until the next step() or reset().
+    std::string_view column_text_view(int column) const;
     std::span<const unsigned char> column_blob(int column) const;
 
 private:
     sqlite3* m_db;
     sqlite3_stmt* m_stmt = nullptr;
 };
+
+// Fills the empty SQLite R*Tree `rtree` (a 2-D rtree(id, xmin, xmax, ymin, ymax) just created)
+// with the rows of `select_sql` (id, xmin, xmax, ymin, ymax; NULL boxes skipped) in one packed
+// pass: entries sorted by the Hilbert key of their box centre, nodes filled completely and
+// written straight into the R*Tree's shadow tables (_node, _rowid, _parent) in the format
+// SQLite's rtree module reads and keeps maintaining afterwards. Inserting row by row instead
+// rewrites a node and its ancestors for every row.
+void rtree_bulk_load(Database& db, const std::string& rtree, const std::string& select_sql);
 
 // Rolls back unless committed: a failed import leaves the store exactly as it was.
 class Transaction {
