@@ -111,3 +111,13 @@ BOOST_AUTO_TEST_CASE(date_arithmetic_across_month_and_leap_year_ends) {
     // less 2100; 2000 counts).
     BOOST_CHECK_EQUAL(previous + 1 - Date(1900, 1, 1).days(), 301 * 365 + 73);
 }
+
+BOOST_AUTO_TEST_CASE(trim_blanks_and_ideographic_spaces) {
+    namespace text = landclear::text;
+    BOOST_TEST(text::trim("  ZD-001\t\r\n") == "ZD-001");
+    BOOST_TEST(text::trim("\xE3\x80\x80雨湖区\xE3\x80\x80") == "雨湖区");
+    BOOST_TEST(text::trim(" \xE3\x80\x80 混合 \xE3\x80\x80 ") == "混合");
+    BOOST_TEST(text::trim("湘 潭") == "湘 潭"); // inner spaces stay
+    BOOST_TEST(text::trim("\xE3\x80\x80\xE3\x80\x80") == "");
+    BOOST_TEST(text::trim("") == "");
+}

@@ -1,6 +1,7 @@
 #include "landclear/analysis/import.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_error.hpp"
@@ -28,21 +29,6 @@ constexpr size_t max_listed_problems = 20;
 constexpr const char* date_hint =
     "write dates as YYYY-MM-DD (also read: 2025/3/1, 2025.03.01, 20250301, 2025年3月1日); "
     "leave the cell empty when not yet";
-
-std::string trim(std::string s) {
-    auto blank = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && blank(static_cast<unsigned char>(s.back())))
-        s.pop_back();
-    size_t i = 0;
-    while (i < s.size() && blank(static_cast<unsigned char>(s[i])))
-        ++i;
-    // Full-width space U+3000 (E3 80 80) pads many Chinese spreadsheets.
-    while (s.compare(i, 3, "\xE3\x80\x80") == 0)
-        i += 3;
-    while (s.size() >= i + 3 && s.compare(s.size() - 3, 3, "\xE3\x80\x80") == 0)
-        s.resize(s.size() - 3);
-    return s.substr(i);
-}
 
 bool contains(const std::vector<std::string>& list, const std::string& v) {
     return std::find(list.begin(), list.end(), v) != list.end();
@@ -108,7 +94,7 @@ private:
             throw_input("the text is not UTF-8",
                         "the file is probably in GBK (common for shapefiles from ArcGIS): pass "
                         "--encoding GBK");
-        return trim(*text);
+        return landclear::text::trim(*text);
     }
 
     Value value(OGRFeature& f, const FieldDef& def, const BoundField& b) {

@@ -119,6 +119,29 @@ std::string nfkc(std::string_view s) {
     return std::string(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n));
 }
 
+std::string trim(std::string_view s) {
+    constexpr std::string_view ideographic_space = "\xE3\x80\x80";
+    auto blank_front = [&]() -> std::size_t {
+        if (s.empty())
+            return 0;
+        if (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')
+            return 1;
+        return s.substr(0, 3) == ideographic_space ? 3 : 0;
+    };
+    auto blank_back = [&]() -> std::size_t {
+        if (s.empty())
+            return 0;
+        if (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')
+            return 1;
+        return s.size() >= 3 && s.substr(s.size() - 3) == ideographic_space ? 3 : 0;
+    };
+    while (auto n = blank_front())
+        s.remove_prefix(n);
+    while (auto n = blank_back())
+        s.remove_suffix(n);
+    return std::string(s);
+}
+
 std::string neutralise_formula(std::string_view s) {
     if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos)
         return "'" + std::string(s);

@@ -35,6 +35,10 @@ std::string first_characters(std::string_view s, std::size_t max_chars);
 // point. Invalid UTF-8 is returned unchanged.
 std::string nfkc(std::string_view s);
 
+// s without surrounding blanks: ASCII space, tab, CR, LF and the full-width space U+3000 that
+// pads many Chinese spreadsheets.
+std::string trim(std::string_view s);
+
 // Text for a spreadsheet cell that must stay text: a value starting with =, +, -, @, a tab or a
 // carriage return is one Excel and LibreOffice would run as a formula when the CSV is opened
 // (CSV injection), so it gets a leading apostrophe, which they show as plain text. Full-width

@@ -1,6 +1,7 @@
 #include "landclear/io/ledger.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/io/source.hpp"
 
@@ -189,20 +190,6 @@ LedgerMapping load_ledger_mapping(const std::string& path) {
     return m;
 }
 
-std::string trim(std::string s) {
-    auto blank = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && blank(static_cast<unsigned char>(s.back())))
-        s.pop_back();
-    size_t i = 0;
-    while (i < s.size() && blank(static_cast<unsigned char>(s[i])))
-        ++i;
-    while (s.compare(i, 3, "\xE3\x80\x80") == 0)
-        i += 3;
-    while (s.size() >= i + 3 && s.compare(s.size() - 3, 3, "\xE3\x80\x80") == 0)
-        s.resize(s.size() - 3);
-    return s.substr(i);
-}
-
 double to_mu(double v, AreaUnit unit) {
     switch (unit) {
     case AreaUnit::mu:
@@ -234,7 +221,7 @@ public:
             problem(c, "the text is not UTF-8 (for a GBK file pass --encoding GBK)");
             return std::nullopt;
         }
-        auto s = trim(*t);
+        auto s = text::trim(*t);
         if (s.empty())
             return std::nullopt;
         return s;
