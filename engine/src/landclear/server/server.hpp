@@ -21,7 +21,13 @@ struct ServerOptions {
     std::string viewer_dir;         // the built viewer: index.html, app.js, vendor/leaflet/
     std::string config_file;        // viewer config JSON; default: viewer_dir/config.json
     ApiLimits limits;
-    int threads = 8;
+    int threads = 8; // requests worked on the store at once
+    // Open connections at once (beyond them a connection is answered 503 and closed), and the
+    // time a client has to send a whole request head, from connecting or, on a kept-alive
+    // connection, from its first byte: an idle or trickling client is closed after it, so a few
+    // of them cannot hold the workers (slowloris).
+    int max_connections = 64;
+    int header_timeout_ms = 5000;
     // Host names (without port) the server answers to besides IP literals and localhost: a
     // request naming any other host is refused (403), so a web page whose name an attacker
     // points at this machine (DNS rebinding) cannot read the store through a visitor's browser.
