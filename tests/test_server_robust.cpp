@@ -64,7 +64,7 @@ struct Fixture {
         o.store = store;
         o.port = 0;
         o.viewer_dir = viewer.string();
-        o.log = [this](const std::string& line) {
+        o.notice = [this](const std::string& line) {
             std::lock_guard lock(log_mutex);
             log.push_back(line);
         };

@@ -784,7 +784,8 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
     m->viewer_root = fs::canonical(o.viewer_dir);
 
     // Opening one connection now reports a missing or foreign store before anything listens.
-    m->pool = std::make_unique<ApiPool>(o.store, o.limits, static_cast<size_t>(o.threads), o.log);
+    m->pool = std::make_unique<ApiPool>(o.store, o.limits, static_cast<size_t>(o.threads),
+                                        o.notice ? o.notice : o.log);
     { auto lease = m->pool->acquire(); }
 
     std::string config_path =

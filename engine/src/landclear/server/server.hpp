@@ -34,6 +34,9 @@ struct ServerOptions {
     std::vector<std::string> allowed_hosts;
     // One line per request (method, path, status, milliseconds); none when empty.
     std::function<void(const std::string&)> log;
+    // One line per event worth an operator's attention (the store file changed underneath);
+    // `log` gets them when this is empty.
+    std::function<void(const std::string&)> notice;
 };
 
 // The built viewer next to the executable: <exe dir>/../viewer (the build tree) or
