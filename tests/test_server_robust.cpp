@@ -274,6 +274,30 @@ BOOST_AUTO_TEST_CASE(trickling_a_request_does_not_keep_a_connection) {
     server.stop();
 }
 
+BOOST_AUTO_TEST_CASE(pipelined_requests_are_all_answered) {
+    // The second request arrives with the first and is read off the socket with it: the wait
+    // for a whole request head must count it.
+    Fixture f;
+    Server server(f.options());
+    server.start();
+    int s = connect_to(server.port());
+    std::string one = "GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    std::string two =
+        one + "GET /api/info HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    BOOST_TEST_REQUIRE(::send(s, two.data(), two.size(), MSG_NOSIGNAL) > 0);
+    auto t0 = std::chrono::steady_clock::now();
+    auto answer = read_all(s, std::chrono::milliseconds(4000));
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ::close(s);
+    size_t answers = 0;
+    for (size_t at = answer.find("HTTP/1.1 200"); at != std::string::npos;
+         at = answer.find("HTTP/1.1 200", at + 1))
+        ++answers;
+    BOOST_TEST(answers == 2u, answer);
+    BOOST_TEST(seconds < 2.0, seconds << " s");
+    server.stop();
+}
+
 BOOST_AUTO_TEST_CASE(connections_beyond_the_cap_get_503) {
     Fixture f;
     auto o = f.options();

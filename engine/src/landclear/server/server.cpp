@@ -259,6 +259,8 @@ public:
         address(::getsockname, ip, port);
     }
     int socket() const override { return m_sock; }
+    // Bytes read from the socket but not yet parsed (the start of a pipelined request).
+    std::string_view buffered() const { return {m_buffer + m_begin, m_end - m_begin}; }
 
 private:
     bool wait(short events, std::chrono::milliseconds timeout) const {
@@ -326,8 +328,8 @@ private:
         for (size_t count = keep_alive_max_count_; count > 0; --count) {
             bool first = count == keep_alive_max_count_;
             if (svr_sock_ == INVALID_SOCKET ||
-                !head_arrived(sock, first ? header_timeout : seconds(keep_alive_timeout_sec_),
-                              first))
+                !head_arrived(sock, strm.buffered(),
+                              first ? header_timeout : seconds(keep_alive_timeout_sec_), first))
                 break;
             bool connection_closed = false;
             ret = process_request(strm, count == 1, connection_closed, nullptr);
@@ -339,23 +341,30 @@ private:
 
     // Waits until the socket holds a whole request head (up to the blank line), looking without
     // consuming; false when the client closes, the server stops or the time is up.
-    bool head_arrived(int sock, std::chrono::milliseconds first_byte_within, bool first) {
+    // `buffered` is what the stream already took off the socket for this request.
+    bool head_arrived(int sock, std::string_view buffered,
+                      std::chrono::milliseconds first_byte_within, bool first) {
         using clock = std::chrono::steady_clock;
         auto deadline = clock::now() + first_byte_within;
         bool started = false;
         static constexpr size_t peek_bytes = 16 * 1024;
-        std::string buf(peek_bytes, '\0');
+        std::string buf(buffered.size() + peek_bytes, '\0');
+        std::copy(buffered.begin(), buffered.end(), buf.begin());
         while (svr_sock_ != INVALID_SOCKET) {
-            ssize_t n = ::recv(sock, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
-            if (n == 0)
+            ssize_t n =
+                ::recv(sock, buf.data() + buffered.size(), peek_bytes, MSG_PEEK | MSG_DONTWAIT);
+            if (n == 0 && buffered.empty())
                 return false;
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                 return false;
-            if (n > 0) {
-                if (std::string_view(buf.data(), static_cast<size_t>(n)).find("\r\n\r\n") !=
-                        std::string_view::npos ||
-                    static_cast<size_t>(n) == peek_bytes) // too long: cpp-httplib refuses it
+            size_t peeked = n > 0 ? static_cast<size_t>(n) : 0;
+            size_t have = buffered.size() + peeked;
+            if (have > 0) {
+                if (std::string_view(buf.data(), have).find("\r\n\r\n") != std::string_view::npos ||
+                    peeked == peek_bytes) // too long: cpp-httplib refuses it
                     return true;
+                if (n == 0) // the client closed in the middle of a request
+                    return false;
                 if (!started && !first)
                     deadline = clock::now() + header_timeout;
                 started = true;
@@ -364,7 +373,7 @@ private:
             if (now >= deadline)
                 return false;
             auto step = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-            if (n > 0) {
+            if (have > 0) {
                 // Part of a head is waiting: poll() would return at once, so look again soon.
                 std::this_thread::sleep_for(std::min(step, std::chrono::milliseconds(10)));
             } else {
@@ -453,8 +462,8 @@ public:
 
     Lease acquire() {
         std::unique_lock lock(m_mutex);
-        m_free.wait(lock, [&] { return m_leased < m_max_leases; });
         check_file(lock);
+        m_free.wait(lock, [&] { return m_leased < m_max_leases; });
         if (m_broken)
             throw ApiError(503, m_broken_message,
                            "put a valid store back at that path (the server opens it again on "
@@ -509,16 +518,25 @@ private:
         m_free.notify_one();
     }
 
+    // A file that could not be opened is tried again at most once a second (it may only have
+    // been locked by a writer at that moment), and served again as soon as it opens.
     void check_file(std::unique_lock<std::mutex>& lock) {
         auto now = FileStamp::of(m_store);
-        if (now == m_stamp)
+        auto tried = std::chrono::steady_clock::now();
+        bool changed = !(now == m_stamp);
+        if (!changed && !(m_broken && tried - m_last_try >= std::chrono::seconds(1)))
             return;
-        m_stamp = now;
-        ++m_generation;
-        auto stale = std::move(m_idle);
-        m_idle.clear();
-        m_cache = std::make_shared<ViewerCache>();
+        m_last_try = tried;
+        std::vector<std::unique_ptr<ViewerApi>> stale;
+        if (changed) {
+            m_stamp = now;
+            ++m_generation;
+            stale = std::move(m_idle);
+            m_idle.clear();
+            m_cache = std::make_shared<ViewerCache>();
+        }
         auto cache = m_cache;
+        bool was_broken = m_broken;
         lock.unlock();
         stale.clear();
         // Open the new file now, so that the log says at once whether it can be served.
@@ -541,13 +559,17 @@ private:
             m_broken = false;
             if (fresh && m_stamp == now)
                 m_idle.push_back(std::move(fresh));
-            log(fmt::format("landclear serve: the store {} changed on disk; serving the new file",
-                            m_store));
+            if (changed || was_broken)
+                log(fmt::format(
+                    "landclear serve: the store {} changed on disk; serving the new file",
+                    m_store));
         } else {
             m_broken = true;
             m_broken_message = fmt::format("the store {} changed on disk and cannot be opened: {}",
                                            m_store, problem);
-            log(fmt::format("landclear serve: {}; answering 503 until it can", m_broken_message));
+            if (changed)
+                log(fmt::format("landclear serve: {}; answering 503 until it can",
+                                m_broken_message));
         }
     }
 
@@ -566,6 +588,7 @@ private:
     std::vector<std::unique_ptr<ViewerApi>> m_idle;
     size_t m_leased = 0;
     FileStamp m_stamp;
+    std::chrono::steady_clock::time_point m_last_try;
     std::uint64_t m_generation = 0;
     bool m_broken = false;
     std::string m_broken_message;
