@@ -32,6 +32,8 @@ int run(const ServeArgs& a) {
     o.limits.max_features = a.max_features;
     if (!a.quiet)
         o.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+    // Even with --quiet: a store changed under the server is worth a line.
+    o.notice = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
 
     // SIGINT/SIGTERM are taken by one thread with sigwait, which stops the server cleanly; the
     // worker threads inherit the blocked mask. A client that hangs up must not kill us: SIGPIPE

@@ -1,19 +1,29 @@
 #include "landclear/server/server.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <httplib.h>
 #include <map>
 #include <mutex>
+#include <netdb.h>
+#include <poll.h>
 #include <set>
 #include <sstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 #include <zlib.h>
 
@@ -94,7 +104,61 @@ void send_error(httplib::Response& res, int status, const std::string& message,
         j["hint"] = hint;
     res.status = status;
     res.set_header("Cache-Control", "no-store");
-    res.set_content(j.dump(), "application/json; charset=utf-8");
+    // The message may echo what the client sent; bytes that are not UTF-8 are replaced rather
+    // than turning a 4xx into an exception (and a 500).
+    res.set_content(j.dump(-1, ' ', false, json::error_handler_t::replace),
+                    "application/json; charset=utf-8");
+}
+
+// Every query parameter, name and value, is text the API may echo or look up: one that is not
+// UTF-8 is refused here, once for all endpoints, naming it (the name shown with bad bytes
+// replaced so the answer itself stays valid JSON).
+std::optional<std::string> bad_utf8_param(const httplib::Request& req) {
+    for (const auto& [key, value] : req.params) {
+        if (!text::is_valid_utf8(key))
+            return fmt::format("a parameter name ('{}') is not valid UTF-8", key);
+        if (!text::is_valid_utf8(value))
+            return fmt::format("parameter '{}' is not valid UTF-8", key);
+    }
+    return std::nullopt;
+}
+
+// SO_REUSEADDR (a restart need not wait for TIME_WAIT) but not SO_REUSEPORT, which cpp-httplib
+// sets by default: with it a second `serve` binds the same port and the kernel splits the
+// requests between the two processes and their stores.
+void listen_socket_options(int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+}
+
+// Why host:port cannot be bound, from the system (cpp-httplib reports only failure).
+std::string bind_failure(const std::string& host, int port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* found = nullptr;
+    std::string service = std::to_string(port);
+    if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+        return ::gai_strerror(rc);
+    std::string why = "unknown reason";
+    for (auto* ai = found; ai; ai = ai->ai_next) {
+        int s = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (s < 0) {
+            why = std::strerror(errno);
+            continue;
+        }
+        listen_socket_options(s);
+        int rc = ::bind(s, ai->ai_addr, ai->ai_addrlen);
+        int err = errno;
+        ::close(s);
+        if (rc != 0) {
+            why = std::strerror(err);
+            break;
+        }
+    }
+    ::freeaddrinfo(found);
+    return why;
 }
 
 int status_of(const Error& e) {
@@ -147,16 +211,244 @@ std::string read_whole_file(const fs::path& p) {
     return ss.str();
 }
 
+// A connection's socket for cpp-httplib's request parser: buffered reads and writes, each
+// waiting at most its timeout (cpp-httplib's own stream is in its compiled library, not the
+// header).
+class ConnectionStream : public httplib::Stream {
+public:
+    ConnectionStream(int sock, std::chrono::milliseconds read_timeout,
+                     std::chrono::milliseconds write_timeout)
+        : m_sock(sock), m_read_timeout(read_timeout), m_write_timeout(write_timeout) {}
+
+    bool is_readable() const override { return m_begin < m_end || wait(POLLIN, m_read_timeout); }
+    bool is_writable() const override { return wait(POLLOUT, m_write_timeout); }
+
+    ssize_t read(char* ptr, size_t size) override {
+        if (m_begin == m_end) {
+            if (!wait(POLLIN, m_read_timeout))
+                return -1;
+            ssize_t n;
+            do
+                n = ::recv(m_sock, m_buffer, sizeof(m_buffer), 0);
+            while (n < 0 && errno == EINTR);
+            if (n <= 0)
+                return n;
+            m_begin = 0;
+            m_end = static_cast<size_t>(n);
+        }
+        size_t n = std::min(size, m_end - m_begin);
+        std::memcpy(ptr, m_buffer + m_begin, n);
+        m_begin += n;
+        return static_cast<ssize_t>(n);
+    }
+
+    ssize_t write(const char* ptr, size_t size) override {
+        if (!wait(POLLOUT, m_write_timeout))
+            return -1;
+        ssize_t n;
+        do
+            n = ::send(m_sock, ptr, size, MSG_NOSIGNAL);
+        while (n < 0 && errno == EINTR);
+        return n;
+    }
+
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+        address(::getpeername, ip, port);
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+        address(::getsockname, ip, port);
+    }
+    int socket() const override { return m_sock; }
+    // Bytes read from the socket but not yet parsed (the start of a pipelined request).
+    std::string_view buffered() const { return {m_buffer + m_begin, m_end - m_begin}; }
+
+private:
+    bool wait(short events, std::chrono::milliseconds timeout) const {
+        pollfd p{m_sock, events, 0};
+        int rc;
+        do
+            rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
+        while (rc < 0 && errno == EINTR);
+        return rc > 0 && (p.revents & (events | POLLHUP)) != 0;
+    }
+    template <class F> void address(F get, std::string& ip, int& port) const {
+        sockaddr_storage addr{};
+        socklen_t len = sizeof(addr);
+        if (get(m_sock, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+            return;
+        char host[NI_MAXHOST], serv[NI_MAXSERV];
+        if (::getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof(host), serv,
+                          sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+            ip = host;
+            port = std::atoi(serv);
+        }
+    }
+
+    int m_sock;
+    std::chrono::milliseconds m_read_timeout, m_write_timeout;
+    char m_buffer[4096];
+    size_t m_begin = 0, m_end = 0;
+};
+
+// cpp-httplib 0.11 gives each connection a thread of a fixed pool and reads a request with a
+// timeout per read() only: 12 clients that connect and send nothing, or a byte now and then,
+// held all 8 threads and stalled everybody (slowloris). Here a connection's thread waits for
+// the whole request head to arrive, within header_timeout (counted from the accept for the
+// first request, from its first byte for later ones on a kept-alive connection), and only then
+// lets cpp-httplib parse it; the pool has a thread per allowed connection, beyond which a
+// connection is answered 503 and closed at once. The store is worked on by at most `threads`
+// of them at a time (ApiPool).
+class GuardedHttp : public httplib::Server {
+public:
+    size_t max_connections = 64;
+    std::chrono::milliseconds header_timeout{5000};
+
+private:
+    bool process_and_close_socket(socket_t sock) override {
+        struct Closer {
+            std::atomic<size_t>& open;
+            int sock;
+            ~Closer() {
+                ::shutdown(sock, SHUT_RDWR);
+                ::close(sock);
+                --open;
+            }
+        } closer{m_open, sock};
+        if (++m_open > max_connections) {
+            busy(sock);
+            return false;
+        }
+        using namespace std::chrono;
+        auto ms = [](time_t sec, time_t usec) {
+            return duration_cast<milliseconds>(seconds(sec) + microseconds(usec));
+        };
+        ConnectionStream strm(sock, ms(read_timeout_sec_, read_timeout_usec_),
+                              ms(write_timeout_sec_, write_timeout_usec_));
+        bool ret = false;
+        for (size_t count = keep_alive_max_count_; count > 0; --count) {
+            bool first = count == keep_alive_max_count_;
+            if (svr_sock_ == INVALID_SOCKET ||
+                !head_arrived(sock, strm.buffered(),
+                              first ? header_timeout : seconds(keep_alive_timeout_sec_), first))
+                break;
+            bool connection_closed = false;
+            ret = process_request(strm, count == 1, connection_closed, nullptr);
+            if (!ret || connection_closed)
+                break;
+        }
+        return ret;
+    }
+
+    // Waits until the socket holds a whole request head (up to the blank line), looking without
+    // consuming; false when the client closes, the server stops or the time is up.
+    // `buffered` is what the stream already took off the socket for this request.
+    bool head_arrived(int sock, std::string_view buffered,
+                      std::chrono::milliseconds first_byte_within, bool first) {
+        using clock = std::chrono::steady_clock;
+        auto deadline = clock::now() + first_byte_within;
+        bool started = false;
+        static constexpr size_t peek_bytes = 16 * 1024;
+        std::string buf(buffered.size() + peek_bytes, '\0');
+        std::copy(buffered.begin(), buffered.end(), buf.begin());
+        while (svr_sock_ != INVALID_SOCKET) {
+            ssize_t n =
+                ::recv(sock, buf.data() + buffered.size(), peek_bytes, MSG_PEEK | MSG_DONTWAIT);
+            if (n == 0 && buffered.empty())
+                return false;
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                return false;
+            size_t peeked = n > 0 ? static_cast<size_t>(n) : 0;
+            size_t have = buffered.size() + peeked;
+            if (have > 0) {
+                if (std::string_view(buf.data(), have).find("\r\n\r\n") != std::string_view::npos ||
+                    peeked == peek_bytes) // too long: cpp-httplib refuses it
+                    return true;
+                if (n == 0) // the client closed in the middle of a request
+                    return false;
+                if (!started && !first)
+                    deadline = clock::now() + header_timeout;
+                started = true;
+            }
+            auto now = clock::now();
+            if (now >= deadline)
+                return false;
+            auto step = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+            if (have > 0) {
+                // Part of a head is waiting: poll() would return at once, so look again soon.
+                std::this_thread::sleep_for(std::min(step, std::chrono::milliseconds(10)));
+            } else {
+                pollfd p{sock, POLLIN, 0};
+                ::poll(&p, 1, static_cast<int>(std::min<long>(step.count() + 1, 100)));
+            }
+        }
+        return false;
+    }
+
+    static void busy(int sock) {
+        std::string body = json{{"error", "the server has too many open connections"},
+                                {"status", 503},
+                                {"hint", "try again in a moment"}}
+                               .dump();
+        std::string head = fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                                       "application/json; charset=utf-8\r\nContent-Length: "
+                                       "{}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n",
+                                       body.size());
+        std::string all = head + body;
+        ::send(sock, all.data(), all.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        // Closing with the request unread would reset the connection and could discard the
+        // answer at the client: say we are done, then read what it sends, briefly.
+        ::shutdown(sock, SHUT_WR);
+        char scratch[4096];
+        for (int i = 0; i < 20; ++i) {
+            pollfd p{sock, POLLIN, 0};
+            if (::poll(&p, 1, 10) < 0 ||
+                (p.revents & POLLIN && ::recv(sock, scratch, sizeof(scratch), 0) <= 0))
+                break;
+        }
+    }
+
+    std::atomic<size_t> m_open{0};
+};
+
+// What identifies the store file's contents cheaply: a file replaced (another inode) or
+// rewritten or truncated in place (size, modification time) compares unequal.
+struct FileStamp {
+    bool exists = false;
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+
+    static FileStamp of(const std::string& path) {
+        struct stat st {};
+        FileStamp f;
+        if (::stat(path.c_str(), &st) != 0)
+            return f;
+        f.exists = true;
+        f.device = st.st_dev;
+        f.inode = st.st_ino;
+        f.size = static_cast<std::uint64_t>(st.st_size);
+        f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        return f;
+    }
+};
+
+// Read-only store connections, reused across requests, at most max_leases in use at once. The
+// store file is looked at (one stat) on every lease: when it was replaced or changed under the
+// server, every connection opened before is dropped, a line is logged, and the next lease opens
+// the new file; while it cannot be opened, requests get 503 and the server keeps looking.
 class ApiPool {
 public:
-    ApiPool(std::string store, ApiLimits limits)
-        : m_store(std::move(store)), m_limits(limits), m_cache(std::make_shared<ViewerCache>()) {}
+    ApiPool(std::string store, ApiLimits limits, size_t max_leases,
+            std::function<void(const std::string&)> log)
+        : m_store(std::move(store)), m_limits(limits), m_max_leases(max_leases),
+          m_log(std::move(log)), m_cache(std::make_shared<ViewerCache>()),
+          m_stamp(FileStamp::of(m_store)) {}
 
     class Lease {
     public:
-        Lease(ApiPool& pool, std::unique_ptr<ViewerApi> api)
-            : m_pool(pool), m_api(std::move(api)) {}
-        ~Lease() { m_pool.give_back(std::move(m_api)); }
+        Lease(ApiPool& pool, std::unique_ptr<ViewerApi> api, std::uint64_t generation)
+            : m_pool(pool), m_api(std::move(api)), m_generation(generation) {}
+        ~Lease() { m_pool.give_back(std::move(m_api), m_generation); }
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         ViewerApi& operator*() { return *m_api; }
@@ -165,43 +457,141 @@ public:
     private:
         ApiPool& m_pool;
         std::unique_ptr<ViewerApi> m_api;
+        std::uint64_t m_generation;
     };
 
     Lease acquire() {
-        {
-            std::lock_guard lock(m_mutex);
-            if (!m_idle.empty()) {
-                auto api = std::move(m_idle.back());
-                m_idle.pop_back();
-                return Lease(*this, std::move(api));
-            }
+        std::unique_lock lock(m_mutex);
+        check_file(lock);
+        m_free.wait(lock, [&] { return m_leased < m_max_leases; });
+        if (m_broken)
+            throw ApiError(503, m_broken_message,
+                           "put a valid store back at that path (the server opens it again on "
+                           "the next request) or restart landclear serve");
+        ++m_leased;
+        auto generation = m_generation;
+        if (!m_idle.empty()) {
+            auto api = std::move(m_idle.back());
+            m_idle.pop_back();
+            return Lease(*this, std::move(api), generation);
         }
-        return Lease(*this, std::make_unique<ViewerApi>(m_store, m_limits, m_cache));
+        auto cache = m_cache;
+        lock.unlock();
+        try {
+            return Lease(*this, std::make_unique<ViewerApi>(m_store, m_limits, cache), generation);
+        } catch (...) {
+            give_back(nullptr, generation);
+            throw;
+        }
     }
 
     // Opens connections ahead of the first requests (each costs SpatiaLite and PROJ set-up).
     void prefill(int n) {
+        std::uint64_t generation;
+        std::shared_ptr<ViewerCache> cache;
+        {
+            std::lock_guard lock(m_mutex);
+            generation = m_generation;
+            cache = m_cache;
+        }
         std::vector<std::unique_ptr<ViewerApi>> fresh;
         for (int i = 0; i < n; ++i)
-            fresh.push_back(std::make_unique<ViewerApi>(m_store, m_limits, m_cache));
+            fresh.push_back(std::make_unique<ViewerApi>(m_store, m_limits, cache));
         std::lock_guard lock(m_mutex);
+        if (generation != m_generation)
+            return;
         for (auto& api : fresh)
             m_idle.push_back(std::move(api));
     }
 
 private:
-    void give_back(std::unique_ptr<ViewerApi> api) {
-        if (!api)
+    void give_back(std::unique_ptr<ViewerApi> api, std::uint64_t generation) {
+        std::unique_ptr<ViewerApi> stale; // closed outside the lock
+        {
+            std::lock_guard lock(m_mutex);
+            --m_leased;
+            if (api && generation == m_generation)
+                m_idle.push_back(std::move(api));
+            else
+                stale = std::move(api);
+        }
+        m_free.notify_one();
+    }
+
+    // A file that could not be opened is tried again at most once a second (it may only have
+    // been locked by a writer at that moment), and served again as soon as it opens.
+    void check_file(std::unique_lock<std::mutex>& lock) {
+        auto now = FileStamp::of(m_store);
+        auto tried = std::chrono::steady_clock::now();
+        bool changed = !(now == m_stamp);
+        if (!changed && !(m_broken && tried - m_last_try >= std::chrono::seconds(1)))
             return;
-        std::lock_guard lock(m_mutex);
-        m_idle.push_back(std::move(api));
+        m_last_try = tried;
+        std::vector<std::unique_ptr<ViewerApi>> stale;
+        if (changed) {
+            m_stamp = now;
+            ++m_generation;
+            stale = std::move(m_idle);
+            m_idle.clear();
+            m_cache = std::make_shared<ViewerCache>();
+        }
+        auto cache = m_cache;
+        bool was_broken = m_broken;
+        lock.unlock();
+        stale.clear();
+        // Open the new file now, so that the log says at once whether it can be served.
+        std::string problem;
+        std::unique_ptr<ViewerApi> fresh;
+        if (!now.exists) {
+            problem = "it no longer exists";
+        } else {
+            try {
+                fresh = std::make_unique<ViewerApi>(m_store, m_limits, cache);
+                fresh->info(); // reads the layers: a truncated file fails here
+            } catch (const Error& e) {
+                problem = e.full_message();
+            } catch (const std::exception& e) {
+                problem = e.what();
+            }
+        }
+        lock.lock();
+        if (problem.empty()) {
+            m_broken = false;
+            if (fresh && m_stamp == now)
+                m_idle.push_back(std::move(fresh));
+            if (changed || was_broken)
+                log(fmt::format(
+                    "landclear serve: the store {} changed on disk; serving the new file",
+                    m_store));
+        } else {
+            m_broken = true;
+            m_broken_message = fmt::format("the store {} changed on disk and cannot be opened: {}",
+                                           m_store, problem);
+            if (changed)
+                log(fmt::format("landclear serve: {}; answering 503 until it can",
+                                m_broken_message));
+        }
+    }
+
+    void log(const std::string& line) {
+        if (m_log)
+            m_log(line);
     }
 
     std::string m_store;
     ApiLimits m_limits;
+    size_t m_max_leases;
+    std::function<void(const std::string&)> m_log;
     std::shared_ptr<ViewerCache> m_cache;
     std::mutex m_mutex;
+    std::condition_variable m_free;
     std::vector<std::unique_ptr<ViewerApi>> m_idle;
+    size_t m_leased = 0;
+    FileStamp m_stamp;
+    std::chrono::steady_clock::time_point m_last_try;
+    std::uint64_t m_generation = 0;
+    bool m_broken = false;
+    std::string m_broken_message;
 };
 
 } // namespace
@@ -242,7 +632,7 @@ struct Server::Impl {
     std::string config_json;
     std::string csp;
     std::unique_ptr<ApiPool> pool;
-    httplib::Server http;
+    GuardedHttp http;
     int port = -1;
     std::thread thread;
     std::thread warm_thread;
@@ -417,7 +807,8 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
     m->viewer_root = fs::canonical(o.viewer_dir);
 
     // Opening one connection now reports a missing or foreign store before anything listens.
-    m->pool = std::make_unique<ApiPool>(o.store, o.limits);
+    m->pool = std::make_unique<ApiPool>(o.store, o.limits, static_cast<size_t>(o.threads),
+                                        o.notice ? o.notice : o.log);
     { auto lease = m->pool->acquire(); }
 
     std::string config_path =
@@ -445,12 +836,19 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
                          basemap ? " http: https:" : "");
 
     auto& http = m->http;
-    int threads = o.threads;
-    http.new_task_queue = [threads] {
-        return new httplib::ThreadPool(static_cast<size_t>(threads));
+    if (o.max_connections < 1 || o.max_connections > 4096)
+        throw_usage(fmt::format("max_connections {} is out of range", o.max_connections),
+                    "use 1–4096");
+    // A thread per allowed connection (most of them wait on sockets, cheaply) and a few more to
+    // answer 503 to connections beyond the cap; the store is used by o.threads at a time.
+    size_t connection_threads = static_cast<size_t>(o.max_connections) + 4;
+    http.new_task_queue = [connection_threads] {
+        return new httplib::ThreadPool(connection_threads);
     };
+    http.max_connections = static_cast<size_t>(o.max_connections);
+    http.header_timeout = std::chrono::milliseconds(o.header_timeout_ms);
     http.set_payload_max_length(8 * 1024);
-    http.set_read_timeout(10, 0);
+    http.set_read_timeout(5, 0);
     http.set_write_timeout(30, 0);
     http.set_keep_alive_timeout(5);
     http.set_keep_alive_max_count(200);
@@ -458,6 +856,7 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
                               {"Referrer-Policy", "no-referrer"},
                               {"X-Frame-Options", "DENY"},
                               {"Content-Security-Policy", m->csp}});
+    http.set_socket_options(listen_socket_options);
     http.set_pre_routing_handler(
         [allowed = o.allowed_hosts](const httplib::Request& req, httplib::Response& res) {
             if (!host_allowed(req.get_header_value("Host"), allowed)) {
@@ -478,6 +877,10 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
                 send_error(res, 414,
                            fmt::format("request target longer than {} bytes", max_target_length),
                            "ask for less at once");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (auto bad = bad_utf8_param(req)) {
+                send_error(res, 400, *bad, "percent-encode the text as UTF-8");
                 return httplib::Server::HandlerResponse::Handled;
             }
             return httplib::Server::HandlerResponse::Unhandled;
@@ -540,10 +943,13 @@ int Server::bind() {
         m->port = m->http.bind_to_any_port(o.bind);
     else
         m->port = m->http.bind_to_port(o.bind, o.port) ? o.port : -1;
+    // A failure to bind is not a mistake in the arguments (exit 1, docs/CLI.md): the port is
+    // taken, typically by another `serve`.
     if (m->port < 0)
-        throw_usage(fmt::format("cannot listen on {}:{}", o.bind, o.port),
-                    "the port may be in use or the address not on this machine: choose another "
-                    "--port or --bind");
+        throw_input(
+            fmt::format("cannot listen on {}:{}: {}", o.bind, o.port, bind_failure(o.bind, o.port)),
+            "another program (perhaps another landclear serve) holds the port, or the "
+            "address is not on this machine: stop it, or choose another --port or --bind");
     return m->port;
 }
 

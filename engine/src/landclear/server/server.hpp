@@ -21,13 +21,22 @@ struct ServerOptions {
     std::string viewer_dir;         // the built viewer: index.html, app.js, vendor/leaflet/
     std::string config_file;        // viewer config JSON; default: viewer_dir/config.json
     ApiLimits limits;
-    int threads = 8;
+    int threads = 8; // requests worked on the store at once
+    // Open connections at once (beyond them a connection is answered 503 and closed), and the
+    // time a client has to send a whole request head, from connecting or, on a kept-alive
+    // connection, from its first byte: an idle or trickling client is closed after it, so a few
+    // of them cannot hold the workers (slowloris).
+    int max_connections = 64;
+    int header_timeout_ms = 5000;
     // Host names (without port) the server answers to besides IP literals and localhost: a
     // request naming any other host is refused (403), so a web page whose name an attacker
     // points at this machine (DNS rebinding) cannot read the store through a visitor's browser.
     std::vector<std::string> allowed_hosts;
     // One line per request (method, path, status, milliseconds); none when empty.
     std::function<void(const std::string&)> log;
+    // One line per event worth an operator's attention (the store file changed underneath);
+    // `log` gets them when this is empty.
+    std::function<void(const std::string&)> notice;
 };
 
 // The built viewer next to the executable: <exe dir>/../viewer (the build tree) or
