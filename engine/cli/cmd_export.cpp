@@ -56,7 +56,7 @@ int run(const ExportArgs& a) {
     if (!a.crs.empty())
         o.epsg = parse_epsg(a.crs, "--crs");
     o.encoding = parse_text_encoding(a.encoding);
-    o.lang = parse_lang(a.lang);
+    o.lang = parse_lang(a.lang, "--lang");
     o.overwrite = a.overwrite;
     o.allow_empty = a.allow_empty;
     o.csv_geometry = a.wkt;

@@ -16,13 +16,13 @@ struct ReconcileArgs {
 
 int run(const ReconcileArgs& a) {
     ReconcileOptions o;
-    o.key = parse_reconcile_key(a.key);
-    o.area = parse_area_basis(a.area);
+    o.key = parse_reconcile_key(a.key, "--key");
+    o.area = parse_area_basis(a.area, "--area");
     o.tolerance_mu = a.tolerance_mu;
     if (!a.as_of.empty())
         o.as_of = parse_date_option(a.as_of, "--as-of");
     if (!a.measure.empty())
-        o.measure = parse_measure(a.measure);
+        o.measure = parse_measure(a.measure, "--measure");
     LedgerOptions lo;
     lo.path = a.ledger;
     if (!a.sheet.empty())

@@ -18,8 +18,8 @@ int run(const StatusArgs& a) {
         o.as_of = parse_date_option(a.as_of, "--as-of");
     if (!a.since.empty())
         o.since = parse_date_option(a.since, "--since");
-    o.by = parse_group_by(a.by);
-    o.area = parse_area_basis(a.area);
+    o.by = parse_group_by(a.by, "--by");
+    o.area = parse_area_basis(a.area, "--area");
     auto store = open_store(a.store, StoreMode::read);
     emit_table(status_table(compute_status(*store, o)), a.table);
     return exit_ok;

@@ -76,7 +76,7 @@ std::vector<Table> choose_tables(const std::vector<Table>& tables, const TableAr
 } // namespace
 
 void emit_tables(const std::vector<Table>& all, const TableArgs& a) {
-    auto lang = parse_lang(a.lang);
+    auto lang = parse_lang(a.lang, "--lang");
     auto tables = choose_tables(all, a);
     if (a.format == "xlsx") {
         if (a.out.empty())

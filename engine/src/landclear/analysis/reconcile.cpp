@@ -737,15 +737,15 @@ const char* measure_en(Measure m) {
     return "";
 }
 
-ReconcileKey parse_reconcile_key(const std::string& text) {
+ReconcileKey parse_reconcile_key(const std::string& text, const std::string& option) {
     if (text == "parcel")
         return ReconcileKey::parcel;
     if (text == "project")
         return ReconcileKey::project;
-    throw_usage(fmt::format("--key '{}' is not parcel or project", text));
+    throw_usage(fmt::format("{} '{}' is not parcel or project", option, text));
 }
 
-Measure parse_measure(const std::string& text) {
+Measure parse_measure(const std::string& text, const std::string& option) {
     if (text == "area")
         return Measure::area;
     if (text == "acquired")
@@ -754,7 +754,7 @@ Measure parse_measure(const std::string& text) {
         return Measure::cleared;
     if (text == "delivered")
         return Measure::delivered;
-    throw_usage(fmt::format("--measure '{}' is not area, acquired, cleared or delivered", text));
+    throw_usage(fmt::format("{} '{}' is not area, acquired, cleared or delivered", option, text));
 }
 
 const char* diff_class_name(DiffClass c) {

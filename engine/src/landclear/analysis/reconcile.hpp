@@ -17,12 +17,13 @@
 namespace landclear {
 
 enum class ReconcileKey { parcel, project };
-ReconcileKey parse_reconcile_key(const std::string& text);
+// option: how the caller names the choice in a message (the CLI passes its flag).
+ReconcileKey parse_reconcile_key(const std::string& text, const std::string& option = "key");
 
 // Which figure is compared: a parcel's whole area, or its area once acquired/cleared/delivered
 // by the as-of date.
 enum class Measure { area, acquired, cleared, delivered };
-Measure parse_measure(const std::string& text);
+Measure parse_measure(const std::string& text, const std::string& option = "measure");
 const char* measure_zh(Measure m); // 面积, 已征面积, ...
 const char* measure_en(Measure m);
 

@@ -105,7 +105,7 @@ GroupByInfo group_label(GroupBy by) {
     return {"", ""};
 }
 
-GroupBy parse_group_by(const std::string& text) {
+GroupBy parse_group_by(const std::string& text, const std::string& option) {
     static const std::map<std::string, GroupBy> names{{"project", GroupBy::project},
                                                       {"district", GroupBy::district},
                                                       {"unit", GroupBy::unit},
@@ -114,9 +114,9 @@ GroupBy parse_group_by(const std::string& text) {
                                                       {"owner_type", GroupBy::owner_type}};
     auto it = names.find(text);
     if (it == names.end())
-        throw_usage(fmt::format("--by '{}' is not one of project, district, unit, village, "
+        throw_usage(fmt::format("{} '{}' is not one of project, district, unit, village, "
                                 "land_class, owner_type",
-                                text));
+                                option, text));
     return it->second;
 }
 

@@ -13,7 +13,8 @@
 namespace landclear {
 
 enum class GroupBy { project, district, unit, village, land_class, owner_type };
-GroupBy parse_group_by(const std::string& text);
+// option: how the caller names the choice in a message (the CLI passes "--by").
+GroupBy parse_group_by(const std::string& text, const std::string& option = "grouping");
 struct GroupByInfo {
     const char* zh;
     const char* en;

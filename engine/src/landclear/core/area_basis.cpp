@@ -6,12 +6,12 @@
 
 namespace landclear {
 
-AreaBasis parse_area_basis(const std::string& text) {
+AreaBasis parse_area_basis(const std::string& text, const std::string& option) {
     if (text == "planar")
         return AreaBasis::planar;
     if (text == "ellipsoidal")
         return AreaBasis::ellipsoidal;
-    throw_usage(fmt::format("--area '{}' is not planar or ellipsoidal", text),
+    throw_usage(fmt::format("{} '{}' is not planar or ellipsoidal", option, text),
                 "planar: Gauss-Krüger plane of the store; ellipsoidal: 图斑椭球面积 (32号)");
 }
 

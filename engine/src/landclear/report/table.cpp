@@ -207,12 +207,12 @@ Row labelled_totals(const Table& t, Lang lang) {
     return r;
 }
 
-Lang parse_lang(const std::string& text) {
+Lang parse_lang(const std::string& text, const std::string& option) {
     if (text == "zh")
         return Lang::zh;
     if (text == "en")
         return Lang::en;
-    throw_usage(fmt::format("--lang '{}' is not zh or en", text));
+    throw_usage(fmt::format("{} '{}' is not zh or en", option, text));
 }
 
 } // namespace landclear

@@ -47,7 +47,8 @@ std::string render_json(const std::vector<Table>& tables, Lang lang);
 // A file is written under a temporary name and renamed, so a failure leaves no partial file.
 void write_csv(const Table& table, Lang lang, const std::string& path);
 
-Lang parse_lang(const std::string& text);
+// option: how the caller names the choice in a message (the CLI passes "--lang").
+Lang parse_lang(const std::string& text, const std::string& option = "language");
 const char* totals_label(Lang lang);
 // The totals row as printed: its empty first cell labelled.
 Row labelled_totals(const Table& table, Lang lang);
