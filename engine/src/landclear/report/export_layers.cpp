@@ -22,6 +22,10 @@ namespace {
 // What the store knows beyond one layer: a parcel's project and dates (for buildings and
 // findings), a project's figures (for projects and corridors). Built only when needed.
 
+std::string text_of(const Value& v);
+std::optional<Date> date_of(const Value& v);
+int index_of(const LayerDef& def, std::string_view name);
+
 struct ParcelInfo {
     std::string project, district;
     ParcelDates dates;
@@ -93,6 +97,30 @@ public:
         auto& p = parcels();
         auto it = p.find(code);
         return it == p.end() ? nullptr : &it->second;
+    }
+
+    // The parcels of `codes` only, added to `out` (codes the store does not have stay absent):
+    // an export of corridor pieces names a small part of the parcels, and building a map of
+    // all of them cost more than the rest of the lookup.
+    void parcels_by_code(const std::vector<std::string>& codes,
+                         std::unordered_map<std::string, ParcelInfo>& out) {
+        if (codes.empty())
+            return;
+        const auto& def = layer_def(LayerKind::parcels);
+        int i_code = index_of(def, "parcel_code"), i_project = index_of(def, "project_code"),
+            i_district = index_of(def, "district"), i_acq = index_of(def, "acquired_on"),
+            i_clr = index_of(def, "cleared_on"), i_dlv = index_of(def, "delivered_on");
+        FeatureFilter filter;
+        filter.codes = codes;
+        filter.with_geometry = false;
+        filter.fields = {"parcel_code", "project_code", "district",
+                         "acquired_on", "cleared_on",   "delivered_on"};
+        m_store.for_each_feature(LayerKind::parcels, filter, [&](const FeatureRow& r) {
+            out[text_of(r.values[i_code])] = {
+                text_of(r.values[i_project]), text_of(r.values[i_district]),
+                ParcelDates{date_of(r.values[i_acq]), date_of(r.values[i_clr]),
+                            date_of(r.values[i_dlv])}};
+        });
     }
 
     const ProjectInfo* project(const std::string& code) {
@@ -657,10 +685,15 @@ struct Builder {
             i_parcel = derived_index(def, "parcel_code"), i_whole = derived_index(def, "whole");
         s.scan = [=, this](const Sink& sink) {
             OutFeature out;
-            for_each_piece(def, [&](const FeatureRow& r) {
+            // Pieces in batches: the parcels a batch names are read by code in one query.
+            constexpr size_t batch_size = 4096;
+            std::vector<FeatureRow> batch;
+            std::unordered_map<std::string, ParcelInfo> parcels;
+            auto emit = [&](const FeatureRow& r) {
                 auto corridor = text_of(r.values[i_corridor]);
                 auto parcel_code = text_of(r.values[i_parcel]);
-                const auto* parcel = lookups->parcel(parcel_code);
+                auto found = parcels.find(parcel_code);
+                const ParcelInfo* parcel = found == parcels.end() ? nullptr : &found->second;
                 std::string district = parcel ? parcel->district : std::string();
                 if (!corridor_selected(corridor, &district))
                     return;
@@ -696,7 +729,26 @@ struct Builder {
                 out.wkb = &r.wkb;
                 out.area_m2 = r.measure;
                 sink(out);
+            };
+            auto flush = [&] {
+                parcels.clear();
+                std::vector<std::string> codes;
+                codes.reserve(batch.size());
+                for (const auto& r : batch)
+                    codes.push_back(text_of(r.values[i_parcel]));
+                std::sort(codes.begin(), codes.end());
+                codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
+                lookups->parcels_by_code(codes, parcels);
+                for (const auto& r : batch)
+                    emit(r);
+                batch.clear();
+            };
+            for_each_piece(def, [&](const FeatureRow& r) {
+                batch.push_back(r);
+                if (batch.size() == batch_size)
+                    flush();
             });
+            flush();
         };
         return s;
     }

@@ -8,12 +8,18 @@
 #include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
 
+#include <condition_variable>
 #include <cpl_string.h>
+#include <deque>
+#include <exception>
 #include <fmt/format.h>
 #include <gdal_priv.h>
+#include <memory>
+#include <mutex>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 #include <optional>
+#include <thread>
 
 namespace landclear::detail {
 
@@ -186,22 +192,118 @@ void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx
     int kml_name = format == ExportFormat::kml ? defn->GetFieldIndex("Name") : -1;
     // One commit, not one per feature.
     bool transaction = format == ExportFormat::gpkg && ds.start_transaction();
-    s.scan([&](const OutFeature& f) {
-        gdal::Feature feat(layer);
-        if (kml_name >= 0) // the Placemark's <name>: the feature's code
-            feat->SetField(kml_name, value_text(f.values.front()).c_str());
-        for (size_t i = 0; i < s.fields.size(); ++i)
-            set_value(feat.get(), index[i], f.values[i], types[i], format == ExportFormat::csv);
-        if (geometry)
-            if (auto g = make_geometry(f, ctx))
-                feat.set_geometry(std::move(g));
-        feat.add_to_layer(describe_feature(s, f));
-        result.features += 1;
-        result.area_m2 += f.area_m2;
-        result.length_m += f.length_m;
-        if (result.features % 100000 == 0)
-            report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
+    // The driver's serialisation (CreateFeature) is most of an export. The features are read,
+    // filled and reprojected on a second thread meanwhile and handed over in batches: same
+    // features in the same order, so the file is the one a single thread writes. The store and
+    // the Source are used by that thread only while it runs; it has its own PROJ transformation
+    // (PROJ objects are not for two threads) and its own GDAL error scope.
+    struct Prepared {
+        OGRFeatureUniquePtr feature;
+        std::string what;
+        double area_m2 = 0, length_m = 0;
+    };
+    using Batch = std::vector<Prepared>;
+    constexpr size_t batch_size = 512, max_batches = 8;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<Batch> queue;
+    bool done = false, stop = false;
+    std::exception_ptr failure;
+    std::string producer_errors;
+    std::thread producer([&] {
+        try {
+            GdalErrorCapture capture;
+            std::unique_ptr<OGRCoordinateTransformation> transform;
+            if (ctx.transform) {
+                transform.reset(ctx.transform->Clone());
+                if (!transform)
+                    throw_internal("cannot copy the coordinate transformation");
+            }
+            WriteContext local{ctx.options, ctx.working_srs, ctx.target_srs, transform.get(),
+                               ctx.summary};
+            Batch batch;
+            auto hand_over = [&] {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stop || queue.size() < max_batches; });
+                if (stop)
+                    throw_internal("export stopped"); // the writer failed; its error is reported
+                queue.push_back(std::move(batch));
+                batch.clear();
+                changed.notify_all();
+            };
+            s.scan([&](const OutFeature& f) {
+                Prepared p;
+                p.feature.reset(OGRFeature::CreateFeature(defn));
+                if (!p.feature)
+                    throw_internal(fmt::format("cannot create a feature for layer {}", s.name));
+                if (kml_name >= 0) // the Placemark's <name>: the feature's code
+                    p.feature->SetField(kml_name, value_text(f.values.front()).c_str());
+                for (size_t i = 0; i < s.fields.size(); ++i)
+                    set_value(*p.feature, index[i], f.values[i], types[i],
+                              format == ExportFormat::csv);
+                if (geometry)
+                    if (auto g = make_geometry(f, local))
+                        if (p.feature->SetGeometryDirectly(g.release()) != OGRERR_NONE)
+                            throw_internal(
+                                fmt::format("layer {} does not take this geometry type", s.name));
+                p.what = describe_feature(s, f);
+                p.area_m2 = f.area_m2;
+                p.length_m = f.length_m;
+                batch.push_back(std::move(p));
+                if (batch.size() == batch_size)
+                    hand_over();
+            });
+            if (!batch.empty())
+                hand_over();
+            producer_errors = capture.errors();
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!stop)
+                failure = std::current_exception();
+        }
+        std::lock_guard lock(mutex);
+        done = true;
+        changed.notify_all();
     });
+    auto stop_producer = [&] {
+        {
+            std::lock_guard lock(mutex);
+            stop = true;
+            changed.notify_all();
+        }
+        producer.join();
+    };
+    try {
+        for (;;) {
+            Batch batch;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return done || !queue.empty(); });
+                if (queue.empty())
+                    break;
+                batch = std::move(queue.front());
+                queue.pop_front();
+                changed.notify_all();
+            }
+            for (auto& p : batch) {
+                layer.add_feature(*p.feature, p.what);
+                result.features += 1;
+                result.area_m2 += p.area_m2;
+                result.length_m += p.length_m;
+                if (result.features % 100000 == 0)
+                    report_progress(
+                        o, fmt::format("{}: {} features written", s.name, result.features));
+            }
+        }
+    } catch (...) {
+        stop_producer();
+        throw;
+    }
+    producer.join();
+    if (failure)
+        std::rethrow_exception(failure);
+    if (!producer_errors.empty())
+        throw_input(fmt::format("cannot write {}: {}", ds.display(), producer_errors));
     if (transaction)
         ds.commit_transaction();
 }
