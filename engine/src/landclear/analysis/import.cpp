@@ -495,6 +495,192 @@ double centre_longitude(const std::vector<OpenedSource>& sources) {
 
 } // namespace
 
+// Opens one source and checks it against the input contract (fields, CRS, features) before
+// the store is touched.
+OpenedSource open_source(LayerKind kind, const SourceSpec& spec, const Mapping& mapping,
+                         const ImportOptions& options) {
+    const auto& def = layer_def(kind);
+    OpenedSource s;
+    s.kind = kind;
+    try {
+        SourceOptions so;
+        so.encoding = options.encoding;
+        so.default_layer = std::string(def.name);
+        s.source = std::make_unique<Source>(spec, so);
+        auto& layer = s.source->layer();
+        s.bound = bind_fields(mapping, def, *layer.GetLayerDefn(), s.source->display());
+        if (options.source_epsg) {
+            s.srs = srs_from_epsg(*options.source_epsg);
+        } else if (auto srs = declared_srs(layer.GetSpatialRef())) {
+            s.srs = std::move(srs);
+        } else if (layer.GetGeomType() == wkbNone && !def.geometry_required) {
+            // An attribute-only table (projects without red lines) needs no CRS.
+        } else {
+            const OGRSpatialReference* declared = layer.GetSpatialRef();
+            throw_input(
+                fmt::format("{} declares no coordinate reference system{} (no CRS)",
+                            s.source->display(),
+                            declared && declared->GetName()
+                                ? fmt::format(": its '{}' is a placeholder that says nothing "
+                                              "about where the coordinates lie",
+                                              declared->GetName())
+                                : ""),
+                "pass the source CRS with --s-crs EPSG:n (e.g. EPSG:4547 for "
+                "CGCS2000 GK zone 38, EPSG:4490 for CGCS2000 lon/lat)");
+        }
+        s.feature_count = layer.GetFeatureCount(TRUE);
+        if (s.feature_count == 0)
+            throw_input(fmt::format("{} has no features", s.source->display()),
+                        "check the file and the layer name");
+    } catch (Error& e) {
+        e.add_context(fmt::format("--{}", def.name));
+        throw;
+    }
+    return s;
+}
+
+// Reads one opened source into the store's layer, within the import's transaction: every
+// feature converted and checked, written only while no feature failed; any problem throws and
+// the caller's transaction is rolled back.
+LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialReference& working,
+                                const ImportOptions& options, const Geos& geos,
+                                ImportSummary& summary) {
+    const auto& def = layer_def(s.kind);
+    auto& src = *s.source;
+    LayerImportSummary ls;
+    ls.layer = std::string(def.name);
+    ls.source = src.display();
+    ls.source_crs = s.srs ? describe_srs(*s.srs) : "no geometry";
+    for (size_t i = 0; i < def.fields.size(); ++i)
+        if (s.bound[i].source_index < 0 && s.bound[i].status_index < 0 &&
+            !s.bound[i].rule->constant)
+            ls.absent_fields.emplace_back(def.fields[i].name);
+
+    auto transform = s.srs ? make_transform(*s.srs, working) : nullptr;
+    FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos);
+    if (!options.append) {
+        store.clear_layer(s.kind);
+        store.clear_findings("import", def.name);
+    }
+    auto import_id = store.record_import(
+        {ls.layer, ls.source, options.append ? "append" : "replace", ls.source_crs, 0, 0, 0});
+
+    std::unordered_map<std::string, std::int64_t> seen;
+    seen.reserve(static_cast<size_t>(std::max<std::int64_t>(s.feature_count, 16)));
+    // Problems with the same message (a PROJ failure hits every feature alike) collapse
+    // into one line naming the first feature and counting the rest.
+    struct Problem {
+        std::string message, first_feature;
+        std::int64_t count = 1;
+    };
+    std::vector<Problem> problems;
+    std::int64_t problem_count = 0;
+    std::string first_hint;
+    GdalErrorCapture reading;
+    Record record;
+    int key = field_index(def, def.key);
+    auto& layer = src.layer();
+    layer.ResetReading();
+    // In --append mode the codes are looked up in the store as features are read: one thread.
+    LayerInserter inserter(store, s.kind, !options.append);
+    std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
+    for (auto& feature : layer) {
+        ++ls.read;
+        if (options.progress && ls.read % step == 0)
+            options.progress(
+                fmt::format("{}: {} of {} features read", ls.source, ls.read, s.feature_count));
+        std::string code;
+        reading.set_context(describe_feature(src, feature->GetFID(), ""));
+        try {
+            auto repaired = converter.convert(*feature, record);
+            code = value_text(record.values[key]);
+            auto [it, fresh] = seen.emplace(code, record.source_fid);
+            if (!fresh)
+                throw_input(fmt::format("{} {} is used twice: by feature {} and feature {}",
+                                        def.key, code, it->second, record.source_fid),
+                            fmt::format("every {} must be unique", def.key));
+            if (options.append)
+                if (auto other = store.describe_code(s.kind, code))
+                    throw_input(fmt::format("{} {} is already used by {}", def.key, code, *other),
+                                "without --append the layer is replaced instead");
+            if (repaired) {
+                ++ls.repaired;
+                Finding f{"import",
+                          "invalid_geometry_repaired",
+                          ls.layer,
+                          code,
+                          ls.source,
+                          record.source_fid,
+                          fmt::format("invalid polygon ({}) repaired with GEOS MakeValid; "
+                                      "area after repair {:.2f} m²",
+                                      *repaired, record.measure),
+                          record.measure,
+                          record.wkb};
+                inserter.add_finding(f);
+                summary.findings.push_back(std::move(f));
+            }
+            ls.measure_total += record.measure;
+            if (problem_count == 0)
+                inserter.insert(std::move(record));
+            ++ls.written;
+        } catch (Error& e) {
+            if (e.kind() != ErrorKind::input)
+                throw;
+            if (code.empty() && !record.values.empty())
+                code = value_text(record.values[key]);
+            if (first_hint.empty())
+                first_hint = e.hint();
+            ++problem_count;
+            auto message = e.full_message();
+            auto same = std::find_if(problems.begin(), problems.end(),
+                                     [&](const Problem& p) { return p.message == message; });
+            if (same != problems.end())
+                ++same->count;
+            else if (problems.size() < max_listed_problems)
+                problems.push_back({message, describe_feature(src, feature->GetFID(), code), 1});
+        }
+    }
+    inserter.finish();
+    if (problem_count > 0) {
+        std::string listed;
+        std::int64_t shown = 0;
+        for (const auto& p : problems) {
+            listed += p.count == 1 ? fmt::format("\n  {}: {}", p.first_feature, p.message)
+                                   : fmt::format("\n  {} and {} more: {}", p.first_feature,
+                                                 p.count - 1, p.message);
+            shown += p.count;
+        }
+        if (problem_count > shown)
+            listed += fmt::format("\n  ... and {} more", problem_count - shown);
+        if (auto said = reading.errors(); !said.empty())
+            listed += "\n  GDAL said: " + said;
+        throw Error(ErrorKind::input,
+                    fmt::format("{} ({}): {} feature{} cannot be imported; nothing was "
+                                "written{}",
+                                ls.source, def.name, problem_count, problem_count > 1 ? "s" : "",
+                                listed),
+                    first_hint);
+    }
+    // A read error ends GDAL's feature loop early without any one feature failing, so a
+    // truncated or damaged file would replace the layer with its first part. Any failure
+    // GDAL raised while reading, or fewer features than the source declares, fails it whole.
+    auto said = reading.errors();
+    if (!said.empty() || (s.feature_count >= 0 && ls.read != s.feature_count))
+        throw Error(ErrorKind::input,
+                    fmt::format("{} ({}): the source cannot be read to its end ({} of {} "
+                                "features read); nothing was written{}",
+                                ls.source, def.name, ls.read, s.feature_count,
+                                said.empty() ? std::string() : "\n  GDAL said: " + said),
+                    "the file is damaged or truncated: copy or export it again from where "
+                    "it was made");
+    store.update_import(import_id, {ls.layer, ls.source, options.append ? "append" : "replace",
+                                    ls.source_crs, ls.read, ls.written, ls.repaired});
+    store.finish_layer(s.kind);
+    if (options.progress)
+        options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
+    return ls;
+}
+
 ImportSummary import_layers(const ImportOptions& options) {
     if (options.sources.empty())
         throw_usage("nothing to import",
@@ -503,46 +689,8 @@ ImportSummary import_layers(const ImportOptions& options) {
 
     // Open and check every source before the store is touched.
     std::vector<OpenedSource> sources;
-    for (const auto& [kind, spec] : options.sources) {
-        const auto& def = layer_def(kind);
-        OpenedSource s;
-        s.kind = kind;
-        try {
-            SourceOptions so;
-            so.encoding = options.encoding;
-            so.default_layer = std::string(def.name);
-            s.source = std::make_unique<Source>(spec, so);
-            auto& layer = s.source->layer();
-            s.bound = bind_fields(mapping, def, *layer.GetLayerDefn(), s.source->display());
-            if (options.source_epsg) {
-                s.srs = srs_from_epsg(*options.source_epsg);
-            } else if (auto srs = declared_srs(layer.GetSpatialRef())) {
-                s.srs = std::move(srs);
-            } else if (layer.GetGeomType() == wkbNone && !def.geometry_required) {
-                // An attribute-only table (projects without red lines) needs no CRS.
-            } else {
-                const OGRSpatialReference* declared = layer.GetSpatialRef();
-                throw_input(
-                    fmt::format("{} declares no coordinate reference system{} (no CRS)",
-                                s.source->display(),
-                                declared && declared->GetName()
-                                    ? fmt::format(": its '{}' is a placeholder that says nothing "
-                                                  "about where the coordinates lie",
-                                                  declared->GetName())
-                                    : ""),
-                    "pass the source CRS with --s-crs EPSG:n (e.g. EPSG:4547 for "
-                    "CGCS2000 GK zone 38, EPSG:4490 for CGCS2000 lon/lat)");
-            }
-            s.feature_count = layer.GetFeatureCount(TRUE);
-            if (s.feature_count == 0)
-                throw_input(fmt::format("{} has no features", s.source->display()),
-                            "check the file and the layer name");
-        } catch (Error& e) {
-            e.add_context(fmt::format("--{}", def.name));
-            throw;
-        }
-        sources.push_back(std::move(s));
-    }
+    for (const auto& [kind, spec] : options.sources)
+        sources.push_back(open_source(kind, spec, mapping, options));
     std::stable_sort(sources.begin(), sources.end(),
                      [](const auto& a, const auto& b) { return a.kind < b.kind; });
     for (size_t i = 1; i < sources.size(); ++i)
@@ -576,144 +724,8 @@ ImportSummary import_layers(const ImportOptions& options) {
         store->set_working_epsg(epsg);
 
     Geos geos;
-    for (auto& s : sources) {
-        const auto& def = layer_def(s.kind);
-        auto& src = *s.source;
-        LayerImportSummary ls;
-        ls.layer = std::string(def.name);
-        ls.source = src.display();
-        ls.source_crs = s.srs ? describe_srs(*s.srs) : "no geometry";
-        for (size_t i = 0; i < def.fields.size(); ++i)
-            if (s.bound[i].source_index < 0 && s.bound[i].status_index < 0 &&
-                !s.bound[i].rule->constant)
-                ls.absent_fields.emplace_back(def.fields[i].name);
-
-        auto transform = s.srs ? make_transform(*s.srs, *working) : nullptr;
-        FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos);
-        if (!options.append) {
-            store->clear_layer(s.kind);
-            store->clear_findings("import", def.name);
-        }
-        auto import_id = store->record_import(
-            {ls.layer, ls.source, options.append ? "append" : "replace", ls.source_crs, 0, 0, 0});
-
-        std::unordered_map<std::string, std::int64_t> seen;
-        seen.reserve(static_cast<size_t>(std::max<std::int64_t>(s.feature_count, 16)));
-        // Problems with the same message (a PROJ failure hits every feature alike) collapse
-        // into one line naming the first feature and counting the rest.
-        struct Problem {
-            std::string message, first_feature;
-            std::int64_t count = 1;
-        };
-        std::vector<Problem> problems;
-        std::int64_t problem_count = 0;
-        std::string first_hint;
-        GdalErrorCapture reading;
-        Record record;
-        int key = field_index(def, def.key);
-        auto& layer = src.layer();
-        layer.ResetReading();
-        // In --append mode the codes are looked up in the store as features are read: one thread.
-        LayerInserter inserter(*store, s.kind, !options.append);
-        std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
-        for (auto& feature : layer) {
-            ++ls.read;
-            if (options.progress && ls.read % step == 0)
-                options.progress(
-                    fmt::format("{}: {} of {} features read", ls.source, ls.read, s.feature_count));
-            std::string code;
-            reading.set_context(describe_feature(src, feature->GetFID(), ""));
-            try {
-                auto repaired = converter.convert(*feature, record);
-                code = value_text(record.values[key]);
-                auto [it, fresh] = seen.emplace(code, record.source_fid);
-                if (!fresh)
-                    throw_input(fmt::format("{} {} is used twice: by feature {} and feature {}",
-                                            def.key, code, it->second, record.source_fid),
-                                fmt::format("every {} must be unique", def.key));
-                if (options.append)
-                    if (auto other = store->describe_code(s.kind, code))
-                        throw_input(
-                            fmt::format("{} {} is already used by {}", def.key, code, *other),
-                            "without --append the layer is replaced instead");
-                if (repaired) {
-                    ++ls.repaired;
-                    Finding f{"import",
-                              "invalid_geometry_repaired",
-                              ls.layer,
-                              code,
-                              ls.source,
-                              record.source_fid,
-                              fmt::format("invalid polygon ({}) repaired with GEOS MakeValid; "
-                                          "area after repair {:.2f} m²",
-                                          *repaired, record.measure),
-                              record.measure,
-                              record.wkb};
-                    inserter.add_finding(f);
-                    summary.findings.push_back(std::move(f));
-                }
-                ls.measure_total += record.measure;
-                if (problem_count == 0)
-                    inserter.insert(std::move(record));
-                ++ls.written;
-            } catch (Error& e) {
-                if (e.kind() != ErrorKind::input)
-                    throw;
-                if (code.empty() && !record.values.empty())
-                    code = value_text(record.values[key]);
-                if (first_hint.empty())
-                    first_hint = e.hint();
-                ++problem_count;
-                auto message = e.full_message();
-                auto same = std::find_if(problems.begin(), problems.end(),
-                                         [&](const Problem& p) { return p.message == message; });
-                if (same != problems.end())
-                    ++same->count;
-                else if (problems.size() < max_listed_problems)
-                    problems.push_back(
-                        {message, describe_feature(src, feature->GetFID(), code), 1});
-            }
-        }
-        inserter.finish();
-        if (problem_count > 0) {
-            std::string listed;
-            std::int64_t shown = 0;
-            for (const auto& p : problems) {
-                listed += p.count == 1 ? fmt::format("\n  {}: {}", p.first_feature, p.message)
-                                       : fmt::format("\n  {} and {} more: {}", p.first_feature,
-                                                     p.count - 1, p.message);
-                shown += p.count;
-            }
-            if (problem_count > shown)
-                listed += fmt::format("\n  ... and {} more", problem_count - shown);
-            if (auto said = reading.errors(); !said.empty())
-                listed += "\n  GDAL said: " + said;
-            throw Error(ErrorKind::input,
-                        fmt::format("{} ({}): {} feature{} cannot be imported; nothing was "
-                                    "written{}",
-                                    ls.source, def.name, problem_count,
-                                    problem_count > 1 ? "s" : "", listed),
-                        first_hint);
-        }
-        // A read error ends GDAL's feature loop early without any one feature failing, so a
-        // truncated or damaged file would replace the layer with its first part. Any failure
-        // GDAL raised while reading, or fewer features than the source declares, fails it whole.
-        auto said = reading.errors();
-        if (!said.empty() || (s.feature_count >= 0 && ls.read != s.feature_count))
-            throw Error(ErrorKind::input,
-                        fmt::format("{} ({}): the source cannot be read to its end ({} of {} "
-                                    "features read); nothing was written{}",
-                                    ls.source, def.name, ls.read, s.feature_count,
-                                    said.empty() ? std::string() : "\n  GDAL said: " + said),
-                        "the file is damaged or truncated: copy or export it again from where "
-                        "it was made");
-        store->update_import(import_id, {ls.layer, ls.source, options.append ? "append" : "replace",
-                                         ls.source_crs, ls.read, ls.written, ls.repaired});
-        store->finish_layer(s.kind);
-        if (options.progress)
-            options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
-        summary.layers.push_back(std::move(ls));
-    }
+    for (auto& s : sources)
+        summary.layers.push_back(import_layer(*store, s, *working, options, geos, summary));
     store->commit(); // the store moves data_version() on, as the layers changed
     return summary;
 }
