@@ -882,6 +882,55 @@ StoredCorridor stored_corridor(Store& store, const std::string& code) {
                                                       : StoredCorridor::stale;
 }
 
+namespace {
+
+// The dates of the parcels and the facts of the buildings the clipped pieces name: read once,
+// by code, with only the fields the figures need.
+void read_facts(Store& store, const std::vector<CorridorClip>& clips,
+                std::unordered_map<std::string, ParcelDates>& parcel_dates,
+                std::unordered_map<std::string, BuildingFacts>& building_facts) {
+    std::set<std::string> parcel_set, building_set;
+    for (const auto& clip : clips) {
+        for (const auto& p : clip.parcels)
+            parcel_set.insert(p.code);
+        for (const auto& b : clip.buildings)
+            building_set.insert(b.code);
+    }
+    {
+        const auto& def = layer_def(LayerKind::parcels);
+        int key = field_index(def, def.key), acq = field_index(def, "acquired_on"),
+            clr = field_index(def, "cleared_on"), dlv = field_index(def, "delivered_on");
+        for_codes(store, LayerKind::parcels, {parcel_set.begin(), parcel_set.end()},
+                  {"parcel_code", "acquired_on", "cleared_on", "delivered_on"},
+                  [&](const FeatureRow& r) {
+                      parcel_dates[text_value(r.values[static_cast<size_t>(key)])] = {
+                          date_value(r.values[static_cast<size_t>(acq)]),
+                          date_value(r.values[static_cast<size_t>(clr)]),
+                          date_value(r.values[static_cast<size_t>(dlv)])};
+                  });
+    }
+    {
+        const auto& def = layer_def(LayerKind::buildings);
+        int key = field_index(def, def.key), hh = field_index(def, "households"),
+            floor = field_index(def, "floor_area_m2"), sig = field_index(def, "signed_on"),
+            dem = field_index(def, "demolished_on");
+        for_codes(store, LayerKind::buildings, {building_set.begin(), building_set.end()},
+                  {"building_code", "households", "floor_area_m2", "signed_on", "demolished_on"},
+                  [&](const FeatureRow& r) {
+                      BuildingFacts f;
+                      if (auto v = std::get_if<std::int64_t>(&r.values[static_cast<size_t>(hh)]))
+                          f.households = *v;
+                      if (auto v = std::get_if<double>(&r.values[static_cast<size_t>(floor)]))
+                          f.floor_area_m2 = *v;
+                      f.dates.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
+                      f.dates.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
+                      building_facts[text_value(r.values[static_cast<size_t>(key)])] = f;
+                  });
+    }
+}
+
+} // namespace
+
 std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOptions& o) {
     if (o.since && *o.since >= o.as_of)
         throw_usage(
@@ -978,46 +1027,9 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
             how[i] = saving ? "saved" : "in memory: " + not_saved;
         }
 
-    std::set<std::string> parcel_set, building_set;
-    for (const auto& clip : clips) {
-        for (const auto& p : clip.parcels)
-            parcel_set.insert(p.code);
-        for (const auto& b : clip.buildings)
-            building_set.insert(b.code);
-    }
     std::unordered_map<std::string, ParcelDates> parcel_dates;
-    {
-        const auto& def = layer_def(LayerKind::parcels);
-        int key = field_index(def, def.key), acq = field_index(def, "acquired_on"),
-            clr = field_index(def, "cleared_on"), dlv = field_index(def, "delivered_on");
-        for_codes(store, LayerKind::parcels, {parcel_set.begin(), parcel_set.end()},
-                  {"parcel_code", "acquired_on", "cleared_on", "delivered_on"},
-                  [&](const FeatureRow& r) {
-                      parcel_dates[text_value(r.values[static_cast<size_t>(key)])] = {
-                          date_value(r.values[static_cast<size_t>(acq)]),
-                          date_value(r.values[static_cast<size_t>(clr)]),
-                          date_value(r.values[static_cast<size_t>(dlv)])};
-                  });
-    }
     std::unordered_map<std::string, BuildingFacts> building_facts;
-    {
-        const auto& def = layer_def(LayerKind::buildings);
-        int key = field_index(def, def.key), hh = field_index(def, "households"),
-            floor = field_index(def, "floor_area_m2"), sig = field_index(def, "signed_on"),
-            dem = field_index(def, "demolished_on");
-        for_codes(store, LayerKind::buildings, {building_set.begin(), building_set.end()},
-                  {"building_code", "households", "floor_area_m2", "signed_on", "demolished_on"},
-                  [&](const FeatureRow& r) {
-                      BuildingFacts f;
-                      if (auto v = std::get_if<std::int64_t>(&r.values[static_cast<size_t>(hh)]))
-                          f.households = *v;
-                      if (auto v = std::get_if<double>(&r.values[static_cast<size_t>(floor)]))
-                          f.floor_area_m2 = *v;
-                      f.dates.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
-                      f.dates.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
-                      building_facts[text_value(r.values[static_cast<size_t>(key)])] = f;
-                  });
-    }
+    read_facts(store, clips, parcel_dates, building_facts);
 
     std::vector<CorridorReport> reports;
     for (size_t i = 0; i < selected.size(); ++i) {
