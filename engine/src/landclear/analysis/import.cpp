@@ -541,7 +541,9 @@ OpenedSource open_source(LayerKind kind, const SourceSpec& spec, const Mapping& 
 
 // Reads one opened source into the store's layer, within the import's transaction: every
 // feature converted and checked, written only while no feature failed; any problem throws and
-// the caller's transaction is rolled back.
+// the caller's transaction is rolled back. Longer than our usual limit on purpose: the feature
+// loop shares the converter, the set of codes seen, the collapsed problem list, the GDAL error
+// capture and the writer thread's inserter, which would otherwise all be passed around.
 LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialReference& working,
                                 const ImportOptions& options, const Geos& geos,
                                 ImportSummary& summary) {

@@ -130,10 +130,8 @@ OGRwkbGeometryType layer_geometry(const Source& s) {
     return static_cast<OGRwkbGeometryType>(s.geometry);
 }
 
-// Writes one source into an open GDAL dataset as a new layer.
-void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx,
-                     ExportFormat format, ExportedLayer& result) {
-    const auto& o = ctx.options;
+// The creation options of one exported layer, per format.
+CPLStringList layer_options(const Source& s, const ExportOptions& o, ExportFormat format) {
     CPLStringList lco;
     switch (format) {
     case ExportFormat::geojson:
@@ -161,6 +159,16 @@ void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx
     default:
         break;
     }
+    return lco;
+}
+
+// Writes one source into an open GDAL dataset as a new layer. Longer than our usual limit on
+// purpose: the reader thread and the writing loop share the batch queue, its mutex and the stop
+// flags, which live in this frame for exactly as long as the thread does.
+void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx,
+                     ExportFormat format, ExportedLayer& result) {
+    const auto& o = ctx.options;
+    auto lco = layer_options(s, o, format);
     bool geometry = format != ExportFormat::csv || o.csv_geometry;
     auto layer = ds.create_layer(s.name, geometry ? ctx.target_srs : nullptr,
                                  geometry ? layer_geometry(s) : wkbNone, lco.List());
