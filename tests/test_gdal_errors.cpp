@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace landclear;
 using namespace landclear::test;
@@ -61,7 +62,10 @@ FixtureLayer squares(int n, double x0, double y0, double side, int epsg) {
 // What the process writes to file descriptor 2 while f runs.
 template <class F> std::string stderr_of(F&& f) {
     std::fflush(stderr);
-    char name[] = "/tmp/landclear-stderr-XXXXXX";
+    auto pattern = (fs::temp_directory_path() / "landclear-stderr-XXXXXX").string();
+    std::vector<char> path(pattern.begin(), pattern.end());
+    path.push_back('\0');
+    char* name = path.data();
     int fd = ::mkstemp(name);
     BOOST_REQUIRE(fd >= 0);
     int saved = ::dup(2);
