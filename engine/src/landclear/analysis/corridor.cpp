@@ -1,5 +1,6 @@
 #include "landclear/analysis/corridor.hpp"
 
+#include "landclear/analysis/detail/corridor_clip.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
@@ -27,10 +28,10 @@ namespace landclear {
 
 namespace {
 
+using namespace corridor_detail;
+
 // Bump when the geometry of the stored results changes, so old stores recompute.
 constexpr int algorithm_version = 1;
-// Below this many candidate features a second thread costs more than it saves.
-constexpr size_t min_parallel = 256;
 // Codes per "IN (...)" query when reading attributes of the features in the red line.
 constexpr size_t codes_per_query = 500;
 
@@ -55,181 +56,6 @@ const char* source_name(RedLineSource s) {
 }
 
 // ---- The date-independent part: red line, segments, clipped parcels, located buildings ----
-
-struct SegmentClip {
-    int index = 0;
-    double from_m = 0, to_m = 0;
-    std::string label;
-    double area = 0;
-    Wkb wkb;
-};
-
-struct ParcelPiece {
-    int segment = 0;
-    std::string code;
-    double area = 0;
-    bool whole = false;
-    Wkb wkb;
-};
-
-struct BuildingHit {
-    int segment = 0;
-    std::string code, parcel_code;
-    double footprint = 0;
-    Wkb wkb;
-};
-
-struct CorridorClip {
-    RedLineSource source = RedLineSource::buffer;
-    std::vector<SegmentClip> segments;
-    std::vector<ParcelPiece> parcels;
-    std::vector<BuildingHit> buildings;
-};
-
-struct Candidate {
-    std::string code, parcel_code;
-    Wkb wkb;
-};
-
-// The pieces of one red line in one thread's GEOS context: geometry, prepared geometry and an
-// STRtree over their envelopes, so a parcel is only tested against the pieces near it.
-class PieceIndex {
-public:
-    PieceIndex(const Geos& geos, const std::vector<SegmentClip>& segments)
-        : m_geos(geos), m_tree(geos) {
-        for (const auto& s : segments) {
-            auto g = geos.from_wkb(s.wkb);
-            if (!geos.is_empty(g.get())) {
-                // The tree keeps the item, not the geometry: it stays owned by m_geoms.
-                m_tree.insert(g.get(), m_geoms.size());
-                m_prepared.push_back(geos.prepare(g.get()));
-            } else {
-                m_prepared.push_back(geos.no_prepared());
-            }
-            m_geoms.push_back(std::move(g));
-        }
-    }
-
-    // Pieces whose envelope meets g's, in segment order.
-    const std::vector<int>& near(const GEOSGeometry* g) {
-        m_tree.query(g, m_found);
-        m_hits.assign(m_found.begin(), m_found.end());
-        return m_hits;
-    }
-
-    const GEOSGeometry* geom(int k) const { return m_geoms[static_cast<size_t>(k)].get(); }
-    const GEOSPreparedGeometry* prepared(int k) const {
-        return m_prepared[static_cast<size_t>(k)].get();
-    }
-
-private:
-    const Geos& m_geos;
-    std::vector<GeomPtr> m_geoms;
-    std::vector<PreparedPtr> m_prepared;
-    StrTree m_tree;
-    std::vector<std::size_t> m_found;
-    std::vector<int> m_hits;
-};
-
-// Runs work(thread, first, stride) on `threads` threads (the calling thread is one of them),
-// each with its own GEOS context; rethrows the first error.
-template <class Work> void run_parallel(unsigned threads, size_t items, const Work& work) {
-    if (threads <= 1 || items < min_parallel) {
-        work(0u, 1u);
-        return;
-    }
-    std::vector<std::exception_ptr> errors(threads);
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t)
-        pool.emplace_back([&, t] {
-            try {
-                work(t, threads);
-            } catch (...) {
-                errors[t] = std::current_exception();
-            }
-        });
-    try {
-        work(0u, threads);
-    } catch (...) {
-        errors[0] = std::current_exception();
-    }
-    for (auto& th : pool)
-        th.join();
-    for (auto& e : errors)
-        if (e)
-            std::rethrow_exception(e);
-}
-
-GeomPtr clip_to_piece(const Geos& geos, const GEOSGeometry* piece, const GEOSGeometry* parcel) {
-    // A robustness failure in the overlay is retried on a 1 µm grid.
-    return geos.polygonal_multi(geos.intersection_snapped(piece, parcel, 1e-6).get());
-}
-
-std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
-                                      const std::vector<Candidate>& parcels, unsigned threads) {
-    std::vector<std::vector<ParcelPiece>> out(std::max(threads, 1u));
-    run_parallel(threads, parcels.size(), [&](unsigned t, unsigned stride) {
-        Geos geos;
-        PieceIndex pieces(geos, segments);
-        auto& mine = out[t];
-        for (size_t i = t; i < parcels.size(); i += stride) {
-            const auto& c = parcels[i];
-            auto g = geos.from_wkb(c.wkb);
-            for (int k : pieces.near(g.get())) {
-                // Wholly inside: counted as it is, no overlay. Pieces do not overlap, so no
-                // other piece can hold any of it.
-                if (geos.contains(pieces.prepared(k), g.get())) {
-                    mine.push_back({k, c.code, geos.area(g.get()), true, c.wkb});
-                    break;
-                }
-                if (!geos.intersects(pieces.prepared(k), g.get()))
-                    continue;
-                auto part = clip_to_piece(geos, pieces.geom(k), g.get());
-                double area = geos.area(part.get());
-                if (area > 0)
-                    mine.push_back({k, c.code, area, false, geos.to_wkb(part.get())});
-            }
-        }
-    });
-    std::vector<ParcelPiece> all;
-    for (auto& v : out)
-        std::move(v.begin(), v.end(), std::back_inserter(all));
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-        return a.segment != b.segment ? a.segment < b.segment : a.code < b.code;
-    });
-    return all;
-}
-
-std::vector<BuildingHit> locate_buildings(const std::vector<SegmentClip>& segments,
-                                          const std::vector<Candidate>& buildings,
-                                          unsigned threads) {
-    std::vector<std::vector<BuildingHit>> out(std::max(threads, 1u));
-    run_parallel(threads, buildings.size(), [&](unsigned t, unsigned stride) {
-        Geos geos;
-        PieceIndex pieces(geos, segments);
-        for (size_t i = t; i < buildings.size(); i += stride) {
-            const auto& c = buildings[i];
-            auto g = geos.from_wkb(c.wkb);
-            if (geos.is_empty(g.get()))
-                continue;
-            // A point inside the footprint, unlike the centroid of an L-shaped building.
-            auto point = geos.point_on_surface(g.get());
-            for (int k : pieces.near(point.get()))
-                if (geos.intersects(pieces.prepared(k), point.get())) {
-                    out[t].push_back(
-                        {k, c.code, c.parcel_code, geos.area(g.get()), geos.to_wkb(point.get())});
-                    break; // on the line between two pieces: the first
-                }
-        }
-    });
-    std::vector<BuildingHit> all;
-    for (auto& v : out)
-        std::move(v.begin(), v.end(), std::back_inserter(all));
-    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-        return a.segment != b.segment ? a.segment < b.segment : a.code < b.code;
-    });
-    return all;
-}
 
 Envelope envelope_of(const Geos& geos, const GEOSGeometry* g) {
     return geos.is_empty(g) ? Envelope{} : geos.bounds(g);
