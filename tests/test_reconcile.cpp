@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <ogr_geometry.h>
 
@@ -569,4 +570,110 @@ BOOST_AUTO_TEST_CASE(overlaps_and_parcels_drawn_twice) {
     BOOST_TEST(std::fabs(rep.total.parts.overlap - overlap) < 1e-9);
     BOOST_TEST(std::fabs(rep.total.parts.duplicate - area("X3")) < 1e-9);
     BOOST_TEST(std::fabs(rep.total.parts.sum() - rep.total.diff_mu()) < 1e-9);
+}
+
+// Tolerances: four rows off by planted amounts, two absolute (A01 by 0.03 亩, A04 by 0.20 亩 on
+// parcels of 4–6 亩) and two relative (B00 by 0.05 %, B01 by 0.4 % on parcels of ~140 亩). For
+// each setting the rows beyond it are exactly those worked out by hand below; the rows within
+// it are within_tolerance, counted apart, and never called explained.
+BOOST_AUTO_TEST_CASE(tolerances_absolute_relative_and_both) {
+    Fixture fx;
+    std::vector<LedgerLine> lines;
+    std::map<std::string, double> ledger_of;
+    for (const auto& [code, mu] : fx.planar_mu) {
+        if (fx.project_of[code] == "E")
+            continue;
+        double l = round2(mu);
+        if (code == "ZD-A01")
+            l = round2(mu) + 0.03;
+        if (code == "ZD-A04")
+            l = round2(mu) + 0.20;
+        if (code == "ZD-B00")
+            l = round2(mu * 1.0005);
+        if (code == "ZD-B01")
+            l = round2(mu * 1.004);
+        ledger_of[code] = l;
+        lines.push_back({fx.project_of[code], "", code, fixed2(l), fx.acquired_of[code]});
+    }
+    // The planted differences (map − ledger) and ledger figures, from SQL areas.
+    auto d = [&](const std::string& c) { return fx.planar_mu[c] - ledger_of[c]; };
+    BOOST_REQUIRE(std::fabs(d("ZD-A01") + 0.03) <= 0.0051);
+    BOOST_REQUIRE(std::fabs(d("ZD-A04") + 0.20) <= 0.0051);
+    BOOST_REQUIRE(ledger_of["ZD-A01"] < 6 && ledger_of["ZD-A04"] < 6); // 0.1 % < 0.006 亩
+    BOOST_REQUIRE(ledger_of["ZD-B00"] > 130 && ledger_of["ZD-B01"] > 130);
+    BOOST_REQUIRE(std::fabs(d("ZD-B00")) > 0.06 && std::fabs(d("ZD-B00")) < 0.08);
+    BOOST_REQUIRE(std::fabs(d("ZD-B01")) > 0.52 && std::fabs(d("ZD-B01")) < 0.62);
+    auto csv = write_csv_ledger(fx.dir, "tol.csv", lines);
+
+    struct Case {
+        std::vector<std::string> args;
+        std::set<std::string> within; // by hand from the figures above
+        int exit;
+    };
+    const std::set<std::string> planted{"ZD-A01", "ZD-A04", "ZD-B00", "ZD-B01"};
+    std::vector<Case> cases{
+        {{}, {}, 3},
+        {{"--tolerance", "0.05"}, {"ZD-A01"}, 3},  // 0.03 ≤ 0.05 < 0.07, 0.20, 0.57
+        {{"--tolerance", "0.1%"}, {"ZD-B00"}, 3},  // 0.07 ≤ 0.138; 0.03 > 0.004
+        {{"--tolerance", "0.05", "--tolerance", "0.1%"}, {"ZD-A01", "ZD-B00"}, 3},
+        {{"--tolerance", "0.05,0.1%", "--tolerance-mode", "all"}, {}, 3},
+        {{"--tolerance", "0.25,0.5%"}, planted, 0}, // 0.57 ≤ 0.5 % of 143 = 0.72
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(fmt::format("{}", fmt::join(c.args, " "))) {
+            std::vector<std::string> args{"reconcile", fx.store,  "--ledger", csv,
+                                          "--format",  "json",    "--as-of",  "2025-06-30"};
+            args.insert(args.end(), c.args.begin(), c.args.end());
+            auto out = run_json(args, c.exit);
+            auto got = classes_by_key(out[1]);
+            int within = 0, beyond = 0;
+            double tolerated = 0;
+            for (const auto& [code, cls] : got) {
+                if (!planted.count(code)) {
+                    BOOST_TEST((cls == "match" || cls == "area_basis"), code << " " << cls);
+                    continue;
+                }
+                bool in = c.within.count(code) > 0;
+                BOOST_TEST(cls == (in ? "within_tolerance" : "area_differs"), code);
+                (in ? within : beyond) += 1;
+                if (in)
+                    tolerated += d(code);
+            }
+            BOOST_TEST(within == static_cast<int>(c.within.size()));
+            BOOST_TEST(beyond == static_cast<int>(planted.size() - c.within.size()));
+            // Counted apart in the summary, in its own column, as printed to 0.01 亩.
+            const auto& totals = out[0]["totals"];
+            BOOST_TEST(totals["tolerated"].get<int>() == within);
+            BOOST_TEST(totals["problems"].get<int>() == beyond);
+            BOOST_TEST(std::llround(totals["tolerated_mu"].get<double>() * 100) ==
+                       std::llround(tolerated * 100));
+            auto conclusion = out[0]["notes"]["结论"].get<std::string>();
+            if (c.exit == 0) {
+                BOOST_TEST(conclusion.find("容差内相符") == 0u, conclusion);
+                BOOST_TEST(conclusion.find("未作解释") != std::string::npos);
+                BOOST_TEST(conclusion.find("差额均已由") == std::string::npos);
+            } else {
+                BOOST_TEST(conclusion.find("不符") == 0u, conclusion);
+            }
+        }
+    }
+    // English notes and classes under --lang en.
+    auto r = run_cli({"reconcile", fx.store, "--ledger", csv, "--format", "json", "--as-of",
+                      "2025-06-30", "--tolerance", "0.25,0.5%", "--lang", "en"});
+    BOOST_REQUIRE_EQUAL(r.exit_code, 0);
+    auto doc = json::parse(r.out);
+    auto c = doc["reconcile"]["notes"]["conclusion"].get<std::string>();
+    BOOST_TEST(c.find("reconciles within tolerance: 4 items") == 0u, c);
+    for (const auto& row : doc["reconcile_items"]["rows"]) {
+        auto note = row["note"].is_string() ? row["note"].get<std::string>() : "";
+        auto cls = row["class"].get<std::string>();
+        for (const auto& s : {note, cls})
+            for (unsigned char ch : s)
+                BOOST_TEST(ch < 0x80, "English only: " << s);
+    }
+    // Bad specs are usage errors.
+    BOOST_TEST(run_cli({"reconcile", fx.store, "--ledger", csv, "--tolerance", "1亩"}).exit_code ==
+               2);
+    BOOST_TEST(run_cli({"reconcile", fx.store, "--ledger", csv, "--tolerance", "0.1,0.2"})
+                   .exit_code == 2);
 }

@@ -9,8 +9,8 @@ namespace {
 
 struct ReconcileArgs {
     std::string store, ledger, sheet, map, encoding, key = "parcel", area = "planar", as_of,
-                                                     measure;
-    double tolerance_mu = 0;
+                                                     measure, tolerance_mode = "any";
+    std::vector<std::string> tolerance;
     TableArgs table;
 };
 
@@ -18,7 +18,7 @@ int run(const ReconcileArgs& a) {
     ReconcileOptions o;
     o.key = parse_reconcile_key(a.key, "--key");
     o.area = parse_area_basis(a.area, "--area");
-    o.tolerance_mu = a.tolerance_mu;
+    o.tolerance = parse_tolerance(a.tolerance, a.tolerance_mode, "--tolerance");
     if (!a.as_of.empty())
         o.as_of = parse_date_option(a.as_of, "--as-of");
     if (!a.measure.empty())
@@ -32,9 +32,9 @@ int run(const ReconcileArgs& a) {
     auto store = open_store(a.store, StoreMode::read);
     auto ledger = read_ledger(lo);
     auto report = reconcile(*store, ledger, o);
-    emit_tables(reconcile_tables(report), a.table);
-    // Gates a script: 0 when every difference is explained (or within --tolerance), 3 when not
-    // (1 stays "could not reconcile").
+    emit_tables(reconcile_tables(report, parse_lang(a.table.lang, "--lang")), a.table);
+    // Gates a script: 0 when nothing is beyond --tolerance (every difference explained or
+    // tolerated), 3 when something is (1 stays "could not reconcile").
     return report.reconciled ? exit_ok : exit_problems;
 }
 
@@ -43,12 +43,14 @@ const bool registered = register_command(40, [](CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "reconcile", "compare the map with a ledger (台账) and explain every difference");
     cmd->add_option("STORE", a->store, "the store")->required();
-    cmd->add_option("--ledger", a->ledger, "the ledger: XLSX, ODS or CSV (UTF-8 or GBK)")
+    cmd->add_option("--ledger", a->ledger,
+                    "the ledger: XLSX, ODS or CSV (any encoding; a .zip or /vsizip/ path too)")
         ->required();
     cmd->add_option("--sheet", a->sheet, "the ledger's sheet (XLSX/ODS with several sheets)");
     cmd->add_option("--map", a->map,
                     "mapping file whose \"ledger\" section names the ledger's columns");
-    cmd->add_option("--encoding", a->encoding, "text encoding of a CSV ledger, e.g. GBK");
+    cmd->add_option("--encoding", a->encoding,
+                    "text encoding of a CSV ledger, e.g. GBK (default: as detected)");
     cmd->add_option("--key", a->key, "parcel (default): rows are parcels; project: project totals")
         ->check(CLI::IsMember({"parcel", "project"}));
     cmd->add_option("--area", a->area, "map area basis: planar (default) or ellipsoidal (32号)")
@@ -56,9 +58,15 @@ const bool registered = register_command(40, [](CLI::App& app) {
     cmd->add_option("--measure", a->measure,
                     "area, acquired, cleared or delivered (default: from the ledger's columns)")
         ->check(CLI::IsMember({"area", "acquired", "cleared", "delivered"}));
-    cmd->add_option("--tolerance", a->tolerance_mu,
-                    "unexplained differences up to this many 亩 still reconcile (default 0)")
-        ->check(non_negative());
+    cmd->add_option("--tolerance", a->tolerance,
+                    "per row, unexplained differences up to 0.05 (亩) or 0.1% (of the ledger's "
+                    "figure) are tolerated (class within_tolerance); both may be given")
+        ->delimiter(',')
+        ->allow_extra_args(false)
+        ->take_all();
+    cmd->add_option("--tolerance-mode", a->tolerance_mode,
+                    "any (default): within either tolerance; all: within every one given")
+        ->check(CLI::IsMember({"any", "all"}));
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
     add_table_options(*cmd, a->table, {"reconcile", "reconcile_items", "reconcile_unreadable"});
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};

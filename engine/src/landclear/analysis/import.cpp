@@ -103,13 +103,9 @@ private:
         if (rule.constant)
             text = *rule.constant;
         Value v = rule.constant ? Value(*rule.constant) : typed(f, def, b);
-        // Value translation works on the text form so a mapping can say "30": "集体".
-        if (!rule.values.empty() && !std::holds_alternative<std::monostate>(v)) {
-            auto it = rule.values.find(value_text(v));
-            if (it != rule.values.end())
-                v = def.type == FieldType::text ? Value(it->second)
-                                                : typed_from_text(def, it->second);
-        }
+        // Values are translated by type, so a mapping can say "30": "集体" for a number 30.0.
+        if (const auto* to = find_value(rule, v))
+            v = def.type == FieldType::text ? Value(*to) : typed_from_text(def, *to);
         if (b.status_index >= 0)
             v = apply_status(f, def, b, v);
         if (def.name == m_def.key && std::holds_alternative<std::monostate>(v))
@@ -209,6 +205,11 @@ private:
             }
             break;
         case FieldType::text:
+            // A code kept as a number prints as the shortest text that reads back the same.
+            if (t == OFTInteger || t == OFTInteger64)
+                return std::to_string(f.GetFieldAsInteger64(idx));
+            if (t == OFTReal)
+                return value_text(Value(f.GetFieldAsDouble(idx)));
             break;
         }
         auto text = raw_text(f, idx);

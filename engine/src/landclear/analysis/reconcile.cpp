@@ -8,6 +8,7 @@
 #include "landclear/core/units.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fmt/format.h>
 #include <set>
@@ -69,7 +70,7 @@ public:
         m_r.key = m_o.key;
         m_r.area = m_o.area;
         m_r.as_of = m_o.as_of;
-        m_r.tolerance_mu = m_o.tolerance_mu;
+        m_r.tolerance = m_o.tolerance;
         m_r.ledger = m_ledger.display;
         m_r.ledger_encoding = m_ledger.encoding;
         m_r.unreadable = m_ledger.problems;
@@ -120,7 +121,7 @@ private:
         m_r.ledger_column = m_column->header;
     }
 
-    std::optional<LedgerValue> ledger_value(const LedgerRow& row, std::string& problem) const {
+    std::optional<LedgerValue> ledger_value(const LedgerRow& row, Phrase& problem) const {
         auto value_of = [&](LedgerField f) -> std::optional<double> {
             switch (f) {
             case LedgerField::area:
@@ -145,7 +146,8 @@ private:
         bool has_date = m_measure != Measure::area && m_ledger.has(date_field);
         if (m_column->field == LedgerField::area || m_measure == Measure::area) {
             if (!v) {
-                problem = fmt::format("column {} is empty", m_column->header);
+                problem = {fmt::format("{} 列为空", m_column->header),
+                           fmt::format("column {} is empty", m_column->header)};
                 return std::nullopt;
             }
             // A whole-area column counts for acquired/cleared/delivered when the row's date
@@ -249,17 +251,22 @@ private:
     static std::string date_text(const std::optional<Date>& d) { return d ? d->iso() : "空"; }
 
     // Which dates the ledger has and the map disagrees with.
-    std::string date_differences(const LedgerRow& row, const MapParcel& p) const {
-        std::vector<std::string> out;
-        auto compare = [&](LedgerField f, const char* zh, const std::optional<Date>& l,
-                           const std::optional<Date>& m) {
+    Phrase date_differences(const LedgerRow& row, const MapParcel& p) const {
+        Phrase out;
+        auto compare = [&](LedgerField f, const char* zh, const char* en,
+                           const std::optional<Date>& l, const std::optional<Date>& m) {
             if (m_ledger.has(f) && l != m)
-                out.push_back(fmt::format("{}: 台账 {}，图上 {}", zh, date_text(l), date_text(m)));
+                out.append({fmt::format("{}: 台账 {}，图上 {}", zh, date_text(l), date_text(m)),
+                            fmt::format("{}: ledger {}, map {}", en, l ? l->iso() : "empty",
+                                        m ? m->iso() : "empty")});
         };
-        compare(LedgerField::acquired_on, "征地日期", row.acquired_on, p.dates.acquired_on);
-        compare(LedgerField::cleared_on, "腾地日期", row.cleared_on, p.dates.cleared_on);
-        compare(LedgerField::delivered_on, "交地日期", row.delivered_on, p.dates.delivered_on);
-        return fmt::format("{}", fmt::join(out, "；"));
+        compare(LedgerField::acquired_on, "征地日期", "acquired on", row.acquired_on,
+                p.dates.acquired_on);
+        compare(LedgerField::cleared_on, "腾地日期", "cleared on", row.cleared_on,
+                p.dates.cleared_on);
+        compare(LedgerField::delivered_on, "交地日期", "delivered on", row.delivered_on,
+                p.dates.delivered_on);
+        return out;
     }
 
     // Splits d = map − ledger of two figures that both count into its causes. The residual
@@ -271,14 +278,19 @@ private:
         double d = map - ledger;
         double r_same = std::fabs(d), r_other = std::fabs(other - ledger);
         const char* other_zh = m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积";
+        const char* other_en = m_o.area == AreaBasis::planar ? "ellipsoidal" : "planar";
         auto basis = [&] {
             item.cls = r_same <= rounding_limit ? DiffClass::match : DiffClass::area_basis;
             item.parts.basis = map - other;
             item.parts.rounding = other - ledger;
             if (item.cls == DiffClass::area_basis)
-                item.note =
+                item.note = {
                     fmt::format("按{}为 {:.4f} 亩，与台账相符：台账按另一面积基准{}", other_zh,
-                                other, r_other > rounding_limit ? "，另有取整/平差" : "");
+                                other, r_other > rounding_limit ? "，另有取整/平差" : ""),
+                    fmt::format("{:.4f} mu on the {} basis, as in the ledger: the ledger is on "
+                                "the other area basis{}",
+                                other, other_en,
+                                r_other > rounding_limit ? ", plus rounding (adjustment)" : "")};
         };
         // The ledger leaves out the parcel's overlap with its neighbours; base is the map
         // figure on the ledger's basis.
@@ -292,7 +304,10 @@ private:
             item.parts.basis = map - base;
             item.parts.overlap = v;
             item.parts.rounding = base - v - ledger;
-            item.note = fmt::format("图上与相邻宗地重叠 {:.4f} 亩，台账未计重叠部分", v);
+            item.note = {fmt::format("图上与相邻宗地重叠 {:.4f} 亩，台账未计重叠部分", v),
+                         fmt::format("the map overlaps its neighbours by {:.4f} mu, which the "
+                                     "ledger leaves out",
+                                     v)};
             return true;
         };
         if (ledger_on_other) {
@@ -302,12 +317,13 @@ private:
                 item.cls = r_same <= rounding_limit ? DiffClass::match : DiffClass::rounding;
                 item.parts.rounding = d;
             } else if (!overlap(other)) {
-                item.cls = DiffClass::area_differs;
                 item.parts.basis = map - other;
-                item.parts.area = other - ledger;
-                item.within_tolerance = r_other <= m_o.tolerance_mu + eps;
-                item.note = fmt::format("按{}相差 {:+.4f} 亩（图上 − 台账），无法由取整或重叠解释",
-                                        other_zh, other - ledger);
+                unexplained(item, other - ledger, ledger,
+                            {fmt::format("按{}相差 {:+.4f} 亩（图上 − 台账）", other_zh,
+                                         other - ledger),
+                             fmt::format("{:+.4f} mu on the {} basis (map − ledger)",
+                                         other - ledger, other_en)},
+                            {"无法由取整或重叠解释", "not explained by rounding or overlaps"});
             }
             return;
         }
@@ -319,15 +335,38 @@ private:
         } else if (r_same <= allowance) {
             item.cls = DiffClass::rounding;
             item.parts.rounding = d;
-            item.note = fmt::format("相差 {:+.4f} 亩，在取整与平差（±0.01 亩）范围内", d);
+            item.note = {fmt::format("相差 {:+.4f} 亩，在取整与平差（±0.01 亩）范围内", d),
+                         fmt::format("{:+.4f} mu, within rounding and adjustment (±0.01 mu)", d)};
         } else if (r_other <= allowance) {
             basis();
         } else if (!overlap(map)) {
+            unexplained(item, d, ledger,
+                        {fmt::format("面积相差 {:+.4f} 亩（图上 − 台账）", d),
+                         fmt::format("the areas differ by {:+.4f} mu (map − ledger)", d)},
+                        {"无法由面积基准、取整或重叠解释",
+                         "not explained by the area basis, rounding or overlaps"});
+        }
+    }
+
+    // An area difference nothing explains: tolerated when within --tolerance (its own class
+    // and column, so it is never counted as explained), else area_differs.
+    void unexplained(ReconcileItem& item, double residual, double ledger, const Phrase& what,
+                     const Phrase& why) {
+        bool within = m_o.tolerance.given() && m_o.tolerance.within(residual, ledger);
+        auto t = m_o.tolerance.describe();
+        if (within) {
+            item.cls = DiffClass::within_tolerance;
+            item.parts.tolerated = residual;
+            item.note = {fmt::format("{}，在容差（{}）内，未作解释", what.zh, t.zh),
+                         fmt::format("{}, within the tolerance ({}), not explained", what.en,
+                                     t.en)};
+        } else {
             item.cls = DiffClass::area_differs;
-            item.parts.area = d;
-            item.within_tolerance = r_same <= m_o.tolerance_mu + eps;
-            item.note = fmt::format(
-                "面积相差 {:+.4f} 亩（图上 − 台账），无法由面积基准、取整或重叠解释", d);
+            item.parts.area = residual;
+            item.note = {fmt::format("{}，{}{}", what.zh, why.zh,
+                                     t.zh.empty() ? "" : "，超出容差（" + t.zh + "）"),
+                         fmt::format("{}, {}{}", what.en, why.en,
+                                     t.en.empty() ? "" : ", beyond the tolerance (" + t.en + ")")};
         }
     }
 
@@ -352,16 +391,22 @@ private:
         bool on_other() const { return decisive() ? other > same : other_residual < same_residual; }
     };
 
-    void note_basis(const std::string& scope, const BasisVotes& v) {
+    void note_basis(const std::string& project, const BasisVotes& v) {
         if (v.on_other())
-            m_r.notes.push_back(fmt::format(
-                "{}台账面积按{}（{} 行只与它相符，{} 行只与{}相符）：面积基准差逐行分出", scope,
-                m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积", v.other, v.same,
-                area_basis_zh(m_o.area)));
+            m_r.notes.push_back(
+                {fmt::format("{}台账面积按{}（{} 行只与它相符，{} 行只与{}相符）：面积基准差逐行分出",
+                             project.empty() ? "" : fmt::format("项目 {} 的", project),
+                             m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积", v.other,
+                             v.same, area_basis_zh(m_o.area)),
+                 fmt::format("{}the ledger's areas are {} ({} rows fit only that basis, {} only "
+                             "the {} one): the basis difference is split off row by row",
+                             project.empty() ? "" : fmt::format("project {}: ", project),
+                             m_o.area == AreaBasis::planar ? "ellipsoidal" : "planar", v.other,
+                             v.same, m_o.area == AreaBasis::planar ? "planar" : "ellipsoidal")});
     }
 
-    void unreadable(int row, std::string message) {
-        m_r.unreadable.push_back({row, std::move(message)});
+    void unreadable(int row, const Phrase& message) {
+        m_r.unreadable.push_back({row, message.zh, message.en});
     }
 
     // Ledger rows grouped by parcel code, in ledger order: the code as first written and the
@@ -390,14 +435,14 @@ private:
         std::unordered_map<std::string, size_t> group_of;
         for (const auto& row : m_ledger.rows) {
             if (row.parcel_code.empty()) {
-                unreadable(row.row,
-                           fmt::format("no parcel code ({} is empty)",
-                                       m_ledger.column(LedgerField::parcel_code)
-                                           ? m_ledger.column(LedgerField::parcel_code)->header
-                                           : "宗地编号"));
+                std::string column = m_ledger.column(LedgerField::parcel_code)
+                                         ? m_ledger.column(LedgerField::parcel_code)->header
+                                         : "宗地编号";
+                unreadable(row.row, {fmt::format("没有宗地编号（{} 为空）", column),
+                                     fmt::format("no parcel code ({} is empty)", column)});
                 continue;
             }
-            std::string problem;
+            Phrase problem;
             auto v = ledger_value(row, problem);
             if (!v) {
                 unreadable(row.row, problem);
@@ -432,7 +477,7 @@ private:
         note_basis("", all);
         for (const auto& [project, v] : votes)
             if (on_other[project] && !all.on_other())
-                note_basis(fmt::format("项目 {} 的", project), v);
+                note_basis(project, v);
         return on_other;
     }
 
@@ -452,7 +497,9 @@ private:
             dup.rows = {rows[k].first->row};
             dup.ledger_mu = rows[k].second.mu;
             dup.parts.duplicate = -rows[k].second.mu;
-            dup.note = fmt::format("宗地编号与第 {} 行重复，台账重复计入", first->row);
+            dup.note = {fmt::format("宗地编号与第 {} 行重复，台账重复计入", first->row),
+                        fmt::format("the parcel code repeats row {}: counted twice in the ledger",
+                                    first->row)};
             m_r.items.push_back(std::move(dup));
         }
         ReconcileItem item;
@@ -463,7 +510,7 @@ private:
         if (!pi) {
             item.cls = DiffClass::only_ledger;
             item.parts.only_ledger = -value.mu;
-            item.note = "图上没有此宗地";
+            item.note = {"图上没有此宗地", "no such parcel in the map"};
             m_r.items.push_back(std::move(item));
             return;
         }
@@ -478,9 +525,13 @@ private:
         if (counted != value.counted) {
             item.cls = DiffClass::status_differs;
             item.parts.status = m - value.mu;
-            item.note =
+            item.note = {
                 fmt::format("{}{}", counted ? "图上已计入、台账未计入" : "台账已计入、图上未计入",
-                            dates.empty() ? "" : "（" + dates + "）");
+                            dates.empty() ? "" : "（" + dates.zh + "）"),
+                fmt::format("{}{}",
+                            counted ? "counted in the map, not in the ledger"
+                                    : "counted in the ledger, not in the map",
+                            dates.empty() ? "" : " (" + dates.en + ")")};
         } else if (!counted) {
             item.cls = dates.empty() ? DiffClass::match : DiffClass::status_differs;
             item.note = dates;
@@ -495,10 +546,9 @@ private:
             explain_area(item, m, *item.map_other_mu, value.mu, adjustment_limit, overlap,
                          on_other[p.project]);
             if (!dates.empty()) {
-                if (item.cls == DiffClass::match || item.cls == DiffClass::rounding ||
-                    item.cls == DiffClass::area_basis)
+                if (is_explained(item.cls) || item.cls == DiffClass::within_tolerance)
                     item.cls = DiffClass::status_differs;
-                item.note = item.note.empty() ? dates : item.note + "；" + dates;
+                item.note.append(dates);
             }
         }
         m_r.items.push_back(std::move(item));
@@ -531,11 +581,13 @@ private:
             if (!twin.empty()) {
                 item.cls = DiffClass::duplicate;
                 item.parts.duplicate = basis_mu(p);
-                item.note = fmt::format("与宗地 {} 几乎完全重合：同一地块在图上画了两次", twin);
+                item.note = {
+                    fmt::format("与宗地 {} 几乎完全重合：同一地块在图上画了两次", twin),
+                    fmt::format("covers parcel {} almost entirely: one plot drawn twice", twin)};
             } else {
                 item.cls = DiffClass::only_map;
                 item.parts.only_map = basis_mu(p);
-                item.note = "台账没有此宗地";
+                item.note = {"台账没有此宗地", "not in the ledger"};
             }
             m_r.items.push_back(std::move(item));
         }
@@ -568,10 +620,11 @@ private:
         for (const auto& row : m_ledger.rows) {
             auto key = resolve_project(row);
             if (key.empty()) {
-                unreadable(row.row, "no project (项目编号 and 项目名称 are empty)");
+                unreadable(row.row, {"没有项目（项目编号与项目名称均为空）",
+                                     "no project (项目编号 and 项目名称 are empty)"});
                 continue;
             }
-            std::string problem;
+            Phrase problem;
             auto v = ledger_value(row, problem);
             if (!v) {
                 unreadable(row.row, problem);
@@ -600,7 +653,9 @@ private:
                 dup.rows = {rows[k].first->row};
                 dup.ledger_mu = rows[k].second.mu;
                 dup.parts.duplicate = -rows[k].second.mu;
-                dup.note = fmt::format("项目与第 {} 行重复，台账重复计入", first->row);
+                dup.note = {fmt::format("项目与第 {} 行重复，台账重复计入", first->row),
+                            fmt::format("the project repeats row {}: counted twice in the ledger",
+                                        first->row)};
                 m_r.items.push_back(std::move(dup));
             }
             ReconcileItem item;
@@ -612,7 +667,7 @@ private:
             if (it == map.end()) {
                 item.cls = DiffClass::only_ledger;
                 item.parts.only_ledger = -value.mu;
-                item.note = "图上没有此项目";
+                item.note = {"图上没有此项目", "no such project in the map"};
                 m_r.items.push_back(std::move(item));
                 continue;
             }
@@ -641,15 +696,13 @@ private:
             item.map_mu = mp.basis;
             item.map_other_mu = mp.other;
             item.parts.only_map = mp.basis;
-            item.note = "台账没有此项目";
+            item.note = {"台账没有此项目", "not in the ledger"};
             m_r.items.push_back(std::move(item));
         }
     }
 
     void summarise() {
         std::map<std::string, ProjectReconcile> projects;
-        bool ok = m_r.unreadable.empty();
-        double unexplained = 0;
         for (const auto& item : m_r.items) {
             auto key = item.project.empty() ? std::string("(未登记项目)") : item.project;
             auto& p = projects[key];
@@ -658,20 +711,11 @@ private:
             p.ledger_mu += item.ledger_mu.value_or(0);
             p.parts.add(item.parts);
             p.counts[item.cls] += 1;
-            unexplained += item.parts.area;
-            switch (item.cls) {
-            case DiffClass::match:
-            case DiffClass::rounding:
-            case DiffClass::area_basis:
-                break;
-            case DiffClass::area_differs:
-                ok = ok && item.within_tolerance;
-                break;
-            default:
-                ok = false;
-            }
+            if (item.cls == DiffClass::within_tolerance)
+                ++m_r.tolerated;
+            else if (!is_explained(item.cls))
+                ++m_r.problems;
         }
-        ok = ok && std::fabs(unexplained) <= m_o.tolerance_mu + eps;
         for (auto& [key, p] : projects) {
             if (auto n = m_project_names.find(key); n != m_project_names.end())
                 p.name = n->second;
@@ -682,18 +726,34 @@ private:
                 m_r.total.counts[c] += n;
             m_r.projects.push_back(p);
         }
-        m_r.reconciled = ok;
+        // Per row, as the tolerance is: a total of tolerated rows is not checked again.
+        m_r.reconciled = m_r.unreadable.empty() && m_r.problems == 0;
 
-        // The ledger's own 合计 row against its rows.
-        if (!m_ledger.total_rows.empty() && m_ledger.total_rows.back().second) {
-            auto [row, value] = m_ledger.total_rows.back();
-            double sum = m_r.total.ledger_mu;
-            if (m_measure == Measure::area && std::fabs(*value - sum) > rounding_limit)
-                m_r.notes.push_back(fmt::format(
-                    "台账第 {} 行合计 {:.2f} 亩，而各行相加为 {:.2f} 亩", row, *value, sum));
+        for (const auto& n : m_ledger.notes)
+            m_r.notes.push_back(n);
+        // The ledger's own 合计 row against its rows (the rows as read, before any is left out).
+        for (const auto& t : m_ledger.totals_checks) {
+            if (std::fabs(t.stated_mu - t.sum_mu) > rounding_limit)
+                m_r.notes.push_back(
+                    {fmt::format("台账第 {} 行合计（{}）{:.2f} 亩，而 {} 行相加为 {:.2f} 亩，相差 "
+                                 "{:+.2f} 亩",
+                                 t.row, t.column, t.stated_mu, t.rows, t.sum_mu,
+                                 t.stated_mu - t.sum_mu),
+                     fmt::format("the ledger's total in row {} ({}) is {:.2f} mu, but its {} rows "
+                                 "add up to {:.2f} mu, {:+.2f} mu apart",
+                                 t.row, t.column, t.stated_mu, t.rows, t.sum_mu,
+                                 t.stated_mu - t.sum_mu)});
+            else
+                m_r.notes.push_back(
+                    {fmt::format("台账第 {} 行合计（{}）{:.2f} 亩，与 {} 行之和相符", t.row,
+                                 t.column, t.stated_mu, t.rows),
+                     fmt::format("the ledger's total in row {} ({}), {:.2f} mu, equals the sum "
+                                 "of its {} rows",
+                                 t.row, t.column, t.stated_mu, t.rows)});
         }
-        if (m_ledger.encoding != "UTF-8")
-            m_r.notes.push_back(fmt::format("台账文字编码: {}", m_ledger.encoding));
+        if (m_ledger.encoding != "UTF-8" && m_ledger.encoding.find("detected") == std::string::npos)
+            m_r.notes.push_back({fmt::format("台账文字编码: {}", m_ledger.encoding),
+                                 fmt::format("ledger text encoding: {}", m_ledger.encoding)});
     }
 
     Store& m_store;
@@ -769,6 +829,8 @@ const char* diff_class_name(DiffClass c) {
         return "overlap";
     case DiffClass::area_differs:
         return "area_differs";
+    case DiffClass::within_tolerance:
+        return "within_tolerance";
     case DiffClass::status_differs:
         return "status_differs";
     case DiffClass::only_ledger:
@@ -779,6 +841,85 @@ const char* diff_class_name(DiffClass c) {
         return "duplicate";
     }
     return "";
+}
+
+const char* diff_class_en(DiffClass c) {
+    switch (c) {
+    case DiffClass::match:
+        return "match";
+    case DiffClass::rounding:
+        return "rounding (adjustment)";
+    case DiffClass::area_basis:
+        return "other area basis";
+    case DiffClass::overlap:
+        return "overlap";
+    case DiffClass::area_differs:
+        return "area differs";
+    case DiffClass::within_tolerance:
+        return "within tolerance";
+    case DiffClass::status_differs:
+        return "status/date differs";
+    case DiffClass::only_ledger:
+        return "only in ledger";
+    case DiffClass::only_map:
+        return "only in map";
+    case DiffClass::duplicate:
+        return "duplicate";
+    }
+    return "";
+}
+
+bool is_explained(DiffClass c) {
+    return c == DiffClass::match || c == DiffClass::rounding || c == DiffClass::area_basis;
+}
+
+bool Tolerance::within(double difference_mu, double ledger_mu) const {
+    double d = std::fabs(difference_mu);
+    bool abs_ok = mu && d <= *mu + eps;
+    bool rel_ok = relative && d <= *relative * std::fabs(ledger_mu) + eps;
+    if (all)
+        return (!mu || abs_ok) && (!relative || rel_ok) && given();
+    return abs_ok || rel_ok;
+}
+
+Phrase Tolerance::describe() const {
+    if (!given())
+        return {};
+    auto pct = [](double r) { return fmt::format("{}%", r * 100); };
+    if (mu && relative)
+        return {fmt::format("{} 亩{}{}", *mu, all ? "且" : "或", pct(*relative)),
+                fmt::format("{} mu {} {}", *mu, all ? "and" : "or", pct(*relative))};
+    if (mu)
+        return {fmt::format("{} 亩", *mu), fmt::format("{} mu", *mu)};
+    return {pct(*relative), pct(*relative)};
+}
+
+Tolerance parse_tolerance(const std::vector<std::string>& specs, const std::string& mode,
+                          const std::string& option) {
+    Tolerance t;
+    if (mode == "all")
+        t.all = true;
+    else if (mode != "any")
+        throw_usage(fmt::format("{}-mode '{}' is not any or all", option, mode));
+    for (const auto& raw : specs) {
+        std::string s = raw;
+        bool relative = !s.empty() && s.back() == '%';
+        if (relative)
+            s.pop_back();
+        double v = 0;
+        auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !(v >= 0) ||
+            !std::isfinite(v))
+            throw_usage(fmt::format("{} '{}' is not a number of 亩 (0.05) or a percentage (0.1%)",
+                                    option, raw));
+        auto& slot = relative ? t.relative : t.mu;
+        if (slot)
+            throw_usage(fmt::format("{} is given twice as {}", option,
+                                    relative ? "a percentage" : "亩"),
+                        "give at most one figure in 亩 and one percentage");
+        slot = relative ? v / 100 : v;
+    }
+    return t;
 }
 
 const char* diff_class_zh(DiffClass c) {
@@ -793,6 +934,8 @@ const char* diff_class_zh(DiffClass c) {
         return "图斑重叠";
     case DiffClass::area_differs:
         return "面积不符";
+    case DiffClass::within_tolerance:
+        return "容差内";
     case DiffClass::status_differs:
         return "状态/日期不符";
     case DiffClass::only_ledger:
@@ -806,7 +949,8 @@ const char* diff_class_zh(DiffClass c) {
 }
 
 double Breakdown::sum() const {
-    return basis + rounding + overlap + area + status + only_ledger + only_map + duplicate;
+    return basis + rounding + overlap + area + tolerated + status + only_ledger + only_map +
+           duplicate;
 }
 
 void Breakdown::add(const Breakdown& o) {
@@ -814,6 +958,7 @@ void Breakdown::add(const Breakdown& o) {
     rounding += o.rounding;
     overlap += o.overlap;
     area += o.area;
+    tolerated += o.tolerated;
     status += o.status;
     only_ledger += o.only_ledger;
     only_map += o.only_map;

@@ -6,6 +6,7 @@
 // exactly. docs/RECONCILE.md explains the rules.
 #include "landclear/core/area_basis.hpp"
 #include "landclear/core/date.hpp"
+#include "landclear/core/phrase.hpp"
 #include "landclear/io/ledger.hpp"
 #include "landclear/store/store.hpp"
 
@@ -27,10 +28,26 @@ Measure parse_measure(const std::string& text, const std::string& option = "meas
 const char* measure_zh(Measure m); // 面积, 已征面积, ...
 const char* measure_en(Measure m);
 
+// How far an unexplained area difference may go and still be tolerated (never explained): an
+// absolute 亩 figure, a share of the ledger's figure, or both (a row is within when it meets
+// either, or with `all` every one given). Applied to each row (each project with --key project).
+struct Tolerance {
+    std::optional<double> mu;       // 亩
+    std::optional<double> relative; // 0.001 for 0.1 %
+    bool all = false;
+    bool given() const { return mu || relative; }
+    bool within(double difference_mu, double ledger_mu) const;
+    Phrase describe() const; // "0.05 亩 或 0.1%" / "0.05 mu or 0.1%"
+};
+// Each spec is "0.05" (亩) or "0.1%"; mode "any" (default) or "all". option: how the caller
+// names the choice in a message (the CLI passes its flag).
+Tolerance parse_tolerance(const std::vector<std::string>& specs, const std::string& mode = "any",
+                          const std::string& option = "tolerance");
+
 struct ReconcileOptions {
     ReconcileKey key = ReconcileKey::parcel;
     AreaBasis area = AreaBasis::planar;
-    double tolerance_mu = 0; // unexplained area differences up to this still reconcile
+    Tolerance tolerance; // unexplained area differences within it are tolerated
     Date as_of = Date::today();
     std::optional<Measure> measure; // default: from the ledger's columns
 };
@@ -40,7 +57,8 @@ enum class DiffClass {
     rounding,       // off by more than rounding but within 平差 (±0.01 亩 nudges)
     area_basis,     // equal on the other basis (planar vs ellipsoidal)
     overlap,        // the ledger leaves out the parcel's overlap with its neighbours
-    area_differs,   // unexplained
+    area_differs,   // unexplained, beyond the tolerance (or no tolerance given)
+    within_tolerance, // unexplained, but within --tolerance: tolerated, not explained
     status_differs, // dates disagree, or one side counts the parcel and the other not
     only_ledger,
     only_map,
@@ -48,11 +66,14 @@ enum class DiffClass {
 };
 const char* diff_class_name(DiffClass c); // "match", ...
 const char* diff_class_zh(DiffClass c);   // 相符, ...
+const char* diff_class_en(DiffClass c);   // match, rounding (adjustment), ...
+// match, rounding, area_basis: the difference is explained.
+bool is_explained(DiffClass c);
 
 // Contributions of each cause to a difference, in 亩, map − ledger.
 struct Breakdown {
-    double basis = 0, rounding = 0, overlap = 0, area = 0, status = 0, only_ledger = 0,
-           only_map = 0, duplicate = 0;
+    double basis = 0, rounding = 0, overlap = 0, area = 0, tolerated = 0, status = 0,
+           only_ledger = 0, only_map = 0, duplicate = 0;
     double sum() const;
     void add(const Breakdown& o);
 };
@@ -66,8 +87,7 @@ struct ReconcileItem {
     std::optional<double> map_mu;       // the map's figure on the chosen basis
     std::optional<double> map_other_mu; // on the other basis
     Breakdown parts;
-    bool within_tolerance = false;
-    std::string note;
+    Phrase note;
     double diff_mu() const { return parts.sum(); }
 };
 
@@ -84,13 +104,16 @@ struct ReconcileReport {
     AreaBasis area = AreaBasis::planar;
     Measure measure = Measure::area;
     Date as_of;
-    double tolerance_mu = 0;
+    Tolerance tolerance;
     std::string ledger, ledger_encoding, ledger_column;
     std::vector<LedgerProblem> unreadable;
     std::vector<ReconcileItem> items;
     std::vector<ProjectReconcile> projects;
     ProjectReconcile total;
-    std::vector<std::string> notes;
+    std::vector<Phrase> notes;
+    std::int64_t tolerated = 0; // items within tolerance
+    std::int64_t problems = 0;  // items neither explained nor tolerated
+    // Nothing beyond tolerance: every difference explained or tolerated, every row read.
     bool reconciled = false;
 };
 

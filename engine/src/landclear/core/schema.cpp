@@ -1,5 +1,6 @@
 #include "landclear/core/schema.hpp"
 
+#include <charconv>
 #include <array>
 #include <fmt/format.h>
 
@@ -86,7 +87,12 @@ std::string value_text(const Value& v) {
         std::string operator()(std::monostate) const { return {}; }
         std::string operator()(const std::string& s) const { return s; }
         std::string operator()(std::int64_t i) const { return std::to_string(i); }
-        std::string operator()(double d) const { return fmt::format("{}", d); }
+        // Shortest round trip: 64.6, never 64.599999999999994.
+        std::string operator()(double d) const {
+            char buf[64];
+            auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+            return ec == std::errc() ? std::string(buf, end) : fmt::format("{}", d);
+        }
         std::string operator()(const Date& d) const { return d.iso(); }
     };
     return std::visit(Visitor{}, v);

@@ -34,6 +34,15 @@ bool is_valid_utf8(std::string_view s) {
     return true;
 }
 
+void for_each_code_point(std::string_view s,
+                         const std::function<void(char32_t cp, bool valid)>& f) {
+    utf8proc_int32_t cp = 0;
+    for (std::size_t i = 0; i < s.size();) {
+        i += decode(s, i, cp);
+        f(cp < 0 ? U'\0' : static_cast<char32_t>(cp), cp >= 0);
+    }
+}
+
 void for_each_character(std::string_view s, const std::function<void(std::string_view)>& f) {
     utf8proc_int32_t state = 0, previous = -1, cp = 0;
     std::size_t start = 0;

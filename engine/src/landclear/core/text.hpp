@@ -17,6 +17,9 @@ bool is_valid_utf8(std::string_view s);
 // A byte that is not valid UTF-8 is passed on its own, so nothing is lost.
 void for_each_character(std::string_view s, const std::function<void(std::string_view)>& f);
 
+// Calls f with each code point of s, in order; an invalid byte is passed as (0, false).
+void for_each_code_point(std::string_view s, const std::function<void(char32_t cp, bool valid)>& f);
+
 // Characters (grapheme clusters) in s.
 std::size_t character_count(std::string_view s);
 

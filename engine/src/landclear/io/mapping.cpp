@@ -2,6 +2,7 @@
 
 #include "landclear/core/error.hpp"
 
+#include <charconv>
 #include <cpl_string.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -125,6 +126,27 @@ Mapping parse_mapping(const std::string& json_text, const std::string& origin) {
         }
     }
     return m;
+}
+
+const std::string* find_value(const FieldRule& rule, const Value& v) {
+    if (rule.values.empty() || std::holds_alternative<std::monostate>(v))
+        return nullptr;
+    std::optional<double> number;
+    if (const auto* d = std::get_if<double>(&v))
+        number = *d;
+    else if (const auto* n = std::get_if<std::int64_t>(&v))
+        number = static_cast<double>(*n);
+    if (!number) {
+        auto it = rule.values.find(value_text(v));
+        return it == rule.values.end() ? nullptr : &it->second;
+    }
+    for (const auto& [key, to] : rule.values) {
+        double k = 0;
+        auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), k);
+        if (ec == std::errc() && ptr == key.data() + key.size() && k == *number)
+            return &to;
+    }
+    return nullptr;
 }
 
 std::vector<std::string> mapping_preset_names() {

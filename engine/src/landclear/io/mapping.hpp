@@ -28,6 +28,11 @@ struct Mapping {
     std::map<std::string, std::map<std::string, FieldRule>> layers; // layer -> field -> rule
 };
 
+// The translation a rule's "values" gives v, compared by type: a number matches a key that
+// reads as the same number ("100", "100.0" and "1e2" all match 100.0; "64.6" matches the double
+// nearest 64.6), text matches text exactly; nullptr when no key matches.
+const std::string* find_value(const FieldRule& rule, const Value& v);
+
 std::vector<std::string> mapping_preset_names();
 // A preset name (zongdi, dltb, chinese) or a JSON file path; "" is the default, the chinese
 // preset. The chinese preset's rules are always appended as fall-backs.

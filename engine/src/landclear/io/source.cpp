@@ -16,12 +16,22 @@ std::string SourceSpec::display() const {
     return layer ? path + ":" + *layer : path;
 }
 
+bool source_exists(const std::string& path) {
+    if (path.rfind("/vsi", 0) == 0) {
+        ensure_gdal_registered();
+        VSIStatBufL st;
+        return VSIStatL(path.c_str(), &st) == 0;
+    }
+    std::error_code ec;
+    return fs::exists(path, ec);
+}
+
 SourceSpec parse_source_spec(const std::string& text) {
-    if (fs::exists(text))
+    if (source_exists(text))
         return {text, std::nullopt};
     auto colon = text.rfind(':');
     if (colon != std::string::npos && colon > 0 && colon + 1 < text.size() &&
-        fs::exists(text.substr(0, colon)))
+        source_exists(text.substr(0, colon)))
         return {text.substr(0, colon), text.substr(colon + 1)};
     return {text, std::nullopt};
 }
@@ -66,23 +76,53 @@ GDALDatasetUniquePtr open_vector(const std::string& path, const CPLStringList& o
     return ds;
 }
 
+bool ends_with_zip(const std::string& path) {
+    return path.size() > 4 && EQUAL(path.c_str() + path.size() - 4, ".zip");
+}
+
+// A plain .zip path opens as GDAL opens its content: the one data file inside it, or the
+// archive as a folder (several shapefiles).
+std::string gdal_path(const std::string& path) {
+    if (!ends_with_zip(path) || path.rfind("/vsi", 0) == 0)
+        return path;
+    std::string root = "/vsizip/" + path;
+    CPLStringList files(VSIReadDirRecursive(root.c_str()));
+    std::vector<std::string> data;
+    for (int i = 0; i < files.Count(); ++i) {
+        std::string f = files[i];
+        if (f.empty() || f.back() == '/')
+            continue;
+        auto dot = f.rfind('.');
+        auto ext = CPLString(dot == std::string::npos ? "" : f.substr(dot + 1)).tolower();
+        for (const char* side : {"dbf", "shx", "prj", "cpg", "sbn", "sbx", "qix", "xml", "txt"})
+            if (ext == side)
+                ext.clear();
+        if (!ext.empty())
+            data.push_back(f);
+    }
+    return data.size() == 1 ? root + "/" + data.front() : root;
+}
+
 } // namespace
 
 Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(spec) {
     ensure_gdal_registered();
-    if (!fs::exists(spec.path))
+    if (!source_exists(spec.path))
         throw_input(fmt::format("file {} does not exist", spec.path),
                     "check the path (relative paths start from the current directory)");
     std::string enc = canonical_encoding(options.encoding);
+    const std::string path = gdal_path(spec.path);
 
     // Probe with the options GDAL accepts for this driver only.
-    GDALDriverH probe_driver = GDALIdentifyDriver(spec.path.c_str(), nullptr);
+    GDALDriverH probe_driver = GDALIdentifyDriver(path.c_str(), nullptr);
     std::string driver_name = probe_driver ? GDALGetDriverShortName(probe_driver) : "";
     CPLStringList opts;
     if (driver_name == "CSV") {
         opts.SetNameValue("GEOM_POSSIBLE_NAMES", "WKT,wkt,geom,geometry,GEOMETRY");
         opts.SetNameValue("KEEP_GEOM_COLUMNS", "NO");
         opts.SetNameValue("AUTODETECT_TYPE", "NO");
+        if (options.spreadsheet)
+            opts.SetNameValue("HEADERS", "NO");
     } else if (driver_name == "XLSX" || driver_name == "ODS") {
         if (options.spreadsheet)
             opts.SetNameValue("HEADERS", "FORCE");
@@ -93,7 +133,7 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
     else if (!enc.empty() && enc != "UTF-8")
         m_recode_from = enc;
 
-    m_ds = open_vector(spec.path, opts, spec.path);
+    m_ds = open_vector(path, opts, spec.path);
     auto pick_layer = [&](GDALDataset& ds) -> OGRLayer* {
         if (spec.layer) {
             OGRLayer* l = ds.GetLayerByName(spec.layer->c_str());
@@ -124,13 +164,74 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
             // into mojibake. Read raw bytes instead and insist that they are UTF-8.
             opts.SetNameValue("ENCODING", "");
             std::string layer_name = m_layer->GetName();
-            m_ds = open_vector(spec.path, opts, spec.path);
+            m_ds = open_vector(path, opts, spec.path);
             m_layer = m_ds->GetLayerByName(layer_name.c_str());
             m_check_utf8 = true;
+            guess_encoding_from_text();
+            if (m_guess.confident()) {
+                // Let GDAL recode names and values alike, as if a .cpg had said it.
+                opts.SetNameValue("ENCODING", m_guess.charset.c_str());
+                m_ds = open_vector(path, opts, spec.path);
+                m_layer = m_ds->GetLayerByName(layer_name.c_str());
+                m_check_utf8 = false;
+            }
         }
     }
-    if (driver_name != "ESRI Shapefile" && enc.empty())
+    if (driver_name != "ESRI Shapefile" && enc.empty()) {
         m_check_utf8 = true;
+        if (driver_name == "CSV") {
+            guess_encoding_from_text();
+            if (m_guess.confident()) {
+                m_recode_from = m_guess.charset;
+                m_check_utf8 = false;
+            }
+        }
+    }
+}
+
+// The text GDAL hands over raw: field names and the string values of the first features.
+void Source::guess_encoding_from_text() {
+    std::string sample;
+    bool utf8 = true;
+    auto add = [&](const char* s) {
+        if (!s || !*s)
+            return;
+        utf8 = utf8 && CPLIsUTF8(s, -1);
+        sample += s;
+        sample += '\n';
+    };
+    auto* defn = m_layer->GetLayerDefn();
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+        add(defn->GetFieldDefn(i)->GetNameRef());
+    m_layer->ResetReading();
+    int n = 0;
+    for (auto& f : *m_layer) {
+        for (int i = 0; i < defn->GetFieldCount(); ++i)
+            if (defn->GetFieldDefn(i)->GetType() == OFTString && f->IsFieldSetAndNotNull(i))
+                add(f->GetFieldAsString(i));
+        if (++n == 2000 || sample.size() > (1u << 18))
+            break;
+    }
+    m_layer->ResetReading();
+    if (!utf8)
+        m_guess = guess_encoding(sample);
+}
+
+std::string Source::detected_encoding() const {
+    if (m_guess.charset.empty() || m_check_utf8)
+        return {};
+    return fmt::format("{} (detected, confidence {:.2f})", m_guess.label, m_guess.confidence);
+}
+
+std::string Source::encoding_hint() const {
+    if (m_guess.charset.empty() || m_guess.sample.empty())
+        return "the text is in an encoding that could not be told: pass --encoding (GBK, "
+               "GB18030, BIG5, ISO-8859-1, ...)";
+    return fmt::format("the encoding is probably {} but that is not certain (confidence {:.2f}); "
+                       "read as {} the text would be: \"{}\"; if that is right pass --encoding "
+                       "{}, else the file's own encoding",
+                       m_guess.label, m_guess.confidence, m_guess.label, m_guess.sample,
+                       m_guess.charset);
 }
 
 std::string Source::driver() const {

@@ -1,6 +1,8 @@
 #pragma once
 // Opening an input layer through GDAL/OGR: any vector format GDAL reads, with the text encoding
 // settled (a GBK shapefile without .cpg is caught, not read as mojibake).
+#include "landclear/io/encoding.hpp"
+
 #include <gdal_priv.h>
 #include <memory>
 #include <ogrsf_frmts.h>
@@ -18,10 +20,16 @@ struct SourceSpec {
 // "file.gpkg:parcels" -> {file.gpkg, parcels}; a path that exists as written is never split.
 SourceSpec parse_source_spec(const std::string& text);
 
+// True when GDAL can see the path: a file or folder, or a /vsizip/, /vsigzip/... path inside one.
+bool source_exists(const std::string& path);
+
 struct SourceOptions {
     std::string encoding;                     // "" = as the file declares; e.g. "GBK", "CP936"
     std::optional<std::string> default_layer; // preferred layer name in multi-layer sources
-    bool spreadsheet = false;                 // XLSX/ODS/CSV ledger: force a header row
+    // XLSX/ODS/CSV ledger: XLSX/ODS headers forced (HEADERS=FORCE, so an all-text sheet keeps
+    // its first row); CSV read without a header (HEADERS=NO) so that title rows above the
+    // header row stay rows and the caller finds the header.
+    bool spreadsheet = false;
 };
 
 class Source {
@@ -41,12 +49,24 @@ public:
     // are not valid UTF-8 (the caller reports the feature and suggests --encoding).
     std::optional<std::string> text(const char* raw) const;
 
+    // The encoding guessed for a CSV or .dbf that declares none and is not UTF-8 (empty
+    // charset when none was needed). When confident, the text is read in it; when not, text()
+    // still refuses non-UTF-8 and encoding_hint() says what the guess would show.
+    const EncodingGuess& encoding_guess() const { return m_guess; }
+    // What to tell a user whose text is not UTF-8: the guess, its confidence and a sample.
+    std::string encoding_hint() const;
+    // "GBK (detected, confidence 0.97)" when the text was recoded from a guess, else "".
+    std::string detected_encoding() const;
+
 private:
     SourceSpec m_spec;
     GDALDatasetUniquePtr m_ds;
     OGRLayer* m_layer = nullptr;
     std::string m_recode_from;
     bool m_check_utf8 = false;
+    EncodingGuess m_guess;
+
+    void guess_encoding_from_text();
 };
 
 } // namespace landclear

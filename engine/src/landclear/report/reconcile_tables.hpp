@@ -8,6 +8,7 @@
 
 namespace landclear {
 
-std::vector<Table> reconcile_tables(const ReconcileReport& report);
+// lang chooses the language of the notes, classes and item notes (headers carry both).
+std::vector<Table> reconcile_tables(const ReconcileReport& report, Lang lang = Lang::zh);
 
 } // namespace landclear

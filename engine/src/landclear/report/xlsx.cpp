@@ -69,6 +69,7 @@ struct XlsxWriter::Impl {
     lxw_row_t row = 0;
     bool filtered = false;
     std::string title, comments;
+    std::optional<std::time_t> created;
     bool closed = false;
 
     lxw_format* format(const std::string& num, bool bold) {
@@ -235,6 +236,10 @@ void XlsxWriter::set_properties(const std::string& title, const std::string& com
     m_impl->comments = comments;
 }
 
+void XlsxWriter::set_created(std::time_t when) {
+    m_impl->created = when;
+}
+
 void XlsxWriter::close() {
     auto& m = *m_impl;
     if (m.closed)
@@ -248,6 +253,8 @@ void XlsxWriter::close() {
     props.comments = m.comments.empty() ? nullptr : m.comments.data();
     std::string app = "landclear";
     props.author = app.data();
+    if (m.created)
+        props.created = *m.created;
     workbook_set_properties(m.wb, &props);
     lxw_error err = workbook_close(m.wb);
     m.closed = true;

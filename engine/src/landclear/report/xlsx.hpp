@@ -6,6 +6,7 @@
 #include "landclear/core/schema.hpp"
 #include "landclear/report/table.hpp"
 
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ public:
     void add_row(const std::vector<Value>& values);
     void add_totals(const std::vector<Value>& values); // last row of the sheet, bold
     void set_properties(const std::string& title, const std::string& comments);
+    // The creation time written into the file (default: now); a fixed one makes the bytes
+    // reproducible.
+    void set_created(std::time_t when);
     void close(); // finishes the file and renames it to path
 
     // Excel's sheet limit: 1,048,576 rows including the header and totals.
