@@ -286,11 +286,28 @@ BOOST_AUTO_TEST_CASE(gbk_shapefile_without_cpg) {
     auto src = f.dir.file("gbk.shp");
     write_layer(src, "ESRI Shapefile", l, {"ENCODING=CP936"});
     fs::remove(f.dir.file("gbk.cpg"));
-    auto r = f.import_expecting_failure({"--parcels", src});
-    BOOST_CHECK_MESSAGE(contains(r.err, "not UTF-8") && contains(r.err, "--encoding GBK"), r.err);
+    // Issue 17: the encoding is detected (uchardet, 12 CJK characters: confident) and said.
+    auto detected = run_cli({"import", f.store, "--parcels", src});
+    BOOST_REQUIRE_MESSAGE(detected.exit_code == 0, detected.err);
+    BOOST_CHECK_MESSAGE(contains(detected.out, "text encoding: GBK (detected, confidence"),
+                        detected.out);
+    auto rows = ogr_sql(f.store, "SELECT village FROM parcels ORDER BY parcel_code");
+    BOOST_REQUIRE_EQUAL(rows.size(), 2u);
+    BOOST_CHECK_EQUAL(rows[0][0], "楠竹山村");
+    BOOST_CHECK_EQUAL(rows[1][0], "杨梅洲社区居委会");
+    // One short name is no evidence: refused, the hint naming the guess and what it would read.
+    FixtureLayer weak = squares(1);
+    weak.features[0].values[3] = "村";
+    auto weak_src = f.dir.file("weak.shp");
+    write_layer(weak_src, "ESRI Shapefile", weak, {"ENCODING=CP936"});
+    fs::remove(f.dir.file("weak.cpg"));
+    auto r = f.import_expecting_failure({"--parcels", weak_src});
+    BOOST_CHECK_MESSAGE(contains(r.err, "not UTF-8") && contains(r.err, "not certain") &&
+                            contains(r.err, "--encoding"),
+                        r.err);
     auto ok = run_cli({"import", f.store, "--parcels", src, "--encoding", "GBK", "--quiet"});
     BOOST_REQUIRE_MESSAGE(ok.exit_code == 0, ok.err);
-    auto rows = ogr_sql(f.store, "SELECT village FROM parcels ORDER BY parcel_code");
+    rows = ogr_sql(f.store, "SELECT village FROM parcels ORDER BY parcel_code");
     BOOST_REQUIRE_EQUAL(rows.size(), 2u);
     BOOST_CHECK_EQUAL(rows[0][0], "楠竹山村");
     BOOST_CHECK_EQUAL(rows[1][0], "杨梅洲社区居委会");

@@ -64,7 +64,7 @@ void check(lxw_error e) {
 //  6  2 | P2 | A | 3,000.00      | 0.3   | 2025-01-11
 //  7  3 | P3 | A | 12340 (number)| 1.234 | 2025-01-12
 //  8  4 | P4 | A | 约1000        | 0.1   | 2025-01-13
-//  9  合计 |  |  | 25340 (number) | 2.634 |
+//  9  合计 |  |  | 26340 (number) | 2.634 |   (P4's 1,000 m² included)
 std::string write_office_xlsx(const TempDir& dir, bool empty = false) {
     auto path = dir.file(empty ? "empty.xlsx" : "office.xlsx");
     lxw_workbook* wb = workbook_new(path.c_str());
@@ -107,7 +107,7 @@ std::string write_office_xlsx(const TempDir& dir, bool empty = false) {
             ++r;
         }
         check(worksheet_write_string(ws, r, 0, "合计", nullptr));
-        check(worksheet_write_number(ws, r, 3, 25340, nullptr));
+        check(worksheet_write_number(ws, r, 3, 26340, nullptr));
         check(worksheet_write_number(ws, r, 4, 2.634, nullptr));
     }
     check(workbook_close(wb));
@@ -122,6 +122,7 @@ BOOST_AUTO_TEST_CASE(office_xlsx_title_rows_merged_header_units_fullwidth_totals
     LedgerOptions o;
     o.path = xlsx;
     auto l = read_ledger(o);
+    BOOST_TEST_MESSAGE("headers: " << fmt::format("{}", fmt::join(l.headers, " | ")));
     BOOST_TEST(l.header_row == 4);
     BOOST_REQUIRE(l.has(LedgerField::parcel_code));
     BOOST_REQUIRE(l.has(LedgerField::area));
@@ -147,11 +148,13 @@ BOOST_AUTO_TEST_CASE(office_xlsx_title_rows_merged_header_units_fullwidth_totals
     BOOST_TEST(l.problems[0].message.find("约1000") != std::string::npos);
     BOOST_REQUIRE_EQUAL(l.total_rows.size(), 1u);
     BOOST_TEST(l.total_rows[0].first == 9);
-    // The 合计 row against the rows read: 25,340 m² stated = 38.01 亩; P1–P3 make 23,340 m²
-    // = 35.01 亩 (P4 could not be read).
+    // The 合计 row against the rows read: 26,340 m² stated = 39.51 亩; P1–P3 make 25,340 m²
+    // = 38.01 亩 (P4 could not be read).
     BOOST_REQUIRE(!l.totals_checks.empty());
-    BOOST_TEST(std::fabs(l.totals_checks[0].stated_mu - 38.01) < 1e-9);
-    BOOST_TEST(std::fabs(l.totals_checks[0].sum_mu - 35.01) < 1e-9);
+    BOOST_TEST(l.totals_checks[0].column == "面积（m²）");
+    BOOST_TEST(std::fabs(l.totals_checks[0].stated_mu - 39.51) < 1e-9);
+    BOOST_TEST(std::fabs(l.totals_checks[0].sum_mu - 38.01) < 1e-9);
+    BOOST_TEST(l.totals_checks[0].rows == 3u);
 
     // Reconciled against the map: P1–P3 match, P4's row unreadable (so exit 3) and P4 only in
     // the map; the note gives the 合计 row against the rows read.
@@ -171,9 +174,10 @@ BOOST_AUTO_TEST_CASE(office_xlsx_title_rows_merged_header_units_fullwidth_totals
     BOOST_TEST(doc["reconcile_unreadable"]["rows"][0]["row"].get<int>() == 8);
     auto notes = doc["reconcile"]["notes"].dump();
     BOOST_TEST(notes.find("第 9 行合计") != std::string::npos, notes);
+    BOOST_TEST(notes.find("39.51") != std::string::npos);
     BOOST_TEST(notes.find("38.01") != std::string::npos);
-    BOOST_TEST(notes.find("35.01") != std::string::npos);
-    BOOST_TEST(notes.find("表头在第 4 行") != std::string::npos);
+    BOOST_TEST(notes.find("+1.50") != std::string::npos);
+    BOOST_TEST(notes.find("表头在第 3–4 行，其上 2 行标题已跳过") != std::string::npos, notes);
 }
 
 BOOST_AUTO_TEST_CASE(headers_only_ledger_is_empty) {
@@ -247,7 +251,8 @@ BOOST_AUTO_TEST_CASE(latin1_dbf_detected_and_low_confidence_said) {
         f.seekp(29);
         f.put('\0'); // LDID: no code page
     }
-    BOOST_REQUIRE(!CPLIsUTF8(read_file(shp).c_str(), -1));
+    auto bytes = read_file(shp);
+    BOOST_REQUIRE(bytes.find("M\xFCller") != std::string::npos); // ü in Latin-1
     Source s({shp, std::nullopt}, SourceOptions{});
     BOOST_TEST(s.encoding_guess().label == "Latin-1");
     BOOST_TEST(s.encoding_guess().confident(), s.encoding_guess().confidence);
@@ -261,7 +266,7 @@ BOOST_AUTO_TEST_CASE(latin1_dbf_detected_and_low_confidence_said) {
     auto weak = dir.file("weak.csv");
     {
         std::ofstream f(weak, std::ios::binary);
-        f << "宗地编号,面积(亩)\r\nP1,15.00\r\nCaf\xE9,4.50\r\n";
+        f << "parcel_code,area_mu\r\nP1,15.00\r\nCaf\xE9,4.50\r\n";
     }
     LedgerOptions o;
     o.path = weak;

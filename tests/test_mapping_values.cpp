@@ -23,9 +23,11 @@ BOOST_AUTO_TEST_CASE(values_compare_by_type) {
     BOOST_TEST(find(Value(64.6)) == "旱地");
     BOOST_TEST(find(Value(1000.0)) == "千");
     BOOST_TEST(find(Value(64.61)) == "-");
-    // Text is text: "0702" is not the number 702, and "100.0" is not "100".
+    // A number matches the key that reads as it: a land class kept as the number 702 (its
+    // leading zero lost) is the code "0702". Text is text: "100.0" is not "100".
+    BOOST_TEST(find(Value(std::int64_t{702})) == "农村宅基地");
     BOOST_TEST(find(Value(std::string("0702"))) == "农村宅基地");
-    BOOST_TEST(find(Value(std::int64_t{702})) == "-");
+    BOOST_TEST(find(Value(std::string("702"))) == "-");
     BOOST_TEST(find(Value(std::string("100.0"))) == "-");
     BOOST_TEST(value_text(Value(64.6)) == "64.6");
     BOOST_TEST(value_text(Value(0.1 + 0.2)) == "0.30000000000000004"); // shortest round trip

@@ -5,6 +5,7 @@
 #include "landclear/analysis/ellipsoidal_cache.hpp"
 #include "landclear/analysis/reconcile.hpp"
 #include "landclear/core/error.hpp"
+#include "landclear/core/text.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/ellipsoidal.hpp"
 #include "landclear/io/ledger.hpp"
@@ -668,8 +669,9 @@ BOOST_AUTO_TEST_CASE(tolerances_absolute_relative_and_both) {
         auto note = row["note"].is_string() ? row["note"].get<std::string>() : "";
         auto cls = row["class"].get<std::string>();
         for (const auto& s : {note, cls})
-            for (unsigned char ch : s)
-                BOOST_TEST(ch < 0x80, "English only: " << s);
+            text::for_each_code_point(s, [&](char32_t cp, bool) {
+                BOOST_TEST((cp < 0x2E80 || cp > 0xFFEF), "no Chinese under --lang en: " << s);
+            });
     }
     // Bad specs are usage errors.
     BOOST_TEST(run_cli({"reconcile", fx.store, "--ledger", csv, "--tolerance", "1亩"}).exit_code ==

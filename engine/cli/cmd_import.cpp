@@ -48,6 +48,8 @@ int run(const ImportArgs& a) {
         std::cout << fmt::format("  {:<10} {} read, {} written, {} repaired, {} (from {}, {})\n",
                                  l.layer, l.read, l.written, l.repaired, measure, l.source,
                                  l.source_crs);
+        if (!l.detected_encoding.empty())
+            std::cout << fmt::format("             text encoding: {}\n", l.detected_encoding);
         if (!l.absent_fields.empty())
             std::cout << fmt::format("             not in source, left empty: {}\n",
                                      fmt::join(l.absent_fields, ", "));

@@ -142,10 +142,11 @@ AdjustResult adjust_ledger(Store& store, const Ledger& ledger, const AdjustOptio
             sum += a.unrounded;
         throw_usage(
             fmt::format("--to {} cannot be met by rounding: the {} rows add up to {:.{}f} "
-                        "unrounded; cut to {} decimals they make {}, and only {} rows have a "
-                        "remainder to round up ({} units needed)",
+                        "unrounded, {} when cut to {} decimals; that needs {} units of {} "
+                        "rounded up, but only {} rows have a remainder to round up",
                         format_units(r.total, o.decimals), r.rows.size(), sum, o.decimals + 2,
-                        o.decimals, format_units(floors, o.decimals), fractional, k),
+                        format_units(floors, o.decimals), o.decimals, k,
+                        format_units(1, o.decimals), fractional),
             "平差 only distributes rounding (each row by less than one unit of its last decimal): "
             "check the control total and the ledger's rows");
     }

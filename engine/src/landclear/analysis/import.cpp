@@ -92,8 +92,10 @@ private:
         auto text = m_source.text(f.GetFieldAsString(index));
         if (!text)
             throw_input("the text is not UTF-8",
-                        "the file is probably in GBK (common for shapefiles from ArcGIS): pass "
-                        "--encoding GBK");
+                        m_source.encoding_guess().charset.empty()
+                            ? "the file is probably in GBK (common for shapefiles from ArcGIS): "
+                              "pass --encoding GBK"
+                            : m_source.encoding_hint());
         return landclear::text::trim(*text);
     }
 
@@ -553,6 +555,7 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     LayerImportSummary ls;
     ls.layer = std::string(def.name);
     ls.source = src.display();
+    ls.detected_encoding = src.detected_encoding();
     ls.source_crs = s.srs ? describe_srs(*s.srs) : "no geometry";
     for (size_t i = 0; i < def.fields.size(); ++i)
         if (s.bound[i].source_index < 0 && s.bound[i].status_index < 0 &&

@@ -900,7 +900,8 @@ Tolerance parse_tolerance(const std::vector<std::string>& specs, const std::stri
     if (mode == "all")
         t.all = true;
     else if (mode != "any")
-        throw_usage(fmt::format("{}-mode '{}' is not any or all", option, mode));
+        throw_usage(fmt::format("{}-mode '{}' is not any or all", option, mode),
+                    "any: a row meets either tolerance; all: every one given");
     for (const auto& raw : specs) {
         std::string s = raw;
         bool relative = !s.empty() && s.back() == '%';
@@ -911,7 +912,10 @@ Tolerance parse_tolerance(const std::vector<std::string>& specs, const std::stri
         if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !(v >= 0) ||
             !std::isfinite(v))
             throw_usage(fmt::format("{} '{}' is not a number of 亩 (0.05) or a percentage (0.1%)",
-                                    option, raw));
+                                    option, raw),
+                        fmt::format("give {0} 0.05 (亩) or {0} 0.1% (of the ledger's figure), "
+                                    "or both",
+                                    option));
         auto& slot = relative ? t.relative : t.mu;
         if (slot)
             throw_usage(fmt::format("{} is given twice as {}", option,

@@ -462,7 +462,9 @@ HeaderFound find_header(const LedgerMapping& mapping, const std::vector<GridRow>
                 if (auto u = parse_unit(n.substr(at)))
                     h.default_unit = u;
         }
-    h.title_rows = static_cast<int>(found);
+    for (size_t r = 0; r < found; ++r)
+        h.title_rows += std::any_of(grid[r].cells.begin(), grid[r].cells.end(),
+                                    [](const GridCell& c) { return !c.empty(); });
     const auto& top = grid.empty() ? GridRow{} : grid[found];
     h.headers.resize(top.cells.size());
     for (size_t i = 0; i < top.cells.size(); ++i)
@@ -499,7 +501,7 @@ HeaderFound find_header(const LedgerMapping& mapping, const std::vector<GridRow>
         }
         std::string up = h.headers[i].empty() ? parent : h.headers[i];
         joined[i] = up.empty() ? s : up + "(" + s + ")";
-        for (const auto& candidate : {up + "(" + s + ")", s, up + s})
+        for (const auto& candidate : {up + "(" + s + ")", up + s, s})
             if (known_header(mapping, candidate)) {
                 joined[i] = candidate;
                 break;
@@ -711,17 +713,33 @@ Ledger read_ledger(const LedgerOptions& options) {
     ledger.headers = header.headers;
     ledger.header_row = grid.empty() ? 1 : grid[header.index].row;
     bind_columns(mapping, header.headers, header.default_unit, ledger);
-    if (header.title_rows > 0)
+    if (header.title_rows > 0 || header.two_rows) {
+        int last = grid[header.index].row, first = header.two_rows ? last - 1 : last;
+        std::string rows_zh = header.two_rows ? fmt::format("第 {}–{} 行", first, last)
+                                              : fmt::format("第 {} 行", last);
+        std::string rows_en = header.two_rows ? fmt::format("rows {}–{}", first, last)
+                                              : fmt::format("row {}", last);
+        std::vector<std::string> shown;
+        for (const auto& h : ledger.headers)
+            if (!h.empty())
+                shown.push_back(h);
         ledger.notes.push_back(
-            {fmt::format("表头在第 {} 行，其上 {} 行为标题", grid[header.index].row,
-                         header.title_rows),
-             fmt::format("header found in row {} below {} title row(s)", grid[header.index].row,
-                         header.title_rows)});
-    if (header.two_rows)
-        ledger.notes.push_back({fmt::format("表头占两行（合并单元格），已合并为：{}",
-                                            fmt::join(ledger.headers, "、")),
-                                fmt::format("two-row (merged) header read as: {}",
-                                            fmt::join(ledger.headers, ", "))});
+            {fmt::format("表头在{}{}{}", rows_zh,
+                         header.title_rows > 0
+                             ? fmt::format("，其上 {} 行标题已跳过", header.title_rows)
+                             : "",
+                         header.two_rows
+                             ? fmt::format("；两行表头（合并单元格）读作：{}", fmt::join(shown, "、"))
+                             : ""),
+             fmt::format("header in {}{}{}", rows_en,
+                         header.title_rows > 0
+                             ? fmt::format(", {} title row(s) above it skipped", header.title_rows)
+                             : "",
+                         header.two_rows
+                             ? fmt::format("; the two-row (merged) header reads: {}",
+                                           fmt::join(shown, ", "))
+                             : "")});
+    }
     if (!source->detected_encoding().empty())
         ledger.notes.push_back(
             {fmt::format("台账文字编码：{}（自动识别，可信度 {:.2f}）",

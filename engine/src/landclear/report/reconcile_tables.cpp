@@ -36,7 +36,8 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r, Lang lang) {
         conclusion = zh ? fmt::format("不符：{} 项问题{}，{} 行无法读取", r.problems,
                                       tol.zh.empty() ? "" : "（超出容差 " + tol.zh + "）",
                                       r.unreadable.size())
-                        : fmt::format("does not reconcile: {} problem items{}, {} unreadable rows",
+                        : fmt::format("does not reconcile: {} problem item(s){}, {} unreadable "
+                                      "row(s)",
                                       r.problems,
                                       tol.en.empty() ? "" : " (beyond the tolerance " + tol.en + ")",
                                       r.unreadable.size());
@@ -64,8 +65,11 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r, Lang lang) {
                               "取整余数计入取整/平差）"
                             : "map − ledger; the causes add up to the difference (rounded to "
                               "0.01 mu so that each row balances, the remainder in rounding)");
-    for (const auto& n : r.notes)
-        s.notes.emplace_back(zh ? "说明" : "note", say(n));
+    // Numbered when there are several: JSON keeps notes as an object, one member per label.
+    for (size_t i = 0; i < r.notes.size(); ++i)
+        s.notes.emplace_back(r.notes.size() == 1 ? std::string(zh ? "说明" : "note")
+                                                 : fmt::format("{} {}", zh ? "说明" : "note", i + 1),
+                             say(r.notes[i]));
     s.columns = {
         {"project", "项目编号", "project", K::text},
         {"name", "项目名称", "name", K::text},
