@@ -87,8 +87,8 @@ std::string write_office_xlsx(const TempDir& dir, bool empty = false) {
             const char* date;
         };
         const Line lines[] = {
-            {"P1", "\xEF\xBC\x91\xEF\xBC\x90\xEF\xBC\x8C\xEF\xBC\x90\xEF\xBC\x90\xEF\xBC\x90", 0,
-             1, "2025-01-10"}, // １０，０００ in full-width digits and comma
+            {"P1", "\xEF\xBC\x91\xEF\xBC\x90\xEF\xBC\x8C\xEF\xBC\x90\xEF\xBC\x90\xEF\xBC\x90", 0, 1,
+             "2025-01-10"}, // １０，０００ in full-width digits and comma
             {"P2", "3,000.00", 0, 0.3, "2025-01-11"},
             {"P3", nullptr, 12340, 1.234, "2025-01-12"},
             {"P4", "约1000", 0, 0.1, "2025-01-13"},
@@ -238,8 +238,8 @@ BOOST_AUTO_TEST_CASE(gbk_csv_detected) {
 BOOST_AUTO_TEST_CASE(latin1_dbf_detected_and_low_confidence_said) {
     TempDir dir;
     const std::vector<std::string> names{"Grundstück Müller", "Bäckerei Großmann",
-                                         "Kläranlage Süd", "Château d'Eau", "Gärtnerei Weiß",
-                                         "Straße am Öhrberg"};
+                                         "Kläranlage Süd",    "Château d'Eau",
+                                         "Gärtnerei Weiß",    "Straße am Öhrberg"};
     FixtureLayer l{"owners", 0, {{"name"}, {"code"}}, {}, "None"};
     for (size_t i = 0; i < names.size(); ++i)
         l.features.push_back({"", {names[i], fmt::format("X{}", i)}});
@@ -402,7 +402,8 @@ BOOST_AUTO_TEST_CASE(adjust_to_control_total) {
         }
         long long v = hundredths(row[1]);
         sum += v;
-        size_t i = static_cast<size_t>(std::find(codes.begin(), codes.end(), row[0]) - codes.begin());
+        size_t i =
+            static_cast<size_t>(std::find(codes.begin(), codes.end(), row[0]) - codes.begin());
         BOOST_REQUIRE(i < codes.size());
         BOOST_TEST(std::fabs(static_cast<double>(v) - scaled[i]) < 1.0, row[0]);
         BOOST_TEST(v == expect[row[0]], row[0]);
@@ -431,8 +432,8 @@ BOOST_AUTO_TEST_CASE(adjust_to_control_total) {
 
     // A total rounding cannot reach is refused, naming the figures.
     auto bad = run_cli({"adjust", store, "--ledger", csv, "--to",
-                        fmt::format("{}.{:02d}", (floors + 40) / 100, (floors + 40) % 100),
-                        "--out", dir.file("bad.csv")});
+                        fmt::format("{}.{:02d}", (floors + 40) / 100, (floors + 40) % 100), "--out",
+                        dir.file("bad.csv")});
     BOOST_TEST(bad.exit_code == 2);
     BOOST_TEST(bad.err.find("cannot be met by rounding") != std::string::npos, bad.err);
     BOOST_TEST(!std::filesystem::exists(dir.file("bad.csv")));

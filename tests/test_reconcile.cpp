@@ -19,9 +19,9 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
 #include <ogr_geometry.h>
+#include <set>
 
 using namespace landclear;
 using namespace landclear::test;
@@ -614,16 +614,16 @@ BOOST_AUTO_TEST_CASE(tolerances_absolute_relative_and_both) {
     const std::set<std::string> planted{"ZD-A01", "ZD-A04", "ZD-B00", "ZD-B01"};
     std::vector<Case> cases{
         {{}, {}, 3},
-        {{"--tolerance", "0.05"}, {"ZD-A01"}, 3},  // 0.03 ≤ 0.05 < 0.07, 0.20, 0.57
-        {{"--tolerance", "0.1%"}, {"ZD-B00"}, 3},  // 0.07 ≤ 0.138; 0.03 > 0.004
+        {{"--tolerance", "0.05"}, {"ZD-A01"}, 3}, // 0.03 ≤ 0.05 < 0.07, 0.20, 0.57
+        {{"--tolerance", "0.1%"}, {"ZD-B00"}, 3}, // 0.07 ≤ 0.138; 0.03 > 0.004
         {{"--tolerance", "0.05", "--tolerance", "0.1%"}, {"ZD-A01", "ZD-B00"}, 3},
         {{"--tolerance", "0.05,0.1%", "--tolerance-mode", "all"}, {}, 3},
         {{"--tolerance", "0.25,0.5%"}, planted, 0}, // 0.57 ≤ 0.5 % of 143 = 0.72
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(fmt::format("{}", fmt::join(c.args, " "))) {
-            std::vector<std::string> args{"reconcile", fx.store,  "--ledger", csv,
-                                          "--format",  "json",    "--as-of",  "2025-06-30"};
+            std::vector<std::string> args{"reconcile", fx.store, "--ledger", csv,
+                                          "--format",  "json",   "--as-of",  "2025-06-30"};
             args.insert(args.end(), c.args.begin(), c.args.end());
             auto out = run_json(args, c.exit);
             auto got = classes_by_key(out[1]);
@@ -676,6 +676,6 @@ BOOST_AUTO_TEST_CASE(tolerances_absolute_relative_and_both) {
     // Bad specs are usage errors.
     BOOST_TEST(run_cli({"reconcile", fx.store, "--ledger", csv, "--tolerance", "1亩"}).exit_code ==
                2);
-    BOOST_TEST(run_cli({"reconcile", fx.store, "--ledger", csv, "--tolerance", "0.1,0.2"})
-                   .exit_code == 2);
+    BOOST_TEST(
+        run_cli({"reconcile", fx.store, "--ledger", csv, "--tolerance", "0.1,0.2"}).exit_code == 2);
 }

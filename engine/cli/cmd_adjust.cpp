@@ -34,16 +34,16 @@ int run(const AdjustArgs& a) {
     write_adjusted_ledger(ledger, r, a.out, lang);
     auto unit = format_units(1, r.decimals);
     bool zh = lang == Lang::zh;
-    std::cout << (zh ? fmt::format("平差：{} 行合计 {}（{}，{}），{} 行上调 {}，{} 行下调 {}，其余为四舍五入值；"
-                                   "已写入 {}\n",
-                                   r.rows.size(), format_units(r.total, r.decimals),
-                                   r.column->header, area_basis_zh(o.area), r.moved_up, unit,
-                                   r.moved_down, unit, a.out)
-                     : fmt::format("adjusted: {} rows total {} ({}, {}), {} moved up by {}, {} "
-                                   "down by {}, the others as rounded; written to {}\n",
-                                   r.rows.size(), format_units(r.total, r.decimals),
-                                   r.column->header, area_basis_en(o.area), r.moved_up, unit,
-                                   r.moved_down, unit, a.out));
+    std::cout
+        << (zh ? fmt::format(
+                     "平差：{} 行合计 {}（{}，{}），{} 行上调 {}，{} 行下调 {}，其余为四舍五入值；"
+                     "已写入 {}\n",
+                     r.rows.size(), format_units(r.total, r.decimals), r.column->header,
+                     area_basis_zh(o.area), r.moved_up, unit, r.moved_down, unit, a.out)
+               : fmt::format("adjusted: {} rows total {} ({}, {}), {} moved up by {}, {} "
+                             "down by {}, the others as rounded; written to {}\n",
+                             r.rows.size(), format_units(r.total, r.decimals), r.column->header,
+                             area_basis_en(o.area), r.moved_up, unit, r.moved_down, unit, a.out));
     for (const auto& n : r.notes)
         std::cout << "  " << (zh ? n.zh : n.en) << "\n";
     return exit_ok;

@@ -75,9 +75,9 @@ AdjustResult adjust_ledger(Store& store, const Ledger& ledger, const AdjustOptio
     if (!r.column)
         throw_usage(fmt::format("{} has no area column to adjust", ledger.display));
     if (!ledger.has(LedgerField::parcel_code))
-        throw_usage(fmt::format("{} has no 宗地编号 column: 平差 adjusts parcel rows",
-                                ledger.display),
-                    "name the parcel code column in a mapping file (--map)");
+        throw_usage(
+            fmt::format("{} has no 宗地编号 column: 平差 adjusts parcel rows", ledger.display),
+            "name the parcel code column in a mapping file (--map)");
     double scale = std::pow(10.0, o.decimals);
     double total_scaled = o.total * scale;
     if (!std::isfinite(o.total) || std::fabs(total_scaled - std::round(total_scaled)) > 1e-6)
@@ -135,7 +135,8 @@ AdjustResult adjust_ledger(Store& store, const Ledger& ledger, const AdjustOptio
         r.rows.push_back(a);
     }
     std::int64_t k = r.total - floors;
-    std::int64_t fractional = std::count_if(rems.begin(), rems.end(), [](double x) { return x > 0; });
+    std::int64_t fractional =
+        std::count_if(rems.begin(), rems.end(), [](double x) { return x > 0; });
     if (k < 0 || k > fractional) {
         double sum = 0;
         for (const auto& a : r.rows)

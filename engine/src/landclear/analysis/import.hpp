@@ -34,7 +34,7 @@ struct LayerImportSummary {
     std::int64_t read = 0, written = 0, repaired = 0;
     double measure_total = 0;               // m² for polygon layers, m for corridors
     std::vector<std::string> absent_fields; // optional contract fields the source lacks
-    std::string detected_encoding; // "GBK (detected, confidence 0.97)" when not declared
+    std::string detected_encoding;          // "GBK (detected, confidence 0.97)" when not declared
 };
 
 struct ImportSummary {

@@ -318,12 +318,12 @@ private:
                 item.parts.rounding = d;
             } else if (!overlap(other)) {
                 item.parts.basis = map - other;
-                unexplained(item, other - ledger, ledger,
-                            {fmt::format("按{}相差 {:+.4f} 亩（图上 − 台账）", other_zh,
-                                         other - ledger),
-                             fmt::format("{:+.4f} mu on the {} basis (map − ledger)",
-                                         other - ledger, other_en)},
-                            {"无法由取整或重叠解释", "not explained by rounding or overlaps"});
+                unexplained(
+                    item, other - ledger, ledger,
+                    {fmt::format("按{}相差 {:+.4f} 亩（图上 − 台账）", other_zh, other - ledger),
+                     fmt::format("{:+.4f} mu on the {} basis (map − ledger)", other - ledger,
+                                 other_en)},
+                    {"无法由取整或重叠解释", "not explained by rounding or overlaps"});
             }
             return;
         }
@@ -357,9 +357,9 @@ private:
         if (within) {
             item.cls = DiffClass::within_tolerance;
             item.parts.tolerated = residual;
-            item.note = {fmt::format("{}，在容差（{}）内，未作解释", what.zh, t.zh),
-                         fmt::format("{}, within the tolerance ({}), not explained", what.en,
-                                     t.en)};
+            item.note = {
+                fmt::format("{}，在容差（{}）内，未作解释", what.zh, t.zh),
+                fmt::format("{}, within the tolerance ({}), not explained", what.en, t.en)};
         } else {
             item.cls = DiffClass::area_differs;
             item.parts.area = residual;
@@ -394,10 +394,11 @@ private:
     void note_basis(const std::string& project, const BasisVotes& v) {
         if (v.on_other())
             m_r.notes.push_back(
-                {fmt::format("{}台账面积按{}（{} 行只与它相符，{} 行只与{}相符）：面积基准差逐行分出",
-                             project.empty() ? "" : fmt::format("项目 {} 的", project),
-                             m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积", v.other,
-                             v.same, area_basis_zh(m_o.area)),
+                {fmt::format(
+                     "{}台账面积按{}（{} 行只与它相符，{} 行只与{}相符）：面积基准差逐行分出",
+                     project.empty() ? "" : fmt::format("项目 {} 的", project),
+                     m_o.area == AreaBasis::planar ? "椭球面积" : "平面面积", v.other, v.same,
+                     area_basis_zh(m_o.area)),
                  fmt::format("{}the ledger's areas are {} ({} rows fit only that basis, {} only "
                              "the {} one): the basis difference is split off row by row",
                              project.empty() ? "" : fmt::format("project {}: ", project),
@@ -525,13 +526,13 @@ private:
         if (counted != value.counted) {
             item.cls = DiffClass::status_differs;
             item.parts.status = m - value.mu;
-            item.note = {
-                fmt::format("{}{}", counted ? "图上已计入、台账未计入" : "台账已计入、图上未计入",
-                            dates.empty() ? "" : "（" + dates.zh + "）"),
-                fmt::format("{}{}",
-                            counted ? "counted in the map, not in the ledger"
-                                    : "counted in the ledger, not in the map",
-                            dates.empty() ? "" : " (" + dates.en + ")")};
+            item.note = {fmt::format("{}{}",
+                                     counted ? "图上已计入、台账未计入" : "台账已计入、图上未计入",
+                                     dates.empty() ? "" : "（" + dates.zh + "）"),
+                         fmt::format("{}{}",
+                                     counted ? "counted in the map, not in the ledger"
+                                             : "counted in the ledger, not in the map",
+                                     dates.empty() ? "" : " (" + dates.en + ")")};
         } else if (!counted) {
             item.cls = dates.empty() ? DiffClass::match : DiffClass::status_differs;
             item.note = dates;
@@ -918,9 +919,9 @@ Tolerance parse_tolerance(const std::vector<std::string>& specs, const std::stri
                                     option));
         auto& slot = relative ? t.relative : t.mu;
         if (slot)
-            throw_usage(fmt::format("{} is given twice as {}", option,
-                                    relative ? "a percentage" : "亩"),
-                        "give at most one figure in 亩 and one percentage");
+            throw_usage(
+                fmt::format("{} is given twice as {}", option, relative ? "a percentage" : "亩"),
+                "give at most one figure in 亩 and one percentage");
         slot = relative ? v / 100 : v;
     }
     return t;

@@ -53,13 +53,13 @@ struct ReconcileOptions {
 };
 
 enum class DiffClass {
-    match,          // equal after 2-decimal rounding
-    rounding,       // off by more than rounding but within 平差 (±0.01 亩 nudges)
-    area_basis,     // equal on the other basis (planar vs ellipsoidal)
-    overlap,        // the ledger leaves out the parcel's overlap with its neighbours
-    area_differs,   // unexplained, beyond the tolerance (or no tolerance given)
+    match,            // equal after 2-decimal rounding
+    rounding,         // off by more than rounding but within 平差 (±0.01 亩 nudges)
+    area_basis,       // equal on the other basis (planar vs ellipsoidal)
+    overlap,          // the ledger leaves out the parcel's overlap with its neighbours
+    area_differs,     // unexplained, beyond the tolerance (or no tolerance given)
     within_tolerance, // unexplained, but within --tolerance: tolerated, not explained
-    status_differs, // dates disagree, or one side counts the parcel and the other not
+    status_differs,   // dates disagree, or one side counts the parcel and the other not
     only_ledger,
     only_map,
     duplicate, // a key repeated in the ledger, or a parcel drawn twice in the map

@@ -1,7 +1,7 @@
 #include "landclear/core/schema.hpp"
 
-#include <charconv>
 #include <array>
+#include <charconv>
 #include <fmt/format.h>
 
 namespace landclear {

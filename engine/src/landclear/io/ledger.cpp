@@ -111,10 +111,11 @@ SplitHeader split_unit(const std::string& h) {
     if (auto slash = h.rfind('/'); slash != std::string::npos && slash > 0)
         if (auto u = parse_unit(h.substr(slash + 1)))
             return {h.substr(0, slash), u, true};
-    for (auto [suffix, unit] : {std::pair{"_mu", AreaUnit::mu}, std::pair{"_m2", AreaUnit::m2},
-                                std::pair{"_ha", AreaUnit::hectare}, std::pair{"平方米", AreaUnit::m2},
-                                std::pair{"m2", AreaUnit::m2}, std::pair{"公顷", AreaUnit::hectare},
-                                std::pair{"亩", AreaUnit::mu}}) {
+    for (auto [suffix, unit] :
+         {std::pair{"_mu", AreaUnit::mu}, std::pair{"_m2", AreaUnit::m2},
+          std::pair{"_ha", AreaUnit::hectare}, std::pair{"平方米", AreaUnit::m2},
+          std::pair{"m2", AreaUnit::m2}, std::pair{"公顷", AreaUnit::hectare},
+          std::pair{"亩", AreaUnit::mu}}) {
         std::string_view sv = suffix;
         if (h.size() > sv.size() && h.compare(h.size() - sv.size(), sv.size(), sv) == 0)
             return {h.substr(0, h.size() - sv.size()), unit, true};
@@ -325,8 +326,9 @@ public:
             if (ch != ',' && ch != ' ')
                 s += ch;
         AreaUnit unit = c.unit;
-        for (auto [word, u] : {std::pair{"亩", AreaUnit::mu}, std::pair{"平方米", AreaUnit::m2},
-                               std::pair{"m2", AreaUnit::m2}, std::pair{"公顷", AreaUnit::hectare}}) {
+        for (auto [word, u] :
+             {std::pair{"亩", AreaUnit::mu}, std::pair{"平方米", AreaUnit::m2},
+              std::pair{"m2", AreaUnit::m2}, std::pair{"公顷", AreaUnit::hectare}}) {
             std::string_view w = word;
             if (s.size() > w.size() && s.compare(s.size() - w.size(), w.size(), w) == 0) {
                 s.resize(s.size() - w.size());
@@ -376,8 +378,8 @@ public:
 
 private:
     void problem(const LedgerColumn& c, const std::string& zh, const std::string& en) {
-        m_problems.push_back({fmt::format("{} 列：{}", c.header, zh),
-                              fmt::format("column {}: {}", c.header, en)});
+        m_problems.push_back(
+            {fmt::format("{} 列：{}", c.header, zh), fmt::format("column {}: {}", c.header, en)});
     }
 
     std::vector<Phrase> m_problems;
@@ -401,7 +403,7 @@ std::unique_ptr<Source> open_ledger(const LedgerOptions& options, Ledger& ledger
         throw;
     }
     ledger.display = spec.display();
-    ledger.encoding = !options.encoding.empty()            ? options.encoding
+    ledger.encoding = !options.encoding.empty()              ? options.encoding
                       : !source->detected_encoding().empty() ? source->detected_encoding()
                                                              : "UTF-8";
     return source;
@@ -717,28 +719,27 @@ Ledger read_ledger(const LedgerOptions& options) {
         int last = grid[header.index].row, first = header.two_rows ? last - 1 : last;
         std::string rows_zh = header.two_rows ? fmt::format("第 {}–{} 行", first, last)
                                               : fmt::format("第 {} 行", last);
-        std::string rows_en = header.two_rows ? fmt::format("rows {}–{}", first, last)
-                                              : fmt::format("row {}", last);
+        std::string rows_en =
+            header.two_rows ? fmt::format("rows {}–{}", first, last) : fmt::format("row {}", last);
         std::vector<std::string> shown;
         for (const auto& h : ledger.headers)
             if (!h.empty())
                 shown.push_back(h);
         ledger.notes.push_back(
-            {fmt::format("表头在{}{}{}", rows_zh,
-                         header.title_rows > 0
-                             ? fmt::format("，其上 {} 行标题已跳过", header.title_rows)
-                             : "",
-                         header.two_rows
-                             ? fmt::format("；两行表头（合并单元格）读作：{}", fmt::join(shown, "、"))
-                             : ""),
+            {fmt::format(
+                 "表头在{}{}{}", rows_zh,
+                 header.title_rows > 0 ? fmt::format("，其上 {} 行标题已跳过", header.title_rows)
+                                       : "",
+                 header.two_rows
+                     ? fmt::format("；两行表头（合并单元格）读作：{}", fmt::join(shown, "、"))
+                     : ""),
              fmt::format("header in {}{}{}", rows_en,
                          header.title_rows > 0
                              ? fmt::format(", {} title row(s) above it skipped", header.title_rows)
                              : "",
-                         header.two_rows
-                             ? fmt::format("; the two-row (merged) header reads: {}",
-                                           fmt::join(shown, ", "))
-                             : "")});
+                         header.two_rows ? fmt::format("; the two-row (merged) header reads: {}",
+                                                       fmt::join(shown, ", "))
+                                         : "")});
     }
     if (!source->detected_encoding().empty())
         ledger.notes.push_back(

@@ -68,10 +68,10 @@ struct LedgerTotalsCheck {
 };
 
 struct Ledger {
-    std::string display;  // file or file:sheet
-    std::string encoding; // "UTF-8", or the encoding the text was recoded from
-    std::vector<Phrase> notes; // how it was read: encoding detected, title rows, header rows
-    int header_row = 1;        // spreadsheet row of the header (its last row when merged)
+    std::string display;              // file or file:sheet
+    std::string encoding;             // "UTF-8", or the encoding the text was recoded from
+    std::vector<Phrase> notes;        // how it was read: encoding detected, title rows, header rows
+    int header_row = 1;               // spreadsheet row of the header (its last row when merged)
     std::vector<std::string> headers; // every column's header as read (joined when merged)
     std::vector<LedgerColumn> columns;
     std::vector<LedgerRow> rows;

@@ -34,8 +34,7 @@ Sheet sheet_of(const Ledger& ledger, const AdjustResult& r, Lang lang) {
     s.area = static_cast<size_t>(r.column->index);
     const char* unit = area_unit_zh(r.column->unit);
     bool zh = lang == Lang::zh;
-    s.headers.push_back(zh ? fmt::format("平差前({})", unit)
-                           : fmt::format("unrounded ({})", unit));
+    s.headers.push_back(zh ? fmt::format("平差前({})", unit) : fmt::format("unrounded ({})", unit));
     s.headers.push_back(zh ? fmt::format("平差调整({})", unit)
                            : fmt::format("adjustment ({})", unit));
     std::int64_t sum = 0;

@@ -33,14 +33,15 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r, Lang lang) {
     auto tol = r.tolerance.describe();
     std::string conclusion;
     if (!r.reconciled)
-        conclusion = zh ? fmt::format("不符：{} 项问题{}，{} 行无法读取", r.problems,
-                                      tol.zh.empty() ? "" : "（超出容差 " + tol.zh + "）",
-                                      r.unreadable.size())
-                        : fmt::format("does not reconcile: {} problem item(s){}, {} unreadable "
-                                      "row(s)",
-                                      r.problems,
-                                      tol.en.empty() ? "" : " (beyond the tolerance " + tol.en + ")",
-                                      r.unreadable.size());
+        conclusion =
+            zh ? fmt::format("不符：{} 项问题{}，{} 行无法读取", r.problems,
+                             tol.zh.empty() ? "" : "（超出容差 " + tol.zh + "）",
+                             r.unreadable.size())
+               : fmt::format("does not reconcile: {} problem item(s){}, {} unreadable "
+                             "row(s)",
+                             r.problems,
+                             tol.en.empty() ? "" : " (beyond the tolerance " + tol.en + ")",
+                             r.unreadable.size());
     else if (r.tolerated > 0)
         conclusion =
             zh ? fmt::format("容差内相符：{} 项差额在容差（{}）内，予以容忍、未作解释，共 {:+.2f} "
@@ -56,9 +57,8 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r, Lang lang) {
                           "rounding/adjustment)";
     s.notes.emplace_back(zh ? "结论" : "conclusion", conclusion);
     if (!tol.empty())
-        s.notes.emplace_back(zh ? "容差" : "tolerance",
-                             zh ? fmt::format("{}（逐行）", tol.zh)
-                                : fmt::format("{} (per row)", tol.en));
+        s.notes.emplace_back(zh ? "容差" : "tolerance", zh ? fmt::format("{}（逐行）", tol.zh)
+                                                           : fmt::format("{} (per row)", tol.en));
     s.notes.emplace_back(zh ? "台账面积列" : "ledger area column", r.ledger_column);
     s.notes.emplace_back(zh ? "差额" : "difference",
                          zh ? "图上 − 台账；各原因之和等于差额（按 0.01 亩取整后逐行平衡，"
@@ -67,8 +67,9 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r, Lang lang) {
                               "0.01 mu so that each row balances, the remainder in rounding)");
     // Numbered when there are several: JSON keeps notes as an object, one member per label.
     for (size_t i = 0; i < r.notes.size(); ++i)
-        s.notes.emplace_back(r.notes.size() == 1 ? std::string(zh ? "说明" : "note")
-                                                 : fmt::format("{} {}", zh ? "说明" : "note", i + 1),
+        s.notes.emplace_back(r.notes.size() == 1
+                                 ? std::string(zh ? "说明" : "note")
+                                 : fmt::format("{} {}", zh ? "说明" : "note", i + 1),
                              say(r.notes[i]));
     s.columns = {
         {"project", "项目编号", "project", K::text},
@@ -147,8 +148,7 @@ std::vector<Table> reconcile_tables(const ReconcileReport& r, Lang lang) {
         items.rows.push_back(Row{rows, it.key, it.project,
                                  std::string(zh ? diff_class_zh(it.cls) : diff_class_en(it.cls)),
                                  std::string(diff_class_name(it.cls)), opt(it.ledger_mu),
-                                 opt(it.map_mu), opt(it.map_other_mu), it.diff_mu(),
-                                 say(it.note)});
+                                 opt(it.map_mu), opt(it.map_other_mu), it.diff_mu(), say(it.note)});
     }
     out.push_back(std::move(items));
 
