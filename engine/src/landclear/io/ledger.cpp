@@ -210,7 +210,19 @@ LedgerMapping load_ledger_mapping(const std::string& path) {
     return m;
 }
 
+bool is_ascii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// NFKC only where it can change something: most cells of a ledger are ASCII codes and figures.
+std::string folded(const std::string& s) {
+    return is_ascii(s) ? s : text::nfkc(s);
+}
+
 bool is_totals_label(const std::string& s) {
+    if (is_ascii(s))
+        return false; // 合计, 总计, ... are Chinese
     std::string t;
     for (char c : text::nfkc(s))
         if (c != ' ')
@@ -322,7 +334,7 @@ public:
         if (!t)
             return std::nullopt;
         std::string s;
-        for (char ch : text::nfkc(*t))
+        for (char ch : folded(*t))
             if (ch != ',' && ch != ' ')
                 s += ch;
         AreaUnit unit = c.unit;
@@ -361,7 +373,7 @@ public:
         auto t = text(c, cell);
         if (!t)
             return std::nullopt;
-        auto s = text::nfkc(*t);
+        auto s = folded(*t);
         double v = 0;
         if (auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
             ec == std::errc() && ptr == s.data() + s.size())
@@ -424,7 +436,7 @@ bool known_header(const LedgerMapping& mapping, const std::string& header) {
 bool looks_numeric(const GridCell& c) {
     if (c.number)
         return true;
-    auto s = text::nfkc(c.text);
+    auto s = folded(c.text);
     s.erase(std::remove(s.begin(), s.end(), ','), s.end());
     double v = 0;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
