@@ -797,17 +797,25 @@ private:
         const auto& geos = m_ctx.geos;
         const double start = st.corridor->start_chainage_m;
         double length = st.parts.back().end();
-        std::vector<double> positions{
-            std::clamp(strip_distance_of(start, sp.from_chainage_m), 0.0, length),
-            std::clamp(strip_distance_of(start, sp.to_chainage_m), 0.0, length)};
+        // The whole line is cut (start, the stretch's ends, end): split_red_line gives every
+        // face of the red line to some interval, so a cut of the stretch alone would be all of it.
+        const double d0 = std::clamp(strip_distance_of(start, sp.from_chainage_m), 0.0, length);
+        const double d1 = std::clamp(strip_distance_of(start, sp.to_chainage_m), 0.0, length);
+        std::vector<double> positions{0.0};
+        if (d0 > 1e-3)
+            positions.push_back(d0);
+        const size_t piece = positions.size() - 1;
+        positions.push_back(d1);
+        if (d1 < length - 1e-3)
+            positions.push_back(length);
         auto pieces = split_red_line(geos, st.red.get(), st.line.get(), positions);
-        if (pieces.empty())
+        if (pieces.size() <= piece)
             return;
         for (const auto& code : candidates) {
             auto it = m_blocking_geoms.find(code);
             if (it == m_blocking_geoms.end())
                 continue;
-            auto in = geos.intersection_snapped(pieces.front().get(), it->second.get(), 1e-6);
+            auto in = geos.intersection_snapped(pieces[piece].get(), it->second.get(), 1e-6);
             double a = geos.area(in.get());
             if (a > blocking_min_m2)
                 sp.blocking_parcels.emplace_back(code, a);
