@@ -974,9 +974,10 @@ void prepare(Context& ctx) {
     ctx.layout = ctx.req.strip ? strip_page_layout(ctx.req.size)
                                : page_layout(ctx.req.size, ctx.req.orientation);
     if (auto epsg = ctx.store.working_epsg())
-        ctx.crs_note = fmt::format("坐标系 {}", describe_srs(*srs_from_epsg(*epsg)));
-    ctx.source_note =
-        fmt::format("数据：{}（数据版本 {}）", ctx.store.display_name(), ctx.store.data_version());
+        ctx.crs_note =
+            trf(ctx.req.lang, "坐标系 {}", "CRS {}", describe_srs(*srs_from_epsg(*epsg)));
+    ctx.source_note = trf(ctx.req.lang, "数据：{}（数据版本 {}）", "data: {} (data version {})",
+                          ctx.store.display_name(), ctx.store.data_version());
 }
 
 // Plans the sheets of a strip map: the corridor's geometry as the analysis makes it, the ticks

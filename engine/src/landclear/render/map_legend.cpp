@@ -59,7 +59,8 @@ public:
             set(m_cr, parcel_edge);
             cairo_stroke(m_cr);
             m_text.draw(b.x0 + sw + 4 * m_k, y, e.label, pt, ink);
-            m_text.draw(b.x1 - 36 * m_k, y, fmt::format("{:.2f} 亩", e.mu), pt, ink, false,
+            m_text.draw(b.x1 - 36 * m_k, y,
+                        fmt::format("{:.2f} {}", e.mu, tr(m_page.lang, "亩", "mu")), pt, ink, false,
                         Align::right);
             m_text.draw(b.x1, y, fmt::format("{:.1f}%", e.share_pct), pt, ink, false, Align::right);
             y += row;
