@@ -349,8 +349,13 @@ BOOST_AUTO_TEST_CASE(pdf_scale_frame_and_k_labels) {
     // margins) in mm × 2 m per mm at 1:2000.
     const double frame_w_m = (page_w * 25.4 / 72 - 16 * std::sqrt(2.0)) * 2;
     auto pages = f.sheets("S-1");
-    for (const auto& p : pages)
+    // Its height: the page less margins, title, footer, the panel and gaps (8 + 15 + 2 at the top,
+    // 2 + 64 + 4 under the map, 6 + 8 at the bottom: 109 mm × √2 on A3).
+    const double frame_h_m = (page_h * 25.4 / 72 - 109 * std::sqrt(2.0)) * 2;
+    for (const auto& p : pages) {
         BOOST_CHECK_CLOSE(side(p.strip->frame, 0), frame_w_m, 1e-3); // pdfinfo: 2 decimals
+        BOOST_CHECK_CLOSE(side(p.strip->frame, 1), frame_h_m, 1e-3);
+    }
 
     auto words = pdf_words(pdf);
     BOOST_REQUIRE_EQUAL(words.size(), 5u);
@@ -385,6 +390,20 @@ BOOST_AUTO_TEST_CASE(pdf_scale_frame_and_k_labels) {
     // Every 100 m from K0+000 to K3+200 on some sheet.
     for (int ch = 0; ch <= 3200; ch += 100)
         BOOST_CHECK_MESSAGE(labels.count(format_chainage(ch)), format_chainage(ch) << " missing");
+    // The curved road too: K1+200 ... K2+200 and its two ends (K1+180, K2+227.13) on some sheet.
+    auto arc_pdf = f.dir.file("arc.pdf");
+    r = run_cli({"map", f.store, "--corridor", "ARC", "--strip", "--as-of", "2025-03-05", "--out",
+                 arc_pdf});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    std::set<std::string> arc_labels;
+    for (const auto& page : pdf_words(arc_pdf))
+        for (const auto& w : page)
+            arc_labels.insert(w.text);
+    for (int ch = 1200; ch <= 2200; ch += 100)
+        BOOST_CHECK_MESSAGE(arc_labels.count(format_chainage(ch)), format_chainage(ch)
+                                                                       << " missing");
+    BOOST_CHECK(arc_labels.count("K1+180"));
+    BOOST_CHECK(arc_labels.count("K2+227"));
     // The renderer's own scale bar: length on the ground = length on paper × scale.
     MapWriter writer(f.dir.file("s1b.pdf"), MapFormat::pdf);
     auto drawn = writer.add_page(pages[1]);

@@ -208,10 +208,11 @@ MapLines substring(const std::vector<LinearRef>& parts, double d0, double d1) {
 // Corridor drawing: the red line as corridor.hpp makes it (the centreline buffered by its side
 // widths), ticks at every whole 100 m of chainage, and the blocking stretches it reported.
 // tick_m / label_m: a tick every tick_m of chainage, a K label every label_m (100 / 1000 on a
-// project-frame map; denser on a strip sheet).
+// project-frame map; denser on a strip sheet). The road's start and end are labelled when they
+// are off the end_grid_m grid (the ticks' on a project-frame map, the labels' on a strip).
 MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
                               const std::vector<unsigned char>& wkb, const CorridorReport* report,
-                              double tick_m = 100, double label_m = 1000) {
+                              double tick_m = 100, double label_m = 1000, double end_grid_m = 100) {
     MapCorridor mc;
     mc.code = c.code;
     mc.name = c.name;
@@ -253,7 +254,7 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     if (!mc.centreline.empty() && mc.centreline.front().size() >= 2 &&
         mc.centreline.back().size() >= 2) {
         auto off_grid = [&](double ch) {
-            return std::fabs(ch / tick_m - std::round(ch / tick_m)) > 1e-6;
+            return std::fabs(ch / end_grid_m - std::round(ch / end_grid_m)) > 1e-6;
         };
         const auto& first = mc.centreline.front();
         const auto& last = mc.centreline.back();
@@ -1004,7 +1005,7 @@ void prepare_strip(Context& ctx, const std::string& code) {
     // A K label every 100 m where 100 m is at least 2 cm on paper, else every 500 m or 1 km.
     const double label_m = scale <= 5000 ? 100 : (scale <= 20000 ? 500 : 1000);
     const double tick_m = label_m == 100 ? 20 : 100;
-    st.drawn = corridor_geometry(ctx.geos, *st.corridor, wkb, st.report, tick_m, label_m);
+    st.drawn = corridor_geometry(ctx.geos, *st.corridor, wkb, st.report, tick_m, label_m, label_m);
     st.line = ctx.geos.from_wkb(wkb);
     st.red = buffer_centreline(ctx.geos, st.line.get(), corridor_widths(*st.corridor));
     st.parts = measured(st.drawn.centreline);
