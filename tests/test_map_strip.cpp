@@ -494,6 +494,22 @@ BOOST_AUTO_TEST_CASE(png_sheets_show_the_red_line_and_turned_north) {
             for (int dr = -2; dr <= 2; ++dr)
                 red = red || reddish(img.at(col + dc, row + dr));
         BOOST_CHECK_MESSAGE(red, p.key << ": no red line at pixel " << col << "," << row);
+        // Each match line is drawn (blue) 35 m out from the centreline, clear of the red line.
+        for (const auto& m : sp.match_lines) {
+            double mx = (m.a.x + m.b.x) / 2, my = (m.a.y + m.b.y) / 2;
+            double ux = m.a.x - mx, uy = m.a.y - my, ul = std::hypot(ux, uy);
+            bool blue = false;
+            for (double side : {1.0, -1.0})
+                for (double d = 30; d <= 40 && !blue; d += 0.5) { // dashes have gaps
+                    auto [mc, mr] =
+                        p.transform.to_pixel(mx + side * ux / ul * d, my + side * uy / ul * d, 100);
+                    for (int dc = -1; dc <= 1; ++dc) {
+                        auto c = img.at(mc + dc, mr);
+                        blue = blue || (c.b > 130 && c.r < 90 && c.g < 130);
+                    }
+                }
+            BOOST_CHECK_MESSAGE(blue, p.key << ": no match line to sheet " << m.sheet);
+        }
         // The map is turned along the stretch's chord: north on the page is the world's +y
         // turned by the same angle, so the arrow differs from sheet to sheet.
         auto [nx, ny] = p.transform.direction_to_page(0, 1);
