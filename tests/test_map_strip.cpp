@@ -528,6 +528,23 @@ BOOST_AUTO_TEST_CASE(english_sheet_and_corridor_frame) {
     BOOST_CHECK_MESSAGE(text.find("strip map") != std::string::npos, text.substr(0, 400));
     BOOST_CHECK(text.find("Blocking parcels on this sheet") != std::string::npos);
     BOOST_CHECK(text.find("sheet 2") != std::string::npos); // a match line's label
+    BOOST_CHECK(text.find("亩") == std::string::npos);
+    // A project-frame corridor map in English too; Chinese by default.
+    auto en_pdf = f.dir.file("arc-en.pdf"), zh_pdf = f.dir.file("arc-zh.pdf");
+    BOOST_REQUIRE_EQUAL(run_cli({"map", f.store, "--corridor", "ARC", "--lang", "en", "--as-of",
+                                 "2025-03-05", "--out", en_pdf})
+                            .exit_code,
+                        0);
+    BOOST_REQUIRE_EQUAL(
+        run_cli({"map", f.store, "--corridor", "ARC", "--as-of", "2025-03-05", "--out", zh_pdf})
+            .exit_code,
+        0);
+    auto en = capture("pdftotext '" + en_pdf + "' -"), zh = capture("pdftotext '" + zh_pdf + "' -");
+    for (const char* w : {"Legend", "Figures", "Red-line area", "Blocking stretches", "Scale 1:"})
+        BOOST_CHECK_MESSAGE(en.find(w) != std::string::npos, w << " missing in English");
+    BOOST_CHECK(en.find("亩") == std::string::npos);
+    for (const char* w : {"图例", "主要指标", "红线面积", "阻塞段", "比例尺 1:"})
+        BOOST_CHECK_MESSAGE(zh.find(w) != std::string::npos, w << " missing in Chinese");
     // The project-frame corridor map is framed on the corridor's red line, not on the project's
     // 3.2 km of parcels: ARC's red line (about 620 m × 480 m) fills the frame at its centre.
     auto s = open_store(f.store, StoreMode::read);

@@ -107,9 +107,6 @@ MapRings union_outline(const Geos& geos, std::vector<GeomPtr>& parts) {
     return rings_of(geos, merged.get());
 }
 
-std::string fmt_mu(double m2) {
-    return fmt::format("{:.2f} 亩", m2_to_mu(m2));
-}
 std::string fmt_pct(double part, double whole) {
     return fmt::format("{:.1f}%", percent(part, whole));
 }
@@ -302,6 +299,7 @@ public:
         page.scope =
             m_ctx.req.scope == MapScope::all_projects ? MapScope::project : m_ctx.req.scope;
         page.key = key;
+        page.lang = m_ctx.req.lang;
         page.since = m_ctx.req.since;
         page.layout = m_ctx.layout;
         page.crs_note = m_ctx.crs_note;
@@ -633,34 +631,40 @@ private:
                         m2_to_mu(f.delivered_m2), percent(f.delivered_m2, f.area_m2)},
         };
         auto& rows = page.figure_rows;
+        const Lang L = m_ctx.req.lang;
+        auto mu = [&](double m2) { return mu_text(m2, L); };
+        auto share = [&](double m2) {
+            return trf(L, "{}（{}）", "{} ({})", mu(m2), fmt_pct(m2, f.area_m2));
+        };
         const CorridorReport* report = nullptr;
         if (page.scope == MapScope::corridor) {
             if (auto it = m_ctx.reports.find(corridor->code); it != m_ctx.reports.end())
                 report = &it->second;
             auto it = m_ctx.projects.find(corridor->project_code);
-            rows.push_back({"所属项目", it != m_ctx.projects.end() && !it->second.name.empty()
-                                            ? it->second.name
-                                            : corridor->project_code});
-            rows.push_back({"项目进度（与图例同）", ""});
+            rows.push_back({tr(L, "所属项目", "Project"),
+                            it != m_ctx.projects.end() && !it->second.name.empty()
+                                ? it->second.name
+                                : corridor->project_code});
+            rows.push_back({tr(L, "项目进度（与图例同）", "Project progress (as the legend)"), ""});
         }
-        rows.push_back({"宗地 / 总面积", fmt::format("{} 宗 / {}", f.parcels, fmt_mu(f.area_m2))});
-        rows.push_back({"已征（征地率）", fmt::format("{}（{}）", fmt_mu(f.acquired_m2),
-                                                      fmt_pct(f.acquired_m2, f.area_m2))});
-        rows.push_back({"已腾（腾地率）", fmt::format("{}（{}）", fmt_mu(f.cleared_m2),
-                                                      fmt_pct(f.cleared_m2, f.area_m2))});
-        rows.push_back({"已交（交地率）", fmt::format("{}（{}）", fmt_mu(f.delivered_m2),
-                                                      fmt_pct(f.delivered_m2, f.area_m2))});
-        rows.push_back(
-            {"签约户数 / 总户数", fmt::format("{} / {} 户", f.signed_households, f.households)});
-        rows.push_back({"拆除户数 / 总户数",
-                        fmt::format("{} / {} 户", f.demolished_households, f.households)});
+        rows.push_back({tr(L, "宗地 / 总面积", "Parcels / area"),
+                        trf(L, "{} 宗 / {}", "{} / {}", f.parcels, mu(f.area_m2))});
+        rows.push_back({tr(L, "已征（征地率）", "Acquired (rate)"), share(f.acquired_m2)});
+        rows.push_back({tr(L, "已腾（腾地率）", "Cleared (rate)"), share(f.cleared_m2)});
+        rows.push_back({tr(L, "已交（交地率）", "Delivered (rate)"), share(f.delivered_m2)});
+        rows.push_back({tr(L, "签约户数 / 总户数", "Households signed / all"),
+                        trf(L, "{} / {} 户", "{} / {}", f.signed_households, f.households)});
+        rows.push_back({tr(L, "拆除户数 / 总户数", "Households demolished / all"),
+                        trf(L, "{} / {} 户", "{} / {}", f.demolished_households, f.households)});
         if (m_ctx.req.since) {
-            rows.push_back({"本期新增 征 / 腾 / 交",
-                            fmt::format("{:.2f} / {:.2f} / {:.2f} 亩", m2_to_mu(f.new_acquired_m2),
-                                        m2_to_mu(f.new_cleared_m2), m2_to_mu(f.new_delivered_m2))});
             rows.push_back(
-                {"本期新增 签约 / 拆除",
-                 fmt::format("{} / {} 户", f.new_signed_households, f.new_demolished_households)});
+                {tr(L, "本期新增 征 / 腾 / 交", "This period: acquired / cleared / delivered"),
+                 trf(L, "{:.2f} / {:.2f} / {:.2f} 亩", "{:.2f} / {:.2f} / {:.2f} mu",
+                     m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2),
+                     m2_to_mu(f.new_delivered_m2))});
+            rows.push_back({tr(L, "本期新增 签约 / 拆除", "This period: signed / demolished"),
+                            trf(L, "{} / {} 户", "{} / {}", f.new_signed_households,
+                                f.new_demolished_households)});
         }
         if (page.scope != MapScope::district) {
             std::string pc = page.scope == MapScope::corridor ? corridor->project_code : page.key;
@@ -673,12 +677,12 @@ private:
                         ++n, m2 += p.area_m2;
                 std::string v = it->second.deadline->iso();
                 if (n)
-                    v += fmt::format("，逾期未交 {} 宗 {}", n, fmt_mu(m2));
-                rows.push_back({"交地限期", v});
+                    v += trf(L, "，逾期未交 {} 宗 {}", ", overdue {} parcels {}", n, mu(m2));
+                rows.push_back({tr(L, "交地限期", "Delivery deadline"), v});
             }
         }
         if (report)
-            corridor_rows(rows, *report);
+            corridor_rows(rows, *report, L);
         else
             for (const auto& c : page.corridors)
                 if (auto it = m_ctx.reports.find(c.code); it != m_ctx.reports.end()) {
@@ -686,51 +690,58 @@ private:
                     double len = 0;
                     for (const auto& b : blocking)
                         len += b.to_m - b.from_m;
-                    rows.push_back({fmt::format("线路 {} 阻塞段", c.code),
-                                    blocking.empty() ? std::string("无")
-                                                     : fmt::format("{} 段，共 {:.0f} 米",
-                                                                   blocking.size(), len)});
+                    rows.push_back({trf(L, "线路 {} 阻塞段", "Corridor {} blocking", c.code),
+                                    blocking.empty()
+                                        ? std::string(tr(L, "无", "none"))
+                                        : trf(L, "{} 段，共 {:.0f} 米", "{} stretches, {:.0f} m",
+                                              blocking.size(), len)});
                 }
     }
 
     // Figures inside the red line, from analyse_corridors (the same as `landclear corridor`).
-    static void corridor_rows(std::vector<FigureRow>& rows, const CorridorReport& r) {
+    static void corridor_rows(std::vector<FigureRow>& rows, const CorridorReport& r, Lang L) {
         const auto& f = r.figures;
-        rows.push_back({"红线内（按桩号分段统计）", ""});
-        rows.push_back({"起止桩号", format_chainage_range(r.start_chainage_m,
-                                                          r.start_chainage_m + r.length_m)});
-        std::string widths =
-            r.widths.left_m == r.widths.right_m
-                ? fmt::format("{:g} 米", r.widths.left_m + r.widths.right_m)
-                : fmt::format("左 {:g} 米 / 右 {:g} 米", r.widths.left_m, r.widths.right_m);
-        rows.push_back({"线路长度 / 红线宽度", fmt::format("{:.0f} 米 / {}", r.length_m, widths)});
-        rows.push_back({"红线面积", fmt_mu(r.red_line_m2)});
-        rows.push_back({"红线内宗地面积", fmt_mu(f.area_m2)});
-        rows.push_back({"红线内已征", fmt::format("{}（{}）", fmt_mu(f.acquired_m2),
-                                                  fmt_pct(f.acquired_m2, f.area_m2))});
-        rows.push_back({"红线内已腾", fmt::format("{}（{}）", fmt_mu(f.cleared_m2),
-                                                  fmt_pct(f.cleared_m2, f.area_m2))});
-        rows.push_back({"红线内已交", fmt::format("{}（{}）", fmt_mu(f.delivered_m2),
-                                                  fmt_pct(f.delivered_m2, f.area_m2))});
+        auto mu = [&](double m2) { return mu_text(m2, L); };
+        auto share = [&](double m2) {
+            return trf(L, "{}（{}）", "{} ({})", mu(m2), fmt_pct(m2, f.area_m2));
+        };
         rows.push_back(
-            {"红线内签约 / 拆除 / 总户数", fmt::format("{} / {} / {} 户", f.signed_households,
-                                                       f.demolished_households, f.households)});
+            {tr(L, "红线内（按桩号分段统计）", "Inside the red line (by chainage)"), ""});
+        rows.push_back(
+            {tr(L, "起止桩号", "Chainage"),
+             format_chainage_range(r.start_chainage_m, r.start_chainage_m + r.length_m)});
+        std::string widths = r.widths.left_m == r.widths.right_m
+                                 ? trf(L, "{:g} 米", "{:g} m", r.widths.left_m + r.widths.right_m)
+                                 : trf(L, "左 {:g} 米 / 右 {:g} 米", "left {:g} m / right {:g} m",
+                                       r.widths.left_m, r.widths.right_m);
+        rows.push_back({tr(L, "线路长度 / 红线宽度", "Length / red-line width"),
+                        trf(L, "{:.0f} 米 / {}", "{:.0f} m / {}", r.length_m, widths)});
+        rows.push_back({tr(L, "红线面积", "Red-line area"), mu(r.red_line_m2)});
+        rows.push_back({tr(L, "红线内宗地面积", "Parcel land inside"), mu(f.area_m2)});
+        rows.push_back({tr(L, "红线内已征", "Acquired inside"), share(f.acquired_m2)});
+        rows.push_back({tr(L, "红线内已腾", "Cleared inside"), share(f.cleared_m2)});
+        rows.push_back({tr(L, "红线内已交", "Delivered inside"), share(f.delivered_m2)});
+        rows.push_back({tr(L, "红线内签约 / 拆除 / 总户数", "Signed / demolished / households"),
+                        trf(L, "{} / {} / {} 户", "{} / {} / {}", f.signed_households,
+                            f.demolished_households, f.households)});
         double len = 0;
         for (const auto& b : r.blocking)
             len += b.to_m - b.from_m;
-        rows.push_back({"阻塞段", r.blocking.empty() ? std::string("无")
-                                                     : fmt::format("{} 段，共 {:.0f} 米",
-                                                                   r.blocking.size(), len)});
+        rows.push_back({tr(L, "阻塞段", "Blocking stretches"),
+                        r.blocking.empty() ? std::string(tr(L, "无", "none"))
+                                           : trf(L, "{} 段，共 {:.0f} 米", "{} stretches, {:.0f} m",
+                                                 r.blocking.size(), len)});
         // The worst stretches (analyse_corridors sorts them worst first).
         for (size_t i = 0; i < r.blocking.size() && i < 5; ++i) {
             const auto& b = r.blocking[i];
-            std::string what = fmt::format("未腾 {:.2f} 亩", m2_to_mu(b.outstanding_m2()));
+            std::string what =
+                trf(L, "未腾 {:.2f} 亩", "{:.2f} mu not cleared", m2_to_mu(b.outstanding_m2()));
             if (b.outstanding_households)
-                what += fmt::format("，未拆 {} 户", b.outstanding_households);
+                what += trf(L, "，未拆 {} 户", ", {} households left", b.outstanding_households);
             rows.push_back({"　" + b.label, what});
         }
         if (r.blocking.size() > 5)
-            rows.push_back({"　…", fmt::format("另 {} 段", r.blocking.size() - 5)});
+            rows.push_back({"　…", trf(L, "另 {} 段", "{} more", r.blocking.size() - 5)});
     }
 
     // Where the previous sheet ends and the next begins: a line across the road at that
