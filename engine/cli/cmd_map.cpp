@@ -2,6 +2,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/render/map_data.hpp"
 #include "landclear/render/map_render.hpp"
+#include "landclear/render/map_strip.hpp"
 
 #include <fmt/format.h>
 #include <memory>
@@ -13,7 +14,8 @@ struct MapArgs {
     std::string store, project, corridor, district, out, size = "A4", orientation = "landscape";
     bool all_projects = false;
     double dpi = 150;
-    std::string as_of, since, title;
+    std::string as_of, since, title, lang = "zh", scale;
+    bool strip = false;
 };
 
 MapRequest request_from(const MapArgs& a) {
@@ -43,12 +45,25 @@ MapRequest request_from(const MapArgs& a) {
     r.title = a.title;
     r.size = parse_paper_size(a.size);
     r.orientation = parse_orientation(a.orientation);
+    r.lang = parse_lang(a.lang, "--lang");
+    if (a.strip && r.scope != MapScope::corridor)
+        throw_usage("--strip makes a strip map of one corridor",
+                    "landclear map STORE --corridor CODE --strip --out FILE.pdf");
+    if (!a.scale.empty() && !a.strip)
+        throw_usage("--scale applies to strip maps (--strip); other maps choose their scale",
+                    "add --strip, or leave out --scale");
+    if (a.strip && a.orientation != "landscape")
+        throw_usage("strip maps are landscape: the road runs across the sheet",
+                    "leave out --orientation");
+    r.strip = a.strip;
+    if (!a.scale.empty())
+        r.strip_scale = parse_map_scale(a.scale);
     return r;
 }
 
 int run(const MapArgs& a) {
     MapRequest req = request_from(a);
-    auto format = map_format_for(a.out, req.scope == MapScope::all_projects);
+    auto format = map_format_for(a.out, req.scope == MapScope::all_projects || req.strip);
     require_cjk_font();
     auto store = open_store(a.store, StoreMode::read);
     MapPlan plan(*store, req);
@@ -84,6 +99,10 @@ const bool registered = register_command(50, [](CLI::App& app) {
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
     cmd->add_option("--since", a->since, "mark parcels whose status changed after this day");
     cmd->add_option("--title", a->title, "title instead of the generated one");
+    cmd->add_flag("--strip", a->strip,
+                  "with --corridor: a strip map, one sheet per stretch along the road");
+    cmd->add_option("--scale", a->scale, "strip map scale (default 1:2000)");
+    cmd->add_option("--lang", a->lang, "words on the map: zh (default) or en");
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });
 

@@ -8,6 +8,7 @@
 #include "landclear/geom/linear_ref.hpp"
 #include "landclear/geom/redline.hpp"
 #include "landclear/io/crs.hpp"
+#include "landclear/render/map_strip.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -106,11 +107,35 @@ MapRings union_outline(const Geos& geos, std::vector<GeomPtr>& parts) {
     return rings_of(geos, merged.get());
 }
 
-std::string fmt_mu(double m2) {
-    return fmt::format("{:.2f} 亩", m2_to_mu(m2));
-}
 std::string fmt_pct(double part, double whole) {
     return fmt::format("{:.1f}%", percent(part, whole));
+}
+
+// What a strip map plans once for all its sheets (MapPlan's constructor).
+struct StripContext {
+    const CorridorRow* corridor = nullptr;
+    const CorridorReport* report = nullptr;
+    MapCorridor drawn; // centreline, red line, strip ticks and blocking stretches
+    std::vector<LinearRef> parts;
+    GeomPtr line, red;
+    StripFrameSpec spec;
+    std::vector<StripSheet> sheets;
+};
+
+std::string strip_key(const std::string& code, int number) {
+    return fmt::format("{}-{:02d}", code, number);
+}
+
+// Chinese by default, English with --lang en.
+const char* tr(Lang lang, const char* zh, const char* en) {
+    return lang == Lang::en ? en : zh;
+}
+// The same, formatted: trf(lang, "{} 亩", "{} mu", x).
+template <class... A> std::string trf(Lang lang, const char* zh, const char* en, const A&... args) {
+    return fmt::vformat(tr(lang, zh, en), fmt::make_format_args(args...));
+}
+std::string mu_text(double m2, Lang lang) {
+    return fmt::format("{:.2f} {}", m2_to_mu(m2), tr(lang, "亩", "mu"));
 }
 
 struct Context {
@@ -123,6 +148,7 @@ struct Context {
     std::map<std::string, CorridorReport> reports; // by corridor code, from analyse_corridors
     std::string crs_note, source_note;
     PageLayout layout;
+    std::optional<StripContext> strip;
 
     Context(Store& s, const MapRequest& r) : store(s), req(r) {}
 };
@@ -178,8 +204,12 @@ MapLines substring(const std::vector<LinearRef>& parts, double d0, double d1) {
 
 // Corridor drawing: the red line as corridor.hpp makes it (the centreline buffered by its side
 // widths), ticks at every whole 100 m of chainage, and the blocking stretches it reported.
+// tick_m / label_m: a tick every tick_m of chainage, a K label every label_m (100 / 1000 on a
+// project-frame map; denser on a strip sheet). The road's start and end are labelled when they
+// are off the end_grid_m grid (the ticks' on a project-frame map, the labels' on a strip).
 MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
-                              const std::vector<unsigned char>& wkb, const CorridorReport* report) {
+                              const std::vector<unsigned char>& wkb, const CorridorReport* report,
+                              double tick_m = 100, double label_m = 1000, double end_grid_m = 100) {
     MapCorridor mc;
     mc.code = c.code;
     mc.name = c.name;
@@ -192,10 +222,15 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     for (const auto& part : parts) {
         if (part.size() < 2)
             continue;
-        double start = c.start_chainage_m + part.start();
-        double first = std::ceil(start / 100.0 - 1e-9) * 100.0;
-        for (double ch = first; ch <= c.start_chainage_m + part.end() + 1e-6; ch += 100.0) {
-            double d = std::clamp(ch - c.start_chainage_m, part.start(), part.end());
+        double start = strip_chainage_of(c.start_chainage_m, part.start());
+        double end = strip_chainage_of(c.start_chainage_m, part.end());
+        double first = std::ceil(start / tick_m - 1e-9) * tick_m;
+        for (int k = 0;; ++k) {
+            double ch = first + k * tick_m;
+            if (ch > end + 1e-6)
+                break;
+            double d =
+                std::clamp(strip_distance_of(c.start_chainage_m, ch), part.start(), part.end());
             size_t edge = part.edge_at(d);
             auto at = part.point_on_edge(edge, d);
             auto dir = part.direction(edge);
@@ -206,6 +241,8 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
             tick.dy = degenerate ? 0 : dir.y;
             tick.chainage_m = ch;
             tick.kilometre = std::fmod(std::fabs(std::round(ch)), 1000.0) < 0.5;
+            double q = ch / label_m;
+            tick.labelled = std::fabs(q - std::round(q)) < 1e-9;
             mc.ticks.push_back(tick);
         }
     }
@@ -213,8 +250,8 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     // the 100 m ticks (K1+180 ... K4+011.181).
     if (!mc.centreline.empty() && mc.centreline.front().size() >= 2 &&
         mc.centreline.back().size() >= 2) {
-        auto off_grid = [](double ch) {
-            return std::fabs(ch / 100.0 - std::round(ch / 100.0)) > 1e-6;
+        auto off_grid = [&](double ch) {
+            return std::fabs(ch / end_grid_m - std::round(ch / end_grid_m)) > 1e-6;
         };
         const auto& first = mc.centreline.front();
         const auto& last = mc.centreline.back();
@@ -226,18 +263,18 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
         if (off_grid(c.start_chainage_m)) {
             auto [dx, dy] = unit(first[0], first[1]);
             mc.ticks.insert(mc.ticks.begin(),
-                            ChainageTick{first[0], dx, dy, c.start_chainage_m, false, true});
+                            ChainageTick{first[0], dx, dy, c.start_chainage_m, false, true, true});
         }
         if (off_grid(c.start_chainage_m + len)) {
             auto [dx, dy] = unit(last[last.size() - 2], last.back());
             mc.ticks.push_back(
-                ChainageTick{last.back(), dx, dy, c.start_chainage_m + len, false, true});
+                ChainageTick{last.back(), dx, dy, c.start_chainage_m + len, false, true, true});
         }
     }
     if (report)
         for (const auto& b : report->blocking) {
-            auto piece =
-                substring(parts, b.from_m - c.start_chainage_m, b.to_m - c.start_chainage_m);
+            auto piece = substring(parts, strip_distance_of(c.start_chainage_m, b.from_m),
+                                   strip_distance_of(c.start_chainage_m, b.to_m));
             mc.blocking.insert(mc.blocking.end(), piece.begin(), piece.end());
         }
     return mc;
@@ -262,6 +299,7 @@ public:
         page.scope =
             m_ctx.req.scope == MapScope::all_projects ? MapScope::project : m_ctx.req.scope;
         page.key = key;
+        page.lang = m_ctx.req.lang;
         page.since = m_ctx.req.since;
         page.layout = m_ctx.layout;
         page.crs_note = m_ctx.crs_note;
@@ -303,15 +341,67 @@ public:
 
         reserve_panel(page.layout, legend_symbol_rows(page), int(page.figure_rows.size()));
         Extent ext;
-        for (const auto& p : page.parcels)
-            ext.add(p.rings);
-        for (const auto& c : page.corridors)
-            if (page.scope == MapScope::corridor)
+        // A corridor map is framed on the corridor's red line, not on its project (a 1 km road
+        // of a large project would sit in a corner); the project's other parcels show around it.
+        if (page.scope == MapScope::corridor)
+            for (const auto& c : page.corridors)
                 ext.add(c.red_line);
-        if (page.scope != MapScope::district)
-            ext.add(page.boundary);
+        if (ext.empty) {
+            for (const auto& p : page.parcels)
+                ext.add(p.rings);
+            if (page.scope != MapScope::district)
+                ext.add(page.boundary);
+        }
         page.extent = ext.env;
         page.transform = MapTransform::fit(page.extent, page.layout.map);
+        read_context(page);
+        return page;
+    }
+
+    // One sheet of a strip map: the frame the plan gave it, what lies in it, its stretch's
+    // figures from the corridor analysis's segments and its blocking parcels.
+    MapPage build_strip(std::size_t index) {
+        const auto& st = *m_ctx.strip;
+        const auto& sheet = st.sheets.at(index);
+        const auto& c = *st.corridor;
+        const Lang lang = m_ctx.req.lang;
+        MapPage page;
+        page.scope = MapScope::corridor;
+        page.lang = lang;
+        page.key = strip_key(c.code, sheet.number);
+        page.since = m_ctx.req.since;
+        page.layout = m_ctx.layout;
+        page.crs_note = m_ctx.crs_note;
+        page.source_note = m_ctx.source_note;
+        page.transform = MapTransform::oriented(sheet.centre_x, sheet.centre_y, sheet.angle_rad,
+                                                m_ctx.req.strip_scale, page.layout.map);
+        const Envelope view = page.transform.world_extent();
+        page.strip.emplace();
+        auto& sp = *page.strip;
+        sp.number = sheet.number;
+        sp.count = static_cast<int>(st.sheets.size());
+        sp.from_chainage_m = sheet.from_chainage_m;
+        sp.to_chainage_m = sheet.to_chainage_m;
+        for (const auto& [x, y] : page.transform.world_frame())
+            sp.frame.push_back({x, y});
+        sp.frame.push_back(sp.frame.front());
+
+        const std::vector<std::string> project_codes{c.project_code};
+        m_blocking.clear();
+        for (const auto& b : st.report->blocking)
+            m_blocking.insert(b.parcels.begin(), b.parcels.end());
+        read_parcels(page, project_codes, "", view);
+        read_buildings(page, project_codes, view);
+        page.corridors.push_back(st.drawn);
+        read_boundary(page, project_codes);
+        titles(page, &c);
+        figures(page, &c);
+
+        match_lines(page, st, sheet);
+        stretch_figures(sp, *st.report);
+        blocking_parcels(sp, st);
+        strip_rows(page, c, lang);
+        page.extent = view;
         read_context(page);
         return page;
     }
@@ -335,7 +425,8 @@ public:
 
 private:
     void read_parcels(MapPage& page, const std::vector<std::string>& project_codes,
-                      const std::string& district) {
+                      const std::string& district,
+                      const std::optional<Envelope>& bbox = std::nullopt) {
         const auto& def = layer_def(LayerKind::parcels);
         const int i_code = field_index(def, "parcel_code");
         const int i_project = field_index(def, "project_code");
@@ -347,7 +438,9 @@ private:
         const auto& since = m_ctx.req.since;
         FeatureFilter filter;
         filter.project_codes = project_codes;
+        filter.bbox = bbox;
         m_union_parts.clear();
+        m_blocking_geoms.clear();
         bool keep_for_union = page.scope == MapScope::district;
         m_ctx.store.for_each_feature(LayerKind::parcels, filter, [&](const FeatureRow& row) {
             if (!district.empty()) {
@@ -389,12 +482,15 @@ private:
             }
             if (keep_for_union)
                 m_union_parts.push_back(std::move(g));
+            else if (p.blocking && page.strip)
+                m_blocking_geoms.emplace(p.code, std::move(g));
             m_selected.insert(p.code);
             page.parcels.push_back(std::move(p));
         });
     }
 
-    void read_buildings(MapPage& page, const std::vector<std::string>& project_codes) {
+    void read_buildings(MapPage& page, const std::vector<std::string>& project_codes,
+                        const std::optional<Envelope>& bbox = std::nullopt) {
         const auto& def = layer_def(LayerKind::buildings);
         const int i_code = field_index(def, "building_code");
         const int i_parcel = field_index(def, "parcel_code");
@@ -402,6 +498,7 @@ private:
         const int i_demolished = field_index(def, "demolished_on");
         FeatureFilter filter;
         filter.project_codes = project_codes;
+        filter.bbox = bbox;
         m_ctx.store.for_each_feature(LayerKind::buildings, filter, [&](const FeatureRow& row) {
             auto parcel = text_of(row.values[i_parcel]);
             if (!parcel || !m_selected.count(*parcel) || row.wkb.empty())
@@ -445,7 +542,7 @@ private:
     void read_boundary(MapPage& page, const std::vector<std::string>& project_codes) {
         if (page.scope == MapScope::district) {
             page.boundary = union_outline(m_ctx.geos, m_union_parts);
-            page.boundary_label = "区内征拆宗地范围";
+            page.boundary_label = tr(m_ctx.req.lang, "区内征拆宗地范围", "Extent of the parcels");
             return;
         }
         if (project_codes.size() != 1)
@@ -459,26 +556,39 @@ private:
             append_rings(m_ctx.geos, g.get(), page.boundary);
         });
         if (!page.boundary.empty())
-            page.boundary_label = "项目红线范围";
+            page.boundary_label = tr(m_ctx.req.lang, "项目红线范围", "Project red line");
     }
 
     void titles(MapPage& page, const CorridorRow* corridor) {
+        const Lang lang = m_ctx.req.lang;
         std::string generated;
         switch (page.scope) {
         case MapScope::project: {
             auto it = m_ctx.projects.find(page.key);
             std::string name = it != m_ctx.projects.end() ? it->second.name : std::string();
-            generated = name.empty() ? fmt::format("{} 征拆进度图", page.key)
-                                     : fmt::format("{}（{}）征拆进度图", name, page.key);
+            generated = name.empty()
+                            ? trf(lang, "{} 征拆进度图", "{}: land clearance map", page.key)
+                            : trf(lang, "{}（{}）征拆进度图", "{} ({}): land clearance map", name,
+                                  page.key);
             break;
         }
-        case MapScope::corridor:
-            generated = corridor->name.empty()
-                            ? fmt::format("线路 {} 征拆进度图", page.key)
-                            : fmt::format("{}（{}）线路征拆进度图", corridor->name, page.key);
+        case MapScope::corridor: {
+            const std::string& code = corridor->code;
+            if (page.strip)
+                generated =
+                    corridor->name.empty()
+                        ? trf(lang, "线路 {} 带状图", "Corridor {} strip map", code)
+                        : trf(lang, "{}（{}）带状图", "{} ({}) strip map", corridor->name, code);
+            else
+                generated =
+                    corridor->name.empty()
+                        ? trf(lang, "线路 {} 征拆进度图", "Corridor {}: land clearance map", code)
+                        : trf(lang, "{}（{}）线路征拆进度图",
+                              "{} ({}): corridor land clearance map", corridor->name, code);
             break;
+        }
         case MapScope::district:
-            generated = fmt::format("{} 征拆进度图", page.key);
+            generated = trf(lang, "{} 征拆进度图", "{}: land clearance map", page.key);
             break;
         case MapScope::all_projects:
             break;
@@ -490,9 +600,16 @@ private:
             page.title = fmt::format("{} · {}", t, generated);
         else
             page.title = t;
-        page.subtitle = fmt::format("截至 {}", m_ctx.req.as_of.iso());
+        if (page.strip) {
+            const auto& sp = *page.strip;
+            page.title +=
+                trf(lang, "　第 {}/{} 张　{}", " · sheet {} of {} · {}", sp.number, sp.count,
+                    format_chainage_range(sp.from_chainage_m, sp.to_chainage_m));
+        }
+        page.subtitle = trf(lang, "截至 {}", "as of {}", m_ctx.req.as_of.iso());
         if (m_ctx.req.since)
-            page.subtitle += fmt::format("　本期自 {} 起（不含当日）", m_ctx.req.since->iso());
+            page.subtitle += trf(lang, "　本期自 {} 起（不含当日）",
+                                 ", this period from the day after {}", m_ctx.req.since->iso());
     }
 
     void figures(MapPage& page, const CorridorRow* corridor) {
@@ -500,46 +617,54 @@ private:
         if (auto f = find_group(m_ctx.status, group))
             page.figures = *f;
         const auto& f = page.figures;
+        const bool en = m_ctx.req.lang == Lang::en;
+        auto name = [&](ParcelStage st) { return en ? stage_style(st).en : stage_style(st).zh; };
         page.legend = {
-            LegendEntry{ParcelStage::not_acquired, stage_style(ParcelStage::not_acquired).zh,
+            LegendEntry{ParcelStage::not_acquired, name(ParcelStage::not_acquired),
                         m2_to_mu(f.area_m2 - f.acquired_m2),
                         percent(f.area_m2 - f.acquired_m2, f.area_m2)},
-            LegendEntry{ParcelStage::acquired, stage_style(ParcelStage::acquired).zh,
-                        m2_to_mu(f.acquired_m2), percent(f.acquired_m2, f.area_m2)},
-            LegendEntry{ParcelStage::cleared, stage_style(ParcelStage::cleared).zh,
-                        m2_to_mu(f.cleared_m2), percent(f.cleared_m2, f.area_m2)},
-            LegendEntry{ParcelStage::delivered, stage_style(ParcelStage::delivered).zh,
+            LegendEntry{ParcelStage::acquired, name(ParcelStage::acquired), m2_to_mu(f.acquired_m2),
+                        percent(f.acquired_m2, f.area_m2)},
+            LegendEntry{ParcelStage::cleared, name(ParcelStage::cleared), m2_to_mu(f.cleared_m2),
+                        percent(f.cleared_m2, f.area_m2)},
+            LegendEntry{ParcelStage::delivered, name(ParcelStage::delivered),
                         m2_to_mu(f.delivered_m2), percent(f.delivered_m2, f.area_m2)},
         };
         auto& rows = page.figure_rows;
+        const Lang L = m_ctx.req.lang;
+        auto mu = [&](double m2) { return mu_text(m2, L); };
+        auto share = [&](double m2) {
+            return trf(L, "{}（{}）", "{} ({})", mu(m2), fmt_pct(m2, f.area_m2));
+        };
         const CorridorReport* report = nullptr;
         if (page.scope == MapScope::corridor) {
             if (auto it = m_ctx.reports.find(corridor->code); it != m_ctx.reports.end())
                 report = &it->second;
             auto it = m_ctx.projects.find(corridor->project_code);
-            rows.push_back({"所属项目", it != m_ctx.projects.end() && !it->second.name.empty()
-                                            ? it->second.name
-                                            : corridor->project_code});
-            rows.push_back({"项目进度（与图例同）", ""});
+            rows.push_back({tr(L, "所属项目", "Project"),
+                            it != m_ctx.projects.end() && !it->second.name.empty()
+                                ? it->second.name
+                                : corridor->project_code});
+            rows.push_back({tr(L, "项目进度（与图例同）", "Project progress (as the legend)"), ""});
         }
-        rows.push_back({"宗地 / 总面积", fmt::format("{} 宗 / {}", f.parcels, fmt_mu(f.area_m2))});
-        rows.push_back({"已征（征地率）", fmt::format("{}（{}）", fmt_mu(f.acquired_m2),
-                                                      fmt_pct(f.acquired_m2, f.area_m2))});
-        rows.push_back({"已腾（腾地率）", fmt::format("{}（{}）", fmt_mu(f.cleared_m2),
-                                                      fmt_pct(f.cleared_m2, f.area_m2))});
-        rows.push_back({"已交（交地率）", fmt::format("{}（{}）", fmt_mu(f.delivered_m2),
-                                                      fmt_pct(f.delivered_m2, f.area_m2))});
-        rows.push_back(
-            {"签约户数 / 总户数", fmt::format("{} / {} 户", f.signed_households, f.households)});
-        rows.push_back({"拆除户数 / 总户数",
-                        fmt::format("{} / {} 户", f.demolished_households, f.households)});
+        rows.push_back({tr(L, "宗地 / 总面积", "Parcels / area"),
+                        trf(L, "{} 宗 / {}", "{} / {}", f.parcels, mu(f.area_m2))});
+        rows.push_back({tr(L, "已征（征地率）", "Acquired (rate)"), share(f.acquired_m2)});
+        rows.push_back({tr(L, "已腾（腾地率）", "Cleared (rate)"), share(f.cleared_m2)});
+        rows.push_back({tr(L, "已交（交地率）", "Delivered (rate)"), share(f.delivered_m2)});
+        rows.push_back({tr(L, "签约户数 / 总户数", "Households signed / all"),
+                        trf(L, "{} / {} 户", "{} / {}", f.signed_households, f.households)});
+        rows.push_back({tr(L, "拆除户数 / 总户数", "Households demolished / all"),
+                        trf(L, "{} / {} 户", "{} / {}", f.demolished_households, f.households)});
         if (m_ctx.req.since) {
-            rows.push_back({"本期新增 征 / 腾 / 交",
-                            fmt::format("{:.2f} / {:.2f} / {:.2f} 亩", m2_to_mu(f.new_acquired_m2),
-                                        m2_to_mu(f.new_cleared_m2), m2_to_mu(f.new_delivered_m2))});
             rows.push_back(
-                {"本期新增 签约 / 拆除",
-                 fmt::format("{} / {} 户", f.new_signed_households, f.new_demolished_households)});
+                {tr(L, "本期新增 征 / 腾 / 交", "This period: acquired / cleared / delivered"),
+                 trf(L, "{:.2f} / {:.2f} / {:.2f} 亩", "{:.2f} / {:.2f} / {:.2f} mu",
+                     m2_to_mu(f.new_acquired_m2), m2_to_mu(f.new_cleared_m2),
+                     m2_to_mu(f.new_delivered_m2))});
+            rows.push_back({tr(L, "本期新增 签约 / 拆除", "This period: signed / demolished"),
+                            trf(L, "{} / {} 户", "{} / {}", f.new_signed_households,
+                                f.new_demolished_households)});
         }
         if (page.scope != MapScope::district) {
             std::string pc = page.scope == MapScope::corridor ? corridor->project_code : page.key;
@@ -552,12 +677,12 @@ private:
                         ++n, m2 += p.area_m2;
                 std::string v = it->second.deadline->iso();
                 if (n)
-                    v += fmt::format("，逾期未交 {} 宗 {}", n, fmt_mu(m2));
-                rows.push_back({"交地限期", v});
+                    v += trf(L, "，逾期未交 {} 宗 {}", ", overdue {} parcels {}", n, mu(m2));
+                rows.push_back({tr(L, "交地限期", "Delivery deadline"), v});
             }
         }
         if (report)
-            corridor_rows(rows, *report);
+            corridor_rows(rows, *report, L);
         else
             for (const auto& c : page.corridors)
                 if (auto it = m_ctx.reports.find(c.code); it != m_ctx.reports.end()) {
@@ -565,51 +690,184 @@ private:
                     double len = 0;
                     for (const auto& b : blocking)
                         len += b.to_m - b.from_m;
-                    rows.push_back({fmt::format("线路 {} 阻塞段", c.code),
-                                    blocking.empty() ? std::string("无")
-                                                     : fmt::format("{} 段，共 {:.0f} 米",
-                                                                   blocking.size(), len)});
+                    rows.push_back({trf(L, "线路 {} 阻塞段", "Corridor {} blocking", c.code),
+                                    blocking.empty()
+                                        ? std::string(tr(L, "无", "none"))
+                                        : trf(L, "{} 段，共 {:.0f} 米", "{} stretches, {:.0f} m",
+                                              blocking.size(), len)});
                 }
     }
 
     // Figures inside the red line, from analyse_corridors (the same as `landclear corridor`).
-    static void corridor_rows(std::vector<FigureRow>& rows, const CorridorReport& r) {
+    static void corridor_rows(std::vector<FigureRow>& rows, const CorridorReport& r, Lang L) {
         const auto& f = r.figures;
-        rows.push_back({"红线内（按桩号分段统计）", ""});
-        rows.push_back({"起止桩号", format_chainage_range(r.start_chainage_m,
-                                                          r.start_chainage_m + r.length_m)});
-        std::string widths =
-            r.widths.left_m == r.widths.right_m
-                ? fmt::format("{:g} 米", r.widths.left_m + r.widths.right_m)
-                : fmt::format("左 {:g} 米 / 右 {:g} 米", r.widths.left_m, r.widths.right_m);
-        rows.push_back({"线路长度 / 红线宽度", fmt::format("{:.0f} 米 / {}", r.length_m, widths)});
-        rows.push_back({"红线面积", fmt_mu(r.red_line_m2)});
-        rows.push_back({"红线内宗地面积", fmt_mu(f.area_m2)});
-        rows.push_back({"红线内已征", fmt::format("{}（{}）", fmt_mu(f.acquired_m2),
-                                                  fmt_pct(f.acquired_m2, f.area_m2))});
-        rows.push_back({"红线内已腾", fmt::format("{}（{}）", fmt_mu(f.cleared_m2),
-                                                  fmt_pct(f.cleared_m2, f.area_m2))});
-        rows.push_back({"红线内已交", fmt::format("{}（{}）", fmt_mu(f.delivered_m2),
-                                                  fmt_pct(f.delivered_m2, f.area_m2))});
+        auto mu = [&](double m2) { return mu_text(m2, L); };
+        auto share = [&](double m2) {
+            return trf(L, "{}（{}）", "{} ({})", mu(m2), fmt_pct(m2, f.area_m2));
+        };
         rows.push_back(
-            {"红线内签约 / 拆除 / 总户数", fmt::format("{} / {} / {} 户", f.signed_households,
-                                                       f.demolished_households, f.households)});
+            {tr(L, "红线内（按桩号分段统计）", "Inside the red line (by chainage)"), ""});
+        rows.push_back(
+            {tr(L, "起止桩号", "Chainage"),
+             format_chainage_range(r.start_chainage_m, r.start_chainage_m + r.length_m)});
+        std::string widths = r.widths.left_m == r.widths.right_m
+                                 ? trf(L, "{:g} 米", "{:g} m", r.widths.left_m + r.widths.right_m)
+                                 : trf(L, "左 {:g} 米 / 右 {:g} 米", "left {:g} m / right {:g} m",
+                                       r.widths.left_m, r.widths.right_m);
+        rows.push_back({tr(L, "线路长度 / 红线宽度", "Length / red-line width"),
+                        trf(L, "{:.0f} 米 / {}", "{:.0f} m / {}", r.length_m, widths)});
+        rows.push_back({tr(L, "红线面积", "Red-line area"), mu(r.red_line_m2)});
+        rows.push_back({tr(L, "红线内宗地面积", "Parcel land inside"), mu(f.area_m2)});
+        rows.push_back({tr(L, "红线内已征", "Acquired inside"), share(f.acquired_m2)});
+        rows.push_back({tr(L, "红线内已腾", "Cleared inside"), share(f.cleared_m2)});
+        rows.push_back({tr(L, "红线内已交", "Delivered inside"), share(f.delivered_m2)});
+        rows.push_back({tr(L, "红线内签约 / 拆除 / 总户数", "Signed / demolished / households"),
+                        trf(L, "{} / {} / {} 户", "{} / {} / {}", f.signed_households,
+                            f.demolished_households, f.households)});
         double len = 0;
         for (const auto& b : r.blocking)
             len += b.to_m - b.from_m;
-        rows.push_back({"阻塞段", r.blocking.empty() ? std::string("无")
-                                                     : fmt::format("{} 段，共 {:.0f} 米",
-                                                                   r.blocking.size(), len)});
+        rows.push_back({tr(L, "阻塞段", "Blocking stretches"),
+                        r.blocking.empty() ? std::string(tr(L, "无", "none"))
+                                           : trf(L, "{} 段，共 {:.0f} 米", "{} stretches, {:.0f} m",
+                                                 r.blocking.size(), len)});
         // The worst stretches (analyse_corridors sorts them worst first).
         for (size_t i = 0; i < r.blocking.size() && i < 5; ++i) {
             const auto& b = r.blocking[i];
-            std::string what = fmt::format("未腾 {:.2f} 亩", m2_to_mu(b.outstanding_m2()));
+            std::string what =
+                trf(L, "未腾 {:.2f} 亩", "{:.2f} mu not cleared", m2_to_mu(b.outstanding_m2()));
             if (b.outstanding_households)
-                what += fmt::format("，未拆 {} 户", b.outstanding_households);
+                what += trf(L, "，未拆 {} 户", ", {} households left", b.outstanding_households);
             rows.push_back({"　" + b.label, what});
         }
         if (r.blocking.size() > 5)
-            rows.push_back({"　…", fmt::format("另 {} 段", r.blocking.size() - 5)});
+            rows.push_back({"　…", trf(L, "另 {} 段", "{} more", r.blocking.size() - 5)});
+    }
+
+    // Where the previous sheet ends and the next begins: a line across the road at that
+    // chainage, long enough to cross the whole frame (the drawing clips it).
+    static void match_lines(MapPage& page, const StripContext& st, const StripSheet& sheet) {
+        auto& sp = *page.strip;
+        const double start = st.corridor->start_chainage_m;
+        const double half = std::hypot(st.spec.width_m, st.spec.height_m);
+        auto add = [&](double chainage, int other, bool next) {
+            double d = strip_distance_of(start, chainage);
+            const LinearRef* part = &st.parts.back();
+            for (const auto& p : st.parts)
+                if (p.size() >= 2 && d <= p.end() + 1e-9) {
+                    part = &p;
+                    break;
+                }
+            size_t edge = part->edge_at(d);
+            auto at = part->point_on_edge(edge, d);
+            auto dir = part->direction(edge);
+            MatchLine m;
+            m.a = {at.x + dir.y * half, at.y - dir.x * half};
+            m.b = {at.x - dir.y * half, at.y + dir.x * half};
+            m.sheet = other;
+            m.next = next;
+            m.chainage_m = chainage;
+            sp.match_lines.push_back(m);
+        };
+        if (sheet.number > 1)
+            add(sheet.from_chainage_m, sheet.number - 1, false);
+        if (sheet.number < sp.count)
+            add(sheet.to_chainage_m, sheet.number + 1, true);
+    }
+
+    // The stretch's figures: the sum of the analysis's segments that make it up (a sheet starts
+    // and ends at segment boundaries, map_strip.hpp).
+    static void stretch_figures(StripPage& sp, const CorridorReport& r) {
+        for (const auto& seg : r.segments) {
+            if (seg.from_m < sp.from_chainage_m - 1e-6 || seg.to_m > sp.to_chainage_m + 1e-6)
+                continue;
+            sp.red_line_m2 += seg.red_line_m2;
+            sp.figures.add(seg.figures);
+            ++sp.segments;
+        }
+        sp.figures.parcels = 0; // a parcel across two segments would count twice
+        for (const auto& b : r.blocking) {
+            double lo = std::max(b.from_m, sp.from_chainage_m);
+            double hi = std::min(b.to_m, sp.to_chainage_m);
+            if (hi > lo + 1e-6)
+                sp.blocking.push_back(format_chainage_range(lo, hi));
+        }
+        std::sort(sp.blocking.begin(), sp.blocking.end(), [](const auto& a, const auto& b) {
+            return a.size() != b.size() ? a.size() < b.size() : a < b;
+        });
+    }
+
+    // The blocking stretches' parcels with land in this sheet's piece of the red line (cut
+    // where the corridor analysis cuts its segments), with that land's area.
+    void blocking_parcels(StripPage& sp, const StripContext& st) {
+        std::set<std::string> candidates;
+        for (const auto& b : st.report->blocking)
+            if (std::min(b.to_m, sp.to_chainage_m) > std::max(b.from_m, sp.from_chainage_m) + 1e-6)
+                candidates.insert(b.parcels.begin(), b.parcels.end());
+        if (candidates.empty())
+            return;
+        const auto& geos = m_ctx.geos;
+        const double start = st.corridor->start_chainage_m;
+        double length = st.parts.back().end();
+        // The whole line is cut (start, the stretch's ends, end): split_red_line gives every
+        // face of the red line to some interval, so a cut of the stretch alone would be all of it.
+        const double d0 = std::clamp(strip_distance_of(start, sp.from_chainage_m), 0.0, length);
+        const double d1 = std::clamp(strip_distance_of(start, sp.to_chainage_m), 0.0, length);
+        std::vector<double> positions{0.0};
+        if (d0 > 1e-3)
+            positions.push_back(d0);
+        const size_t piece = positions.size() - 1;
+        positions.push_back(d1);
+        if (d1 < length - 1e-3)
+            positions.push_back(length);
+        auto pieces = split_red_line(geos, st.red.get(), st.line.get(), positions);
+        if (pieces.size() <= piece)
+            return;
+        for (const auto& code : candidates) {
+            auto it = m_blocking_geoms.find(code);
+            if (it == m_blocking_geoms.end())
+                continue;
+            auto in = geos.intersection_snapped(pieces[piece].get(), it->second.get(), 1e-6);
+            double a = geos.area(in.get());
+            if (a > blocking_min_m2)
+                sp.blocking_parcels.emplace_back(code, a);
+        }
+        std::sort(sp.blocking_parcels.begin(), sp.blocking_parcels.end(),
+                  [](const auto& a, const auto& b) {
+                      return a.second != b.second ? a.second > b.second : a.first < b.first;
+                  });
+    }
+
+    // The panel's figures on a strip sheet: its stretch, not the whole road.
+    void strip_rows(MapPage& page, const CorridorRow& c, Lang lang) {
+        const auto& sp = *page.strip;
+        const auto& f = sp.figures;
+        auto& rows = page.figure_rows;
+        rows.clear();
+        rows.push_back(
+            {tr(lang, "线路", "Corridor"),
+             c.name.empty() ? c.code : trf(lang, "{}（{}）", "{} ({})", c.name, c.code)});
+        rows.push_back({tr(lang, "本张桩号", "This sheet"),
+                        format_chainage_range(sp.from_chainage_m, sp.to_chainage_m)});
+        rows.push_back({tr(lang, "本张长度 / 分段", "Length / segments"),
+                        trf(lang, "{:.0f} 米 / {} 段", "{:.0f} m / {}",
+                            sp.to_chainage_m - sp.from_chainage_m, sp.segments)});
+        rows.push_back({tr(lang, "红线面积", "Red-line area"), mu_text(sp.red_line_m2, lang)});
+        rows.push_back(
+            {tr(lang, "红线内宗地面积", "Parcel land inside"), mu_text(f.area_m2, lang)});
+        auto share = [&](double m2) {
+            return trf(lang, "{}（{}）", "{} ({})", mu_text(m2, lang), fmt_pct(m2, f.area_m2));
+        };
+        rows.push_back({tr(lang, "已征（征地率）", "Acquired (rate)"), share(f.acquired_m2)});
+        rows.push_back({tr(lang, "已腾（腾地率）", "Cleared (rate)"), share(f.cleared_m2)});
+        rows.push_back({tr(lang, "已交（交地率）", "Delivered (rate)"), share(f.delivered_m2)});
+        rows.push_back({tr(lang, "签约 / 拆除 / 总户数", "Signed / demolished / households"),
+                        trf(lang, "{} / {} / {} 户", "{} / {} / {}", f.signed_households,
+                            f.demolished_households, f.households)});
+        std::string blocking = sp.blocking.empty()
+                                   ? std::string(tr(lang, "无", "none"))
+                                   : fmt::format("{}", fmt::join(sp.blocking, ", "));
+        rows.push_back({tr(lang, "阻塞段", "Blocking stretches"), blocking});
     }
 
     void read_context(MapPage& page) {
@@ -630,6 +888,7 @@ private:
     std::vector<std::string> m_district_projects;
     std::unordered_set<std::string> m_selected, m_blocking;
     std::vector<GeomPtr> m_union_parts;
+    std::map<std::string, GeomPtr> m_blocking_geoms; // a strip sheet's blocking parcels
 };
 
 // Projects (by code) that have at least one parcel, with the count.
@@ -724,11 +983,49 @@ void prepare(Context& ctx) {
         for (const auto& g : ctx.status.groups)
             if (!g.key.empty())
                 ctx.projects.emplace(g.key, ProjectRow{g.key, g.name, {}, {}, {}, {}});
-    ctx.layout = page_layout(ctx.req.size, ctx.req.orientation);
+    ctx.layout = ctx.req.strip ? strip_page_layout(ctx.req.size)
+                               : page_layout(ctx.req.size, ctx.req.orientation);
     if (auto epsg = ctx.store.working_epsg())
-        ctx.crs_note = fmt::format("坐标系 {}", describe_srs(*srs_from_epsg(*epsg)));
-    ctx.source_note =
-        fmt::format("数据：{}（数据版本 {}）", ctx.store.display_name(), ctx.store.data_version());
+        ctx.crs_note =
+            trf(ctx.req.lang, "坐标系 {}", "CRS {}", describe_srs(*srs_from_epsg(*epsg)));
+    ctx.source_note = trf(ctx.req.lang, "数据：{}（数据版本 {}）", "data: {} (data version {})",
+                          ctx.store.display_name(), ctx.store.data_version());
+}
+
+// Plans the sheets of a strip map: the corridor's geometry as the analysis makes it, the ticks
+// and labels of a strip (denser than on a project-frame map), and the sheets along it.
+void prepare_strip(Context& ctx, const std::string& code) {
+    StripContext st;
+    for (const auto& c : ctx.corridors)
+        if (c.code == code)
+            st.corridor = &c;
+    auto report = ctx.reports.find(code);
+    if (!st.corridor || report == ctx.reports.end())
+        throw_input(fmt::format("corridor '{}' has no analysis to make a strip map from", code),
+                    "run landclear corridor STORE --corridor " + code);
+    st.report = &report->second;
+    FeatureFilter filter;
+    filter.codes = {code};
+    Wkb wkb;
+    ctx.store.for_each_feature(LayerKind::corridors, filter,
+                               [&](const FeatureRow& row) { wkb = row.wkb; });
+    if (wkb.empty() || st.report->segments.empty())
+        throw_input(fmt::format("corridor '{}' has no centreline to make a strip map along", code),
+                    "import its centreline: landclear import STORE --corridors FILE");
+    const double scale = ctx.req.strip_scale;
+    // A K label every 100 m where 100 m is at least 2 cm on paper, else every 500 m or 1 km.
+    const double label_m = scale <= 5000 ? 100 : (scale <= 20000 ? 500 : 1000);
+    const double tick_m = label_m == 100 ? 20 : 100;
+    st.drawn = corridor_geometry(ctx.geos, *st.corridor, wkb, st.report, tick_m, label_m, label_m);
+    st.line = ctx.geos.from_wkb(wkb);
+    st.red = buffer_centreline(ctx.geos, st.line.get(), corridor_widths(*st.corridor));
+    st.parts = measured(st.drawn.centreline);
+    std::vector<double> boundaries{st.report->segments.front().from_m};
+    for (const auto& seg : st.report->segments)
+        boundaries.push_back(seg.to_m);
+    st.spec = strip_frame_spec(ctx.layout, scale, st.report->widths.max());
+    st.sheets = plan_strip_sheets(st.parts, st.corridor->start_chainage_m, boundaries, st.spec);
+    ctx.strip.emplace(std::move(st));
 }
 
 } // namespace
@@ -782,6 +1079,15 @@ MapPlan::MapPlan(Store& store, const MapRequest& request)
         for (auto& r : analyse_corridors(store, o))
             ctx.reports.emplace(r.code, std::move(r));
     }
+    if (request.strip) {
+        if (request.scope != MapScope::corridor)
+            throw_usage("--strip makes a strip map of one corridor",
+                        "landclear map STORE --corridor CODE --strip --out FILE.pdf");
+        prepare_strip(ctx, request.code);
+        m_impl->keys.clear();
+        for (const auto& sheet : ctx.strip->sheets)
+            m_impl->keys.push_back(strip_key(request.code, sheet.number));
+    }
 }
 
 MapPlan::~MapPlan() = default;
@@ -794,6 +1100,8 @@ const std::vector<std::string>& MapPlan::skipped() const {
 }
 
 MapPage MapPlan::page(std::size_t index) {
+    if (m_impl->ctx.strip)
+        return m_impl->builder.build_strip(index);
     return m_impl->builder.build(m_impl->keys.at(index));
 }
 

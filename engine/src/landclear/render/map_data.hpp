@@ -7,6 +7,7 @@
 #include "landclear/core/date.hpp"
 #include "landclear/core/stage.hpp"
 #include "landclear/render/map_layout.hpp"
+#include "landclear/report/table.hpp"
 #include "landclear/store/store.hpp"
 
 #include <array>
@@ -27,6 +28,11 @@ struct MapRequest {
     std::string title;         // replaces the generated title (an atlas: heads every page)
     PaperSize size = PaperSize::a4;
     Orientation orientation = Orientation::landscape;
+    Lang lang = Lang::zh; // the words on the page
+    // A strip map (带状图) of the corridor: one sheet per stretch at 1:strip_scale, landscape
+    // (map_strip.hpp). Only with MapScope::corridor.
+    bool strip = false;
+    double strip_scale = 2000;
 };
 
 struct MapPoint {
@@ -60,6 +66,7 @@ struct ChainageTick {
     double chainage_m = 0;
     bool kilometre = false; // every 1 km: longer tick with a K label
     bool end_point = false; // the line's start or end off the 100 m grid: labelled too
+    bool labelled = false;  // carries a K label (the kilometres; every 100 m on a strip sheet)
 };
 
 struct MapCorridor {
@@ -85,8 +92,33 @@ struct FigureRow {
     std::string label, value;
 };
 
+// A line across the road where the next or the previous sheet of a strip begins (接图线).
+struct MatchLine {
+    MapPoint a, b;         // across the road, beyond the red line on both sides
+    int sheet = 0;         // the sheet on the other side
+    bool next = true;      // the next sheet (at the end of this one's stretch)
+    double chainage_m = 0; // where it crosses the centreline
+};
+
+// What a strip sheet adds to its page: its stretch, its frame in the working CRS, the match
+// lines, and the stretch's figures summed from the corridor analysis's segments.
+struct StripPage {
+    int number = 0, count = 0;
+    double from_chainage_m = 0, to_chainage_m = 0;
+    MapRing frame; // the map frame's corners in the working CRS (closed ring)
+    std::vector<MatchLine> match_lines;
+    double red_line_m2 = 0; // Σ of the stretch's segment pieces
+    StatusFigures figures;  // Σ of the stretch's segments (parcels: not summed, 0)
+    int segments = 0;       // how many segments the stretch holds
+    // Blocking stretches that reach into this stretch, clipped to it ("K0+200–K0+400").
+    std::vector<std::string> blocking;
+    // Their parcels with land in this stretch's piece of the red line: code and that area.
+    std::vector<std::pair<std::string, double>> blocking_parcels;
+};
+
 struct MapPage {
     MapScope scope = MapScope::project;
+    Lang lang = Lang::zh;
     std::string key; // project/corridor code or district name (names the PNG in a folder)
     std::string title, subtitle;
     StatusFigures figures; // the selection's row of compute_status
@@ -103,6 +135,7 @@ struct MapPage {
     PageLayout layout;
     MapTransform transform; // where the map frame shows the selection
     std::string crs_note, source_note;
+    std::optional<StripPage> strip;
 };
 
 // Checks the request against the store when constructed (unknown code: Error(usage) listing

@@ -64,6 +64,18 @@ PageLayout page_layout(PaperSize size, Orientation orientation) {
     return l;
 }
 
+PageLayout strip_page_layout(PaperSize size) {
+    PageLayout l = page_layout(size, Orientation::landscape);
+    const double k = (size == PaperSize::a3 ? std::sqrt(2.0) : 1.0) * points_per_mm;
+    const double margin = 8 * k, gap = 4 * k;
+    // The legend with every symbol row (about 61 mm on A4) fits in 64 mm.
+    const double panel_h = 64 * k;
+    double bottom = l.footer.y0 - gap / 2;
+    l.panel = {margin, bottom - panel_h, l.width_pt - margin, bottom};
+    l.map = {margin, l.title.y1 + gap / 2, l.width_pt - margin, l.panel.y0 - gap};
+    return l;
+}
+
 void reserve_panel(PageLayout& l, int symbol_rows, int figure_rows) {
     if (l.orientation != Orientation::portrait)
         return;
@@ -112,15 +124,44 @@ MapTransform MapTransform::fit(const Envelope& extent, const Box& frame, double 
     double fw = frame.width() / points_per_mm / 1000, fh = frame.height() / points_per_mm / 1000;
     t.m_denominator = round_scale(std::max(pw / fw, ph / fh));
     t.m_ppm = 1000 * points_per_mm / t.m_denominator;
-    double cx = (extent.min_x + extent.max_x) / 2, cy = (extent.min_y + extent.max_y) / 2;
-    t.m_origin_x = cx - frame.width() / 2 / t.m_ppm;
-    t.m_origin_y = cy - frame.height() / 2 / t.m_ppm;
+    t.m_cx = (extent.min_x + extent.max_x) / 2;
+    t.m_cy = (extent.min_y + extent.max_y) / 2;
+    t.m_page_cx = (frame.x0 + frame.x1) / 2;
+    t.m_page_cy = (frame.y0 + frame.y1) / 2;
     return t;
 }
 
+MapTransform MapTransform::oriented(double cx, double cy, double angle_rad, double denominator,
+                                    const Box& frame) {
+    MapTransform t;
+    t.m_frame = frame;
+    t.m_denominator = denominator;
+    t.m_ppm = 1000 * points_per_mm / denominator;
+    t.m_cx = cx;
+    t.m_cy = cy;
+    t.m_page_cx = (frame.x0 + frame.x1) / 2;
+    t.m_page_cy = (frame.y0 + frame.y1) / 2;
+    t.m_angle = angle_rad;
+    t.m_cos = std::cos(angle_rad);
+    t.m_sin = std::sin(angle_rad);
+    return t;
+}
+
+std::vector<std::pair<double, double>> MapTransform::world_frame() const {
+    return {to_world(m_frame.x0, m_frame.y1), to_world(m_frame.x1, m_frame.y1),
+            to_world(m_frame.x1, m_frame.y0), to_world(m_frame.x0, m_frame.y0)};
+}
+
 Envelope MapTransform::world_extent() const {
-    return {m_origin_x, m_origin_y, m_origin_x + m_frame.width() / m_ppm,
-            m_origin_y + m_frame.height() / m_ppm};
+    auto corners = world_frame();
+    Envelope e{corners[0].first, corners[0].second, corners[0].first, corners[0].second};
+    for (const auto& [x, y] : corners) {
+        e.min_x = std::min(e.min_x, x);
+        e.min_y = std::min(e.min_y, y);
+        e.max_x = std::max(e.max_x, x);
+        e.max_y = std::max(e.max_y, y);
+    }
+    return e;
 }
 
 ScaleBarSpec scale_bar_spec(const MapTransform& t, double max_length_pt) {

@@ -5,6 +5,7 @@
 // labels from overlapping. Tests use the transform to find a parcel's pixel in a PNG.
 #include "landclear/store/store.hpp"
 
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,12 @@ struct PageLayout {
 
 PageLayout page_layout(PaperSize size, Orientation orientation);
 
+// A strip-map sheet (带状图): landscape, the map frame across the whole width and a panel of fixed
+// height under it (north arrow and scale bar, legend, the stretch's figures, its blocking
+// parcels). Fixed, so every sheet of a strip shows the same ground: the frame is planned before
+// any sheet is read.
+PageLayout strip_page_layout(PaperSize size);
+
 // A portrait page has its legend and figures side by side under the map: grows that panel
 // (shrinking the map, to at most 45 % of the page) so symbol_rows legend symbols and
 // figure_rows table rows fit at full size. Landscape pages are left as they are.
@@ -55,21 +62,42 @@ double round_scale(double n);
 // Largest length of the 1-2-5 series (…, 50, 100, 200, 500, 1000 m, …) not above max.
 double nice_length(double max);
 
-// Working-CRS metres (y up) to page points (y down) at one scale, centred on the frame.
+// Working-CRS metres (y up) to page points (y down) at one scale, centred on the frame, and
+// turned for strip maps so that a chosen world direction runs left to right on the page.
 class MapTransform {
 public:
     MapTransform() = default;
     // Shows the whole extent (with a margin of padding × its size) inside the frame at the
-    // smallest round scale that fits.
+    // smallest round scale that fits, north up.
     static MapTransform fit(const Envelope& extent, const Box& frame, double padding = 0.05);
+    // The world point (cx, cy) at the frame's centre, the world direction at angle_rad
+    // (counter-clockwise from grid east) running left to right, at 1:denominator.
+    static MapTransform oriented(double cx, double cy, double angle_rad, double denominator,
+                                 const Box& frame);
 
     double scale_denominator() const { return m_denominator; }
     double points_per_metre() const { return m_ppm; }
     const Box& frame() const { return m_frame; }
-    Envelope world_extent() const; // what the frame shows
+    double angle() const { return m_angle; }
+    Envelope world_extent() const; // the envelope of what the frame shows
+    // The frame's corners in the world, counter-clockwise from the page's lower left.
+    std::vector<std::pair<double, double>> world_frame() const;
 
     std::pair<double, double> to_page(double x, double y) const {
-        return {m_frame.x0 + (x - m_origin_x) * m_ppm, m_frame.y1 - (y - m_origin_y) * m_ppm};
+        double dx = x - m_cx, dy = y - m_cy;
+        double u = dx * m_cos + dy * m_sin, v = -dx * m_sin + dy * m_cos;
+        return {m_page_cx + u * m_ppm, m_page_cy - v * m_ppm};
+    }
+    std::pair<double, double> to_world(double px, double py) const {
+        double u = (px - m_page_cx) / m_ppm, v = (m_page_cy - py) / m_ppm;
+        return {m_cx + u * m_cos - v * m_sin, m_cy + u * m_sin + v * m_cos};
+    }
+    // A world direction (dx, dy) as a unit vector on the page (y down): grid north is
+    // direction_to_page(0, 1).
+    std::pair<double, double> direction_to_page(double dx, double dy) const {
+        double u = dx * m_cos + dy * m_sin, v = -dx * m_sin + dy * m_cos;
+        double l = std::hypot(u, v);
+        return l > 0 ? std::pair{u / l, -v / l} : std::pair{1.0, 0.0};
     }
     // Pixel coordinates (column, row; fractional) in a PNG rendered at dpi.
     std::pair<double, double> to_pixel(double x, double y, double dpi) const {
@@ -79,7 +107,9 @@ public:
 
 private:
     Box m_frame;
-    double m_origin_x = 0, m_origin_y = 0; // world point at the frame's lower-left corner
+    double m_cx = 0, m_cy = 0;           // world point at the frame's centre
+    double m_page_cx = 0, m_page_cy = 0; // the frame's centre on the page
+    double m_angle = 0, m_cos = 1, m_sin = 0;
     double m_ppm = 1, m_denominator = 1;
 };
 

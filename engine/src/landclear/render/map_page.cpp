@@ -99,10 +99,10 @@ std::string group_thousands(long v) {
     return s;
 }
 
-std::string length_text(double m) {
+std::string length_text(double m, Lang lang) {
     if (m >= 1000)
-        return fmt::format("{:g} 千米", m / 1000);
-    return fmt::format("{:g} 米", m);
+        return fmt::format("{:g} {}", m / 1000, tr(lang, "千米", "km"));
+    return fmt::format("{:g} {}", m, tr(lang, "米", "m"));
 }
 
 // ---- one page ----------------------------------------------------------------------------
@@ -132,10 +132,17 @@ public:
         cairo_paint(m_cr);
 
         const Box& f = m_t.frame();
-        Box scale = scale_bar_box();
-        Box north = north_arrow_box(scale);
-        m_labels.block(north.inflated(2));
-        m_labels.block(scale.inflated(2));
+        Box scale, north;
+        if (m_page.strip) {
+            // Under the map, in the panel's first column: the frame stays free for the road,
+            // its K labels and the match lines.
+            strip_furniture(scale, north);
+        } else {
+            scale = scale_bar_box();
+            north = north_arrow_box(scale);
+            m_labels.block(north.inflated(2));
+            m_labels.block(scale.inflated(2));
+        }
 
         cairo_save(m_cr);
         cairo_rectangle(m_cr, f.x0, f.y0, f.width(), f.height());
@@ -145,6 +152,7 @@ public:
         draw_buildings();
         draw_flags();
         draw_boundary();
+        draw_match_lines();
         draw_corridors();
         place_parcel_labels(r);
         cairo_restore(m_cr);
@@ -155,10 +163,15 @@ public:
         cairo_stroke(m_cr);
         draw_north_arrow(north);
         draw_scale_bar(scale);
+        r.scale_bar_length_pt = m_scale.length_pt;
+        r.scale_bar_length_m = m_scale.length_m;
+        r.scale_bar_x0 = m_scale_x0;
+        r.north = m_t.direction_to_page(0, 1);
         draw_title();
         draw_panel();
         draw_footer();
         r.label_boxes = m_placed;
+        r.chainage_labels = m_chainage_labels;
         return r;
     }
 
@@ -300,10 +313,15 @@ private:
     void draw_ticks(const MapCorridor& c) {
         cairo_set_line_width(m_cr, 0.5 * m_k);
         set(m_cr, centre);
-        // In page coordinates the y axis is flipped: a world normal (-dy, dx) is (-dy, -dx).
+        // The road's normal on the page (y down, the map maybe turned): (py, -px) of its direction.
+        auto normal = [&](const ChainageTick& tk) {
+            auto [px, py] = m_t.direction_to_page(tk.dx, tk.dy);
+            return std::pair{py, -px};
+        };
         for (const auto& tk : c.ticks) {
             auto [x, y] = m_t.to_page(tk.at.x, tk.at.y);
-            double nx = -tk.dy, ny = -tk.dx, len = (tk.kilometre || tk.end_point ? 4.5 : 2.2) * m_k;
+            auto [nx, ny] = normal(tk);
+            double len = (tk.labelled || tk.end_point ? 4.5 : 2.2) * m_k;
             cairo_move_to(m_cr, x - nx * len, y - ny * len);
             cairo_line_to(m_cr, x + nx * len, y + ny * len);
         }
@@ -311,7 +329,7 @@ private:
         const double pt = 6.5 * m_k;
         const Box& f = m_t.frame();
         for (const auto& tk : c.ticks) {
-            if (!tk.kilometre && !tk.end_point)
+            if (!tk.labelled && !tk.end_point)
                 continue;
             auto [x, y] = m_t.to_page(tk.at.x, tk.at.y);
             if (x < f.x0 || x > f.x1 || y < f.y0 || y > f.y1)
@@ -319,7 +337,8 @@ private:
             // Whole metres are enough on paper (an end point may fall at K4+011.181).
             std::string label = format_chainage(std::round(tk.chainage_m));
             auto [w, h] = m_text.measure(label, pt, true);
-            double nx = -tk.dy, ny = -tk.dx, off = 6 * m_k;
+            auto [nx, ny] = normal(tk);
+            double off = 6 * m_k;
             for (double side : {1.0, -1.0}) {
                 // Box centre pushed out along the normal until it clears the tick.
                 double cx = x + side * nx * (off + std::fabs(nx) * w / 2);
@@ -328,6 +347,7 @@ private:
                 if (!f.contains(b) || !m_labels.try_place(b))
                     continue;
                 m_placed.push_back(b);
+                m_chainage_labels.push_back(label);
                 m_text.draw(b.x0, b.y0, label, pt, centre, true, Align::left, -1, true);
                 break;
             }
@@ -377,6 +397,10 @@ private:
         for (const auto& p : m_page.parcels) {
             auto [x0, y1] = m_t.to_page(p.envelope.min_x, p.envelope.min_y);
             auto [x1, y0] = m_t.to_page(p.envelope.max_x, p.envelope.max_y);
+            if (x0 > x1)
+                std::swap(x0, x1);
+            if (y0 > y1)
+                std::swap(y0, y1);
             double w = std::min(b.x1, x1) - std::max(b.x0, x0);
             double h = std::min(b.y1, y1) - std::max(b.y0, y0);
             if (w > 0 && h > 0)
@@ -426,27 +450,42 @@ private:
         cairo_stroke(m_cr);
     }
 
+    // The arrow points to grid north as the map shows it: turned with a strip sheet's map.
     void draw_north_arrow(const Box& b) {
         panel_box(b);
-        double cx = (b.x0 + b.x1) / 2;
-        double th = m_text.draw(cx, b.y0 + 1.5 * m_k, "北", 8 * m_k, ink, true, Align::centre);
-        double top = b.y0 + 2 * m_k + th, bottom = b.y1 - 3 * m_k, half = b.width() * 0.22;
-        double mid = bottom - (bottom - top) * 0.28;
-        cairo_move_to(m_cr, cx, top);
-        cairo_line_to(m_cr, cx - half, bottom);
-        cairo_line_to(m_cr, cx, mid);
+        const Lang lang = m_page.lang;
+        auto [nx, ny] = m_t.direction_to_page(0, 1);
+        double cx = (b.x0 + b.x1) / 2, cy = (b.y0 + b.y1) / 2;
+        const double pt = 8 * m_k;
+        auto [tw, th] = m_text.measure(tr(lang, "北", "N"), pt, true);
+        // Half the arrow's length: what the box holds beside the letter at its tip.
+        double r = (std::min(b.width(), b.height()) - std::max(tw, th)) / 2 - 2 * m_k;
+        double half = r * 0.45;
+        double rotation = std::atan2(nx, -ny); // from straight up, clockwise on the page
+        double shift = std::max(tw, th) / 2 + 0.5 * m_k;
+        cairo_save(m_cr);
+        cairo_translate(m_cr, cx - nx * shift, cy - ny * shift);
+        cairo_rotate(m_cr, rotation);
+        double top = -r, bottom = r, mid = r * 0.44;
+        cairo_move_to(m_cr, 0, top);
+        cairo_line_to(m_cr, -half, bottom);
+        cairo_line_to(m_cr, 0, mid);
         cairo_close_path(m_cr);
         set(m_cr, ink);
         cairo_fill(m_cr);
-        cairo_move_to(m_cr, cx, top);
-        cairo_line_to(m_cr, cx + half, bottom);
-        cairo_line_to(m_cr, cx, mid);
+        cairo_move_to(m_cr, 0, top);
+        cairo_line_to(m_cr, half, bottom);
+        cairo_line_to(m_cr, 0, mid);
         cairo_close_path(m_cr);
         set(m_cr, white);
         cairo_fill_preserve(m_cr);
         cairo_set_line_width(m_cr, 0.5 * m_k);
         set(m_cr, ink);
         cairo_stroke(m_cr);
+        cairo_restore(m_cr);
+        // The letter beyond the tip, upright.
+        double lx = cx - nx * shift + nx * (r + shift), ly = cy - ny * shift + ny * (r + shift);
+        m_text.draw(lx, ly - th / 2, tr(lang, "北", "N"), pt, ink, true, Align::centre);
     }
 
     void draw_scale_bar(const Box& b) {
@@ -455,6 +494,7 @@ private:
         double x0 = b.x0 + 6 * m_k, bar_h = 2.2 * m_k;
         double th = m_text.measure("0", pt).second;
         double y = b.y0 + 3 * m_k + th + 1 * m_k;
+        m_scale_x0 = x0;
         double seg = m_scale.length_pt / m_scale.divisions;
         for (int i = 0; i < m_scale.divisions; ++i) {
             cairo_rectangle(m_cr, x0 + i * seg, y, seg, bar_h);
@@ -465,12 +505,12 @@ private:
             cairo_stroke(m_cr);
         }
         m_text.draw(x0, b.y0 + 3 * m_k, "0", pt, ink, false, Align::centre);
-        m_text.draw(x0 + m_scale.length_pt, b.y0 + 3 * m_k, length_text(m_scale.length_m), pt, ink,
-                    false, Align::centre);
-        m_text.draw(
-            x0, y + bar_h + 1.5 * m_k,
-            fmt::format("比例尺 1:{}", group_thousands(std::lround(m_t.scale_denominator()))), pt,
-            ink);
+        m_text.draw(x0 + m_scale.length_pt, b.y0 + 3 * m_k,
+                    length_text(m_scale.length_m, m_page.lang), pt, ink, false, Align::centre);
+        m_text.draw(x0, y + bar_h + 1.5 * m_k,
+                    fmt::format("{} 1:{}", tr(m_page.lang, "比例尺", "Scale"),
+                                group_thousands(std::lround(m_t.scale_denominator()))),
+                    pt, ink);
     }
 
     void draw_title() {
@@ -484,6 +524,10 @@ private:
     void draw_panel() {
         const Box& p = m_page.layout.panel;
         Box legend = p, figures = p;
+        if (m_page.strip) {
+            draw_strip_panel();
+            return;
+        }
         if (m_page.layout.orientation == Orientation::portrait) {
             double mid = (p.x0 + p.x1) / 2;
             legend.x1 = mid - 3 * m_k;
@@ -497,6 +541,112 @@ private:
         }
     }
 
+    // ---- strip sheets ----------------------------------------------------------------------
+
+    // The panel of a strip sheet in four columns: north arrow and scale bar, the legend, the
+    // stretch's figures, its blocking parcels.
+    Box strip_column(int i) const {
+        const Box& p = m_page.layout.panel;
+        const double gap = 6 * m_k, first = 44 * points_per_mm * m_k;
+        double rest = (p.width() - first - 3 * gap) / 3;
+        if (i == 0)
+            return {p.x0, p.y0, p.x0 + first, p.y1};
+        double x0 = p.x0 + first + gap + (i - 1) * (rest + gap);
+        return {x0, p.y0, x0 + rest, p.y1};
+    }
+
+    void strip_furniture(Box& scale, Box& north) {
+        Box col = strip_column(0);
+        double side = std::min(col.height() * 0.55, 22 * points_per_mm * m_k);
+        north = {col.x0, col.y0, col.x0 + side, col.y0 + side};
+        m_scale = scale_bar_spec(m_t, col.width() - 22 * m_k);
+        double h = 12 * points_per_mm * m_k;
+        scale = {col.x0, north.y1 + 3 * m_k, col.x1, north.y1 + 3 * m_k + h};
+    }
+
+    void draw_strip_panel() {
+        const Lang lang = m_page.lang;
+        draw_legend(pen(), strip_column(1));
+        draw_figures(strip_column(2), strip_column(2).y0);
+        Box b = strip_column(3);
+        double y = heading(b, b.y0, tr(lang, "本张阻塞宗地", "Blocking parcels on this sheet"));
+        const auto& parcels = m_page.strip->blocking_parcels;
+        const double pt = 7 * m_k;
+        if (parcels.empty()) {
+            m_text.draw(b.x0, y, tr(lang, "无", "none"), pt, grey_text);
+            return;
+        }
+        double row_h = m_text.measure("0", pt).second + 1.5 * m_k;
+        double total = 0;
+        for (const auto& [code, m2] : parcels)
+            total += m2;
+        m_text.draw(b.x0, y,
+                    trf(lang, "{} 宗，红线内 {:.2f} 亩", "{} parcels, {:.2f} mu inside",
+                        parcels.size(), m2_to_mu(total)),
+                    pt, grey_text);
+        y += row_h;
+        // Two columns of codes and their 亩 inside this sheet's red line.
+        const double col_w = b.width() / 2;
+        size_t per_col = static_cast<size_t>(std::max(1.0, std::floor((b.y1 - y) / row_h)));
+        for (size_t i = 0; i < parcels.size(); ++i) {
+            size_t col = i / per_col, row = i % per_col;
+            if (col >= 2 || (col == 1 && row == per_col - 1 && i + 1 < parcels.size())) {
+                m_text.draw(b.x0 + col_w, y + row * row_h,
+                            trf(lang, "… 另 {} 宗", "… {} more", parcels.size() - i), pt,
+                            grey_text);
+                break;
+            }
+            double x0 = b.x0 + col * col_w, x1 = x0 + col_w - 4 * m_k;
+            m_text.draw(x0, y + row * row_h, parcels[i].first, pt, ink);
+            m_text.draw(x1, y + row * row_h, fmt::format("{:.2f}", m2_to_mu(parcels[i].second)), pt,
+                        ink, false, Align::right);
+        }
+    }
+
+    // Match lines (接图线): dashed across the frame where the previous sheet ends and the next
+    // begins, labelled with that sheet's number near the frame's top edge.
+    void draw_match_lines() {
+        if (!m_page.strip)
+            return;
+        const Box& f = m_t.frame();
+        const Lang lang = m_page.lang;
+        for (const auto& m : m_page.strip->match_lines) {
+            auto [ax, ay] = m_t.to_page(m.a.x, m.a.y);
+            auto [bx, by] = m_t.to_page(m.b.x, m.b.y);
+            cairo_move_to(m_cr, ax, ay);
+            cairo_line_to(m_cr, bx, by);
+            double dash[] = {7 * m_k, 2 * m_k, 1.5 * m_k, 2 * m_k};
+            cairo_set_dash(m_cr, dash, 4, 0);
+            cairo_set_line_width(m_cr, 1.1 * m_k);
+            set(m_cr, match_line);
+            cairo_stroke(m_cr);
+            cairo_set_dash(m_cr, nullptr, 0, 0);
+            // Where the line crosses a horizontal 4 mm below the frame's top.
+            double ty = f.y0 + 4 * points_per_mm * m_k;
+            if (std::fabs(by - ay) < 1e-9)
+                continue;
+            double tx = ax + (bx - ax) * (ty - ay) / (by - ay);
+            std::string text = trf(lang, "接第 {} 张", "sheet {}", m.sheet);
+            const double pt = 7.5 * m_k;
+            auto [w, h] = m_text.measure(text, pt, true);
+            double x = m.next ? tx + 2 * m_k : tx - 2 * m_k - w;
+            Box box{x, ty - h / 2, x + w, ty + h / 2};
+            m_labels.block(box.inflated(1));
+            m_text.draw(box.x0, box.y0, text, pt, match_line, true, Align::left, -1, true);
+            // An arrow towards that sheet.
+            double dir = m.next ? 1 : -1, ax0 = m.next ? box.x1 + 2 * m_k : box.x0 - 2 * m_k;
+            cairo_move_to(m_cr, ax0, ty);
+            cairo_line_to(m_cr, ax0 + dir * 4 * m_k, ty);
+            cairo_set_line_width(m_cr, 0.8 * m_k);
+            cairo_stroke(m_cr);
+            cairo_move_to(m_cr, ax0 + dir * 5.5 * m_k, ty);
+            cairo_line_to(m_cr, ax0 + dir * 3.5 * m_k, ty - 1.3 * m_k);
+            cairo_line_to(m_cr, ax0 + dir * 3.5 * m_k, ty + 1.3 * m_k);
+            cairo_close_path(m_cr);
+            cairo_fill(m_cr);
+        }
+    }
+
     // What the legend (map_legend.cpp) and the panel headings draw with.
     PagePen pen() { return {m_cr, m_text, m_page, m_k, m_small}; }
 
@@ -507,7 +657,7 @@ private:
     // Rows with an empty value are sub-headings. The font shrinks (to 5.5 pt at least) until the
     // table fits above the panel's bottom; rows that still do not fit are left out with "…".
     void draw_figures(const Box& b, double y) {
-        y = heading(b, y, "主要指标");
+        y = heading(b, y, tr(m_page.lang, "主要指标", "Figures"));
         const double gap = 3 * m_k;
         auto layout_height = [&](double pt) {
             double h = 0;
@@ -547,13 +697,15 @@ private:
     void draw_footer() {
         const Box& b = m_page.layout.footer;
         const double pt = 6.5 * m_k;
+        const Lang lang = m_page.lang;
         std::string left = m_page.crs_note;
-        left += fmt::format("　比例尺 1:{}（按 {} 纸张打印）",
-                            group_thousands(std::lround(m_t.scale_denominator())),
-                            m_page.layout.size == PaperSize::a3 ? "A3" : "A4");
+        left += trf(lang, "　比例尺 1:{}（按 {} 纸张打印）", "  scale 1:{} (printed on {})",
+                    group_thousands(std::lround(m_t.scale_denominator())),
+                    m_page.layout.size == PaperSize::a3 ? "A3" : "A4");
         m_text.draw(b.x0, b.y0 + 1 * m_k, left, pt, grey_text);
         m_text.draw(b.x1, b.y0 + 1 * m_k,
-                    fmt::format("{}　landclear 制图 {}", m_page.source_note, Date::today().iso()),
+                    trf(lang, "{}　landclear 制图 {}", "{}  made by landclear {}",
+                        m_page.source_note, Date::today().iso()),
                     pt, grey_text, false, Align::right);
     }
 
@@ -567,7 +719,9 @@ private:
     Envelope m_view = m_t.world_extent();
     LabelBoxes m_labels;
     std::vector<Box> m_placed;
+    std::vector<std::string> m_chainage_labels;
     ScaleBarSpec m_scale;
+    double m_scale_x0 = 0;
 };
 
 } // namespace

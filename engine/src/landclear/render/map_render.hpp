@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace landclear {
@@ -30,6 +31,11 @@ struct RenderedPage {
     int width_px = 0, height_px = 0; // PNG only
     std::vector<Box> label_boxes;    // parcel and chainage labels placed, page points
     std::size_t labels_skipped = 0;  // parcel labels that did not fit
+    // The scale bar as drawn: its length on the page and on the ground, and where it starts
+    // (page points; its "0" label is centred there, its length label at x0 + length_pt).
+    double scale_bar_length_pt = 0, scale_bar_length_m = 0, scale_bar_x0 = 0;
+    std::pair<double, double> north{0, -1};   // the north arrow's direction on the page (y down)
+    std::vector<std::string> chainage_labels; // K labels placed inside the map frame
 };
 
 class MapWriter {

@@ -61,6 +61,7 @@ inline const Colour context_edge = hex(0xc4c4c4), flag_red = colour(attention_co
                     hatch = hex(0x1f3a93);
 inline const Colour boundary = hex(0x6a3d9a), red_line = hex(0xe31a1c), centre = hex(0xa50f15);
 inline const Colour blocking = hex(0xe31a1c, 0.35), white = hex(0xffffff);
+inline const Colour match_line = hex(0x1f5fa8);
 
 // ---- text with pango -------------------------------------------------------------------
 
