@@ -81,6 +81,8 @@ def read_commands(store, label):
     out = os.path.join(work, "out")
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
+    folder = os.path.dirname(store)
+    files_before = set(os.listdir(folder))
     check_totals(store, label)
     # check exits 3 when it finds problems: that is a working run too.
     r = run([binary, "check", store, "--dry-run", "--format", "json"])
@@ -103,6 +105,11 @@ def read_commands(store, label):
         fail(f"{label}: /api/info is empty")
     must([binary, "corridor", store, "--format", "json", "--as-of", "2026-11-20"],
          what=f"{label}: corridor")
+    # Nothing written but --out: no new file next to the store (a recovered journal may go).
+    new = set(os.listdir(folder)) - files_before
+    if new or os.listdir(out) != ["parcels.geojson"]:
+        fail(f"{label}: read commands left {sorted(new)} next to the store, {os.listdir(out)} "
+             f"in --out's folder")
 
 
 read_commands(base, "before any kill")
