@@ -95,7 +95,7 @@ status, body = get(warm, f"/api/projects?as_of={as_of}")
 if status != 200:
     fail(f"/api/projects answered {status}: {body[:300]!r}")
 projects = json.loads(body)
-rows = projects["rows"] if isinstance(projects, dict) else projects
+rows = projects["projects"]
 windows = []
 for row in rows:
     w, s, e, n = row["bbox"]
@@ -151,7 +151,7 @@ def client(i):
                 got = json.loads(body)
                 if abs(got["area_m2"] - area_of[code]) > 1e-6 * max(1.0, area_of[code]):
                     ok, why = False, f"area {got['area_m2']} for {code}, SQL {area_of[code]}"
-            elif ok and kind == "features" and not body.startswith(b'{"type"'):
+            elif ok and kind == "features" and b'"FeatureCollection"' not in body[:100]:
                 ok, why = False, f"not GeoJSON: {body[:100]!r}"
         except Exception as e:  # a reset, a timeout: an error like any other
             ok, why = False, f"{type(e).__name__}: {e}"
