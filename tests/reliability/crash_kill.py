@@ -10,12 +10,12 @@ the path holds nothing or the finished store, and the next import leaves no temp
 Environment: LANDCLEAR_CRASH_SEED (default 15) chooses the kill points; LANDCLEAR_CRASH_POINTS
 (default 20) how many."""
 
-import glob
 import json
 import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -70,7 +70,6 @@ def check_totals(store, label):
     r = must([binary, "status", store, "--format", "json", "--as-of", "2026-11-20"],
              what=f"{label}: status")
     totals = json.loads(r.stdout)["status"]["totals"]
-    import sqlite3
     db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     n, m2 = db.execute("SELECT count(*), total(area_m2) FROM parcels "
                        "WHERE project_code IN (SELECT project_code FROM projects)").fetchone()

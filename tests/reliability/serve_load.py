@@ -19,7 +19,6 @@ import os
 import random
 import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -69,7 +68,6 @@ db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
 n_parcels = db.execute("SELECT count(*) FROM parcels").fetchone()[0]
 if n_parcels < 100000:
     fail(f"the benchmark store has {n_parcels} parcels, not 100k")
-rng = random.Random(15)
 codes = [r[0] for r in db.execute("SELECT parcel_code FROM parcels ORDER BY random() LIMIT 3000")]
 area_of = dict(db.execute("SELECT parcel_code, area_m2 FROM parcels WHERE parcel_code IN (%s)" %
                           ",".join("?" * len(codes)), codes).fetchall())
