@@ -15,7 +15,7 @@ namespace {
 struct ServeArgs {
     std::string store, bind = "127.0.0.1", viewer, config;
     std::vector<std::string> allowed_hosts;
-    int port = 8080, threads = 8;
+    int port = 8080, threads = 8, max_connections = ServerOptions{}.max_connections;
     std::size_t max_features = ApiLimits{}.max_features;
     bool quiet = false;
 };
@@ -28,6 +28,7 @@ int run(const ServeArgs& a) {
     o.viewer_dir = a.viewer;
     o.config_file = a.config;
     o.threads = a.threads;
+    o.max_connections = a.max_connections;
     o.allowed_hosts = a.allowed_hosts;
     o.limits.max_features = a.max_features;
     if (!a.quiet)
@@ -86,6 +87,9 @@ const bool registered = register_command(60, [](CLI::App& app) {
                     "viewer config JSON, e.g. a basemap (default: the viewer's config.json)");
     cmd->add_option("--threads", a->threads, "worker threads (default 8)")
         ->check(CLI::Range(1, 256));
+    cmd->add_option("--max-connections", a->max_connections,
+                    "open connections at once; more are answered 503 (default 64)")
+        ->check(CLI::Range(1, 4096));
     cmd->add_option("--max-features", a->max_features,
                     "most features one map request may return (default 50000)")
         ->check(CLI::Range(1, 10000000));

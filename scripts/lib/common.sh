@@ -5,7 +5,8 @@ set -euo pipefail
 LANDCLEAR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export LANDCLEAR_ROOT
 
-# Everything the engine, its tests and the sample generator need to build and run.
+# Everything the engine, its tests and the sample generator need to build and run (clang and its
+# runtime: the libFuzzer harnesses of tests/fuzz).
 LANDCLEAR_BUILD_PACKAGES=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data
@@ -14,6 +15,7 @@ LANDCLEAR_BUILD_PACKAGES=(
     libxlsxwriter-dev libcpp-httplib-dev libutf8proc-dev libuchardet-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
     python3
+    clang libclang-rt-14-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -2,6 +2,7 @@
 
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
+#include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_error.hpp"
@@ -36,22 +37,11 @@ bool contains(const std::vector<std::string>& list, const std::string& v) {
 
 // "K12+350.5" or "12350.5" -> metres.
 std::optional<double> parse_number(const std::string& s, bool chainage) {
-    if (s.empty())
-        return std::nullopt;
-    std::string text = s;
-    if (chainage && (text[0] == 'K' || text[0] == 'k')) {
-        auto plus = text.find('+');
-        if (plus == std::string::npos)
-            return std::nullopt;
-        auto km = parse_number(text.substr(1, plus - 1), false);
-        auto m = parse_number(text.substr(plus + 1), false);
-        if (!km || !m)
-            return std::nullopt;
-        return *km * 1000.0 + *m;
-    }
+    if (chainage)
+        return parse_chainage(s);
     double v = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v))
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v))
         return std::nullopt;
     return v;
 }

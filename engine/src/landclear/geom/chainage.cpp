@@ -1,5 +1,6 @@
 #include "landclear/geom/chainage.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
@@ -20,6 +21,37 @@ std::string format_chainage(double metres) {
     while (decimals.back() == '0')
         decimals.pop_back();
     return fmt::format("{}K{}+{:03d}.{}", sign, km, whole, decimals);
+}
+
+namespace {
+
+std::optional<double> parse_metres(std::string_view text) {
+    if (text.empty())
+        return std::nullopt;
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v))
+        return std::nullopt;
+    return v;
+}
+
+} // namespace
+
+std::optional<double> parse_chainage(std::string_view text) {
+    if (text.empty() || (text[0] != 'K' && text[0] != 'k'))
+        return parse_metres(text);
+    auto plus = text.find('+');
+    if (plus == std::string_view::npos)
+        return std::nullopt;
+    auto km = parse_metres(text.substr(1, plus - 1));
+    auto m = parse_metres(text.substr(plus + 1));
+    if (!km || !m)
+        return std::nullopt;
+    double v = *km * 1000.0 + *m;
+    // 1e306 km is finite text but not a finite distance.
+    if (!std::isfinite(v))
+        return std::nullopt;
+    return v;
 }
 
 std::string format_chainage_range(double from_m, double to_m) {

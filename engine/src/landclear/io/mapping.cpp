@@ -96,12 +96,15 @@ Mapping parse_mapping(const std::string& json_text, const std::string& origin) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(json_text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number too big for a double (found by fuzzing).
         throw_input(fmt::format("mapping {} is not valid JSON: {}", origin, e.what()));
     }
     if (!j.is_object())
         throw_input(fmt::format("mapping {}: expected a JSON object of layers", origin));
     Mapping m;
+    if (auto name = j.find("name"); name != j.end() && !name->is_string())
+        throw_input(fmt::format("mapping {}: \"name\" must be text", origin));
     m.name = j.value("name", origin);
     for (const auto& [layer, fields] : j.items()) {
         // "ledger" names the columns of a ledger (台账) for reconcile (ledger.cpp reads it).
