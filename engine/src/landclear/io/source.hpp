@@ -16,7 +16,12 @@ struct SourceSpec {
 };
 
 // "file.gpkg:parcels" -> {file.gpkg, parcels}; a path that exists as written is never split.
+// "file.gpkg:" -> {file.gpkg, ""}: an empty layer name, which Source refuses by name.
 SourceSpec parse_source_spec(const std::string& text);
+
+// Throws Error(usage) naming the option when iconv does not know the encoding ("GBK", "UTF-8",
+// "BIG5" ... are known; "" means as the file declares).
+void check_encoding(const std::string& encoding, const std::string& option);
 
 struct SourceOptions {
     std::string encoding;                     // "" = as the file declares; e.g. "GBK", "CP936"
@@ -26,6 +31,8 @@ struct SourceOptions {
 
 class Source {
 public:
+    // Refuses a GeoJSON whose text holds a NUL character (the escape \u0000), which GDAL's C
+    // strings would silently cut short, naming the feature, field and value.
     Source(const SourceSpec& spec, const SourceOptions& options);
 
     OGRLayer& layer() const { return *m_layer; }
@@ -41,12 +48,17 @@ public:
     // are not valid UTF-8 (the caller reports the feature and suggests --encoding).
     std::optional<std::string> text(const char* raw) const;
 
+    // Why the source's CRS could not be read when it has a CRS file that GDAL could not use (a
+    // shapefile's damaged or unreadable .prj); empty otherwise.
+    const std::string& crs_problem() const { return m_crs_problem; }
+
 private:
     SourceSpec m_spec;
     GDALDatasetUniquePtr m_ds;
     OGRLayer* m_layer = nullptr;
     std::string m_recode_from;
     bool m_check_utf8 = false;
+    std::string m_crs_problem;
 };
 
 } // namespace landclear
