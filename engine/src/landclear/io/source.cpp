@@ -236,8 +236,15 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
     }
     if (driver_name != "ESRI Shapefile" && enc.empty())
         m_check_utf8 = true;
-    if (shapefile && !m_layer->GetSpatialRef())
-        m_crs_problem = prj_problem(spec.path);
+    if (shapefile) {
+        // GDAL reads the .prj here and says why it failed; that goes into our message.
+        GdalErrorCapture prj;
+        if (!m_layer->GetSpatialRef()) {
+            m_crs_problem = prj_problem(spec.path);
+            if (auto said = prj.errors(); !m_crs_problem.empty() && !said.empty())
+                m_crs_problem += fmt::format(" (GDAL: {})", said);
+        }
+    }
 }
 
 std::string Source::driver() const {

@@ -706,6 +706,11 @@ private:
                         "pass a new file name to create a store, or the store landclear made");
         auto version =
             m_db->query_text("SELECT value FROM landclear_meta WHERE key='schema_version'");
+        if (!version)
+            throw_store(
+                fmt::format("{} is damaged: its landclear_meta has no schema_version", m_path),
+                "restore the store from a backup, or import the sources again into a new "
+                "store");
         m_schema_version =
             version ? store_files::parse_meta_number(m_path, "schema_version", *version) : 0;
         if (!version || m_schema_version > store_schema_version)
