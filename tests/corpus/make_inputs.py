@@ -208,3 +208,7 @@ assert os.path.getsize(path("hot.sqlite") + "-journal") > 0, "no hot journal was
 os.mkfifo(path("fifo.geojson"))
 os.mkfifo(path("fifo.csv"))
 os.makedirs(path("folder.geojson"))
+# A device node under an export's name: a symbolic link to /dev/null (mknod may be refused in a
+# container; the link's target is what a writer would replace).
+os.symlink("/dev/null", path("null.geojson"))
+os.symlink("/dev/null", path("null.csv"))

@@ -45,8 +45,8 @@ Date date_from_parts(int year, int month, int day) {
     try {
         return Date(year, month, day);
     } catch (const Error&) {
-        throw_input(fmt::format("'{:04d}-{:02d}-{:02d}' is not a real calendar day (landclear "
-                                "reads dates from 1900 to 2200)",
+        throw_input(fmt::format("cannot read '{:04d}-{:02d}-{:02d}' as a date: it is not a real "
+                                "calendar day (landclear reads dates from 1900 to 2200)",
                                 year, month, day),
                     "write the real date as YYYY-MM-DD, or leave the cell empty when not yet");
     }
