@@ -2,6 +2,7 @@
 #include "landclear/analysis/import.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/io/crs.hpp"
+#include "landclear/io/source.hpp"
 
 #include <fmt/format.h>
 #include <iostream>
@@ -28,6 +29,7 @@ int run(const ImportArgs& a) {
     add(LayerKind::parcels, a.parcels);
     add(LayerKind::buildings, a.buildings);
     o.mapping = a.map;
+    check_encoding(a.encoding, "--encoding");
     o.encoding = a.encoding;
     if (!a.s_crs.empty())
         o.source_epsg = parse_epsg(a.s_crs, "--s-crs");

@@ -1,5 +1,6 @@
 #include "command.hpp"
 #include "landclear/analysis/reconcile.hpp"
+#include "landclear/io/source.hpp"
 #include "landclear/report/reconcile_tables.hpp"
 
 #include <memory>
@@ -27,6 +28,7 @@ int run(const ReconcileArgs& a) {
     lo.path = a.ledger;
     if (!a.sheet.empty())
         lo.sheet = a.sheet;
+    check_encoding(a.encoding, "--encoding");
     lo.encoding = a.encoding;
     lo.mapping = a.map;
     auto store = open_store(a.store, StoreMode::read);

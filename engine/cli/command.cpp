@@ -52,6 +52,14 @@ void add_table_options(CLI::App& cmd, TableArgs& a, std::vector<std::string> nam
     cmd.callback([&a] {
         if (a.format == "xlsx" && a.out.empty())
             throw CLI::ValidationError("--format", "xlsx writes a file: add --out FILE.xlsx");
+        // A device node or a pipe is refused before the analysis runs, and never replaced.
+        if (!a.out.empty()) {
+            try {
+                require_regular_or_new(a.out);
+            } catch (const Error& e) {
+                throw CLI::ValidationError("--out", e.message());
+            }
+        }
     });
 }
 

@@ -1,5 +1,6 @@
 #include "landclear/analysis/import.hpp"
 
+#include "landclear/analysis/detail/import_contract.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/geom/chainage.hpp"
@@ -51,9 +52,10 @@ std::optional<double> parse_number(const std::string& s, bool chainage) {
 class FeatureConverter {
 public:
     FeatureConverter(const Source& source, const LayerDef& def, std::vector<BoundField> bound,
-                     OGRCoordinateTransformation* transform, InvalidPolicy policy, const Geos& geos)
+                     OGRCoordinateTransformation* transform, InvalidPolicy policy, const Geos& geos,
+                     CoordinateBounds bounds)
         : m_source(source), m_def(def), m_bound(std::move(bound)), m_transform(transform),
-          m_policy(policy), m_geos(geos) {}
+          m_policy(policy), m_geos(geos), m_bounds(std::move(bounds)) {}
 
     // Fills record; returns a repair note if the geometry was repaired.
     // The key is the first field of every layer, so it is known when a later field fails.
@@ -122,6 +124,7 @@ private:
         if (def.name == "households" && std::holds_alternative<std::int64_t>(v) &&
             std::get<std::int64_t>(v) < 0)
             throw_input("a negative number of households");
+        import_contract::check_value(def, v);
         return v;
     }
 
@@ -180,16 +183,8 @@ private:
                 int y = 0, m = 0, d = 0, hh = 0, mm = 0, tz = 0;
                 float ss = 0;
                 f.GetFieldAsDateTime(idx, &y, &m, &d, &hh, &mm, &ss, &tz);
-                if (y == 0)
-                    return std::monostate{};
-                try {
-                    return Date(y, m, d);
-                } catch (const Error&) {
-                    throw_input(fmt::format("cannot read '{:04d}-{:02d}-{:02d}' as a date (no "
-                                            "such day)",
-                                            y, m, d),
-                                date_hint);
-                }
+                // A set field of year 0 (0000-01-01) is refused, not read as empty.
+                return import_contract::date_from_parts(y, m, d);
             }
             if (t == OFTInteger || t == OFTInteger64) {
                 auto s = std::to_string(f.GetFieldAsInteger64(idx));
@@ -264,10 +259,17 @@ private:
         }
         // PROJ's reason arrives through GDAL's error route, into the import's capture: said
         // once for all the features it hits, not once per feature or point.
+        // NaN, infinite and absurd coordinates are refused before PROJ or GEOS see them (GEOS
+        // would "repair" a 1e308 vertex into another shape, or fail naming no feature).
+        if (m_transform)
+            if (auto bad = check_vertices(*g, finite_only()))
+                throw_input(fmt::format("geometry: {}", *bad), coordinates_hint);
         if (m_transform && g->transform(m_transform) != OGRERR_NONE)
             throw_input("the coordinates cannot be transformed into the working CRS",
                         "check the source CRS (--s-crs) and that coordinates are in range");
         const OGRGeometry& flat = as_is ? *src : *g;
+        if (auto bad = check_vertices(flat, m_bounds))
+            throw_input(fmt::format("geometry: {}", *bad), coordinates_hint);
         std::vector<unsigned char> wkb(static_cast<size_t>(flat.WkbSize()));
         flat.exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
         auto geom = m_geos.from_wkb(wkb);
@@ -329,6 +331,15 @@ private:
     OGRCoordinateTransformation* m_transform;
     InvalidPolicy m_policy;
     const Geos& m_geos;
+    CoordinateBounds m_bounds;
+
+    static constexpr const char* coordinates_hint =
+        "fix or redraw the feature's vertices in QGIS; if the coordinates are right, check the "
+        "source CRS (--s-crs)";
+    static const CoordinateBounds& finite_only() {
+        static const CoordinateBounds any{-HUGE_VAL, -HUGE_VAL, HUGE_VAL, HUGE_VAL, "any bound"};
+        return any;
+    }
 };
 
 // Writes a layer's records (and findings) on a second thread while this one reads and converts
@@ -501,6 +512,11 @@ OpenedSource open_source(LayerKind kind, const SourceSpec& spec, const Mapping& 
         so.default_layer = std::string(def.name);
         s.source = std::make_unique<Source>(spec, so);
         auto& layer = s.source->layer();
+        // An empty layer has no fields either: say it is empty, not that fields are missing.
+        s.feature_count = layer.GetFeatureCount(TRUE);
+        if (s.feature_count == 0)
+            throw_input(fmt::format("{} has no features", s.source->display()),
+                        "check the file and the layer name");
         s.bound = bind_fields(mapping, def, *layer.GetLayerDefn(), s.source->display());
         if (options.source_epsg) {
             s.srs = srs_from_epsg(*options.source_epsg);
@@ -508,6 +524,10 @@ OpenedSource open_source(LayerKind kind, const SourceSpec& spec, const Mapping& 
             s.srs = std::move(srs);
         } else if (layer.GetGeomType() == wkbNone && !def.geometry_required) {
             // An attribute-only table (projects without red lines) needs no CRS.
+        } else if (!s.source->crs_problem().empty()) {
+            throw_input(fmt::format("{}: {}", s.source->display(), s.source->crs_problem()),
+                        "replace the .prj with the one the data was made with, or pass the "
+                        "source CRS with --s-crs EPSG:n (e.g. EPSG:4547)");
         } else {
             const OGRSpatialReference* declared = layer.GetSpatialRef();
             throw_input(
@@ -521,10 +541,6 @@ OpenedSource open_source(LayerKind kind, const SourceSpec& spec, const Mapping& 
                 "pass the source CRS with --s-crs EPSG:n (e.g. EPSG:4547 for "
                 "CGCS2000 GK zone 38, EPSG:4490 for CGCS2000 lon/lat)");
         }
-        s.feature_count = layer.GetFeatureCount(TRUE);
-        if (s.feature_count == 0)
-            throw_input(fmt::format("{} has no features", s.source->display()),
-                        "check the file and the layer name");
     } catch (Error& e) {
         e.add_context(fmt::format("--{}", def.name));
         throw;
@@ -553,7 +569,8 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
             ls.absent_fields.emplace_back(def.fields[i].name);
 
     auto transform = s.srs ? make_transform(*s.srs, working) : nullptr;
-    FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos);
+    FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos,
+                               coordinate_bounds(working));
     if (!options.append) {
         store.clear_layer(s.kind);
         store.clear_findings("import", def.name);

@@ -30,7 +30,25 @@ bool sync_path(const fs::path& path, bool directory) {
 
 } // namespace
 
+void require_regular_or_new(const fs::path& target, bool folder_ok) {
+    std::error_code ec;
+    auto st = fs::status(target, ec);
+    if (ec || !fs::exists(st) || fs::is_regular_file(st) || (folder_ok && fs::is_directory(st)))
+        return;
+    std::string_view what = fs::is_directory(st)        ? "a folder"
+                            : fs::is_character_file(st) ? "a character device"
+                            : fs::is_block_file(st)     ? "a block device"
+                            : fs::is_fifo(st)           ? "a named pipe"
+                            : fs::is_socket(st)         ? "a socket"
+                                                        : "not a regular file";
+    throw_usage(fmt::format("{} is {}, not a regular file: landclear writes only regular files "
+                            "or new paths, and left it as it is",
+                            target.string(), what),
+                "give --out a file name (a new one, or an existing regular file)");
+}
+
 AtomicFile::AtomicFile(fs::path target) : m_target(std::move(target)) {
+    require_regular_or_new(m_target);
     auto folder = m_target.parent_path();
     m_temp = folder / fmt::format(".{}.tmp-{}-{}{}", m_target.stem().string(), ::getpid(),
                                   next_serial++, m_target.extension().string());
@@ -51,6 +69,7 @@ void move_into_place(const fs::path& temp, const fs::path& target) {
                     "check that the folder is writable and has space");
     };
     std::error_code ec;
+    require_regular_or_new(target, fs::is_directory(temp, ec));
     if (!fs::exists(temp, ec))
         fail("nothing was written");
     if (!sync_path(temp, fs::is_directory(temp, ec)))

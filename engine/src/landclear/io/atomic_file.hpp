@@ -35,6 +35,12 @@ private:
 // Error(input) naming the target; `temp` is left for its owner to remove.
 void move_into_place(const std::filesystem::path& temp, const std::filesystem::path& target);
 
+// Throws Error(usage) naming the path when it exists and is anything but a regular file (a
+// device node such as /dev/null, a named pipe, a socket; a folder unless folder_ok): writing
+// there would replace the node with a file. Nothing is touched. AtomicFile and move_into_place
+// check it; callers with an --out check it early, before any work.
+void require_regular_or_new(const std::filesystem::path& target, bool folder_ok = false);
+
 // Writes the bytes as the whole content of `target`, atomically.
 void write_file_atomically(const std::filesystem::path& target, std::string_view content);
 

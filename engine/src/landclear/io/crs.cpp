@@ -7,7 +7,10 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
+#include <ogr_geometry.h>
 #include <ogr_spatialref.h>
+#include <vector>
 
 namespace landclear {
 
@@ -92,6 +95,114 @@ std::unique_ptr<OGRSpatialReference> declared_srs(const OGRSpatialReference* srs
     std::unique_ptr<OGRSpatialReference> out(srs->Clone());
     out->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     return out;
+}
+
+CoordinateBounds coordinate_bounds(const OGRSpatialReference& working) {
+    constexpr double fallback = 40'000'000.0;
+    CoordinateBounds b{
+        -fallback, -fallback, fallback, fallback,
+        "the stated bound of 40,000 km from the origin (the CRS has no area of use)"};
+    double west = 0, south = 0, east = 0, north = 0;
+    const char* area = nullptr;
+    GdalErrorCapture capture;
+    if (!working.GetAreaOfUse(&west, &south, &east, &north, &area) || west > east)
+        return b;
+    double w = std::max(west - 3.0, -180.0), e = std::min(east + 3.0, 180.0);
+    double s = std::max(south - 1.0, -89.0), n = std::min(north + 1.0, 89.0);
+    std::unique_ptr<OGRSpatialReference> geographic(working.CloneGeogCS());
+    if (!geographic)
+        return b;
+    geographic->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    TransformPtr ct(OGRCreateCoordinateTransformation(geographic.get(), &working));
+    if (!ct)
+        return b;
+    // The image of the box's edges bounds the image of the box (a projection is continuous).
+    constexpr int steps = 64;
+    std::vector<double> xs, ys;
+    for (int i = 0; i <= steps; ++i) {
+        double t = static_cast<double>(i) / steps;
+        double lon = w + (e - w) * t, lat = s + (n - s) * t;
+        xs.insert(xs.end(), {lon, lon, w, e});
+        ys.insert(ys.end(), {s, n, lat, lat});
+    }
+    std::vector<int> ok(xs.size(), 0);
+    ct->Transform(static_cast<int>(xs.size()), xs.data(), ys.data(), nullptr, ok.data());
+    CoordinateBounds out{std::numeric_limits<double>::max(), std::numeric_limits<double>::max(),
+                         std::numeric_limits<double>::lowest(),
+                         std::numeric_limits<double>::lowest(), ""};
+    for (size_t i = 0; i < xs.size(); ++i) {
+        if (!ok[i] || !std::isfinite(xs[i]) || !std::isfinite(ys[i]))
+            continue;
+        out.min_x = std::min(out.min_x, xs[i]);
+        out.max_x = std::max(out.max_x, xs[i]);
+        out.min_y = std::min(out.min_y, ys[i]);
+        out.max_y = std::max(out.max_y, ys[i]);
+    }
+    if (out.min_x > out.max_x || out.min_y > out.max_y)
+        return b;
+    out.text = fmt::format("the area of use of {} ({}, {:.1f}–{:.1f}°E {:.1f}–{:.1f}°N) widened by "
+                           "3° of longitude and 1° of latitude: x {:.0f}–{:.0f}, y {:.0f}–{:.0f}",
+                           describe_srs(working), area ? area : "no name", west, east, south, north,
+                           out.min_x, out.max_x, out.min_y, out.max_y);
+    return out;
+}
+
+namespace {
+
+// Visits the vertices of a linear geometry (points, curves' linear forms, rings, collections)
+// until fn returns false.
+template <class Fn> bool each_vertex(const OGRGeometry& g, int& index, Fn&& fn) {
+    auto type = wkbFlatten(g.getGeometryType());
+    if (type == wkbPoint) {
+        const auto& p = *g.toPoint();
+        return fn(++index, p.getX(), p.getY());
+    }
+    if (OGR_GT_IsCurve(type) && !OGR_GT_IsNonLinear(type)) {
+        const auto& c = *g.toSimpleCurve();
+        for (int i = 0; i < c.getNumPoints(); ++i)
+            if (!fn(++index, c.getX(i), c.getY(i)))
+                return false;
+        return true;
+    }
+    if (OGR_GT_IsSubClassOf(type, wkbCurvePolygon)) {
+        for (const auto* ring : *g.toCurvePolygon())
+            if (!each_vertex(*ring, index, fn))
+                return false;
+        return true;
+    }
+    if (OGR_GT_IsSubClassOf(type, wkbGeometryCollection)) {
+        for (const auto* part : *g.toGeometryCollection())
+            if (!each_vertex(*part, index, fn))
+                return false;
+        return true;
+    }
+    if (type == wkbCompoundCurve) {
+        for (const auto* part : *g.toCompoundCurve())
+            if (!each_vertex(*part, index, fn))
+                return false;
+        return true;
+    }
+    // A circular string: its control points are vertices too.
+    const auto& c = *g.toSimpleCurve();
+    for (int i = 0; i < c.getNumPoints(); ++i)
+        if (!fn(++index, c.getX(i), c.getY(i)))
+            return false;
+    return true;
+}
+
+} // namespace
+
+std::optional<std::string> check_vertices(const OGRGeometry& g, const CoordinateBounds& bounds) {
+    std::optional<std::string> problem;
+    int index = 0;
+    each_vertex(g, index, [&](int i, double x, double y) {
+        if (!std::isfinite(x) || !std::isfinite(y))
+            problem = fmt::format("vertex {} ({}, {}) is not a finite number", i, x, y);
+        else if (x < bounds.min_x || x > bounds.max_x || y < bounds.min_y || y > bounds.max_y)
+            problem = fmt::format("vertex {} ({}, {}) lies outside {}", i, x, y, bounds.text);
+        return !problem;
+    });
+    return problem;
 }
 
 void TransformDeleter::operator()(OGRCoordinateTransformation* ct) const {

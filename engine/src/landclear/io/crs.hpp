@@ -34,6 +34,20 @@ bool is_undefined_srs(const OGRSpatialReference& srs);
 // The CRS a source declares, in GIS axis order; null when it declares none or an undefined one.
 std::unique_ptr<OGRSpatialReference> declared_srs(const OGRSpatialReference* srs);
 
+// Where coordinates in a working CRS may lie: the projected box around the CRS's area of use
+// (PROJ's, from the EPSG database) widened by 3° of longitude and 1° of latitude each way, so a
+// city straddling two Gauss-Krüger zones still fits its one working zone. A CRS without an
+// area of use gets the stated bound |x|, |y| <= 40,000 km (the equator's length).
+struct CoordinateBounds {
+    double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+    std::string text; // how the bound was made, for messages
+};
+CoordinateBounds coordinate_bounds(const OGRSpatialReference& working);
+
+// The first vertex of g that is not finite or lies outside the bounds, described ("vertex 3
+// (1e+308, 3080000) lies outside ..."); nullopt when every vertex is fine.
+std::optional<std::string> check_vertices(const OGRGeometry& g, const CoordinateBounds& bounds);
+
 struct TransformDeleter {
     void operator()(OGRCoordinateTransformation* ct) const;
 };

@@ -3,9 +3,14 @@
 #include "landclear/core/error.hpp"
 #include "landclear/io/gdal_util.hpp"
 
+#include <cerrno>
 #include <cpl_string.h>
+#include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
+#include <iconv.h>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace landclear {
@@ -30,13 +35,93 @@ SourceSpec parse_source_spec(const std::string& text) {
     if (source_exists(text))
         return {text, std::nullopt};
     auto colon = text.rfind(':');
-    if (colon != std::string::npos && colon > 0 && colon + 1 < text.size() &&
-        source_exists(text.substr(0, colon)))
+    if (colon != std::string::npos && colon > 0 && source_exists(text.substr(0, colon)))
         return {text.substr(0, colon), text.substr(colon + 1)};
     return {text, std::nullopt};
 }
 
+void check_encoding(const std::string& encoding, const std::string& option) {
+    if (encoding.empty())
+        return;
+    iconv_t cd = ::iconv_open("UTF-8", encoding.c_str());
+    if (cd == reinterpret_cast<iconv_t>(-1))
+        throw_usage(
+            fmt::format("{} '{}' is not a text encoding this system knows", option, encoding),
+            "use GBK (also CP936, GB18030), BIG5 or UTF-8; `iconv -l` lists the rest");
+    ::iconv_close(cd);
+}
+
 namespace {
+
+// A GeoJSON file holding the escape \u0000 somewhere (a NUL character in a text).
+bool has_nul_escape(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    constexpr std::string_view needle = "\\u0000";
+    std::string buffer(1 << 20, '\0');
+    std::string carry;
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        std::string chunk = carry + buffer.substr(0, static_cast<size_t>(in.gcount()));
+        if (chunk.find(needle) != std::string::npos)
+            return true;
+        carry =
+            chunk.size() >= needle.size() ? chunk.substr(chunk.size() - needle.size() + 1) : chunk;
+    }
+    return false;
+}
+
+// Throws naming the first feature (its index in "features", as GDAL numbers them) whose
+// property text holds a NUL character; only run on files that hold the escape at all.
+void refuse_nul_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    auto doc = nlohmann::json::parse(in, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("features") ||
+        !doc["features"].is_array())
+        return; // GDAL will say what is wrong with it
+    size_t index = 0;
+    for (const auto& feature : doc["features"]) {
+        if (feature.is_object() && feature.contains("properties") &&
+            feature["properties"].is_object())
+            for (const auto& [name, value] : feature["properties"].items()) {
+                if (!value.is_string())
+                    continue;
+                const auto& text = value.get_ref<const std::string&>();
+                if (text.find('\0') == std::string::npos)
+                    continue;
+                std::string shown;
+                for (char c : text)
+                    shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+                throw_input(fmt::format("{}: feature {}: column {} holds a NUL character "
+                                        "('{}'), which would cut the text short there",
+                                        path, index, name, shown),
+                            "remove the NUL character (\\u0000) from the source's text");
+            }
+        ++index;
+    }
+}
+
+// The reason a shapefile's .prj gave no CRS: unreadable, or not a CRS GDAL understands.
+std::string prj_problem(const fs::path& shp) {
+    for (const char* ext : {".prj", ".PRJ"}) {
+        auto prj = fs::path(shp).replace_extension(ext);
+        std::error_code ec;
+        if (!fs::exists(prj, ec))
+            continue;
+        std::ifstream in(prj, std::ios::binary);
+        if (!in)
+            return fmt::format("its CRS file {} cannot be read ({})", prj.string(),
+                               std::strerror(errno));
+        std::string head(120, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<size_t>(in.gcount()));
+        for (char& c : head)
+            if (static_cast<unsigned char>(c) < 0x20)
+                c = ' ';
+        return fmt::format("its CRS file {} is not a CRS that GDAL can read (it begins '{}')",
+                           prj.string(), head);
+    }
+    return {};
+}
 
 bool is_gbk(const std::string& enc) {
     auto upper = CPLString(enc).toupper();
@@ -110,6 +195,7 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
     if (!source_exists(spec.path))
         throw_input(fmt::format("file {} does not exist", spec.path),
                     "check the path (relative paths start from the current directory)");
+    check_encoding(options.encoding, "--encoding");
     std::string enc = canonical_encoding(options.encoding);
     const std::string path = gdal_path(spec.path);
 
@@ -128,6 +214,19 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
             opts.SetNameValue("HEADERS", "FORCE");
     }
     bool shapefile = driver_name == "ESRI Shapefile";
+    if (shapefile && fs::path(spec.path).extension() != ".dbf") {
+        // GDAL opens a .shp without its .dbf as a layer with no fields; say what is missing.
+        auto dbf = fs::path(spec.path).replace_extension(".dbf");
+        auto dbf_upper = fs::path(spec.path).replace_extension(".DBF");
+        std::error_code ec;
+        if (!fs::is_directory(spec.path, ec) && !fs::exists(dbf, ec) && !fs::exists(dbf_upper, ec))
+            throw_input(
+                fmt::format("{}: its attribute file {} is missing", spec.path, dbf.string()),
+                "a shapefile is several files: copy the .dbf (and .shx, .prj, .cpg) "
+                "together with the .shp");
+    }
+    if (driver_name == "GeoJSON" && has_nul_escape(spec.path))
+        refuse_nul_text(spec.path);
     if (shapefile && !enc.empty())
         opts.SetNameValue("ENCODING", enc.c_str());
     else if (!enc.empty() && enc != "UTF-8")
@@ -135,6 +234,12 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
 
     m_ds = open_vector(path, opts, spec.path);
     auto pick_layer = [&](GDALDataset& ds) -> OGRLayer* {
+        if (spec.layer && spec.layer->empty())
+            throw_input(fmt::format("{}: no layer name after the colon; its layers are: {}",
+                                    spec.path, fmt::join(layer_names(ds), ", ")),
+                        fmt::format("name one of them after the colon: {}:LAYER, or drop the "
+                                    "colon",
+                                    spec.path));
         if (spec.layer) {
             OGRLayer* l = ds.GetLayerByName(spec.layer->c_str());
             if (!l)
@@ -185,6 +290,15 @@ Source::Source(const SourceSpec& spec, const SourceOptions& options) : m_spec(sp
                 m_recode_from = m_guess.charset;
                 m_check_utf8 = false;
             }
+        }
+    }
+    if (shapefile) {
+        // GDAL reads the .prj here and says why it failed; that goes into our message.
+        GdalErrorCapture prj;
+        if (!m_layer->GetSpatialRef()) {
+            m_crs_problem = prj_problem(spec.path);
+            if (auto said = prj.errors(); !m_crs_problem.empty() && !said.empty())
+                m_crs_problem += fmt::format(" (GDAL: {})", said);
         }
     }
 }

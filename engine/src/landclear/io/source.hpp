@@ -18,10 +18,15 @@ struct SourceSpec {
 };
 
 // "file.gpkg:parcels" -> {file.gpkg, parcels}; a path that exists as written is never split.
+// "file.gpkg:" -> {file.gpkg, ""}: an empty layer name, which Source refuses by name.
 SourceSpec parse_source_spec(const std::string& text);
 
 // True when GDAL can see the path: a file or folder, or a /vsizip/, /vsigzip/... path inside one.
 bool source_exists(const std::string& path);
+
+// Throws Error(usage) naming the option when iconv does not know the encoding ("GBK", "UTF-8",
+// "BIG5" ... are known; "" means as the file declares).
+void check_encoding(const std::string& encoding, const std::string& option);
 
 struct SourceOptions {
     std::string encoding;                     // "" = as the file declares; e.g. "GBK", "CP936"
@@ -34,6 +39,8 @@ struct SourceOptions {
 
 class Source {
 public:
+    // Refuses a GeoJSON whose text holds a NUL character (the escape \u0000), which GDAL's C
+    // strings would silently cut short, naming the feature, field and value.
     Source(const SourceSpec& spec, const SourceOptions& options);
 
     OGRLayer& layer() const { return *m_layer; }
@@ -57,6 +64,9 @@ public:
     std::string encoding_hint() const;
     // "GBK (detected, confidence 0.97)" when the text was recoded from a guess, else "".
     std::string detected_encoding() const;
+    // Why the source's CRS could not be read when it has a CRS file that GDAL could not use (a
+    // shapefile's damaged or unreadable .prj); empty otherwise.
+    const std::string& crs_problem() const { return m_crs_problem; }
 
 private:
     SourceSpec m_spec;
@@ -67,6 +77,7 @@ private:
     EncodingGuess m_guess;
 
     void guess_encoding_from_text();
+    std::string m_crs_problem;
 };
 
 } // namespace landclear

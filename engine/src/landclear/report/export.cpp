@@ -1,6 +1,7 @@
 #include "landclear/report/export.hpp"
 
 #include "landclear/core/error.hpp"
+#include "landclear/io/atomic_file.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_util.hpp"
 #include "landclear/report/detail/export_detail.hpp"
@@ -251,6 +252,9 @@ void check_output(const ExportOptions& o) {
     if (::access(dir.c_str(), W_OK | X_OK) != 0)
         throw_input(fmt::format("the output folder {} is not writable", dir.string()),
                     "choose a folder you can write to");
+    for (const auto& f : target_files(target, o.format))
+        if (!fs::is_directory(f, ec))
+            require_regular_or_new(f);
     if (fs::is_directory(target, ec))
         throw_usage(fmt::format("--out {} is a folder", o.out),
                     fmt::format("give a file name inside it, e.g. {}/parcels.{}", o.out,

@@ -1,5 +1,6 @@
 // The SpatiaLite store: one file that QGIS and the spatialite CLI open as they are.
 #include "landclear/core/error.hpp"
+#include "landclear/store/detail/store_files.hpp"
 #include "landclear/store/sqlite.hpp"
 #include "landclear/store/store.hpp"
 
@@ -76,17 +77,38 @@ class SpatialiteStore final : public Store {
 public:
     SpatialiteStore(const std::string& path, StoreMode mode)
         : m_path(path), m_read_only(mode == StoreMode::read) {
-        bool exists = fs::exists(path);
+        std::error_code exists_ec;
+        bool exists = fs::exists(path, exists_ec);
         if (!exists && mode == StoreMode::read)
             throw_input(fmt::format("store {} does not exist", path),
                         "create it with: landclear import STORE --parcels FILE ...");
         m_new = !exists;
+        if (mode == StoreMode::write) {
+            // What a store creation killed before its commit left is no one's any more.
+            store_files::remove_stale_temporaries(path);
+            if (m_new)
+                store_files::check_can_create(path);
+            else
+                store_files::check_can_write(path);
+        }
         // A new store is built under a temporary name and renamed on commit, so a failed first
         // import leaves nothing behind.
         m_open_path = m_new ? fmt::format("{}.tmp-{}", path, ::getpid()) : path;
-        if (m_new)
-            fs::remove(m_open_path);
-        m_db = std::make_unique<sqlite::Database>(m_open_path, m_new, mode == StoreMode::read);
+        if (m_new) {
+            std::error_code ec;
+            fs::remove(m_open_path, ec);
+        }
+        try {
+            m_db = std::make_unique<sqlite::Database>(m_open_path, m_new, mode == StoreMode::read);
+        } catch (const Error&) {
+            if (!m_new)
+                throw;
+            // Name the store asked for, not the temporary it is built under.
+            throw_store(fmt::format("cannot create the store {}: its folder does not take new "
+                                    "files",
+                                    path),
+                        "choose a folder you can write to");
+        }
         if (!m_new) {
             check_is_landclear_store();
             if (m_schema_version < store_schema_version && writable())
@@ -684,14 +706,20 @@ private:
                         "pass a new file name to create a store, or the store landclear made");
         auto version =
             m_db->query_text("SELECT value FROM landclear_meta WHERE key='schema_version'");
-        m_schema_version = version ? std::stoi(*version) : 0;
+        if (!version)
+            throw_store(
+                fmt::format("{} is damaged: its landclear_meta has no schema_version", m_path),
+                "restore the store from a backup, or import the sources again into a new "
+                "store");
+        m_schema_version =
+            version ? store_files::parse_meta_number(m_path, "schema_version", *version) : 0;
         if (!version || m_schema_version > store_schema_version)
             throw_input(fmt::format("{} has store schema version {}, this landclear reads {}",
                                     m_path, version.value_or("?"), store_schema_version),
                         "use the landclear version that wrote the store");
         if (auto srid = m_db->query_text("SELECT value FROM landclear_meta WHERE "
                                          "key='working_srid'"))
-            m_epsg = std::stoi(*srid);
+            m_epsg = store_files::parse_meta_number(m_path, "working_srid", *srid);
     }
 
     void create_schema() {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <vector>
@@ -14,9 +15,83 @@
 namespace landclear::sqlite {
 
 namespace {
+
+std::string db_file(sqlite3* db) {
+    const char* name = db ? sqlite3_db_filename(db, "main") : nullptr;
+    return name && *name ? name : "the store";
+}
+
+// Failures of the store file itself (locked, not a database, damaged, read-only, disk full)
+// become one message with what to do, never the SQL that met them; other codes are our own
+// mistakes and keep the statement for whoever debugs them.
+void throw_if_store_level(int code, const std::string& file, const std::string& said) {
+    int primary = code & 0xff;
+    switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        throw_store(fmt::format("the store {} is locked by another program (an import still "
+                                "running, or QGIS editing it)",
+                                file),
+                    "wait until it has finished (or save and close the layer in QGIS), then run "
+                    "the command again");
+    case SQLITE_NOTADB:
+        throw_store(fmt::format("{} is not a landclear store: it is not an SQLite database", file),
+                    "pass the store landclear made, or a new file name to create one");
+    case SQLITE_CORRUPT:
+        throw_store(fmt::format("the store {} is damaged (SQLite: {})", file, said),
+                    "restore it from a backup, or import the sources again into a new store "
+                    "(`sqlite3 STORE 'PRAGMA integrity_check'` lists the damage)");
+    case SQLITE_READONLY:
+        if (code == SQLITE_READONLY_ROLLBACK)
+            throw_store(fmt::format("the store {} holds an unfinished write of an interrupted "
+                                    "command ({}-journal), which only a writable open rolls "
+                                    "back, and it cannot be opened for writing here",
+                                    file, file),
+                        "as a user who may write the store and its folder, run "
+                        "`sqlite3 STORE 'PRAGMA quick_check'` (or any landclear command): "
+                        "that rolls the unfinished write back");
+        throw_store(fmt::format("the store {} cannot be written: the file or its folder is "
+                                "read-only",
+                                file),
+                    "copy the store to a folder you can write to, or ask for write access");
+    case SQLITE_FULL:
+        throw_store(fmt::format("the disk holding the store {} is full", file),
+                    "free some space, then run the command again (the store is unchanged)");
+    case SQLITE_IOERR:
+        throw_store(fmt::format("the store {} cannot be read or written: input/output error "
+                                "({})",
+                                file, said),
+                    "check the disk (or network share) the store is on");
+    case SQLITE_CANTOPEN:
+        throw_store(fmt::format("the store {} cannot be opened ({})", file, said),
+                    "check that the file and its folder exist and that you may read and write "
+                    "them");
+    default:
+        break;
+    }
+}
+
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
+    if (db)
+        throw_if_store_level(sqlite3_extended_errcode(db), db_file(db), sqlite3_errmsg(db));
     throw_store(fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : "out of memory"));
 }
+
+// A journal left by a killed writer is "hot": SQLite rolls it back on the next read, which a
+// read-only connection may not do ("attempt to write a readonly database"). A short writable
+// open rolls it back first, restoring the last committed state; when that is not possible the
+// read-only open reports it (SQLITE_READONLY_ROLLBACK) with the command that recovers it.
+void roll_back_hot_journal(const std::string& path) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path + "-journal", ec);
+    if (ec || size == 0)
+        return;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK)
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+}
+
 } // namespace
 
 Database::Database(const std::string& path, bool create, bool read_only) : m_path(path) {
@@ -26,9 +101,13 @@ Database::Database(const std::string& path, bool create, bool read_only) : m_pat
     int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
     if (create)
         flags |= SQLITE_OPEN_CREATE;
+    if (read_only)
+        roll_back_hot_journal(path);
     if (sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr) != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+        int code = m_db ? sqlite3_extended_errcode(m_db) : SQLITE_NOMEM;
         sqlite3_close(m_db);
+        throw_if_store_level(code, path, msg);
         throw_store(fmt::format("cannot open store {}: {}", path, msg));
     }
     m_spatialite_cache = spatialite_alloc_connection();
@@ -48,6 +127,7 @@ void Database::exec(std::string_view sql) {
     if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
+        throw_if_store_level(sqlite3_extended_errcode(m_db), db_file(m_db), msg);
         throw_store(fmt::format("{} (while running: {})", msg, text.substr(0, 120)));
     }
 }
@@ -122,7 +202,9 @@ void Statement::run() {
     int rc = sqlite3_step(m_stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         std::string msg = sqlite3_errmsg(m_db);
+        int code = sqlite3_extended_errcode(m_db);
         sqlite3_reset(m_stmt);
+        throw_if_store_level(code, db_file(m_db), msg);
         throw_store(fmt::format("write failed: {}", msg));
     }
     reset();
