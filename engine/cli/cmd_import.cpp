@@ -12,8 +12,8 @@ namespace {
 
 struct ImportArgs {
     std::string store, parcels, buildings, corridors, projects, map, encoding, s_crs, crs;
-    std::string invalid = "repair";
-    bool append = false, quiet = false;
+    std::string invalid = "repair", reported;
+    bool append = false, update = false, quiet = false;
 };
 
 int run(const ImportArgs& a) {
@@ -34,6 +34,9 @@ int run(const ImportArgs& a) {
     if (!a.crs.empty())
         o.working_epsg = parse_epsg(a.crs, "--crs");
     o.append = a.append;
+    o.update = a.update;
+    if (!a.reported.empty())
+        o.reported = parse_date_option(a.reported, "--reported");
     o.invalid = a.invalid == "reject" ? InvalidPolicy::reject : InvalidPolicy::repair;
     if (!a.quiet)
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
@@ -48,10 +51,15 @@ int run(const ImportArgs& a) {
         std::cout << fmt::format("  {:<10} {} read, {} written, {} repaired, {} (from {}, {})\n",
                                  l.layer, l.read, l.written, l.repaired, measure, l.source,
                                  l.source_crs);
+        if (!s.created)
+            std::cout << fmt::format("             {} added, {} changed, {} removed\n", l.added,
+                                     l.changed, l.removed);
         if (!l.absent_fields.empty())
             std::cout << fmt::format("             not in source, left empty: {}\n",
                                      fmt::join(l.absent_fields, ", "));
     }
+    std::cout << fmt::format("  batch {}, reported on {} (landclear history {})\n", s.batch_id,
+                             s.reported_on.iso(), s.store);
     for (const auto& f : s.findings)
         std::cout << fmt::format("  repaired: {} {} (feature {} of {}): {}\n", f.layer,
                                  f.feature_code, f.source_fid, f.source, f.message);
@@ -73,6 +81,11 @@ const bool registered = register_command(10, [](CLI::App& app) {
                     "working CRS of a new store, EPSG:n (default: the CGCS2000 3-degree GK "
                     "zone of the data's centre)");
     cmd->add_flag("--append", a->append, "add features instead of replacing the layer");
+    cmd->add_flag("--update", a->update,
+                  "the sources hold only changed or new features: replace those, keep the others");
+    cmd->add_option("--reported", a->reported,
+                    "the date the data describes, YYYY-MM-DD (default today): what --known-on "
+                    "and bulletins go by");
     cmd->add_option("--invalid", a->invalid, "invalid polygons: repair (default) or reject")
         ->check(CLI::IsMember({"repair", "reject"}));
     cmd->add_flag("--quiet", a->quiet, "no progress messages");
