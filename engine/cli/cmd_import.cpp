@@ -58,8 +58,6 @@ int run(const ImportArgs& a) {
             std::cout << fmt::format("             not in source, left empty: {}\n",
                                      fmt::join(l.absent_fields, ", "));
     }
-    std::cout << fmt::format("  batch {}, reported on {} (landclear history {})\n", s.batch_id,
-                             s.reported_on.iso(), s.store);
     for (const auto& f : s.findings)
         std::cout << fmt::format("  repaired: {} {} (feature {} of {}): {}\n", f.layer,
                                  f.feature_code, f.source_fid, f.source, f.message);

@@ -691,8 +691,8 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     ls.added = history.added();
     ls.removed = history.removed();
     ls.changed = history.changed();
-    store.update_import(import_id,
-                        {ls.layer, ls.source, mode, ls.source_crs, ls.read, ls.written, ls.repaired});
+    store.update_import(
+        import_id, {ls.layer, ls.source, mode, ls.source_crs, ls.read, ls.written, ls.repaired});
     store.finish_layer(s.kind);
     if (options.progress)
         options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
@@ -738,14 +738,15 @@ ImportSummary import_layers(const ImportOptions& options) {
     summary.working_crs = describe_srs(*working);
 
     if (options.append && options.update)
-        throw_usage("--append and --update cannot be combined",
-                    "--update replaces the features it holds; --append refuses codes the store has");
+        throw_usage(
+            "--append and --update cannot be combined",
+            "--update replaces the features it holds; --append refuses codes the store has");
     BatchInfo batch;
     batch.reported_on = options.reported.value_or(Date::today());
     batch.mode = options.append ? "append" : options.update ? "update" : "replace";
     for (const auto& [kind, spec] : options.sources)
-        batch.files.push_back({std::string(layer_def(kind).name), spec.display(),
-                               sha256_file(spec.path)});
+        batch.files.push_back(
+            {std::string(layer_def(kind).name), spec.display(), sha256_file(spec.path)});
 
     store->begin_write();
     if (store->is_new())

@@ -261,6 +261,9 @@ public:
                                 "id = ?");
         st.bind(1, b.added).bind(2, b.removed).bind(3, b.changed).bind(4, m_batch_id);
         st.run();
+        // Every import moves the data version, as before history: a batch is news (what is
+        // known on its date) even when it changed no feature.
+        m_data_changed = true;
     }
 
     void supersede(LayerKind kind, std::string_view code) override {
@@ -271,13 +274,13 @@ public:
             for (const auto& f : def.fields)
                 cols += fmt::format("{}, ", f.name);
             auto m = measure_column(def);
-            Supersede s{m_db->prepare(fmt::format(
-                            "INSERT INTO {0}_history({1}{2}, source_fid, import_id, "
-                            "ended_import_id, geom) SELECT {1}{2}, source_fid, import_id, ?, geom "
-                            "FROM {0} WHERE {3} = ?",
-                            def.name, cols, m, def.key)),
-                        m_db->prepare(
-                            fmt::format("DELETE FROM {} WHERE {} = ?", def.name, def.key))};
+            Supersede s{
+                m_db->prepare(fmt::format(
+                    "INSERT INTO {0}_history({1}{2}, source_fid, import_id, "
+                    "ended_import_id, geom) SELECT {1}{2}, source_fid, import_id, ?, geom "
+                    "FROM {0} WHERE {3} = ?",
+                    def.name, cols, m, def.key)),
+                m_db->prepare(fmt::format("DELETE FROM {} WHERE {} = ?", def.name, def.key))};
             it = m_supersedes.emplace(kind, std::move(s)).first;
         }
         it->second.copy.bind(1, m_import_id).bind(2, code);
@@ -373,8 +376,8 @@ public:
         std::vector<CorridorRow> out;
         auto st = m_db->prepare(
             "SELECT corridor_code, project_code, name, width_m, start_chainage_m, length_m, "
-            "left_width_m, right_width_m FROM " + table(LayerKind::corridors) +
-            " ORDER BY corridor_code");
+            "left_width_m, right_width_m FROM " +
+            table(LayerKind::corridors) + " ORDER BY corridor_code");
         while (st.step()) {
             CorridorRow r{st.column_text(0),   st.column_text(1),   st.column_text(2),
                           st.column_double(3), st.column_double(4), st.column_double(5),
@@ -387,7 +390,8 @@ public:
     void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) override {
         auto st = m_db->prepare(
             "SELECT parcel_code, project_code, district, village, owner_type, land_class, "
-            "acquired_on, cleared_on, delivered_on, area_m2 FROM " + table(LayerKind::parcels));
+            "acquired_on, cleared_on, delivered_on, area_m2 FROM " +
+            table(LayerKind::parcels));
         ParcelRow r;
         while (st.step()) {
             text_column(st, 0, r.code);
@@ -643,8 +647,8 @@ public:
             b.changed = st.column_int(6);
             files.bind(1, b.id);
             while (files.step())
-                b.files.push_back({files.column_text(0), files.column_text(1),
-                                   files.column_text(2)});
+                b.files.push_back(
+                    {files.column_text(0), files.column_text(1), files.column_text(2)});
             files.reset();
             out.push_back(std::move(b));
         }
@@ -755,8 +759,8 @@ private:
     }
 
     static ChangeKind change_kind_from_name(const std::string& name) {
-        for (auto k : {ChangeKind::added, ChangeKind::removed, ChangeKind::changed,
-                       ChangeKind::loaded})
+        for (auto k :
+             {ChangeKind::added, ChangeKind::removed, ChangeKind::changed, ChangeKind::loaded})
             if (name == change_kind_name(k))
                 return k;
         return ChangeKind::changed;
@@ -786,8 +790,8 @@ private:
             m_db->exec(fmt::format("SELECT AddGeometryColumn('{}_history', 'geom', {}, '{}', "
                                    "'XY')",
                                    def.name, *m_epsg, geometry_type(def)));
-            m_db->exec(fmt::format("CREATE INDEX {0}_history_key ON {0}_history({1})", def.name,
-                                   def.key));
+            m_db->exec(
+                fmt::format("CREATE INDEX {0}_history_key ON {0}_history({1})", def.name, def.key));
             m_db->exec(fmt::format("CREATE INDEX {0}_history_ended ON {0}_history("
                                    "ended_import_id)",
                                    def.name));
