@@ -17,7 +17,7 @@ int run(const HistoryArgs& a) {
     HistoryOptions o;
     int chosen = !a.parcel.empty() + !a.building.empty() + !a.project.empty() + !a.corridor.empty();
     if (chosen > 1)
-        throw_usage("give one of --parcel, --building, --project, --corridor");
+        throw_usage("give at most one of --parcel, --building, --project, --corridor");
     if (!a.parcel.empty()) {
         o.layer = LayerKind::parcels;
         o.code = a.parcel;
