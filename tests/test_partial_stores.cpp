@@ -366,6 +366,13 @@ void spatialite_exec(const std::string& path, const std::string& sql) {
 
 void make_version_1(const std::string& store) {
     std::string sql = "BEGIN;";
+    // Version 3's history tables were not there either.
+    for (std::string t : {"projects", "corridors", "parcels", "buildings"})
+        sql += fmt::format("SELECT DiscardGeometryColumn('{0}_history', 'geom'); DROP TABLE "
+                           "{0}_history;",
+                           t);
+    sql += "DROP TABLE changes; DROP TABLE batch_files; DROP TABLE batches; ALTER TABLE imports "
+           "DROP COLUMN batch_id;";
     for (std::string t : {"buildings", "projects"})
         sql +=
             fmt::format("SELECT DisableSpatialIndex('{0}', 'geom'); DROP TABLE idx_{0}_geom;", t);
@@ -409,12 +416,16 @@ BOOST_AUTO_TEST_CASE(a_version_1_store_reads_and_migrates) {
     BOOST_TEST(!contains(r.err, "not been analysed"), r.err);
     BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") == 1);
 
-    // Opened for writing (corridor does, to keep its results): migrated to version 2, with
-    // every index and the stamp moved over, and the stored pieces still current.
+    // Opened for writing (corridor does, to keep its results): migrated to the current version
+    // (through 2 and 3), with every index and the stamp moved over, the history tables made,
+    // and the stored pieces still current.
     r = run_cli({"corridor", s.store});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(!contains(r.err, "saved the geometry"), r.err); // read from the store
-    BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") == 2);
+    BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") ==
+               store_schema_version);
+    BOOST_TEST(s.sql("SELECT count(*) FROM sqlite_master WHERE name IN ('batches', 'changes', "
+                     "'parcels_history')") == 3);
     for (std::string t : {"parcels", "buildings", "corridors", "projects"})
         BOOST_TEST(s.sql(fmt::format("SELECT count(*) FROM geometry_columns WHERE f_table_name = "
                                      "'{0}' AND spatial_index_enabled = 1",

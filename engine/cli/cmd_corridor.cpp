@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "known_on.hpp"
 #include "landclear/analysis/corridor.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/report/corridor_tables.hpp"
@@ -11,7 +12,7 @@ namespace landclear::cli {
 namespace {
 
 struct CorridorArgs {
-    std::string store, as_of, since, redline = "buffer";
+    std::string store, as_of, since, known_on, redline = "buffer";
     std::vector<std::string> corridors, projects;
     double segment = 100;
     unsigned threads = 0;
@@ -35,8 +36,10 @@ int run(const CorridorArgs& a) {
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
 
     // Written when it can be, so the clipped geometry is kept for next time and for maps.
-    auto mode = store_exists(a.store) ? StoreMode::write : StoreMode::read;
+    // Not as known on another day: those results are of that day only, and not kept.
+    auto mode = store_exists(a.store) && a.known_on.empty() ? StoreMode::write : StoreMode::read;
     auto store = open_store(a.store, mode);
+    apply_known_on(*store, a.known_on);
     auto reports = analyse_corridors(*store, o);
     if (reports.empty())
         throw_input(fmt::format("{} has no corridors", a.store),
@@ -60,6 +63,7 @@ const bool registered = register_command(30, [](CLI::App& app) {
     cmd->add_option("--project", a->projects, "only the corridors of this project (repeatable)")
         ->excludes(corridor);
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
+    add_known_on_option(*cmd, a->known_on);
     cmd->add_option("--since", a->since, "also show the increase after this day (本周新增)");
     // Checked by the library, so a bad value is a usage error (exit 2) like the others.
     cmd->add_option("--segment", a->segment, "segment length in metres (default 100)");

@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "known_on.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/io/crs.hpp"
@@ -12,7 +13,7 @@ namespace landclear::cli {
 namespace {
 
 struct ExportArgs {
-    std::string store, format, out, district, as_of, crs, encoding = "UTF-8", lang = "zh";
+    std::string store, format, out, district, as_of, known_on, crs, encoding = "UTF-8", lang = "zh";
     std::vector<std::string> layers, projects, corridors;
     bool overwrite = false, allow_empty = false, wkt = false, quiet = false;
 };
@@ -64,6 +65,7 @@ int run(const ExportArgs& a) {
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
 
     auto store = open_store(a.store, StoreMode::read);
+    apply_known_on(*store, a.known_on);
     auto s = export_layers(*store, o);
     for (const auto& l : s.layers) {
         std::string measure;
@@ -101,6 +103,7 @@ const bool registered = register_command(60, [](CLI::App& app) {
     cmd->add_option("--corridor", a->corridors, "only these corridors (codes)");
     cmd->add_option("--district", a->district, "only this district (区县)");
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
+    add_known_on_option(*cmd, a->known_on);
     cmd->add_option("--crs", a->crs,
                     "output CRS, EPSG:n (default: the store's working CRS; GeoJSON and KML are "
                     "always EPSG:4326)");

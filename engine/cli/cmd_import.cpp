@@ -13,8 +13,8 @@ namespace {
 
 struct ImportArgs {
     std::string store, parcels, buildings, corridors, projects, map, encoding, s_crs, crs;
-    std::string invalid = "repair";
-    bool append = false, quiet = false;
+    std::string invalid = "repair", reported;
+    bool append = false, update = false, quiet = false;
 };
 
 int run(const ImportArgs& a) {
@@ -36,6 +36,9 @@ int run(const ImportArgs& a) {
     if (!a.crs.empty())
         o.working_epsg = parse_epsg(a.crs, "--crs");
     o.append = a.append;
+    o.update = a.update;
+    if (!a.reported.empty())
+        o.reported = parse_date_option(a.reported, "--reported");
     o.invalid = a.invalid == "reject" ? InvalidPolicy::reject : InvalidPolicy::repair;
     if (!a.quiet)
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
@@ -52,6 +55,9 @@ int run(const ImportArgs& a) {
                                  l.source_crs);
         if (!l.detected_encoding.empty())
             std::cout << fmt::format("             text encoding: {}\n", l.detected_encoding);
+        if (!s.created)
+            std::cout << fmt::format("             {} added, {} changed, {} removed\n", l.added,
+                                     l.changed, l.removed);
         if (!l.absent_fields.empty())
             std::cout << fmt::format("             not in source, left empty: {}\n",
                                      fmt::join(l.absent_fields, ", "));
@@ -77,6 +83,11 @@ const bool registered = register_command(10, [](CLI::App& app) {
                     "working CRS of a new store, EPSG:n (default: the CGCS2000 3-degree GK "
                     "zone of the data's centre)");
     cmd->add_flag("--append", a->append, "add features instead of replacing the layer");
+    cmd->add_flag("--update", a->update,
+                  "the sources hold only changed or new features: replace those, keep the others");
+    cmd->add_option("--reported", a->reported,
+                    "the date the data describes, YYYY-MM-DD (default today): what --known-on "
+                    "and bulletins go by");
     cmd->add_option("--invalid", a->invalid, "invalid polygons: repair (default) or reject")
         ->check(CLI::IsMember({"repair", "reject"}));
     cmd->add_flag("--quiet", a->quiet, "no progress messages");

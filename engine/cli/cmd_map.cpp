@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "known_on.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/render/map_data.hpp"
 #include "landclear/render/map_render.hpp"
@@ -14,7 +15,7 @@ struct MapArgs {
     std::string store, project, corridor, district, out, size = "A4", orientation = "landscape";
     bool all_projects = false;
     double dpi = 150;
-    std::string as_of, since, title, lang = "zh", scale;
+    std::string as_of, since, known_on, title, lang = "zh", scale;
     bool strip = false;
 };
 
@@ -66,6 +67,7 @@ int run(const MapArgs& a) {
     auto format = map_format_for(a.out, req.scope == MapScope::all_projects || req.strip);
     require_cjk_font();
     auto store = open_store(a.store, StoreMode::read);
+    apply_known_on(*store, a.known_on);
     MapPlan plan(*store, req);
     MapWriter writer(a.out, format, a.dpi);
     for (std::size_t i = 0; i < plan.keys().size(); ++i)
@@ -97,6 +99,7 @@ const bool registered = register_command(50, [](CLI::App& app) {
     cmd->add_option("--orientation", a->orientation, "landscape (default) or portrait");
     cmd->add_option("--dpi", a->dpi, "PNG resolution (default 150)");
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
+    add_known_on_option(*cmd, a->known_on);
     cmd->add_option("--since", a->since, "mark parcels whose status changed after this day");
     cmd->add_option("--title", a->title, "title instead of the generated one");
     cmd->add_flag("--strip", a->strip,

@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "known_on.hpp"
 #include "landclear/server/server.hpp"
 #include "landclear/store/store.hpp"
 
@@ -13,7 +14,7 @@ namespace landclear::cli {
 namespace {
 
 struct ServeArgs {
-    std::string store, bind = "127.0.0.1", viewer, config;
+    std::string store, bind = "127.0.0.1", viewer, config, known_on;
     std::vector<std::string> allowed_hosts;
     int port = 8080, threads = 8, max_connections = ServerOptions{}.max_connections;
     std::size_t max_features = ApiLimits{}.max_features;
@@ -31,6 +32,7 @@ int run(const ServeArgs& a) {
     o.max_connections = a.max_connections;
     o.allowed_hosts = a.allowed_hosts;
     o.limits.max_features = a.max_features;
+    o.limits.known_on = parse_known_on(a.known_on);
     if (!a.quiet)
         o.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
     // Even with --quiet: a store changed under the server is worth a line.
@@ -75,6 +77,7 @@ const bool registered = register_command(60, [](CLI::App& app) {
     auto a = std::make_shared<ServeArgs>();
     auto* cmd = app.add_subcommand("serve", "web map of the store for a browser (read-only)");
     cmd->add_option("STORE", a->store, "the store")->required();
+    add_known_on_option(*cmd, a->known_on);
     cmd->add_option("--bind", a->bind, "address to listen on (default 127.0.0.1: this machine)");
     cmd->add_option("--allow-host", a->allowed_hosts,
                     "a host name the server answers to besides IP addresses and localhost "

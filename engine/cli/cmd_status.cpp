@@ -1,4 +1,5 @@
 #include "command.hpp"
+#include "known_on.hpp"
 #include "landclear/analysis/status.hpp"
 #include "landclear/report/status_table.hpp"
 
@@ -8,7 +9,7 @@ namespace landclear::cli {
 namespace {
 
 struct StatusArgs {
-    std::string store, as_of, since, by = "project", area = "planar";
+    std::string store, as_of, since, known_on, by = "project", area = "planar";
     TableArgs table;
 };
 
@@ -21,6 +22,7 @@ int run(const StatusArgs& a) {
     o.by = parse_group_by(a.by, "--by");
     o.area = parse_area_basis(a.area, "--area");
     auto store = open_store(a.store, StoreMode::read);
+    apply_known_on(*store, a.known_on);
     emit_table(status_table(compute_status(*store, o)), a.table);
     return exit_ok;
 }
@@ -31,6 +33,7 @@ const bool registered = register_command(20, [](CLI::App& app) {
     cmd->add_option("STORE", a->store, "the store")->required();
     cmd->add_option("--as-of", a->as_of, "status at the end of this day (default: today)");
     cmd->add_option("--since", a->since, "also show the increase after this day (本周新增)");
+    add_known_on_option(*cmd, a->known_on);
     cmd->add_option("--by", a->by, "project, district, unit, village, land_class, owner_type")
         ->check(
             CLI::IsMember({"project", "district", "unit", "village", "land_class", "owner_type"}));

@@ -656,3 +656,153 @@ BOOST_AUTO_TEST_CASE(stamps_record_the_version_and_parameters) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(history)
+
+// Batch 1 (reported 2026-11-13) holds Q0 and Q1; batch 2 (2026-11-20) moves Q1's acquisition
+// date and removes Q0, recording both as changes.
+std::string store_with_two_batches() {
+    auto loc = backend().new_location("history");
+    auto s = create(loc);
+    BatchInfo b1;
+    b1.reported_on = *parse_date("2026-11-13");
+    b1.mode = "replace";
+    b1.files = {{"parcels", "a.gpkg", std::string(64, 'a')}};
+    BOOST_TEST(s->begin_batch(b1) == 1);
+    s->record_import({"parcels", "a.gpkg", "replace", "", 0, 0, 0});
+    s->insert(LayerKind::parcels, parcel(0));
+    s->insert(LayerKind::parcels, parcel(1));
+    s->finish_layer(LayerKind::parcels);
+    s->add_change({0, LayerKind::parcels, "", "", ChangeKind::loaded, "", "", "2", false});
+    b1.added = 2;
+    s->finish_batch(b1);
+    s->commit();
+
+    s->begin_write();
+    BatchInfo b2;
+    b2.reported_on = *parse_date("2026-11-20");
+    b2.mode = "replace";
+    BOOST_TEST(s->begin_batch(b2) == 2);
+    s->record_import({"parcels", "b.gpkg", "replace", "", 0, 0, 0});
+    auto q1 = parcel(1);
+    q1.values[6] = *parse_date("2026-01-20");
+    s->supersede(LayerKind::parcels, "Q1");
+    s->insert(LayerKind::parcels, q1);
+    s->add_change({0, LayerKind::parcels, "Q1", "P1", ChangeKind::changed, "acquired_on",
+                   "2026-01-02", "2026-01-20", true});
+    s->supersede(LayerKind::parcels, "Q0");
+    s->add_change(
+        {0, LayerKind::parcels, "Q0", "P1", ChangeKind::removed, "", "10000.00", "", true});
+    b2.changed = 1;
+    b2.removed = 1;
+    s->finish_batch(b2);
+    s->commit();
+    return loc;
+}
+
+std::map<std::string, std::string> acquired(Store& s) {
+    std::map<std::string, std::string> out;
+    s.for_each_parcel(
+        [&](const ParcelRow& p) { out[p.code] = p.acquired_on ? p.acquired_on->iso() : ""; });
+    return out;
+}
+
+BOOST_AUTO_TEST_CASE(batches_and_changes_read_back_newest_first) {
+    auto loc = store_with_two_batches();
+    auto s = open_store(loc, StoreMode::read);
+    auto batches = s->batches();
+    BOOST_REQUIRE(batches.size() == 2u);
+    BOOST_TEST(batches[0].reported_on.iso() == "2026-11-13");
+    BOOST_TEST(batches[0].files.size() == 1u);
+    BOOST_TEST(batches[0].files[0].sha256 == std::string(64, 'a'));
+    BOOST_TEST(batches[0].added == 2);
+    BOOST_TEST(batches[1].changed == 1);
+    BOOST_TEST(batches[1].removed == 1);
+    std::vector<std::string> seen;
+    s->for_each_change({}, [&](const ChangeEvent& c) {
+        seen.push_back(fmt::format("{} {} {} {} {}>{} {}", c.reported_on.iso(), c.batch_id,
+                                   change_kind_name(c.kind), c.code, c.old_value, c.new_value,
+                                   c.correction));
+    });
+    BOOST_TEST(seen ==
+               (Codes{"2026-11-20 2 changed Q1 2026-01-02>2026-01-20 true",
+                      "2026-11-20 2 removed Q0 10000.00> true", "2026-11-13 1 loaded  >2 false"}));
+    ChangeFilter f;
+    f.layer = LayerKind::parcels;
+    f.codes = {"Q0"};
+    int n = 0;
+    s->for_each_change(f, [&](const ChangeEvent&) { ++n; });
+    BOOST_TEST(n == 1);
+    f = {};
+    f.until = *parse_date("2026-11-19");
+    n = 0;
+    s->for_each_change(f, [&](const ChangeEvent&) { ++n; });
+    BOOST_TEST(n == 1);
+}
+
+BOOST_AUTO_TEST_CASE(known_on_reads_the_layers_as_they_were_known) {
+    auto loc = store_with_two_batches();
+    auto s = open_store(loc, StoreMode::read);
+    using Map = std::map<std::string, std::string>;
+    BOOST_TEST(acquired(*s) == (Map{{"Q1", "2026-01-20"}}));
+    s->set_known_on(*parse_date("2026-11-13"));
+    BOOST_TEST(s->known_on()->iso() == "2026-11-13");
+    BOOST_TEST(acquired(*s) == (Map{{"Q0", "2026-01-01"}, {"Q1", "2026-01-02"}}));
+    BOOST_TEST(s->count(LayerKind::parcels) == 2);
+    BOOST_TEST(!s->writable());
+    BOOST_TEST(s->batches().size() == 1u);
+    FeatureFilter box;
+    box.bbox = Envelope{bx, by, bx + 50, by + 50}; // Q0's corner
+    BOOST_TEST(codes(*s, LayerKind::parcels, box) == Codes{"Q0"});
+    FeatureFilter p1;
+    p1.project_codes = {"P1"};
+    BOOST_TEST(codes(*s, LayerKind::parcels, p1).size() == 2u);
+    s->set_known_on(*parse_date("2026-11-19")); // between the batches: as on 11-13
+    BOOST_TEST(s->count(LayerKind::parcels) == 2);
+    s->set_known_on(*parse_date("2026-11-20"));
+    BOOST_TEST(acquired(*s) == (Map{{"Q1", "2026-01-20"}}));
+    s->set_known_on(*parse_date("2026-11-01")); // before anything was imported
+    BOOST_TEST(s->count(LayerKind::parcels) == 0);
+    s->set_known_on(std::nullopt);
+    BOOST_TEST(s->count(LayerKind::parcels) == 1);
+    BOOST_TEST(s->writable() == false); // opened read-only
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_reported_before_the_last_is_refused_and_a_rollback_keeps_none) {
+    auto loc = store_with_two_batches();
+    auto s = open_store(loc, StoreMode::write);
+    s->begin_write();
+    BatchInfo early;
+    early.reported_on = *parse_date("2026-11-19");
+    early.mode = "replace";
+    BOOST_CHECK_THROW(s->begin_batch(early), Error);
+    s->rollback();
+    s->begin_write();
+    early.reported_on = *parse_date("2026-11-27");
+    s->begin_batch(early);
+    s->rollback();
+    BOOST_TEST(s->batches().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_reimport_through_import_records_no_change) {
+    Sources src;
+    auto loc = backend().new_location("reimport");
+    import_into(loc, src, kinds);
+    import_into(loc, src, kinds);
+    auto s = open_store(loc, StoreMode::read);
+    BOOST_REQUIRE(s->batches().size() == 2u);
+    BOOST_TEST(s->batches()[1].added + s->batches()[1].changed + s->batches()[1].removed == 0);
+    ChangeFilter f;
+    f.since = s->batches()[1].reported_on;
+    std::vector<std::string> events;
+    s->for_each_change(f, [&](const ChangeEvent& c) {
+        if (c.batch_id == 2)
+            events.push_back(c.code);
+    });
+    BOOST_TEST(events.empty());
+    for (auto k : kinds)
+        BOOST_TEST(s->count(k) == src.count.at(k));
+    check_every_index(loc);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

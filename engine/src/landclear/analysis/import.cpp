@@ -1,11 +1,13 @@
 #include "landclear/analysis/import.hpp"
 
 #include "landclear/analysis/detail/import_contract.hpp"
+#include "landclear/analysis/detail/import_history.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
+#include "landclear/io/digest.hpp"
 #include "landclear/io/gdal_error.hpp"
 #include "landclear/io/mapping.hpp"
 
@@ -349,7 +351,9 @@ private:
 // the caller's store rolls back as usual. With threaded = false everything is written at once.
 class LayerInserter {
 public:
-    LayerInserter(Store& store, LayerKind kind, bool threaded) : m_store(store), m_kind(kind) {
+    using WriteFn = std::function<void(const Record&)>;
+    LayerInserter(Store& store, LayerKind kind, bool threaded, WriteFn write)
+        : m_store(store), m_kind(kind), m_write(std::move(write)) {
         if (threaded)
             m_thread = std::thread([this] { run(); });
     }
@@ -367,7 +371,7 @@ public:
 
     void insert(Record&& record) {
         if (!m_thread.joinable())
-            return m_store.insert(m_kind, record);
+            return m_write(record);
         m_batch.records.push_back(std::move(record));
         if (m_batch.records.size() >= batch_size)
             flush();
@@ -432,7 +436,7 @@ private:
                 for (const auto& f : b.findings)
                     m_store.add_finding(f);
                 for (const auto& r : b.records)
-                    m_store.insert(m_kind, r);
+                    m_write(r);
             } catch (...) {
                 std::lock_guard lock(m_mutex);
                 m_error = std::current_exception();
@@ -445,6 +449,7 @@ private:
 
     Store& m_store;
     LayerKind m_kind;
+    WriteFn m_write;
     Batch m_batch; // being filled by the reading thread
     std::mutex m_mutex;
     std::condition_variable m_changed;
@@ -571,12 +576,18 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     auto transform = s.srs ? make_transform(*s.srs, working) : nullptr;
     FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos,
                                coordinate_bounds(working));
-    if (!options.append) {
-        store.clear_layer(s.kind);
+    // Compared with what the layer holds as it is written (import_history.cpp): a replace
+    // removes what the source lacks, an update or append keeps it.
+    const char* mode = options.append ? "append" : options.update ? "update" : "replace";
+    LayerHistory history(store, s.kind,
+                         options.append || options.update ? HistoryMode::update
+                                                          : HistoryMode::replace);
+    if (!options.append && !options.update) {
+        if (history.initial())
+            store.clear_layer(s.kind);
         store.clear_findings("import", def.name);
     }
-    auto import_id = store.record_import(
-        {ls.layer, ls.source, options.append ? "append" : "replace", ls.source_crs, 0, 0, 0});
+    auto import_id = store.record_import({ls.layer, ls.source, mode, ls.source_crs, 0, 0, 0});
 
     std::unordered_map<std::string, std::int64_t> seen;
     seen.reserve(static_cast<size_t>(std::max<std::int64_t>(s.feature_count, 16)));
@@ -595,7 +606,8 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     auto& layer = src.layer();
     layer.ResetReading();
     // In --append mode the codes are looked up in the store as features are read: one thread.
-    LayerInserter inserter(store, s.kind, !options.append);
+    LayerInserter inserter(store, s.kind, !options.append,
+                           [&history](const Record& r) { history.write(r); });
     std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
     for (auto& feature : layer) {
         ++ls.read;
@@ -686,8 +698,12 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
                                 said.empty() ? std::string() : "\n  GDAL said: " + said),
                     "the file is damaged or truncated: copy or export it again from where "
                     "it was made");
-    store.update_import(import_id, {ls.layer, ls.source, options.append ? "append" : "replace",
-                                    ls.source_crs, ls.read, ls.written, ls.repaired});
+    history.finish();
+    ls.added = history.added();
+    ls.removed = history.removed();
+    ls.changed = history.changed();
+    store.update_import(
+        import_id, {ls.layer, ls.source, mode, ls.source_crs, ls.read, ls.written, ls.repaired});
     store.finish_layer(s.kind);
     if (options.progress)
         options.progress(fmt::format("{}: {} features written", ls.source, ls.written));
@@ -732,13 +748,31 @@ ImportSummary import_layers(const ImportOptions& options) {
     summary.working_epsg = epsg;
     summary.working_crs = describe_srs(*working);
 
+    if (options.append && options.update)
+        throw_usage(
+            "--append and --update cannot be combined",
+            "--update replaces the features it holds; --append refuses codes the store has");
+    BatchInfo batch;
+    batch.reported_on = options.reported.value_or(Date::today());
+    batch.mode = options.append ? "append" : options.update ? "update" : "replace";
+    for (const auto& [kind, spec] : options.sources)
+        batch.files.push_back(
+            {std::string(layer_def(kind).name), spec.display(), sha256_file(spec.path)});
+
     store->begin_write();
     if (store->is_new())
         store->set_working_epsg(epsg);
+    summary.batch_id = store->begin_batch(batch);
+    summary.reported_on = batch.reported_on;
 
     Geos geos;
-    for (auto& s : sources)
+    for (auto& s : sources) {
         summary.layers.push_back(import_layer(*store, s, *working, options, geos, summary));
+        batch.added += summary.layers.back().added;
+        batch.removed += summary.layers.back().removed;
+        batch.changed += summary.layers.back().changed;
+    }
+    store->finish_batch(batch);
     store->commit(); // the store moves data_version() on, as the layers changed
     return summary;
 }

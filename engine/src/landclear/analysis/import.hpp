@@ -25,6 +25,8 @@ struct ImportOptions {
     std::optional<int> source_epsg;  // --s-crs: the sources' CRS, overriding what they declare
     std::optional<int> working_epsg; // --crs: the working CRS of a new store
     bool append = false;
+    bool update = false;           // the sources hold changed or new features only
+    std::optional<Date> reported;  // the date the data describes (--reported); default today
     InvalidPolicy invalid = InvalidPolicy::repair;
     ProgressFn progress;
 };
@@ -32,6 +34,7 @@ struct ImportOptions {
 struct LayerImportSummary {
     std::string layer, source, source_crs;
     std::int64_t read = 0, written = 0, repaired = 0;
+    std::int64_t added = 0, removed = 0, changed = 0; // against what the store held
     double measure_total = 0;               // m² for polygon layers, m for corridors
     std::vector<std::string> absent_fields; // optional contract fields the source lacks
     std::string detected_encoding;          // "GBK (detected, confidence 0.97)" when not declared
@@ -44,6 +47,8 @@ struct ImportSummary {
     std::string working_crs;
     std::vector<LayerImportSummary> layers;
     std::vector<Finding> findings;
+    std::int64_t batch_id = 0; // the store's history (store.hpp: BatchInfo)
+    Date reported_on = Date::today();
 };
 
 ImportSummary import_layers(const ImportOptions& options);

@@ -297,6 +297,8 @@ ViewerApi::ViewerApi(const std::string& store_path, ApiLimits limits,
     : m(std::make_unique<Impl>()) {
     ensure_gdal_registered();
     m_store = open_store(store_path, StoreMode::read);
+    if (limits.known_on)
+        m_store->set_known_on(*limits.known_on);
     m->limits = limits;
     m->cache = cache ? std::move(cache) : std::make_shared<ViewerCache>();
     m->store_name = m_store->display_name();

@@ -41,6 +41,7 @@ private:
 struct ApiLimits {
     std::size_t max_features = 50000; // per features request; past it a 413 asks to zoom in
     double max_bbox_degrees = 2.0;    // longest side of a requested bbox (a city is < 1°)
+    std::optional<Date> known_on;     // serve the store as known on this day (--known-on)
 };
 
 // A WGS84 longitude/latitude box: west, south, east, north.

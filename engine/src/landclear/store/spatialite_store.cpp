@@ -118,7 +118,9 @@ public:
 
     ~SpatialiteStore() override {
         m_finding_insert.reset();
+        m_change_insert.reset();
         m_inserts.clear();
+        m_supersedes.clear();
         m_tx.reset();
         m_db.reset();
         if (m_new && !m_committed) {
@@ -231,9 +233,13 @@ public:
     std::int64_t record_import(const ImportLogEntry& e) override {
         auto st = m_db->prepare(
             "INSERT INTO imports(layer, source, mode, source_crs, features_read, written, "
-            "repaired, imported_at) VALUES (?,?,?,?,?,?,?,datetime('now'))");
+            "repaired, imported_at, batch_id) VALUES (?,?,?,?,?,?,?,datetime('now'),?)");
         st.bind(1, e.layer).bind(2, e.source).bind(3, e.mode).bind(4, e.source_crs);
         st.bind(5, e.read).bind(6, e.written).bind(7, e.repaired);
+        if (m_batch_id > 0)
+            st.bind(8, m_batch_id);
+        else
+            st.bind_null(8);
         st.run();
         m_import_id = m_db->last_insert_rowid();
         return m_import_id;
@@ -246,11 +252,89 @@ public:
         st.run();
     }
 
+    std::int64_t begin_batch(const BatchInfo& b) override {
+        require_write("begin_batch");
+        if (auto latest = m_db->query_text("SELECT max(reported_on) FROM batches"))
+            if (auto d = parse_date(*latest); d && b.reported_on < *d)
+                throw_usage(fmt::format("the store already holds data reported on {}; an import "
+                                        "reported on {} would rewrite what was known then",
+                                        d->iso(), b.reported_on.iso()),
+                            fmt::format("pass --reported {} or later (the date the data describes)",
+                                        d->iso()));
+        auto st = m_db->prepare("INSERT INTO batches(reported_on, imported_at, mode, added, "
+                                "removed, changed) VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', "
+                                "'now'), ?, 0, 0, 0)");
+        st.bind(1, b.reported_on.iso()).bind(2, std::string_view(b.mode));
+        st.run();
+        m_batch_id = m_db->last_insert_rowid();
+        auto f = m_db->prepare(
+            "INSERT INTO batch_files(batch_id, layer, source, sha256) VALUES (?, ?, ?, ?)");
+        for (const auto& file : b.files) {
+            f.bind(1, m_batch_id).bind(2, std::string_view(file.layer));
+            f.bind(3, std::string_view(file.source)).bind(4, std::string_view(file.sha256));
+            f.run();
+        }
+        return m_batch_id;
+    }
+
+    void finish_batch(const BatchInfo& b) override {
+        require_write("finish_batch");
+        auto st = m_db->prepare("UPDATE batches SET added = ?, removed = ?, changed = ? WHERE "
+                                "id = ?");
+        st.bind(1, b.added).bind(2, b.removed).bind(3, b.changed).bind(4, m_batch_id);
+        st.run();
+        // Every import moves the data version, as before history: a batch is news (what is
+        // known on its date) even when it changed no feature.
+        m_data_changed = true;
+    }
+
+    void supersede(LayerKind kind, std::string_view code) override {
+        auto it = m_supersedes.find(kind);
+        if (it == m_supersedes.end()) {
+            const auto& def = layer_def(kind);
+            std::string cols;
+            for (const auto& f : def.fields)
+                cols += fmt::format("{}, ", f.name);
+            auto m = measure_column(def);
+            Supersede s{
+                m_db->prepare(fmt::format(
+                    "INSERT INTO {0}_history({1}{2}, source_fid, import_id, "
+                    "ended_import_id, geom) SELECT {1}{2}, source_fid, import_id, ?, geom "
+                    "FROM {0} WHERE {3} = ?",
+                    def.name, cols, m, def.key)),
+                m_db->prepare(fmt::format("DELETE FROM {} WHERE {} = ?", def.name, def.key))};
+            it = m_supersedes.emplace(kind, std::move(s)).first;
+        }
+        it->second.copy.bind(1, m_import_id).bind(2, code);
+        it->second.copy.run();
+        it->second.remove.bind(1, code);
+        it->second.remove.run();
+        m_data_changed = true;
+    }
+
+    void add_change(const ChangeEvent& c) override {
+        if (!m_change_insert)
+            m_change_insert = std::make_unique<sqlite::Statement>(m_db->prepare(
+                "INSERT INTO changes(batch_id, layer, code, project_code, kind, field, "
+                "old_value, new_value, correction) VALUES (?,?,?,?,?,?,?,?,?)"));
+        auto& st = *m_change_insert;
+        st.bind(1, c.batch_id ? c.batch_id : m_batch_id).bind(2, layer_def(c.layer).name);
+        st.bind(3, std::string_view(c.code)).bind(4, std::string_view(c.project_code));
+        st.bind(5, std::string_view(change_kind_name(c.kind)));
+        st.bind(6, std::string_view(c.field)).bind(7, std::string_view(c.old_value));
+        st.bind(8, std::string_view(c.new_value));
+        st.bind(9, static_cast<std::int64_t>(c.correction ? 1 : 0));
+        st.run();
+    }
+
     void commit() override {
         if (!m_tx)
             throw_internal("commit without begin_write");
         m_inserts.clear();
+        m_supersedes.clear();
         m_finding_insert.reset();
+        m_change_insert.reset();
+        m_batch_id = 0;
         // An index suspended for a bulk load comes back even if the caller forgot
         // finish_layer(): every layer has its spatial index whenever the store is not in a write.
         while (!m_suspended.empty())
@@ -276,7 +360,10 @@ public:
 
     void rollback() override {
         m_inserts.clear();
+        m_supersedes.clear();
         m_finding_insert.reset();
+        m_change_insert.reset();
+        m_batch_id = 0;
         m_suspended.clear(); // the rollback brings the index and its triggers back
         m_derived_written.clear();
         m_tx.reset(); // the Transaction rolls back when destroyed uncommitted
@@ -284,7 +371,7 @@ public:
     }
 
     bool writable() const override {
-        if (m_read_only)
+        if (m_read_only || m_known_on)
             return false;
         if (m_new)
             return true;
@@ -293,14 +380,14 @@ public:
     }
 
     std::int64_t count(LayerKind kind) override {
-        return m_db->query_int(fmt::format("SELECT count(*) FROM {}", layer_def(kind).name))
-            .value_or(0);
+        return m_db->query_int(fmt::format("SELECT count(*) FROM {}", table(kind))).value_or(0);
     }
 
     std::vector<ProjectRow> projects() override {
         std::vector<ProjectRow> out;
-        auto st = m_db->prepare("SELECT project_code, name, district, unit, deadline, area_m2 "
-                                "FROM projects ORDER BY project_code");
+        auto st = m_db->prepare(fmt::format("SELECT project_code, name, district, unit, "
+                                            "deadline, area_m2 FROM {} ORDER BY project_code",
+                                            table(LayerKind::projects)));
         while (st.step())
             out.push_back({st.column_text(0), st.column_text(1), st.column_text(2),
                            st.column_text(3), date_column(st, 4), real_column(st, 5)});
@@ -311,7 +398,8 @@ public:
         std::vector<CorridorRow> out;
         auto st = m_db->prepare(
             "SELECT corridor_code, project_code, name, width_m, start_chainage_m, length_m, "
-            "left_width_m, right_width_m FROM corridors ORDER BY corridor_code");
+            "left_width_m, right_width_m FROM " +
+            table(LayerKind::corridors) + " ORDER BY corridor_code");
         while (st.step()) {
             CorridorRow r{st.column_text(0),   st.column_text(1),   st.column_text(2),
                           st.column_double(3), st.column_double(4), st.column_double(5),
@@ -324,7 +412,8 @@ public:
     void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) override {
         auto st = m_db->prepare(
             "SELECT parcel_code, project_code, district, village, owner_type, land_class, "
-            "acquired_on, cleared_on, delivered_on, area_m2 FROM parcels");
+            "acquired_on, cleared_on, delivered_on, area_m2 FROM " +
+            table(LayerKind::parcels));
         ParcelRow r;
         while (st.step()) {
             text_column(st, 0, r.code);
@@ -343,7 +432,8 @@ public:
 
     void for_each_building(const std::function<void(const BuildingRow&)>& fn) override {
         auto st = m_db->prepare("SELECT building_code, parcel_code, households, floor_area_m2, "
-                                "signed_on, demolished_on FROM buildings");
+                                "signed_on, demolished_on FROM " +
+                                table(LayerKind::buildings));
         BuildingRow r;
         while (st.step()) {
             text_column(st, 0, r.code);
@@ -386,7 +476,7 @@ public:
         }
         std::string sql =
             fmt::format("SELECT {}t.{}, {} FROM {} t WHERE 1", cols, measure_column(def),
-                        filter.with_geometry ? "AsBinary(t.geom)" : "NULL", def.name);
+                        filter.with_geometry ? "AsBinary(t.geom)" : "NULL", table(kind));
         std::vector<std::string> params;
         auto in_list = [&](const std::vector<std::string>& values) {
             std::string q;
@@ -400,13 +490,13 @@ public:
             sql += fmt::format(" AND t.{} IN ({})", def.key, in_list(filter.codes));
         if (!filter.project_codes.empty()) {
             if (kind == LayerKind::buildings)
-                sql += fmt::format(" AND t.parcel_code IN (SELECT parcel_code FROM parcels WHERE "
+                sql += fmt::format(" AND t.parcel_code IN (SELECT parcel_code FROM {} WHERE "
                                    "project_code IN ({}))",
-                                   in_list(filter.project_codes));
+                                   table(LayerKind::parcels), in_list(filter.project_codes));
             else
                 sql += fmt::format(" AND t.project_code IN ({})", in_list(filter.project_codes));
         }
-        if (filter.bbox && index_enabled(std::string(def.name)) &&
+        if (filter.bbox && !m_known_on && index_enabled(std::string(def.name)) &&
             !m_suspended.count(std::string(def.name)))
             sql += fmt::format(" AND t.id IN (SELECT pkid FROM idx_{}_geom WHERE xmax >= ? AND "
                                "xmin <= ? AND ymax >= ? AND ymin <= ?)",
@@ -433,7 +523,7 @@ public:
         auto st = m_db->prepare(
             fmt::format("SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), "
                         "max(MbrMaxY(geom)) FROM {}",
-                        layer_def(kind).name));
+                        table(kind)));
         if (!st.step() || st.is_null(0))
             return std::nullopt;
         return Envelope{st.column_double(0), st.column_double(1), st.column_double(2),
@@ -524,6 +614,8 @@ public:
     }
 
     std::optional<DerivedStamp> derived_stamp(const std::string& name) override {
+        if (m_known_on)
+            return std::nullopt; // results of the whole store, not of what was known then
         if (!has_table("derived_stamps"))
             return legacy_stamp(name);
         auto st = m_db->prepare("SELECT data_version, params FROM derived_stamps WHERE name = ?");
@@ -556,7 +648,178 @@ public:
         return v ? std::stoll(*v) : 0;
     }
 
+    std::vector<BatchInfo> batches() override {
+        std::vector<BatchInfo> out;
+        if (!has_table("batches"))
+            return out;
+        auto st = m_db->prepare("SELECT id, reported_on, imported_at, mode, added, removed, "
+                                "changed FROM batches WHERE ?1 IS NULL OR reported_on <= ?1 "
+                                "ORDER BY id");
+        bind_known(st, 1);
+        auto files = m_db->prepare(
+            "SELECT layer, source, sha256 FROM batch_files WHERE batch_id = ? ORDER BY rowid");
+        while (st.step()) {
+            BatchInfo b;
+            b.id = st.column_int(0);
+            b.reported_on = date_column(st, 1).value_or(Date(1900, 1, 1));
+            b.imported_at = st.column_text(2);
+            b.mode = st.column_text(3);
+            b.added = st.column_int(4);
+            b.removed = st.column_int(5);
+            b.changed = st.column_int(6);
+            files.bind(1, b.id);
+            while (files.step())
+                b.files.push_back(
+                    {files.column_text(0), files.column_text(1), files.column_text(2)});
+            files.reset();
+            out.push_back(std::move(b));
+        }
+        return out;
+    }
+
+    void for_each_change(const ChangeFilter& filter,
+                         const std::function<void(const ChangeEvent&)>& fn) override {
+        if (!has_table("changes"))
+            return;
+        std::string sql =
+            "SELECT c.batch_id, c.layer, c.code, c.project_code, c.kind, c.field, c.old_value, "
+            "c.new_value, c.correction, b.reported_on FROM changes c JOIN batches b ON b.id = "
+            "c.batch_id WHERE (?1 IS NULL OR b.reported_on <= ?1)";
+        std::vector<std::string> params;
+        auto in_list = [&](const std::vector<std::string>& values) {
+            std::string q;
+            for (const auto& v : values) {
+                q += q.empty() ? "?" : ",?";
+                params.push_back(v);
+            }
+            return q;
+        };
+        if (filter.layer) {
+            sql += " AND c.layer = ?";
+            params.emplace_back(layer_def(*filter.layer).name);
+        }
+        if (!filter.codes.empty())
+            sql += fmt::format(" AND c.code IN ({})", in_list(filter.codes));
+        if (!filter.project_codes.empty())
+            sql += fmt::format(" AND c.project_code IN ({})", in_list(filter.project_codes));
+        if (filter.since) {
+            sql += " AND b.reported_on >= ?";
+            params.push_back(filter.since->iso());
+        }
+        if (filter.until) {
+            sql += " AND b.reported_on <= ?";
+            params.push_back(filter.until->iso());
+        }
+        sql += " ORDER BY b.reported_on DESC, c.batch_id DESC, c.id";
+        auto st = m_db->prepare(sql);
+        bind_known(st, 1);
+        int i = 2;
+        for (const auto& p : params)
+            st.bind(i++, std::string_view(p));
+        ChangeEvent c;
+        while (st.step()) {
+            c.batch_id = st.column_int(0);
+            c.layer = layer_from_name(st.column_text_view(1)).value_or(LayerKind::parcels);
+            text_column(st, 2, c.code);
+            text_column(st, 3, c.project_code);
+            c.kind = change_kind_from_name(st.column_text(4));
+            text_column(st, 5, c.field);
+            text_column(st, 6, c.old_value);
+            text_column(st, 7, c.new_value);
+            c.correction = st.column_int(8) != 0;
+            c.reported_on = date_column(st, 9).value_or(Date(1900, 1, 1));
+            fn(c);
+        }
+    }
+
+    // The layers as known on a date are temporary views (the connection's own, so a read-only
+    // store takes them too): the current rows whose import was known then, and the superseded
+    // rows that were current then (known, and ended by an import not yet known). Batches are
+    // reported in order (begin_batch), so those two sets are exactly the state on that day.
+    void set_known_on(std::optional<Date> date) override {
+        for (const auto& def : all_layers())
+            m_db->exec(fmt::format("DROP VIEW IF EXISTS temp.known_{}", def.name));
+        m_known_on.reset();
+        if (!date || !has_table("batches"))
+            return; // a store with no history: everything it holds was always known
+        m_db->exec("CREATE TEMP TABLE IF NOT EXISTS unknown_imports(id INTEGER PRIMARY KEY)");
+        m_db->exec("DELETE FROM temp.unknown_imports");
+        auto st = m_db->prepare("INSERT INTO temp.unknown_imports SELECT i.id FROM imports i "
+                                "JOIN batches b ON b.id = i.batch_id WHERE b.reported_on > ?");
+        st.bind(1, date->iso());
+        st.run();
+        for (const auto& def : all_layers()) {
+            std::string cols;
+            for (const auto& f : def.fields)
+                cols += fmt::format("{}, ", f.name);
+            auto m = measure_column(def);
+            constexpr const char* known =
+                "(import_id IS NULL OR import_id NOT IN (SELECT id FROM temp.unknown_imports))";
+            m_db->exec(fmt::format(
+                "CREATE TEMP VIEW known_{0} AS SELECT id, {1}{2}, source_fid, import_id, geom "
+                "FROM main.{0} WHERE {3} UNION ALL SELECT -id, {1}{2}, source_fid, import_id, "
+                "geom FROM main.{0}_history WHERE {3} AND ended_import_id IN (SELECT id FROM "
+                "temp.unknown_imports)",
+                def.name, cols, m, known));
+        }
+        m_known_on = date;
+    }
+
+    std::optional<Date> known_on() const override { return m_known_on; }
+
 private:
+    std::string table(LayerKind kind) const {
+        const auto& def = layer_def(kind);
+        return m_known_on ? fmt::format("known_{}", def.name) : std::string(def.name);
+    }
+
+    void bind_known(sqlite::Statement& st, int i) {
+        if (m_known_on)
+            st.bind(i, m_known_on->iso());
+        else
+            st.bind_null(i);
+    }
+
+    static ChangeKind change_kind_from_name(const std::string& name) {
+        for (auto k :
+             {ChangeKind::added, ChangeKind::removed, ChangeKind::changed, ChangeKind::loaded})
+            if (name == change_kind_name(k))
+                return k;
+        return ChangeKind::changed;
+    }
+
+    void create_history_schema() {
+        m_db->exec("CREATE TABLE batches(id INTEGER PRIMARY KEY, reported_on TEXT NOT NULL, "
+                   "imported_at TEXT NOT NULL, mode TEXT NOT NULL, added INTEGER, removed "
+                   "INTEGER, changed INTEGER)");
+        m_db->exec("CREATE TABLE batch_files(batch_id INTEGER NOT NULL REFERENCES batches(id), "
+                   "layer TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL)");
+        m_db->exec("CREATE TABLE changes(id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL "
+                   "REFERENCES batches(id), layer TEXT NOT NULL, code TEXT NOT NULL, "
+                   "project_code TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL, "
+                   "old_value TEXT NOT NULL, new_value TEXT NOT NULL, correction INTEGER NOT "
+                   "NULL)");
+        m_db->exec("CREATE INDEX changes_code ON changes(layer, code)");
+        m_db->exec("CREATE INDEX changes_batch ON changes(batch_id)");
+        for (const auto& def : all_layers()) {
+            std::string cols;
+            for (const auto& f : def.fields)
+                cols += fmt::format("{} {}, ", f.name, sql_type(f.type));
+            m_db->exec(fmt::format("CREATE TABLE {}_history(id INTEGER PRIMARY KEY, {}{} REAL, "
+                                   "source_fid INTEGER, import_id INTEGER, ended_import_id "
+                                   "INTEGER NOT NULL)",
+                                   def.name, cols, measure_column(def)));
+            m_db->exec(fmt::format("SELECT AddGeometryColumn('{}_history', 'geom', {}, '{}', "
+                                   "'XY')",
+                                   def.name, *m_epsg, geometry_type(def)));
+            m_db->exec(
+                fmt::format("CREATE INDEX {0}_history_key ON {0}_history({1})", def.name, def.key));
+            m_db->exec(fmt::format("CREATE INDEX {0}_history_ended ON {0}_history("
+                                   "ended_import_id)",
+                                   def.name));
+        }
+    }
+
     std::optional<std::string> meta(const std::string& key) {
         auto st = m_db->prepare("SELECT value FROM landclear_meta WHERE key = ?");
         st.bind(1, std::string_view(key));
@@ -622,6 +885,11 @@ private:
             m_db->exec("DELETE FROM landclear_meta WHERE key IN (SELECT name FROM "
                        "derived_stamps) OR key IN (SELECT name || '.data_version' FROM "
                        "derived_stamps) OR (key LIKE 'corridor:%' AND value = '')");
+        }
+        if (m_schema_version < 3) {
+            // 2 -> 3: history. The rows already held belong to no batch: known on every date.
+            m_db->exec("ALTER TABLE imports ADD COLUMN batch_id INTEGER");
+            create_history_schema();
         }
         set_meta("schema_version", std::to_string(store_schema_version));
         tx.commit();
@@ -732,7 +1000,8 @@ private:
         meta.run();
         m_db->exec("CREATE TABLE imports(id INTEGER PRIMARY KEY, layer TEXT NOT NULL, source "
                    "TEXT NOT NULL, mode TEXT NOT NULL, source_crs TEXT, features_read INTEGER, "
-                   "written INTEGER, repaired INTEGER, imported_at TEXT NOT NULL)");
+                   "written INTEGER, repaired INTEGER, imported_at TEXT NOT NULL, batch_id "
+                   "INTEGER)");
         for (const auto& def : all_layers()) {
             std::string cols;
             for (const auto& f : def.fields) {
@@ -748,6 +1017,7 @@ private:
             create_index(std::string(def.name));
         }
         create_stamp_table();
+        create_history_schema();
         m_db->exec("CREATE INDEX parcels_project ON parcels(project_code)");
         m_db->exec("CREATE INDEX buildings_parcel ON buildings(parcel_code)");
         m_db->exec("CREATE TABLE findings(id INTEGER PRIMARY KEY, origin TEXT NOT NULL, kind "
@@ -864,6 +1134,13 @@ private:
     std::unique_ptr<sqlite::Database> m_db;
     std::unique_ptr<sqlite::Transaction> m_tx;
     std::map<LayerKind, sqlite::Statement> m_inserts;
+    struct Supersede {
+        sqlite::Statement copy, remove;
+    };
+    std::map<LayerKind, Supersede> m_supersedes;
+    std::unique_ptr<sqlite::Statement> m_change_insert;
+    std::int64_t m_batch_id = 0;
+    std::optional<Date> m_known_on;
     struct Suspended {
         std::string rtree_sql;
         std::vector<std::string> trigger_sql;
@@ -893,6 +1170,20 @@ private:
 };
 
 } // namespace
+
+const char* change_kind_name(ChangeKind kind) {
+    switch (kind) {
+    case ChangeKind::added:
+        return "added";
+    case ChangeKind::removed:
+        return "removed";
+    case ChangeKind::changed:
+        return "changed";
+    case ChangeKind::loaded:
+        return "loaded";
+    }
+    return "changed";
+}
 
 std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode) {
     return std::make_unique<SpatialiteStore>(location, mode);

@@ -18,7 +18,11 @@ namespace landclear {
 // 2: every input layer has its spatial index from creation on (an empty layer too), and derived
 // results are stamped in their own table (derived_stamps). Version 1 stores are migrated when
 // opened for writing and read as they are otherwise.
-inline constexpr int store_schema_version = 2;
+// 3: history. Every import is a batch (batches, batch_files) with the date its data describes;
+// a feature's superseded versions move to <layer>_history with the import that ended them, and
+// every change is an event (changes). Older stores gain the (empty) history tables on migration;
+// their rows belong to no batch and count as known on every date.
+inline constexpr int store_schema_version = 3;
 
 struct ImportLogEntry {
     std::string layer, source, mode, source_crs;
@@ -26,6 +30,46 @@ struct ImportLogEntry {
 };
 
 enum class StoreMode { read, write };
+
+// One `landclear import`: when it ran, the date its data describes (--reported), its files.
+struct BatchFile {
+    std::string layer, source, sha256;
+};
+struct BatchInfo {
+    std::int64_t id = 0;
+    Date reported_on = Date::today();
+    std::string imported_at; // UTC, set by the store
+    std::string mode;        // replace, update, append
+    std::vector<BatchFile> files;
+    std::int64_t added = 0, removed = 0, changed = 0; // features
+};
+
+enum class ChangeKind { added, removed, changed, loaded };
+const char* change_kind_name(ChangeKind kind);
+
+// What one import changed in one feature (one event per changed field), compared by code with
+// what the store held. "loaded" is the first load of an empty layer: one event, no code, the
+// number of features as new_value (the features themselves are the batch's rows).
+struct ChangeEvent {
+    std::int64_t batch_id = 0;
+    LayerKind layer = LayerKind::parcels;
+    std::string code;
+    std::string project_code; // of the feature (buildings: through their parcel), for filters
+    ChangeKind kind = ChangeKind::changed;
+    std::string field; // changed: the field, or "geometry" (values: area in m²)
+    std::string old_value, new_value;
+    // A figure the store already held was revised: a date moved or emptied, a feature removed,
+    // a value or geometry replaced. Filling an empty field (progress) is not a correction.
+    bool correction = false;
+    Date reported_on = Date::today(); // of the batch; filled when read
+};
+
+struct ChangeFilter {
+    std::optional<LayerKind> layer;
+    std::vector<std::string> codes;         // of that layer's features; empty: all
+    std::vector<std::string> project_codes; // empty: all
+    std::optional<Date> since, until;       // batch reported dates, inclusive
+};
 
 struct FeatureFilter {
     std::optional<Envelope> bbox;           // working CRS; by the spatial index
@@ -80,6 +124,14 @@ public:
     // Returns the import's id, which the features inserted after it refer to.
     virtual std::int64_t record_import(const ImportLogEntry& entry) = 0;
     virtual void update_import(std::int64_t id, const ImportLogEntry& entry) = 0;
+    // History. begin_batch opens the batch the following record_import()s belong to (returns
+    // its id); a batch's reported date may not be earlier than one already stored.
+    virtual std::int64_t begin_batch(const BatchInfo& batch) = 0;
+    virtual void finish_batch(const BatchInfo& batch) = 0; // its counts
+    // Ends the current version of the feature with this code: kept in the layer's history as
+    // ended by the current import, gone from the current layer (insert() writes the next one).
+    virtual void supersede(LayerKind kind, std::string_view code) = 0;
+    virtual void add_change(const ChangeEvent& change) = 0;
     virtual void commit() = 0;
     // Undoes the write begun by begin_write() (as destroying the store without commit() does)
     // and leaves the store open for reading.
@@ -98,6 +150,17 @@ public:
     virtual void for_each_feature(LayerKind kind, const FeatureFilter& filter,
                                   const std::function<void(const FeatureRow&)>& fn) = 0;
     virtual std::optional<Envelope> extent(LayerKind kind) = 0;
+
+    // History reading. Batches oldest first; changes newest first (by batch, then as recorded).
+    virtual std::vector<BatchInfo> batches() = 0;
+    virtual void for_each_change(const ChangeFilter& filter,
+                                 const std::function<void(const ChangeEvent&)>& fn) = 0;
+    // From now on every read above (count, projects ... extent) sees the layers as the store
+    // knew them on that date: only batches reported on or before it. nullopt: everything known
+    // (the default, and the fast path). A store with a knowledge date set keeps no derived
+    // results (writable() is false, derived_stamp() finds none): they would be of another day.
+    virtual void set_known_on(std::optional<Date> date) = 0;
+    virtual std::optional<Date> known_on() const = 0;
 
     // Derived layers. replace_derived replaces the rows whose scope_field equals scope_value
     // (all rows when scope_field is empty) and creates the layer on first use; it must run

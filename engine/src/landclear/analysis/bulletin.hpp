@@ -1,0 +1,85 @@
+#pragma once
+// Bulletins (一周一通报、半月一调度、一月一讲评): per unit or project the cumulative figures, the
+// period's increase (本期新增), the share of the total, rank and change of rank against the
+// previous bulletin, projects cleared to zero and delivered (清零交地), projects past their
+// deadline (逾期), and the corrections imported since the previous bulletin; the fortnightly
+// dispatch adds the blocking stretches of every corridor, the monthly review each unit's weekly
+// series. Read as known on the period's last day unless told otherwise, so a bulletin comes out
+// the same whatever was imported after it (store.hpp: set_known_on).
+#include "landclear/analysis/corridor.hpp"
+#include "landclear/analysis/status.hpp"
+#include "landclear/store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace landclear {
+
+enum class BulletinKind { weekly, fortnightly, monthly };
+
+struct BulletinOptions {
+    BulletinKind kind = BulletinKind::weekly;
+    // weekly, fortnightly: the period's last day (a week is the 7 days ending on it); monthly:
+    // any day of the month.
+    Date date;
+    std::optional<Date> known_on; // default: the period's last day (as issued)
+    GroupBy by = GroupBy::unit;   // unit or project
+};
+
+struct BulletinRow {
+    std::string key, name;
+    StatusFigures figures;            // cumulative as of the last day; new_* over the period
+    double cleared_rate = 0;          // cleared ÷ total area of the group: what the ranking is by
+    double cleared_share = 0;         // the group's cleared ÷ everyone's cleared (占比)
+    int rank = 0;                     // 1 = best; equal rates share a rank (1, 2, 2, 4)
+    std::optional<int> previous_rank; // in the previous bulletin as issued; none if not in it
+};
+
+struct BulletinProject {
+    std::string code, name, unit;
+    std::optional<Date> deadline;
+    StatusFigures figures;
+    long days_overdue = 0;
+};
+
+// How a correction moved the previous bulletin's figures: issued (as known then) and as known
+// now, for one group.
+struct BulletinEffect {
+    std::string key;
+    StatusFigures issued, now;
+};
+
+struct BulletinStretch {
+    std::string corridor, corridor_name, project_code, unit;
+    BlockingStretch stretch;
+};
+
+struct BulletinSeries {
+    std::string key;
+    std::vector<StatusFigures> points; // at each of Bulletin::series_dates
+};
+
+struct Bulletin {
+    BulletinKind kind = BulletinKind::weekly;
+    GroupBy by = GroupBy::unit;
+    Date first, last;                      // the period, both days included
+    Date known_on;                         // what this bulletin knows
+    Date previous_last, previous_known_on; // the previous bulletin of the same kind
+    std::vector<BulletinRow> rows;         // by rank, then key
+    StatusFigures total;
+    std::vector<BulletinProject> cleared;  // 清零交地 in the period
+    std::vector<BulletinProject> overdue;  // 逾期 on the last day
+    std::vector<ChangeEvent> corrections;  // reported after the previous bulletin, up to known_on
+    std::vector<BulletinEffect> effects;   // groups whose previous figures the corrections moved
+    std::vector<BulletinStretch> blocking; // fortnightly and monthly; worst first
+    std::vector<Date> series_dates;        // monthly: each week's last day in the month
+    std::vector<BulletinSeries> series;    // monthly: per group
+};
+
+Bulletin compute_bulletin(Store& store, const BulletinOptions& options);
+// "2026-11" -> its first day; Error(usage) naming the option otherwise.
+Date parse_month_option(const std::string& text, const std::string& option);
+const char* bulletin_kind_name(BulletinKind kind); // weekly, fortnightly, monthly
+
+} // namespace landclear
