@@ -31,7 +31,7 @@ namespace {
 using namespace corridor_detail;
 
 // Bump when the geometry of the stored results changes, so old stores recompute.
-constexpr int algorithm_version = 1;
+constexpr int algorithm_version = 2;
 // Codes per "IN (...)" query when reading attributes of the features in the red line.
 constexpr size_t codes_per_query = 500;
 
