@@ -409,12 +409,19 @@ BOOST_AUTO_TEST_CASE(a_version_1_store_reads_and_migrates) {
     BOOST_TEST(!contains(r.err, "not been analysed"), r.err);
     BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") == 1);
 
-    // Opened for writing (corridor does, to keep its results): migrated to version 2, with
-    // every index and the stamp moved over, and the stored pieces still current.
+    // Opened for writing (corridor does, to keep its results): migrated to version 3, with
+    // every index and the stamp moved over. The legacy stamp says corridor algorithm 1, whose
+    // pieces could lose a face at a bend (issue 16), so they are recomputed and saved; a second
+    // run reads them from the store.
+    r = run_cli({"corridor", s.store});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.err, "saved the geometry"), r.err);
     r = run_cli({"corridor", s.store});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(!contains(r.err, "saved the geometry"), r.err); // read from the store
-    BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") == 2);
+    BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") == 3);
+    BOOST_TEST(s.sql("SELECT count(*) FROM pragma_table_info('corridors') WHERE name IN "
+                     "('chainage_breaks', 'alignment')") == 2);
     for (std::string t : {"parcels", "buildings", "corridors", "projects"})
         BOOST_TEST(s.sql(fmt::format("SELECT count(*) FROM geometry_columns WHERE f_table_name = "
                                      "'{0}' AND spatial_index_enabled = 1",

@@ -2,6 +2,7 @@
 
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
+#include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_error.hpp"
@@ -131,6 +132,22 @@ private:
         if ((def.name == "left_width_m" || def.name == "right_width_m") &&
             std::holds_alternative<double>(v) && std::get<double>(v) < 0)
             throw_input("a side width cannot be negative");
+        if (def.name == "chainage_breaks" && std::holds_alternative<std::string>(v))
+            v = format_chainage_breaks(parse_chainage_breaks(std::get<std::string>(v)));
+        if (def.name == "alignment" && std::holds_alternative<std::string>(v)) {
+            const auto& given = std::get<std::string>(v);
+            std::string s = given;
+            bool letters = !s.empty() && s.size() <= 6;
+            for (auto& ch : s) {
+                letters = letters && std::isalpha(static_cast<unsigned char>(ch));
+                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            }
+            if (!letters)
+                throw_input(fmt::format("alignment '{}' is not a chainage prefix", given),
+                            "give the alignment's prefix in Latin letters: ZK (左线), YK (右线), "
+                            "AK for a ramp, or leave it empty for K");
+            v = s;
+        }
         if (def.name == "households" && std::holds_alternative<std::int64_t>(v) &&
             std::get<std::int64_t>(v) < 0)
             throw_input("a negative number of households");

@@ -18,7 +18,7 @@ namespace landclear {
 // 2: every input layer has its spatial index from creation on (an empty layer too), and derived
 // results are stamped in their own table (derived_stamps). Version 1 stores are migrated when
 // opened for writing and read as they are otherwise.
-inline constexpr int store_schema_version = 2;
+inline constexpr int store_schema_version = 3;
 
 struct ImportLogEntry {
     std::string layer, source, mode, source_crs;
