@@ -101,7 +101,8 @@ BOOST_AUTO_TEST_CASE(the_store_is_a_standard_spatialite_database) {
     BOOST_CHECK_EQUAL(ogr_sql_number(f.store, "SELECT value FROM landclear_meta WHERE key = "
                                               "'schema_version'"),
                       3); // 2: every layer indexed from creation, stamps in derived_stamps;
-                          // 3: history (batches, changes, <layer>_history)
+                          // 3: history (batches, changes, <layer>_history), corridors'
+                          //    chainage_breaks and alignment
     BOOST_CHECK_EQUAL(ogr_sql_number(f.store, "SELECT value FROM landclear_meta WHERE key = "
                                               "'working_srid'"),
                       4547);

@@ -417,8 +417,13 @@ BOOST_AUTO_TEST_CASE(a_version_1_store_reads_and_migrates) {
     BOOST_TEST(s.sql("SELECT value FROM landclear_meta WHERE key = 'schema_version'") == 1);
 
     // Opened for writing (corridor does, to keep its results): migrated to the current version
-    // (through 2 and 3), with every index and the stamp moved over, the history tables made,
-    // and the stored pieces still current.
+    // (through 2 and 3), with every index and the stamp moved over, the history tables made and
+    // the corridors' new columns added. The legacy stamp says corridor algorithm 1, whose pieces
+    // could lose a face at a bend (issue 16), so they are recomputed and saved; a second run
+    // reads them from the store.
+    r = run_cli({"corridor", s.store});
+    BOOST_TEST(r.exit_code == 0, r.err);
+    BOOST_TEST(contains(r.err, "saved the geometry"), r.err);
     r = run_cli({"corridor", s.store});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(!contains(r.err, "saved the geometry"), r.err); // read from the store
@@ -426,6 +431,8 @@ BOOST_AUTO_TEST_CASE(a_version_1_store_reads_and_migrates) {
                store_schema_version);
     BOOST_TEST(s.sql("SELECT count(*) FROM sqlite_master WHERE name IN ('batches', 'changes', "
                      "'parcels_history')") == 3);
+    BOOST_TEST(s.sql("SELECT count(*) FROM pragma_table_info('corridors') WHERE name IN "
+                     "('chainage_breaks', 'alignment')") == 2);
     for (std::string t : {"parcels", "buildings", "corridors", "projects"})
         BOOST_TEST(s.sql(fmt::format("SELECT count(*) FROM geometry_columns WHERE f_table_name = "
                                      "'{0}' AND spatial_index_enabled = 1",

@@ -6,11 +6,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);
-    auto v = landclear::parse_chainage(text);
+    auto v = landclear::parse_chainage(std::string(text));
     if (!v)
         return 0;
     if (!std::isfinite(*v))

@@ -31,7 +31,7 @@ namespace {
 using namespace corridor_detail;
 
 // Bump when the geometry of the stored results changes, so old stores recompute.
-constexpr int algorithm_version = 1;
+constexpr int algorithm_version = 2;
 // Codes per "IN (...)" query when reading attributes of the features in the red line.
 constexpr size_t codes_per_query = 500;
 
@@ -143,6 +143,20 @@ struct Job {
     double t_geometry = 0, t_read = 0, t_clip = 0;
 };
 
+std::string alignment_prefix(const CorridorRow& c) {
+    return c.alignment.empty() ? "K" : c.alignment;
+}
+
+// The corridor's stationing: start chainage, the centreline's length, its breaks (断链).
+Stationing corridor_stationing(const CorridorRow& c, double length) {
+    try {
+        return Stationing(c.start_chainage_m, length, parse_chainage_breaks(c.chainage_breaks));
+    } catch (Error& e) {
+        e.add_context(fmt::format("corridor {}, field chainage_breaks", c.code));
+        throw;
+    }
+}
+
 void load_inputs(Store& store, Job& job, const CorridorOptions& o) {
     const auto& c = *job.corridor;
     auto line = feature_wkb(store, LayerKind::corridors, c.code);
@@ -171,19 +185,19 @@ void build_segments(Job& job, const CorridorOptions& o) {
     if (!red)
         red = buffer_centreline(geos, line.get(), corridor_widths(c));
     double length = geos.length(line.get());
-    auto chainages = segment_chainages(c.start_chainage_m, length, o.segment_m);
+    auto spans = corridor_stationing(c, length).segments(o.segment_m);
     std::vector<double> positions;
-    for (double ch : chainages)
-        positions.push_back(ch - c.start_chainage_m);
+    for (const auto& s : spans)
+        positions.push_back(s.along_from_m);
+    positions.push_back(length);
     positions.front() = 0;
-    positions.back() = length;
     auto pieces = split_red_line(geos, red.get(), line.get(), positions);
     for (size_t k = 0; k < pieces.size(); ++k) {
         SegmentClip s;
         s.index = static_cast<int>(k);
-        s.from_m = chainages[k];
-        s.to_m = chainages[k + 1];
-        s.label = format_chainage_range(s.from_m, s.to_m);
+        s.from_m = spans[k].from_m;
+        s.to_m = spans[k].to_m;
+        s.label = format_chainage_range(s.from_m, s.to_m, alignment_prefix(c));
         s.area = geos.area(pieces[k].get());
         s.wkb = geos.to_wkb(pieces[k].get());
         if (!geos.is_empty(pieces[k].get()))
@@ -523,18 +537,31 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
     r.length_m = c.length_m;
     r.widths = corridor_widths(c);
     r.red_line_source = clip.source;
+    r.alignment = alignment_prefix(c);
+    // The same spans the geometry was cut at (same data version and segment length, the stamp
+    // says so): where each segment lies along the line.
+    auto stationing = corridor_stationing(c, c.length_m);
+    r.breaks = stationing.breaks();
+    r.end_chainage_m = stationing.chainage_at(c.length_m);
+    auto spans = stationing.segments(o.segment_m);
+    bool spans_match = spans.size() == clip.segments.size();
     for (const auto& s : clip.segments) {
         CorridorSegment seg;
         seg.index = s.index;
         seg.from_m = s.from_m;
         seg.to_m = s.to_m;
+        auto k = static_cast<size_t>(s.index);
+        seg.along_from_m = spans_match ? spans[k].along_from_m : s.from_m - c.start_chainage_m;
+        seg.along_to_m = spans_match ? spans[k].along_to_m : s.to_m - c.start_chainage_m;
         seg.label = s.label;
         seg.red_line_m2 = s.area;
         r.red_line_m2 += s.area;
         r.segments.push_back(std::move(seg));
     }
-    if (!r.segments.empty())
-        r.length_m = r.segments.back().to_m - r.segments.front().from_m;
+    if (!r.segments.empty()) {
+        r.length_m = r.segments.back().along_to_m - r.segments.front().along_from_m;
+        r.end_chainage_m = r.segments.back().to_m;
+    }
 
     std::vector<std::set<std::string>> stuck_parcels(r.segments.size());
     std::vector<std::set<std::string>> stuck_buildings(r.segments.size());
@@ -582,12 +609,14 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
         BlockingStretch b;
         b.first_segment = r.segments[k].index;
         b.from_m = r.segments[k].from_m;
+        b.along_from_m = r.segments[k].along_from_m;
         std::set<std::string> ps, bs;
         for (; k < r.segments.size() && r.segments[k].blocked; ++k) {
             const auto& s = r.segments[k];
             const auto& f = s.figures;
             b.last_segment = s.index;
             b.to_m = s.to_m;
+            b.along_to_m = s.along_to_m;
             b.not_acquired_m2 += not_acquired[k];
             b.not_cleared_m2 += not_cleared[k];
             b.outstanding_households += f.households - f.demolished_households;
@@ -595,7 +624,7 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
             ps.insert(stuck_parcels[k].begin(), stuck_parcels[k].end());
             bs.insert(stuck_buildings[k].begin(), stuck_buildings[k].end());
         }
-        b.label = format_chainage_range(b.from_m, b.to_m);
+        b.label = format_chainage_range(b.from_m, b.to_m, r.alignment);
         b.parcels.assign(ps.begin(), ps.end());
         b.buildings.assign(bs.begin(), bs.end());
         r.blocking.push_back(std::move(b));
@@ -605,7 +634,7 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
             return a.outstanding_m2() > b.outstanding_m2();
         if (a.outstanding_households != b.outstanding_households)
             return a.outstanding_households > b.outstanding_households;
-        return a.from_m < b.from_m;
+        return a.along_from_m < b.along_from_m;
     });
     return r;
 }

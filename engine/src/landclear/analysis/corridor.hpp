@@ -14,6 +14,7 @@
 // and report/corridor_tables.hpp turns the reports into tables.
 #include "landclear/analysis/status.hpp"
 #include "landclear/core/date.hpp"
+#include "landclear/geom/chainage.hpp"
 #include "landclear/geom/redline.hpp"
 #include "landclear/store/store.hpp"
 
@@ -52,9 +53,12 @@ struct CorridorOptions {
 // increases over (since, as_of].
 struct CorridorSegment {
     int index = 0;               // 0-based along the centreline
-    double from_m = 0, to_m = 0; // chainage
-    std::string label;           // "K1+200–K1+300"
-    double red_line_m2 = 0;      // area of this piece of the red line
+    double from_m = 0, to_m = 0; // chainage, as the stationing reads it (breaks honoured)
+    // Distance along the centreline from its first vertex: where to draw it. Differs from
+    // from_m − start_chainage_m after a chainage break (断链).
+    double along_from_m = 0, along_to_m = 0;
+    std::string label;      // "K1+200–K1+300" (with the alignment's prefix: "ZK1+200–ZK1+300")
+    double red_line_m2 = 0; // area of this piece of the red line
     StatusFigures figures;
     bool blocked = false; // land not cleared (> blocking_min_m2) or a household not demolished
 };
@@ -63,6 +67,8 @@ struct CorridorSegment {
 struct BlockingStretch {
     int first_segment = 0, last_segment = 0;
     double from_m = 0, to_m = 0;
+    double along_from_m = 0, along_to_m = 0;                      // as CorridorSegment
+    double length_m() const { return along_to_m - along_from_m; } // along the line
     std::string label;
     double not_acquired_m2 = 0;              // not cleared, not acquired (by their own dates)
     double not_cleared_m2 = 0;               // acquired but not cleared
@@ -79,7 +85,10 @@ inline constexpr double blocking_min_m2 = 0.01;
 
 struct CorridorReport {
     std::string code, name, project_code;
-    double start_chainage_m = 0, length_m = 0;
+    double start_chainage_m = 0, length_m = 0; // length along the centreline
+    double end_chainage_m = 0;                 // start + length + Σ (ahead − back) of the breaks
+    std::string alignment = "K";               // chainage prefix: K, ZK (左线), YK (右线) ...
+    std::vector<ChainageBreak> breaks;         // 断链, in order along the line
     SideWidths widths;
     RedLineSource red_line_source = RedLineSource::buffer; // what was used
     double red_line_m2 = 0;

@@ -4,6 +4,7 @@
 #include "landclear/analysis/detail/import_history.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
+#include "landclear/geom/centreline.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
@@ -123,6 +124,22 @@ private:
         if ((def.name == "left_width_m" || def.name == "right_width_m") &&
             std::holds_alternative<double>(v) && std::get<double>(v) < 0)
             throw_input("a side width cannot be negative");
+        if (def.name == "chainage_breaks" && std::holds_alternative<std::string>(v))
+            v = format_chainage_breaks(parse_chainage_breaks(std::get<std::string>(v)));
+        if (def.name == "alignment" && std::holds_alternative<std::string>(v)) {
+            const auto& given = std::get<std::string>(v);
+            std::string s = given;
+            bool letters = !s.empty() && s.size() <= 6;
+            for (auto& ch : s) {
+                letters = letters && std::isalpha(static_cast<unsigned char>(ch));
+                ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            }
+            if (!letters)
+                throw_input(fmt::format("alignment '{}' is not a chainage prefix", given),
+                            "give the alignment's prefix in Latin letters: ZK (左线), YK (右线), "
+                            "AK for a ramp, or leave it empty for K");
+            v = s;
+        }
         if (def.name == "households" && std::holds_alternative<std::int64_t>(v) &&
             std::get<std::int64_t>(v) < 0)
             throw_input("a negative number of households");
@@ -301,12 +318,15 @@ private:
             record.measure = m_geos.area(geom.get());
         } else {
             if (m_geos.type(geom.get()) == Geos::Type::multi_line) {
-                auto merged = m_geos.line_merge(geom.get());
-                if (m_geos.type(merged.get()) != Geos::Type::line)
-                    throw_input("the centreline is in several separate pieces",
-                                "a corridor is one continuous centreline; split it into "
-                                "several corridors");
-                geom = std::move(merged);
+                // Parts whose ends meet within centreline_join_tolerance_m are one line.
+                auto merged = merge_centreline(m_geos, geom.get());
+                if (!merged.line)
+                    throw_centreline_parts(merged, record);
+                if (merged.max_gap_m > 0)
+                    note = fmt::format("centreline parts joined: ends up to {:.3f} m apart "
+                                       "(within {} m) were snapped together",
+                                       merged.max_gap_m, centreline_join_tolerance_m);
+                geom = std::move(merged.line);
             }
             record.measure = m_geos.length(geom.get());
             if (record.measure <= 0)
@@ -314,6 +334,30 @@ private:
         }
         record.wkb = m_geos.to_wkb(geom.get());
         return note;
+    }
+
+    // Why a multi-part centreline is not one line, and where: a branch (its coordinates and
+    // chainage along the longest piece) or a gap.
+    [[noreturn]] void throw_centreline_parts(const CentrelineMerge& m, const Record& record) {
+        double start = 0;
+        for (size_t i = 0; i < m_def.fields.size(); ++i)
+            if (m_def.fields[i].name == "start_chainage_m")
+                if (auto v = std::get_if<double>(&record.values[i]))
+                    start = *v;
+        auto where = fmt::format("({:.3f}, {:.3f}), {} along its longest piece", m.x, m.y,
+                                 format_chainage(start + m.along_m));
+        if (m.branches)
+            throw_input(fmt::format("the centreline branches at {}: its {} parts do not form "
+                                    "one line",
+                                    where, m.parts),
+                        "a corridor is one line: import the branch (a ramp, a junction arm) as "
+                        "a corridor of its own");
+        throw_input(fmt::format("the centreline is in several separate pieces ({} parts; the "
+                                "nearest ends are {:.3f} m apart at {}, more than the {} m "
+                                "within which ends are joined)",
+                                m.parts, m.gap_m, where, centreline_join_tolerance_m),
+                    "a corridor is one continuous centreline: close the gap, or split it "
+                    "into several corridors");
     }
 
     // A MultiPolygon with no empty part: polygonal_multi() would return the same geometry.
@@ -628,17 +672,19 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
                 if (auto other = store.describe_code(s.kind, code))
                     throw_input(fmt::format("{} {} is already used by {}", def.key, code, *other),
                                 "without --append the layer is replaced instead");
+            bool line = def.geom == GeomKind::line; // a centreline's parts snapped together
             if (repaired) {
                 ++ls.repaired;
                 Finding f{"import",
-                          "invalid_geometry_repaired",
+                          line ? "centreline_parts_joined" : "invalid_geometry_repaired",
                           ls.layer,
                           code,
                           ls.source,
                           record.source_fid,
-                          fmt::format("invalid polygon ({}) repaired with GEOS MakeValid; "
-                                      "area after repair {:.2f} m²",
-                                      *repaired, record.measure),
+                          line ? fmt::format("{}; length {:.3f} m", *repaired, record.measure)
+                               : fmt::format("invalid polygon ({}) repaired with GEOS MakeValid; "
+                                             "area after repair {:.2f} m²",
+                                             *repaired, record.measure),
                           record.measure,
                           record.wkb};
                 inserter.add_finding(f);

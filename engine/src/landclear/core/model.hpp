@@ -34,6 +34,8 @@ struct CorridorRow {
     std::string code, project_code, name;
     double width_m = 0, start_chainage_m = 0, length_m = 0;
     std::optional<double> left_width_m, right_width_m;
+    std::string chainage_breaks; // "K12+345.6=K12+300;..." (geom/chainage.hpp), empty: none
+    std::string alignment;       // chainage prefix ("ZK", "YK"); empty: "K"
 };
 
 // A data-quality observation kept in the store as a layer of its own (so it can be mapped).

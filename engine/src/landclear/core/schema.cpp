@@ -24,6 +24,10 @@ constexpr std::array corridor_fields{
     FieldDef{"start_chainage_m", FT::real, false, "起点桩号(米)"},
     FieldDef{"left_width_m", FT::real, false, "左侧宽度(米)"},
     FieldDef{"right_width_m", FT::real, false, "右侧宽度(米)"},
+    // Chainage breaks (断链), "K12+345.6=K12+300;...": geom/chainage.hpp.
+    FieldDef{"chainage_breaks", FT::text, false, "断链"},
+    // The alignment's chainage prefix (左线 ZK, 右线 YK, a ramp AK ...); empty: K.
+    FieldDef{"alignment", FT::text, false, "线位"},
 };
 constexpr std::array parcel_fields{
     FieldDef{"parcel_code", FT::text, true, "宗地编号"},

@@ -137,6 +137,32 @@ GeomPtr make_point(const Geos& geos, double x, double y) {
     return geos.own(GEOSGeom_createPointFromXY_r(geos.handle(), x, y));
 }
 
+// A point strictly inside a polygon. GEOS's point on surface may land on the outline of a face
+// whose scan line runs through a vertex (seen on real roads: a 95 m² face at a bend was then
+// "not inside the red line" and lost); the centroid of the largest triangle of a constrained
+// triangulation is always interior.
+GeomPtr interior_point(const Geos& geos, const GEOSGeometry* face) {
+    auto ctx = geos.handle();
+    auto p = geos.own(GEOSPointOnSurface_r(ctx, face));
+    if (GEOSContains_r(ctx, face, p.get()) == 1)
+        return p;
+    auto triangles = geos.own(GEOSConstrainedDelaunayTriangulation_r(ctx, face));
+    const GEOSGeometry* best = nullptr;
+    double best_area = 0;
+    for (int i = 0, n = GEOSGetNumGeometries_r(ctx, triangles.get()); i < n; ++i) {
+        const GEOSGeometry* t = GEOSGetGeometryN_r(ctx, triangles.get(), i);
+        double a = 0;
+        GEOSArea_r(ctx, t, &a);
+        if (a > best_area) {
+            best_area = a;
+            best = t;
+        }
+    }
+    if (!best)
+        return p;
+    return geos.own(GEOSGetCentroid_r(ctx, best));
+}
+
 // A collection taking ownership of the geometries.
 GeomPtr collect(const Geos& geos, int type, std::vector<GeomPtr>& parts) {
     std::vector<GEOSGeometry*> raw;
@@ -251,9 +277,9 @@ std::vector<GeomPtr> RedLineSplitter::run() {
     int count = GEOSGetNumGeometries_r(m_ctx, all_faces.get());
     for (int i = 0; i < count; ++i) {
         const GEOSGeometry* face = GEOSGetGeometryN_r(m_ctx, all_faces.get(), i);
-        auto inside = m_geos.own(GEOSPointOnSurface_r(m_ctx, face));
+        auto inside = interior_point(m_geos, face);
         // Faces in holes of the red line, and outside it between zones, are not red line. The
-        // point is inside its face, so it is never on the red line's outline for a true face.
+        // point is strictly inside its face, so it is never on the red line's outline.
         if (GEOSPreparedContains_r(m_ctx, m_prepared.get(), inside.get()) != 1)
             continue;
         by_piece[piece_of(inside.get(), covering)].push_back(m_geos.clone(face));

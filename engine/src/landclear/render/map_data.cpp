@@ -273,8 +273,8 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     }
     if (report)
         for (const auto& b : report->blocking) {
-            auto piece = substring(parts, strip_distance_of(c.start_chainage_m, b.from_m),
-                                   strip_distance_of(c.start_chainage_m, b.to_m));
+            // Along the line, not chainage − start: they differ after a chainage break (断链).
+            auto piece = substring(parts, b.along_from_m, b.along_to_m);
             mc.blocking.insert(mc.blocking.end(), piece.begin(), piece.end());
         }
     return mc;

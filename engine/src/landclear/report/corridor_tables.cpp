@@ -125,13 +125,15 @@ Table summary_table(const std::vector<CorridorReport>& reports, const CorridorTa
     for (const auto& r : reports) {
         double blocked = 0;
         for (const auto& b : r.blocking)
-            blocked += b.to_m - b.from_m;
+            blocked += b.length_m();
         double from = r.segments.empty() ? r.start_chainage_m : r.segments.front().from_m;
+        // The end as the stationing reads it: after a chainage break (断链) it is not
+        // from + length.
         Row row{r.code,
                 r.name,
                 r.project_code,
-                format_chainage(from),
-                format_chainage(from + r.length_m),
+                format_chainage(from, r.alignment),
+                format_chainage(r.end_chainage_m, r.alignment),
                 r.length_m,
                 red_line_label(r),
                 m2_to_mu(r.red_line_m2)};
@@ -216,13 +218,13 @@ Table blocking_table(const std::vector<CorridorReport>& reports, const CorridorT
         return a.second->outstanding_households > b.second->outstanding_households;
     });
     for (const auto& [r, b] : stretches)
-        blocking.rows.push_back(
-            {r->code, b->label, b->to_m - b->from_m, m2_to_mu(b->not_acquired_m2),
-             m2_to_mu(b->not_cleared_m2), m2_to_mu(b->outstanding_m2()), b->outstanding_households,
-             b->unsigned_households, static_cast<std::int64_t>(b->buildings.size()),
-             static_cast<std::int64_t>(b->parcels.size()),
-             fmt::format("{}", fmt::join(b->parcels, " ")),
-             fmt::format("{}", fmt::join(b->buildings, " "))});
+        blocking.rows.push_back({r->code, b->label, b->length_m(), m2_to_mu(b->not_acquired_m2),
+                                 m2_to_mu(b->not_cleared_m2), m2_to_mu(b->outstanding_m2()),
+                                 b->outstanding_households, b->unsigned_households,
+                                 static_cast<std::int64_t>(b->buildings.size()),
+                                 static_cast<std::int64_t>(b->parcels.size()),
+                                 fmt::format("{}", fmt::join(b->parcels, " ")),
+                                 fmt::format("{}", fmt::join(b->buildings, " "))});
     return blocking;
 }
 

@@ -397,13 +397,16 @@ public:
     std::vector<CorridorRow> corridors() override {
         std::vector<CorridorRow> out;
         auto st = m_db->prepare(
-            "SELECT corridor_code, project_code, name, width_m, start_chainage_m, length_m, "
-            "left_width_m, right_width_m FROM " +
-            table(LayerKind::corridors) + " ORDER BY corridor_code");
+            fmt::format("SELECT corridor_code, project_code, name, width_m, start_chainage_m, "
+                        "length_m, left_width_m, right_width_m, {}, {} FROM {} ORDER BY "
+                        "corridor_code",
+                        column_or_null("corridors", "chainage_breaks"),
+                        column_or_null("corridors", "alignment"), table(LayerKind::corridors)));
         while (st.step()) {
             CorridorRow r{st.column_text(0),   st.column_text(1),   st.column_text(2),
                           st.column_double(3), st.column_double(4), st.column_double(5),
-                          real_column(st, 6),  real_column(st, 7)};
+                          real_column(st, 6),  real_column(st, 7),  st.column_text(8),
+                          st.column_text(9)};
             out.push_back(std::move(r));
         }
         return out;
@@ -472,7 +475,8 @@ public:
             bool wanted = filter.fields.empty() ||
                           std::find(filter.fields.begin(), filter.fields.end(), f.name) !=
                               filter.fields.end();
-            cols += wanted ? fmt::format("t.{}, ", f.name) : std::string("NULL, ");
+            cols += wanted ? fmt::format("{}, ", column_or_null(def.name, f.name, "t."))
+                           : std::string("NULL, ");
         }
         std::string sql =
             fmt::format("SELECT {}t.{}, {} FROM {} t WHERE 1", cols, measure_column(def),
@@ -871,6 +875,21 @@ private:
                    "NULL, params TEXT NOT NULL)");
     }
 
+    // `prefix + column`, or NULL where an older store opened read-only lacks the column (the
+    // fields version 3 added to the corridors layer).
+    std::string column_or_null(std::string_view table, std::string_view column,
+                               std::string_view prefix = "") {
+        std::string key = fmt::format("{}.{}", table, column);
+        auto it = m_has_column.find(key);
+        if (it == m_has_column.end()) {
+            auto st = m_db->prepare(
+                fmt::format("SELECT count(*) FROM pragma_table_info('{}') WHERE name = ?", table));
+            st.bind(1, column);
+            it = m_has_column.emplace(key, st.step() && st.column_int(0) > 0).first;
+        }
+        return it->second ? fmt::format("{}{}", prefix, column) : std::string("NULL");
+    }
+
     // Brings an older store to store_schema_version in one transaction (nothing changes if it
     // fails). 1 -> 2: the spatial index of every input layer, the stamps into derived_stamps.
     void migrate() {
@@ -887,7 +906,13 @@ private:
                        "derived_stamps) OR (key LIKE 'corridor:%' AND value = '')");
         }
         if (m_schema_version < 3) {
-            // 2 -> 3: history. The rows already held belong to no batch: known on every date.
+            // 2 -> 3: chainage breaks (断链) and the alignment prefix of corridors, before the
+            // history tables, which copy the layers' columns; then history. The rows already
+            // held belong to no batch: known on every date.
+            for (const char* column : {"chainage_breaks", "alignment"})
+                if (column_or_null("corridors", column) == "NULL")
+                    m_db->exec(fmt::format("ALTER TABLE corridors ADD COLUMN {} TEXT", column));
+            m_has_column.clear();
             m_db->exec("ALTER TABLE imports ADD COLUMN batch_id INTEGER");
             create_history_schema();
         }
@@ -1129,6 +1154,7 @@ private:
     bool m_committed = false;
     bool m_data_changed = false;
     int m_schema_version = store_schema_version;
+    std::map<std::string, bool> m_has_column; // column_or_null's answers
     std::optional<int> m_epsg;
     std::int64_t m_import_id = 0;
     std::unique_ptr<sqlite::Database> m_db;

@@ -21,7 +21,8 @@ namespace landclear {
 // 3: history. Every import is a batch (batches, batch_files) with the date its data describes;
 // a feature's superseded versions move to <layer>_history with the import that ended them, and
 // every change is an event (changes). Older stores gain the (empty) history tables on migration;
-// their rows belong to no batch and count as known on every date.
+// their rows belong to no batch and count as known on every date. Corridors gain
+// chainage_breaks (断链) and alignment (ZK, YK).
 inline constexpr int store_schema_version = 3;
 
 struct ImportLogEntry {
