@@ -591,3 +591,137 @@ BOOST_AUTO_TEST_CASE(strip_requests_get_clear_errors) {
         {"map", f.store, "--corridor", "S-1", "--strip", "--orientation", "portrait", "--out", out},
         2, "strip maps are landscape");
 }
+
+BOOST_AUTO_TEST_CASE(strip_distance_and_chainage_honour_breaks) {
+    // A short chain (短链) K0+750 = K0+800 on a 1600 m line: chainages 750..800 are skipped.
+    Stationing short_chain(0, 1600, {{750, 800}});
+    BOOST_CHECK_CLOSE(strip_distance_of(short_chain, 700), 700, 1e-12);
+    BOOST_CHECK_CLOSE(strip_distance_of(short_chain, 800), 750, 1e-12);
+    BOOST_CHECK_CLOSE(strip_distance_of(short_chain, 775), 750, 1e-12); // skipped: the break
+    BOOST_CHECK_CLOSE(strip_distance_of(short_chain, 1400), 1350, 1e-12);
+    BOOST_CHECK_CLOSE(strip_distance_of(short_chain, 1650), 1600, 1e-12);
+    BOOST_CHECK_CLOSE(strip_chainage_of(short_chain, 1350), 1400, 1e-12);
+    BOOST_CHECK_CLOSE(strip_chainage_of(short_chain, 1600), 1650, 1e-12);
+    // A long chain (长链) K0+600 = K0+550: 550..600 stationed twice, the first place is given.
+    Stationing long_chain(0, 1000, {{600, 550}});
+    BOOST_CHECK_CLOSE(strip_distance_of(long_chain, 580), 580, 1e-12);
+    BOOST_CHECK_CLOSE(strip_distance_of(long_chain, 700), 750, 1e-12);
+    BOOST_CHECK_CLOSE(strip_chainage_of(long_chain, 620), 570, 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(strip_sheets_follow_a_short_chain) {
+    // Road SC: 1600 m due east, 30 m wide, alignment ZK (左线), from ZK0+000 with a short chain
+    // ZK0+750 = ZK0+800 at 750 m along: it ends at ZK1+650.
+    TempDir dir;
+    auto store = dir.file("sc.sqlite");
+    auto src = dir.file("sc.gpkg");
+    FixtureLayer corridors{
+        "corridors",
+        4547,
+        {{"corridor_code"},
+         {"project_code"},
+         {"name"},
+         {"width_m", FixtureField::real},
+         {"start_chainage_m", FixtureField::real},
+         {"chainage_breaks"},
+         {"alignment"}},
+        {{fmt::format("LINESTRING({} {},{} {})", bx, by + 50, bx + 1600, by + 50),
+          {"SC", "S", "短链线", "30", "0", "K0+750=K0+800", "ZK"}}},
+        "LineString"};
+    FixtureLayer parcels{"parcels",
+                         4547,
+                         {{"parcel_code"},
+                          {"project_code"},
+                          {"acquired_on", FixtureField::date},
+                          {"cleared_on", FixtureField::date},
+                          {"delivered_on", FixtureField::date}},
+                         {{rect(bx, by, 1600, 100), {"SC-1", "S", "", "", ""}}}};
+    write_layer(src, "GPKG", parcels);
+    write_layer(src, "GPKG", corridors);
+    auto r = run_cli({"import", store, "--parcels", src + ":parcels", "--corridors",
+                      src + ":corridors", "--quiet"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+
+    std::vector<MapPage> pages;
+    {
+        auto s = open_store(store, StoreMode::read);
+        MapRequest req;
+        req.scope = MapScope::corridor;
+        req.code = "SC";
+        req.as_of = Date(2025, 3, 5);
+        req.size = PaperSize::a3;
+        req.strip = true;
+        req.strip_scale = 2000;
+        pages = collect_map_pages(*s, req);
+    }
+    // By hand, A3 at 1:2000 (794.7 m frame, 40 m overlap, 20 m inset, as above), segments at
+    // round chainages with the break as a boundary: along 0..750 reads ZK0+000..ZK0+750, along
+    // 750..1600 reads ZK0+800..ZK1+650. Sheet 1: e + 80 <= 794.7 -> along 700 = ZK0+700. Sheet 2:
+    // stretch + 120 <= 794.7 -> along <= 1374.7 -> 1350 = ZK1+400 (not 1400: the chainage is 50 m
+    // ahead of the distance). Sheet 3: along 1350..1600, ZK1+400..ZK1+650.
+    BOOST_REQUIRE_EQUAL(pages.size(), 3u);
+    const std::array<std::array<double, 4>, 3> want{
+        {{0, 700, 0, 700}, {700, 1400, 700, 1350}, {1400, 1650, 1350, 1600}}};
+    for (size_t i = 0; i < 3; ++i) {
+        const auto& sp = *pages[i].strip;
+        BOOST_CHECK_SMALL(sp.from_chainage_m - want[i][0], 1e-9);
+        BOOST_CHECK_SMALL(sp.to_chainage_m - want[i][1], 1e-9);
+        BOOST_CHECK_SMALL(sp.along_from_m - want[i][2], 1e-9);
+        BOOST_CHECK_SMALL(sp.along_to_m - want[i][3], 1e-9);
+        BOOST_CHECK_MESSAGE(pages[i].title.find(format_chainage_range(want[i][0], want[i][1],
+                                                                      "ZK")) != std::string::npos,
+                            pages[i].title);
+        // Match lines across the road where the stretch ends along the line.
+        for (const auto& m : sp.match_lines) {
+            double along = m.next ? want[i][3] : want[i][2];
+            BOOST_CHECK_SMALL(m.chainage_m - (m.next ? want[i][1] : want[i][0]), 1e-9);
+            BOOST_CHECK_SMALL(m.a.x - (bx + along), 1e-6);
+        }
+    }
+    // The K labels: every 100 m of chainage where the stationing reads it, at x = bx + distance
+    // (chainage before the break, chainage − 50 after it), and the end ZK1+650 at 1600 m.
+    std::map<long, double> labels; // chainage -> x
+    for (const auto& c : pages[0].corridors)
+        if (c.code == "SC") {
+            BOOST_CHECK_EQUAL(c.alignment, "ZK");
+            for (const auto& tk : c.ticks)
+                if (tk.labelled || tk.end_point)
+                    labels[std::lround(tk.chainage_m)] = tk.at.x;
+        }
+    std::map<long, double> want_labels;
+    for (int ch = 0; ch <= 700; ch += 100)
+        want_labels[ch] = bx + ch;
+    for (int ch = 800; ch <= 1600; ch += 100)
+        want_labels[ch] = bx + ch - 50;
+    want_labels[1650] = bx + 1600;
+    BOOST_REQUIRE_EQUAL(labels.size(), want_labels.size());
+    for (const auto& [ch, x] : want_labels) {
+        BOOST_REQUIRE_MESSAGE(labels.count(ch), format_chainage(ch, "ZK") << " missing");
+        BOOST_CHECK_SMALL(labels[ch] - x, 1e-6);
+    }
+
+    // In the PDF: each sheet carries the ZK labels of its own stretch; ZK0+750 (skipped by the
+    // break) and a plain K label appear nowhere.
+    auto pdf = dir.file("sc.pdf");
+    r = run_cli({"map", store, "--corridor", "SC", "--strip", "--scale", "1:2000", "--size", "A3",
+                 "--as-of", "2025-03-05", "--out", pdf});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto words = pdf_words(pdf);
+    BOOST_REQUIRE_EQUAL(words.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        std::set<std::string> on_sheet;
+        for (const auto& w : words[i])
+            on_sheet.insert(w.text);
+        for (const auto& [ch, x] : want_labels) {
+            double along = x - bx;
+            if (along < want[i][2] - 1e-9 || along > want[i][3] + 1e-9)
+                continue;
+            BOOST_CHECK_MESSAGE(on_sheet.count(format_chainage(ch, "ZK")),
+                                "sheet " << i + 1 << ": " << format_chainage(ch, "ZK")
+                                         << " missing");
+        }
+        BOOST_CHECK(!on_sheet.count("ZK0+750"));
+        for (const auto& w : on_sheet)
+            BOOST_CHECK_MESSAGE(!std::regex_match(w, std::regex(R"(K\d+\+\d{3})")), w);
+    }
+}

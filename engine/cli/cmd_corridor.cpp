@@ -12,7 +12,7 @@ namespace landclear::cli {
 namespace {
 
 struct CorridorArgs {
-    std::string store, as_of, since, known_on, redline = "buffer";
+    std::string store, as_of, since, known_on, redline = "buffer", area = "planar";
     std::vector<std::string> corridors, projects;
     double segment = 100;
     unsigned threads = 0;
@@ -30,6 +30,7 @@ int run(const CorridorArgs& a) {
         o.since = parse_date_option(a.since, "--since");
     o.segment_m = a.segment;
     o.red_line = parse_red_line_source(a.redline);
+    o.area = parse_area_basis(a.area, "--area");
     o.threads = a.threads;
     o.save = !a.no_save;
     if (!a.quiet)
@@ -71,6 +72,9 @@ const bool registered = register_command(30, [](CLI::App& app) {
                     "buffer: centreline ± widths (default); project: the project's polygon "
                     "where it has one")
         ->check(CLI::IsMember({"buffer", "project"}));
+    cmd->add_option("--area", a->area,
+                    "area basis: planar (default, working CRS) or ellipsoidal (32号)")
+        ->check(CLI::IsMember({"planar", "ellipsoidal"}));
     cmd->add_option("--threads", a->threads, "worker threads (default: one per core)");
     cmd->add_flag("--no-save", a->no_save,
                   "do not keep recomputed geometry in the store (it is recomputed next time)");

@@ -13,7 +13,8 @@ namespace landclear::cli {
 namespace {
 
 struct ExportArgs {
-    std::string store, format, out, district, as_of, known_on, crs, encoding = "UTF-8", lang = "zh";
+    std::string store, format, out, district, as_of, known_on, crs, encoding = "UTF-8", lang = "zh",
+                                                                    area = "planar";
     std::vector<std::string> layers, projects, corridors;
     bool overwrite = false, allow_empty = false, wkt = false, quiet = false;
 };
@@ -61,6 +62,7 @@ int run(const ExportArgs& a) {
     o.overwrite = a.overwrite;
     o.allow_empty = a.allow_empty;
     o.csv_geometry = a.wkt;
+    o.area = parse_area_basis(a.area, "--area");
     if (!a.quiet)
         o.progress = [](const std::string& msg) { std::cerr << msg << '\n'; };
 
@@ -113,6 +115,10 @@ const bool registered = register_command(60, [](CLI::App& app) {
                   "replace an existing file (a GeoPackage keeps its other layers)");
     cmd->add_flag("--allow-empty", a->allow_empty,
                   "write an empty file when nothing matches instead of failing");
+    cmd->add_option("--area", a->area,
+                    "land areas: planar (default, working CRS) or ellipsoidal (32号); "
+                    "parcels, corridor-parcels and corridor-segments")
+        ->check(CLI::IsMember({"planar", "ellipsoidal"}));
     cmd->add_flag("--wkt", a->wkt, "CSV: add the geometry as WKT");
     cmd->add_flag("--quiet", a->quiet, "no progress messages");
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};

@@ -4,6 +4,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
+#include "landclear/geom/ellipsoidal.hpp"
 #include "landclear/geom/geos.hpp"
 #include "landclear/geom/strtree.hpp"
 
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -383,15 +385,17 @@ bool stamp_matches(Store& store, const std::string& code, const nlohmann::json& 
 
 // The stored clips of these corridors, attributes only (the figures need no geometry). One
 // pass over each layer when several corridors are asked for, rather than one scan each.
-std::map<std::string, CorridorClip> read_stored(Store& store,
-                                                const std::vector<std::string>& codes) {
+// With geometry: the segment and parcel pieces keep their WKB (for ellipsoidal areas).
+std::map<std::string, CorridorClip> read_stored(Store& store, const std::vector<std::string>& codes,
+                                                bool with_geometry) {
     std::map<std::string, CorridorClip> out;
     if (codes.empty() || !store.has_derived(corridor_segments_layer().name))
         return out;
     for (const auto& c : codes)
         out[c];
-    auto plain = [](DerivedLayerDef def) {
-        def.geometry_type.clear();
+    auto plain = [with_geometry](DerivedLayerDef def) {
+        if (!with_geometry)
+            def.geometry_type.clear();
         return def;
     };
     auto integer = [](const Value& v) {
@@ -408,34 +412,28 @@ std::map<std::string, CorridorClip> read_stored(Store& store,
         auto it = out.find(text_value(r.values[0]));
         return it == out.end() ? nullptr : &it->second;
     };
-    store.for_each_derived(plain(corridor_segments_layer()), scope_field, scope_value,
-                           [&](const FeatureRow& r) {
-                               if (auto* c = clip_of(r))
-                                   c->segments.push_back({integer(r.values[1]),
-                                                          real(r.values[2]),
-                                                          real(r.values[3]),
-                                                          text_value(r.values[4]),
-                                                          r.measure,
-                                                          {}});
-                           });
-    store.for_each_derived(plain(corridor_parcels_layer()), scope_field, scope_value,
-                           [&](const FeatureRow& r) {
-                               if (auto* c = clip_of(r))
-                                   c->parcels.push_back({integer(r.values[1]),
-                                                         text_value(r.values[4]),
-                                                         r.measure,
-                                                         integer(r.values[5]) != 0,
-                                                         {}});
-                           });
-    store.for_each_derived(plain(corridor_buildings_layer()), scope_field, scope_value,
-                           [&](const FeatureRow& r) {
-                               if (auto* c = clip_of(r))
-                                   c->buildings.push_back({integer(r.values[1]),
-                                                           text_value(r.values[2]),
-                                                           text_value(r.values[3]),
-                                                           r.measure,
-                                                           {}});
-                           });
+    store.for_each_derived(
+        plain(corridor_segments_layer()), scope_field, scope_value, [&](const FeatureRow& r) {
+            if (auto* c = clip_of(r))
+                c->segments.push_back({integer(r.values[1]), real(r.values[2]), real(r.values[3]),
+                                       text_value(r.values[4]), r.measure, r.wkb});
+        });
+    store.for_each_derived(
+        plain(corridor_parcels_layer()), scope_field, scope_value, [&](const FeatureRow& r) {
+            if (auto* c = clip_of(r))
+                c->parcels.push_back({integer(r.values[1]), text_value(r.values[4]), r.measure,
+                                      integer(r.values[5]) != 0, r.wkb});
+        });
+    auto no_geometry = corridor_buildings_layer();
+    no_geometry.geometry_type.clear();
+    store.for_each_derived(no_geometry, scope_field, scope_value, [&](const FeatureRow& r) {
+        if (auto* c = clip_of(r))
+            c->buildings.push_back({integer(r.values[1]),
+                                    text_value(r.values[2]),
+                                    text_value(r.values[3]),
+                                    r.measure,
+                                    {}});
+    });
     for (auto it = out.begin(); it != out.end();) {
         auto& segs = it->second.segments;
         std::sort(segs.begin(), segs.end(),
@@ -496,6 +494,24 @@ void drop_removed(Store& store, const std::vector<CorridorRow>& corridors) {
                 store.replace_derived(*d, "corridor_code", code, {});
             store.clear_derived_stamp(stamp_name(code));
         }
+}
+
+// --area ellipsoidal: the pieces' 32号 areas in place of their planar ones (the stored measures
+// stay planar, so the store serves both bases). The figures need no geometry after: freed.
+void measure_on_ellipsoid(CorridorClip& clip, const EllipsoidalArea& calc,
+                          const std::string& code) {
+    with_context([&] { return "corridor " + code; },
+                 [&] {
+                     for (auto& s : clip.segments) {
+                         s.area = calc.area_32(s.wkb);
+                         s.wkb = {};
+                     }
+                     for (auto& p : clip.parcels) {
+                         p.area = with_context([&] { return "parcel " + p.code; },
+                                               [&] { return calc.area_32(p.wkb); });
+                         p.wkb = {};
+                     }
+                 });
 }
 
 // ---- The dated part ----
@@ -806,13 +822,26 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
         if (stamp_matches(store, selected[i].code, wanted, used[i]))
             matching.push_back(selected[i].code);
     }
-    auto stored = read_stored(store, matching);
+    bool ellipsoidal = o.area == AreaBasis::ellipsoidal;
+    std::unique_ptr<EllipsoidalArea> calc;
+    if (ellipsoidal) {
+        auto epsg = store.working_epsg();
+        if (!epsg)
+            throw_input(fmt::format("{} has no working CRS, so its areas cannot be measured on "
+                                    "the ellipsoid",
+                                    store.location()),
+                        "use --area planar, or import the data with its CRS");
+        calc = std::make_unique<EllipsoidalArea>(*epsg);
+    }
+    auto stored = read_stored(store, matching, ellipsoidal);
     std::vector<Job> jobs;
     std::vector<size_t> job_of(selected.size(), SIZE_MAX);
     for (size_t i = 0; i < selected.size(); ++i) {
         if (auto it = stored.find(selected[i].code); it != stored.end()) {
             clips[i] = std::move(it->second);
             clips[i].source = used[i];
+            if (calc)
+                measure_on_ellipsoid(clips[i], *calc, selected[i].code);
             continue;
         }
         job_of[i] = jobs.size();
@@ -850,6 +879,8 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
                 }
             }
             t_save += save_watch.lap();
+            if (calc)
+                measure_on_ellipsoid(job.clip, *calc, job.corridor->code);
             // The figures need no geometry: free it as soon as it is written.
             for (auto& s : job.clip.segments)
                 s.wkb = {};

@@ -40,6 +40,9 @@ struct CorridorOptions {
     std::optional<Date> since; // also the increase over (since, as_of]
     double segment_m = 100;
     RedLineSource red_line = RedLineSource::buffer;
+    // --area: the red line and the clipped parcel pieces measured in the working CRS (planar) or
+    // on the ellipsoid (32号, geom/ellipsoidal.hpp, the same as status and reconcile).
+    AreaBasis area = AreaBasis::planar;
     bool save = true;     // write recomputed geometry to the store when it is writable
     unsigned threads = 0; // 0: one per core
     std::function<void(const std::string&)> progress;

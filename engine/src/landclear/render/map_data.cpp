@@ -169,9 +169,9 @@ std::vector<std::string> district_names(Store& store) {
     return {names.begin(), names.end()};
 }
 
-// The centreline's parts as LinearRefs, the distance running on from part to part: the
-// chainage of a point is start_chainage_m plus this distance (as corridor.hpp measures it,
-// from the first vertex).
+// The centreline's parts as LinearRefs, the distance running on from part to part (as
+// corridor.hpp measures it, from the first vertex); the corridor's Stationing turns it into
+// chainage (breaks honoured).
 std::vector<LinearRef> measured(const MapLines& parts) {
     std::vector<LinearRef> out;
     double offset = 0;
@@ -219,31 +219,44 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
     append_rings(geos, red.get(), mc.red_line);
 
     auto parts = measured(mc.centreline);
+    if (parts.empty())
+        return mc;
+    // The stationing as the analysis reads it: start chainage, length, breaks (断链). Ticks are
+    // placed run by run, so after a break they continue from the chainage ahead of it.
+    const double len = parts.back().end();
+    Stationing stationing(c.start_chainage_m, len,
+                          report ? report->breaks : parse_chainage_breaks(c.chainage_breaks));
+    mc.alignment = report ? report->alignment : (c.alignment.empty() ? "K" : c.alignment);
     for (const auto& part : parts) {
         if (part.size() < 2)
             continue;
-        double start = strip_chainage_of(c.start_chainage_m, part.start());
-        double end = strip_chainage_of(c.start_chainage_m, part.end());
-        double first = std::ceil(start / tick_m - 1e-9) * tick_m;
-        for (int k = 0;; ++k) {
-            double ch = first + k * tick_m;
-            if (ch > end + 1e-6)
-                break;
-            double d =
-                std::clamp(strip_distance_of(c.start_chainage_m, ch), part.start(), part.end());
-            size_t edge = part.edge_at(d);
-            auto at = part.point_on_edge(edge, d);
-            auto dir = part.direction(edge);
-            bool degenerate = dir.x == 0 && dir.y == 0;
-            ChainageTick tick;
-            tick.at = {at.x, at.y};
-            tick.dx = degenerate ? 1 : dir.x;
-            tick.dy = degenerate ? 0 : dir.y;
-            tick.chainage_m = ch;
-            tick.kilometre = std::fmod(std::fabs(std::round(ch)), 1000.0) < 0.5;
-            double q = ch / label_m;
-            tick.labelled = std::fabs(q - std::round(q)) < 1e-9;
-            mc.ticks.push_back(tick);
+        for (const auto& run : stationing.runs()) {
+            double lo = std::max(part.start(), run.along_from_m);
+            double hi = std::min(part.end(), run.along_to_m);
+            if (hi < lo)
+                continue;
+            double start = run.from_m + (lo - run.along_from_m);
+            double end = run.from_m + (hi - run.along_from_m);
+            double first = std::ceil(start / tick_m - 1e-9) * tick_m;
+            for (int k = 0;; ++k) {
+                double ch = first + k * tick_m;
+                if (ch > end + 1e-6)
+                    break;
+                double d = std::clamp(run.along_from_m + (ch - run.from_m), lo, hi);
+                size_t edge = part.edge_at(d);
+                auto at = part.point_on_edge(edge, d);
+                auto dir = part.direction(edge);
+                bool degenerate = dir.x == 0 && dir.y == 0;
+                ChainageTick tick;
+                tick.at = {at.x, at.y};
+                tick.dx = degenerate ? 1 : dir.x;
+                tick.dy = degenerate ? 0 : dir.y;
+                tick.chainage_m = ch;
+                tick.kilometre = std::fmod(std::fabs(std::round(ch)), 1000.0) < 0.5;
+                double q = ch / label_m;
+                tick.labelled = std::fabs(q - std::round(q)) < 1e-9;
+                mc.ticks.push_back(tick);
+            }
         }
     }
     // The start and end of the road are labelled with their chainage when they fall between
@@ -255,20 +268,19 @@ MapCorridor corridor_geometry(const Geos& geos, const CorridorRow& c,
         };
         const auto& first = mc.centreline.front();
         const auto& last = mc.centreline.back();
-        double len = parts.back().end();
         auto unit = [](const MapPoint& a, const MapPoint& b) {
             double l = std::hypot(b.x - a.x, b.y - a.y);
             return l > 0 ? std::pair{(b.x - a.x) / l, (b.y - a.y) / l} : std::pair{1.0, 0.0};
         };
-        if (off_grid(c.start_chainage_m)) {
+        const double start_ch = stationing.start(), end_ch = strip_chainage_of(stationing, len);
+        if (off_grid(start_ch)) {
             auto [dx, dy] = unit(first[0], first[1]);
             mc.ticks.insert(mc.ticks.begin(),
-                            ChainageTick{first[0], dx, dy, c.start_chainage_m, false, true, true});
+                            ChainageTick{first[0], dx, dy, start_ch, false, true, true});
         }
-        if (off_grid(c.start_chainage_m + len)) {
+        if (off_grid(end_ch)) {
             auto [dx, dy] = unit(last[last.size() - 2], last.back());
-            mc.ticks.push_back(
-                ChainageTick{last.back(), dx, dy, c.start_chainage_m + len, false, true, true});
+            mc.ticks.push_back(ChainageTick{last.back(), dx, dy, end_ch, false, true, true});
         }
     }
     if (report)
@@ -382,6 +394,9 @@ public:
         sp.count = static_cast<int>(st.sheets.size());
         sp.from_chainage_m = sheet.from_chainage_m;
         sp.to_chainage_m = sheet.to_chainage_m;
+        sp.along_from_m = sheet.along_from_m;
+        sp.along_to_m = sheet.along_to_m;
+        sp.alignment = st.report->alignment;
         for (const auto& [x, y] : page.transform.world_frame())
             sp.frame.push_back({x, y});
         sp.frame.push_back(sp.frame.front());
@@ -604,7 +619,7 @@ private:
             const auto& sp = *page.strip;
             page.title +=
                 trf(lang, "　第 {}/{} 张　{}", " · sheet {} of {} · {}", sp.number, sp.count,
-                    format_chainage_range(sp.from_chainage_m, sp.to_chainage_m));
+                    format_chainage_range(sp.from_chainage_m, sp.to_chainage_m, sp.alignment));
         }
         page.subtitle = trf(lang, "截至 {}", "as of {}", m_ctx.req.as_of.iso());
         if (m_ctx.req.since)
@@ -707,9 +722,8 @@ private:
         };
         rows.push_back(
             {tr(L, "红线内（按桩号分段统计）", "Inside the red line (by chainage)"), ""});
-        rows.push_back(
-            {tr(L, "起止桩号", "Chainage"),
-             format_chainage_range(r.start_chainage_m, r.start_chainage_m + r.length_m)});
+        rows.push_back({tr(L, "起止桩号", "Chainage"),
+                        format_chainage_range(r.start_chainage_m, r.end_chainage_m, r.alignment)});
         std::string widths = r.widths.left_m == r.widths.right_m
                                  ? trf(L, "{:g} 米", "{:g} m", r.widths.left_m + r.widths.right_m)
                                  : trf(L, "左 {:g} 米 / 右 {:g} 米", "left {:g} m / right {:g} m",
@@ -748,10 +762,9 @@ private:
     // chainage, long enough to cross the whole frame (the drawing clips it).
     static void match_lines(MapPage& page, const StripContext& st, const StripSheet& sheet) {
         auto& sp = *page.strip;
-        const double start = st.corridor->start_chainage_m;
         const double half = std::hypot(st.spec.width_m, st.spec.height_m);
-        auto add = [&](double chainage, int other, bool next) {
-            double d = strip_distance_of(start, chainage);
+        // d: along the line (a chainage may be stationed twice after a long chain, 长链).
+        auto add = [&](double chainage, double d, int other, bool next) {
             const LinearRef* part = &st.parts.back();
             for (const auto& p : st.parts)
                 if (p.size() >= 2 && d <= p.end() + 1e-9) {
@@ -770,16 +783,16 @@ private:
             sp.match_lines.push_back(m);
         };
         if (sheet.number > 1)
-            add(sheet.from_chainage_m, sheet.number - 1, false);
+            add(sheet.from_chainage_m, sheet.along_from_m, sheet.number - 1, false);
         if (sheet.number < sp.count)
-            add(sheet.to_chainage_m, sheet.number + 1, true);
+            add(sheet.to_chainage_m, sheet.along_to_m, sheet.number + 1, true);
     }
 
     // The stretch's figures: the sum of the analysis's segments that make it up (a sheet starts
     // and ends at segment boundaries, map_strip.hpp).
     static void stretch_figures(StripPage& sp, const CorridorReport& r) {
         for (const auto& seg : r.segments) {
-            if (seg.from_m < sp.from_chainage_m - 1e-6 || seg.to_m > sp.to_chainage_m + 1e-6)
+            if (seg.along_from_m < sp.along_from_m - 1e-6 || seg.along_to_m > sp.along_to_m + 1e-6)
                 continue;
             sp.red_line_m2 += seg.red_line_m2;
             sp.figures.add(seg.figures);
@@ -787,10 +800,13 @@ private:
         }
         sp.figures.parcels = 0; // a parcel across two segments would count twice
         for (const auto& b : r.blocking) {
-            double lo = std::max(b.from_m, sp.from_chainage_m);
-            double hi = std::min(b.to_m, sp.to_chainage_m);
+            // Clipped along the line; each end keeps the chainage it has there (breaks).
+            double lo = std::max(b.along_from_m, sp.along_from_m);
+            double hi = std::min(b.along_to_m, sp.along_to_m);
             if (hi > lo + 1e-6)
-                sp.blocking.push_back(format_chainage_range(lo, hi));
+                sp.blocking.push_back(format_chainage_range(
+                    b.along_from_m >= sp.along_from_m ? b.from_m : sp.from_chainage_m,
+                    b.along_to_m <= sp.along_to_m ? b.to_m : sp.to_chainage_m, sp.alignment));
         }
         std::sort(sp.blocking.begin(), sp.blocking.end(), [](const auto& a, const auto& b) {
             return a.size() != b.size() ? a.size() < b.size() : a < b;
@@ -802,17 +818,17 @@ private:
     void blocking_parcels(StripPage& sp, const StripContext& st) {
         std::set<std::string> candidates;
         for (const auto& b : st.report->blocking)
-            if (std::min(b.to_m, sp.to_chainage_m) > std::max(b.from_m, sp.from_chainage_m) + 1e-6)
+            if (std::min(b.along_to_m, sp.along_to_m) >
+                std::max(b.along_from_m, sp.along_from_m) + 1e-6)
                 candidates.insert(b.parcels.begin(), b.parcels.end());
         if (candidates.empty())
             return;
         const auto& geos = m_ctx.geos;
-        const double start = st.corridor->start_chainage_m;
         double length = st.parts.back().end();
         // The whole line is cut (start, the stretch's ends, end): split_red_line gives every
         // face of the red line to some interval, so a cut of the stretch alone would be all of it.
-        const double d0 = std::clamp(strip_distance_of(start, sp.from_chainage_m), 0.0, length);
-        const double d1 = std::clamp(strip_distance_of(start, sp.to_chainage_m), 0.0, length);
+        const double d0 = std::clamp(sp.along_from_m, 0.0, length);
+        const double d1 = std::clamp(sp.along_to_m, 0.0, length);
         std::vector<double> positions{0.0};
         if (d0 > 1e-3)
             positions.push_back(d0);
@@ -848,10 +864,10 @@ private:
             {tr(lang, "线路", "Corridor"),
              c.name.empty() ? c.code : trf(lang, "{}（{}）", "{} ({})", c.name, c.code)});
         rows.push_back({tr(lang, "本张桩号", "This sheet"),
-                        format_chainage_range(sp.from_chainage_m, sp.to_chainage_m)});
+                        format_chainage_range(sp.from_chainage_m, sp.to_chainage_m, sp.alignment)});
         rows.push_back({tr(lang, "本张长度 / 分段", "Length / segments"),
                         trf(lang, "{:.0f} 米 / {} 段", "{:.0f} m / {}",
-                            sp.to_chainage_m - sp.from_chainage_m, sp.segments)});
+                            sp.along_to_m - sp.along_from_m, sp.segments)});
         rows.push_back({tr(lang, "红线面积", "Red-line area"), mu_text(sp.red_line_m2, lang)});
         rows.push_back(
             {tr(lang, "红线内宗地面积", "Parcel land inside"), mu_text(f.area_m2, lang)});
@@ -1020,11 +1036,11 @@ void prepare_strip(Context& ctx, const std::string& code) {
     st.line = ctx.geos.from_wkb(wkb);
     st.red = buffer_centreline(ctx.geos, st.line.get(), corridor_widths(*st.corridor));
     st.parts = measured(st.drawn.centreline);
-    std::vector<double> boundaries{st.report->segments.front().from_m};
+    std::vector<StationSpan> segments;
     for (const auto& seg : st.report->segments)
-        boundaries.push_back(seg.to_m);
+        segments.push_back({seg.along_from_m, seg.along_to_m, seg.from_m, seg.to_m});
     st.spec = strip_frame_spec(ctx.layout, scale, st.report->widths.max());
-    st.sheets = plan_strip_sheets(st.parts, st.corridor->start_chainage_m, boundaries, st.spec);
+    st.sheets = plan_strip_sheets(st.parts, segments, st.spec, st.report->alignment);
     ctx.strip.emplace(std::move(st));
 }
 

@@ -74,7 +74,8 @@ struct MapCorridor {
     MapRings red_line; // centreline buffered by the red-line widths
     MapLines centreline;
     std::vector<ChainageTick> ticks;
-    MapLines blocking; // blocking stretches along the centreline
+    MapLines blocking;           // blocking stretches along the centreline
+    std::string alignment = "K"; // the labels' chainage prefix (ZK1+200 on a left alignment)
 };
 
 // One legend line: a stage, its 亩 and share of the selection's parcel area. The figures are
@@ -105,6 +106,8 @@ struct MatchLine {
 struct StripPage {
     int number = 0, count = 0;
     double from_chainage_m = 0, to_chainage_m = 0;
+    double along_from_m = 0, along_to_m = 0; // the same, along the centreline (breaks: 断链)
+    std::string alignment = "K";             // chainage prefix of the labels
     MapRing frame; // the map frame's corners in the working CRS (closed ring)
     std::vector<MatchLine> match_lines;
     double red_line_m2 = 0; // Σ of the stretch's segment pieces

@@ -335,7 +335,7 @@ private:
             if (x < f.x0 || x > f.x1 || y < f.y0 || y > f.y1)
                 continue;
             // Whole metres are enough on paper (an end point may fall at K4+011.181).
-            std::string label = format_chainage(std::round(tk.chainage_m));
+            std::string label = format_chainage(std::round(tk.chainage_m), c.alignment);
             auto [w, h] = m_text.measure(label, pt, true);
             auto [nx, ny] = normal(tk);
             double off = 6 * m_k;

@@ -45,11 +45,24 @@ StripFrameSpec strip_frame_spec(const PageLayout& layout, double denominator, do
     return s;
 }
 
-double strip_distance_of(double start_chainage_m, double chainage_m) {
-    return chainage_m - start_chainage_m;
+double strip_distance_of(const Stationing& stationing, double chainage_m) {
+    const auto& runs = stationing.runs();
+    if (runs.empty())
+        return 0;
+    if (chainage_m <= runs.front().from_m)
+        return runs.front().along_from_m;
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const auto& r = runs[i];
+        if (chainage_m >= r.from_m && chainage_m <= r.to_m)
+            return r.along_from_m + (chainage_m - r.from_m);
+        // Skipped by a short chain: between this run's end and the next one's start.
+        if (i + 1 < runs.size() && chainage_m > r.to_m && chainage_m < runs[i + 1].from_m)
+            return r.along_to_m;
+    }
+    return runs.back().along_to_m;
 }
-double strip_chainage_of(double start_chainage_m, double distance_m) {
-    return start_chainage_m + distance_m;
+double strip_chainage_of(const Stationing& stationing, double distance_m) {
+    return stationing.chainage_at(distance_m);
 }
 
 namespace {
@@ -109,30 +122,31 @@ Fit try_fit(const std::vector<LinearRef>& parts, double a, double b, double d0, 
 } // namespace
 
 std::vector<StripSheet> plan_strip_sheets(const std::vector<LinearRef>& parts,
-                                          double start_chainage_m,
-                                          const std::vector<double>& boundaries,
-                                          const StripFrameSpec& spec) {
+                                          const std::vector<StationSpan>& segments,
+                                          const StripFrameSpec& spec, std::string_view prefix) {
     std::vector<StripSheet> sheets;
-    if (parts.empty() || boundaries.size() < 2)
+    if (parts.empty() || segments.empty())
         return sheets;
     const double line_start = parts.front().start(), line_end = parts.back().end();
-    auto dist = [&](double ch) { return strip_distance_of(start_chainage_m, ch); };
+    // Sheet i..j (segment indices, both included): along the line from segment i's start to
+    // segment j's end.
     auto fit = [&](size_t i, size_t j) {
-        double a = dist(boundaries[i]), b = dist(boundaries[j]);
+        double a = segments[i].along_from_m, b = segments[j].along_to_m;
         return try_fit(parts, a, b, std::max(line_start, a - spec.overlap_m),
                        std::min(line_end, b + spec.overlap_m), spec);
     };
     size_t i = 0;
-    while (i + 1 < boundaries.size()) {
-        Fit best = fit(i, i + 1);
+    while (i < segments.size()) {
+        Fit best = fit(i, i);
         if (!best.fits)
-            throw_input(fmt::format("the stretch {} does not fit on one sheet at 1:{:.0f} with "
-                                    "{:.0f} m of overlap",
-                                    format_chainage_range(boundaries[i], boundaries[i + 1]),
-                                    spec.denominator, spec.overlap_m),
-                        "choose a smaller scale (--scale 1:5000) or a larger sheet (--size A3)");
-        size_t j = i + 1;
-        for (size_t k = i + 2; k < boundaries.size(); ++k) {
+            throw_input(
+                fmt::format("the stretch {} does not fit on one sheet at 1:{:.0f} with "
+                            "{:.0f} m of overlap",
+                            format_chainage_range(segments[i].from_m, segments[i].to_m, prefix),
+                            spec.denominator, spec.overlap_m),
+                "choose a smaller scale (--scale 1:5000) or a larger sheet (--size A3)");
+        size_t j = i;
+        for (size_t k = i + 1; k < segments.size(); ++k) {
             Fit f = fit(i, k);
             if (!f.fits)
                 break;
@@ -141,13 +155,15 @@ std::vector<StripSheet> plan_strip_sheets(const std::vector<LinearRef>& parts,
         }
         StripSheet s;
         s.number = static_cast<int>(sheets.size()) + 1;
-        s.from_chainage_m = boundaries[i];
-        s.to_chainage_m = boundaries[j];
+        s.from_chainage_m = segments[i].from_m;
+        s.to_chainage_m = segments[j].to_m;
+        s.along_from_m = segments[i].along_from_m;
+        s.along_to_m = segments[j].along_to_m;
         s.centre_x = best.cx;
         s.centre_y = best.cy;
         s.angle_rad = best.angle;
         sheets.push_back(s);
-        i = j;
+        i = j + 1;
     }
     return sheets;
 }

@@ -4,10 +4,12 @@
 // plain geometry (no store, no drawing): where each sheet's stretch starts and ends, and where its
 // frame lies in the working CRS. map_data reads each sheet's parcels and figures, map_render draws
 // it. docs/MAPS.md ("Strip maps") gives the rule with a worked example.
+#include "landclear/geom/chainage.hpp"
 #include "landclear/geom/linear_ref.hpp"
 #include "landclear/render/map_layout.hpp"
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,27 +33,31 @@ StripFrameSpec strip_frame_spec(const PageLayout& layout, double denominator, do
 struct StripSheet {
     int number = 0;                                // 1-based
     double from_chainage_m = 0, to_chainage_m = 0; // the sheet's own stretch
-    double centre_x = 0, centre_y = 0;             // world point at the frame's centre
+    // The same stretch as distance along the centreline (differs after a chainage break, 断链).
+    double along_from_m = 0, along_to_m = 0;
+    double centre_x = 0, centre_y = 0; // world point at the frame's centre
     double angle_rad = 0; // direction (from grid east, counter-clockwise) running across the sheet
 };
 
 // Sheets along the centreline. parts: the centreline's parts, the distance running on from part to
-// part; a point's chainage is start_chainage_m plus its distance. boundaries: the chainages a
-// stretch may start and end at, ascending, first and last the road's ends (the corridor
-// analysis's segment boundaries, so a sheet's figures are whole segments). Greedy from the start:
-// each stretch runs to the furthest boundary for which the road from overlap_m before it to
-// overlap_m after it, widened by inset_m on every side, fits in the frame turned along the chord
-// of the stretch. The frame thus covers the red line of its stretch (and the overlap): the sheets
-// together cover the whole red line. Error(input) naming the stretch when one segment alone does
-// not fit (a hairpin at a large scale).
+// part. segments: the stretches a sheet may be made of, in order along the line, each with its
+// distance along the line and its chainage as the stationing reads it (the corridor analysis's
+// segments, so a sheet's figures are whole segments and its ends honour chainage breaks). Greedy
+// from the start: each stretch runs to the furthest segment end for which the road from
+// overlap_m before it to overlap_m after it, widened by inset_m on every side, fits in the frame
+// turned along the chord of the stretch. The frame thus covers the red line of its stretch (and
+// the overlap): the sheets together cover the whole red line. Error(input) naming the stretch
+// when one segment alone does not fit (a hairpin at a large scale); prefix: the alignment's
+// chainage prefix for that message (K, ZK, YK).
 std::vector<StripSheet> plan_strip_sheets(const std::vector<LinearRef>& parts,
-                                          double start_chainage_m,
-                                          const std::vector<double>& boundaries,
-                                          const StripFrameSpec& spec);
+                                          const std::vector<StationSpan>& segments,
+                                          const StripFrameSpec& spec,
+                                          std::string_view prefix = "K");
 
-// The distance along the centreline of a chainage and back. The one place render/ turns one
-// into the other, so chainage breaks (断链) added to geom/linear_ref reach strip maps here.
-double strip_distance_of(double start_chainage_m, double chainage_m);
-double strip_chainage_of(double start_chainage_m, double distance_m);
+// The distance along the centreline of a chainage and back, as the stationing reads them (breaks
+// honoured). A chainage a long chain (长链) stations twice gives its first place; one a short
+// chain (短链) skips gives the break; one before the start or past the end, that end.
+double strip_distance_of(const Stationing& stationing, double chainage_m);
+double strip_chainage_of(const Stationing& stationing, double distance_m);
 
 } // namespace landclear

@@ -94,6 +94,23 @@ void CorridorTableContext::add_land_columns(Table& t) const {
         t.columns.insert(t.columns.end(), period.begin(), period.end());
 }
 
+// --area ellipsoidal: every land column (亩) says it is on the ellipsoid, and a note says which
+// formula, as `landclear status` does.
+void say_ellipsoidal(Table& t) {
+    auto relabel = [](std::string& label, const std::string& unit, const std::string& with) {
+        if (auto at = label.rfind(unit); at != std::string::npos)
+            label.replace(at, unit.size(), with);
+    };
+    for (auto& col : t.columns)
+        if (col.kind == K::mu) {
+            relabel(col.zh, "(亩)", "(椭球面积,亩)");
+            relabel(col.en, "(mu)", "(ellipsoidal, mu)");
+        }
+    t.notes.insert(
+        t.notes.begin(),
+        {"面积基准 / area basis", "椭球面积（国土调查办发〔2008〕32号，CGCS2000） / ellipsoidal"});
+}
+
 std::string red_line_label(const CorridorReport& r) {
     if (r.red_line_source == RedLineSource::project)
         return "project";
@@ -233,8 +250,12 @@ Table blocking_table(const std::vector<CorridorReport>& reports, const CorridorT
 std::vector<Table> corridor_tables(const std::vector<CorridorReport>& reports,
                                    const CorridorOptions& o) {
     CorridorTableContext context(o);
-    return {summary_table(reports, context), segments_table(reports, context),
-            blocking_table(reports, context)};
+    std::vector<Table> tables{summary_table(reports, context), segments_table(reports, context),
+                              blocking_table(reports, context)};
+    if (o.area == AreaBasis::ellipsoidal)
+        for (auto& t : tables)
+            say_ellipsoidal(t);
+    return tables;
 }
 
 } // namespace landclear

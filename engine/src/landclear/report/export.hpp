@@ -5,6 +5,7 @@
 // writing goes through GDAL/OGR (and libxlsxwriter); files are written under temporary names
 // and renamed, so a failed export leaves nothing under the target name. docs/EXPORT.md
 // describes the formats and the shapefile field dictionary.
+#include "landclear/core/area_basis.hpp"
 #include "landclear/core/date.hpp"
 #include "landclear/core/schema.hpp"
 #include "landclear/core/stage.hpp"
@@ -53,6 +54,10 @@ struct ExportOptions {
     bool overwrite = false;
     bool allow_empty = false;
     bool csv_geometry = false; // CSV: a WKT column
+    // --area ellipsoidal: the land areas of parcels, corridor-parcels and corridor-segments are
+    // 32号 ellipsoidal areas (geom/ellipsoidal.hpp) and their fields say so (ellipsoidal_area_m2,
+    // EAREA_M2, 椭球面积); other layers refuse it (Error(usage)).
+    AreaBasis area = AreaBasis::planar;
     // Shapefile limit per .shp/.dbf (ArcGIS and the dBASE offsets stop at 2 GB); tests lower it.
     std::uint64_t shapefile_limit_bytes = 2147483647ull;
     std::function<void(const std::string&)> progress;

@@ -4,6 +4,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
+#include "landclear/geom/ellipsoidal.hpp"
 #include "landclear/report/detail/export_detail.hpp"
 
 #include <algorithm>
@@ -263,10 +264,11 @@ struct Builder {
                 auto project = text_of(r.values[i_project]);
                 ParcelDates dates{date_of(r.values[i_acq]), date_of(r.values[i_clr]),
                                   date_of(r.values[i_dlv])};
+                const double area = measure(r);
                 LandAreas land;
-                land.add(dates, r.measure, o.as_of);
+                land.add(dates, area, o.as_of);
                 const auto* info = lookups->project(project);
-                double mu = m2_to_mu(r.measure);
+                double mu = m2_to_mu(area);
                 out.values = {code,
                               text_value(project),
                               info ? text_value(info->name) : Value{},
@@ -279,13 +281,13 @@ struct Builder {
                               date_value(dates.cleared_on),
                               date_value(dates.delivered_on),
                               o.as_of,
-                              r.measure,
+                              area,
                               mu,
                               m2_to_mu(land.acquired_m2),
                               m2_to_mu(land.cleared_m2),
                               m2_to_mu(land.delivered_m2)};
                 out.wkb = &r.wkb;
-                out.area_m2 = r.measure;
+                out.area_m2 = area;
                 sink(out);
             });
         };
@@ -698,14 +700,15 @@ struct Builder {
                 if (!corridor_selected(corridor, &district))
                     return;
                 ParcelDates dates = parcel ? parcel->dates : ParcelDates{};
+                const double area = measure(r);
                 LandAreas land;
-                land.add(dates, r.measure, o.as_of);
+                land.add(dates, area, o.as_of);
                 double from = 0, to = 0;
                 if (auto v = std::get_if<double>(&r.values[i_from]))
                     from = *v;
                 if (auto v = std::get_if<double>(&r.values[i_to]))
                     to = *v;
-                double mu = m2_to_mu(r.measure);
+                double mu = m2_to_mu(area);
                 out.values = {corridor,
                               r.values[i_segment],
                               r.values[i_from],
@@ -721,13 +724,13 @@ struct Builder {
                               date_value(dates.cleared_on),
                               date_value(dates.delivered_on),
                               o.as_of,
-                              r.measure,
+                              area,
                               mu,
                               m2_to_mu(land.acquired_m2),
                               m2_to_mu(land.cleared_m2),
                               m2_to_mu(land.delivered_m2)};
                 out.wkb = &r.wkb;
-                out.area_m2 = r.measure;
+                out.area_m2 = area;
                 sink(out);
             };
             auto flush = [&] {
@@ -800,24 +803,27 @@ struct Builder {
             };
             std::map<std::pair<std::string, std::int64_t>, Figures> figures;
             if (store->has_derived(pieces_def.name))
-                for_each_piece(attributes_only(pieces_def), [&](const FeatureRow& r) {
-                    auto seg = std::get_if<std::int64_t>(&r.values[p_segment]);
-                    auto& f = figures[{text_of(r.values[p_corridor]), seg ? *seg : -1}];
-                    const auto* parcel = lookups->parcel(text_of(r.values[p_parcel]));
-                    f.pieces += 1;
-                    f.area += r.measure;
-                    if (!parcel) {
-                        f.least = ParcelStage::not_acquired;
-                        return;
-                    }
-                    LandAreas land;
-                    land.add(parcel->dates, r.measure, o.as_of);
-                    f.acquired += land.acquired_m2;
-                    f.cleared += land.cleared_m2;
-                    f.delivered += land.delivered_m2;
-                    if (r.measure >= blocking_min_m2) // slivers along the red line do not count
-                        f.least = std::min(f.least, parcel_stage(parcel->dates, o.as_of));
-                });
+                // Ellipsoidal: the pieces' geometry is measured, so it is read.
+                for_each_piece(
+                    ell ? pieces_def : attributes_only(pieces_def), [&](const FeatureRow& r) {
+                        auto seg = std::get_if<std::int64_t>(&r.values[p_segment]);
+                        auto& f = figures[{text_of(r.values[p_corridor]), seg ? *seg : -1}];
+                        const auto* parcel = lookups->parcel(text_of(r.values[p_parcel]));
+                        const double area = measure(r);
+                        f.pieces += 1;
+                        f.area += area;
+                        if (!parcel) {
+                            f.least = ParcelStage::not_acquired;
+                            return;
+                        }
+                        LandAreas land;
+                        land.add(parcel->dates, area, o.as_of);
+                        f.acquired += land.acquired_m2;
+                        f.cleared += land.cleared_m2;
+                        f.delivered += land.delivered_m2;
+                        if (area >= blocking_min_m2) // slivers along the red line do not count
+                            f.least = std::min(f.least, parcel_stage(parcel->dates, o.as_of));
+                    });
             OutFeature out;
             bool zh = o.lang == Lang::zh;
             for_each_piece(def, [&](const FeatureRow& r) {
@@ -825,6 +831,7 @@ struct Builder {
                 if (!corridor_selected(corridor, nullptr))
                     return;
                 auto seg = std::get_if<std::int64_t>(&r.values[i_segment]);
+                const double red = measure(r);
                 Figures f;
                 if (auto it = figures.find({corridor, seg ? *seg : -1}); it != figures.end())
                     f = it->second;
@@ -840,8 +847,8 @@ struct Builder {
                               c == all.end() ? Value{} : text_value(c->second.project_code),
                               status,
                               o.as_of,
-                              r.measure,
-                              m2_to_mu(r.measure),
+                              red,
+                              m2_to_mu(red),
                               f.pieces,
                               m2_to_mu(f.area),
                               m2_to_mu(f.acquired),
@@ -851,7 +858,7 @@ struct Builder {
                               m2_to_mu(f.delivered),
                               percent(f.delivered, f.area)};
                 out.wkb = &r.wkb;
-                out.area_m2 = r.measure;
+                out.area_m2 = red;
                 sink(out);
             });
         };
@@ -888,9 +895,34 @@ struct Builder {
         throw_internal("unknown export layer");
     }
 
+    // A feature's land area: the store's planar measure, or with --area ellipsoidal its 32号
+    // area from its geometry (working CRS).
+    double measure(const FeatureRow& r) const {
+        if (!ell)
+            return r.measure;
+        return ell->area_32(r.wkb);
+    }
+
     std::vector<std::string>* warnings = nullptr;
     bool m_checked = false;
+    std::shared_ptr<const EllipsoidalArea> ell = nullptr; // --area ellipsoidal
 };
+
+// --area ellipsoidal: the land-area fields say so in every name (long, dBASE, Chinese).
+void say_ellipsoidal(Source& s) {
+    for (auto& f : s.fields) {
+        if (f.kind != ColumnKind::m2 && f.kind != ColumnKind::mu)
+            continue;
+        f.key = "ellipsoidal_" + f.key;
+        f.shp = "E" + f.shp;
+        if (f.shp.size() > 10)
+            f.shp.erase(1, 1); // EPARCEL_MU: still at most 10 bytes
+        if (auto at = f.zh.find("面积("); at != std::string::npos)
+            f.zh.insert(at, "椭球");
+        else if (auto paren = f.zh.rfind('('); paren != std::string::npos)
+            f.zh.insert(paren, "椭球面积");
+    }
+}
 
 void check_codes(Lookups& lookups, const ExportOptions& o) {
     if (!o.projects.empty()) {
@@ -927,8 +959,26 @@ ExportSources::ExportSources(Store& store, const ExportOptions& o, ExportSummary
     m->sel.corridors.insert(o.corridors.begin(), o.corridors.end());
     m->sel.district = o.district;
     m->builder.warnings = &summary.warnings;
-    for (auto l : o.layers)
+    if (o.area == AreaBasis::ellipsoidal) {
+        for (auto l : o.layers)
+            if (l != ExportLayer::parcels && l != ExportLayer::corridor_parcels &&
+                l != ExportLayer::corridor_segments)
+                throw_usage(fmt::format("--area ellipsoidal does not apply to --layer {}",
+                                        export_layer_name(l)),
+                            "it measures parcels, corridor-parcels and corridor-segments");
+        auto epsg = store.working_epsg();
+        if (!epsg)
+            throw_input(fmt::format("{} has no working CRS, so its areas cannot be measured on "
+                                    "the ellipsoid",
+                                    store.location()),
+                        "use --area planar");
+        m->builder.ell = std::make_shared<const EllipsoidalArea>(*epsg);
+    }
+    for (auto l : o.layers) {
         m_sources.push_back(m->builder.source(l));
+        if (m->builder.ell)
+            say_ellipsoidal(m_sources.back());
+    }
 }
 
 ExportSources::~ExportSources() = default;
