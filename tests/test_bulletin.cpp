@@ -111,6 +111,36 @@ double mu(const json& v) {
     return v.get<double>();
 }
 
+// The three projects with the lowest cleared rate on `day` (ties by code), by SQL on the
+// parcel rows the store knew: `rows` is a FROM clause of (geom, project_code, cleared_on).
+std::vector<std::string> lagging_by_sql(const Office& o, const std::string& rows,
+                                        const std::string& day) {
+    auto r = ogr_sql(o.store,
+                     fmt::format("SELECT project_code, coalesce(sum(CASE WHEN cleared_on <= '{}' "
+                                 "THEN ST_Area(geom) END), 0) / sum(ST_Area(geom)) AS r FROM {} "
+                                 "GROUP BY project_code ORDER BY r, project_code LIMIT 3",
+                                 day, rows));
+    std::vector<std::string> out;
+    for (const auto& row : r)
+        out.push_back(row.at(0));
+    return out;
+}
+
+int pdf_pages(const std::string& pdf, const std::string& scratch) {
+    BOOST_REQUIRE(std::system(fmt::format("pdfinfo '{}' > '{}'", pdf, scratch).c_str()) == 0);
+    auto info = read_file(scratch);
+    auto at = info.find("Pages:");
+    BOOST_REQUIRE(at != std::string::npos);
+    return std::stoi(info.substr(at + 6));
+}
+
+std::string pdf_page_text(const std::string& pdf, int page, const std::string& scratch) {
+    BOOST_REQUIRE(
+        std::system(
+            fmt::format("pdftotext -f {} -l {} '{}' '{}'", page, page, pdf, scratch).c_str()) == 0);
+    return read_file(scratch);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(bulletins)
@@ -247,6 +277,20 @@ BOOST_AUTO_TEST_CASE(the_files_come_out_the_same_every_time) {
     BOOST_TEST(read_file(fonts).find(" no ") == std::string::npos);
     // The XLSX cells, read back by GDAL: the ranking sheet's cleared figures.
     auto xlsx = (fs::path(a) / (std::string(stem) + ".xlsx")).string();
+    // The same bytes on a second run: the workbook says it was created on the bulletin's last
+    // day, not at the time of the run.
+    BOOST_TEST(read_file(xlsx) ==
+               read_file((fs::path(b) / (std::string(stem) + ".xlsx")).string()));
+    auto core = o.dir.file("core.xml");
+    BOOST_REQUIRE(
+        std::system(fmt::format("python3 -c \"import sys, zipfile; sys.stdout.write(zipfile."
+                                "ZipFile(sys.argv[1]).read('docProps/core.xml').decode())\" "
+                                "'{}' > '{}'",
+                                xlsx, core)
+                        .c_str()) == 0);
+    BOOST_TEST(read_file(core).find("<dcterms:created xsi:type=\"dcterms:W3CDTF\">2026-11-30T00:"
+                                    "00:00Z</dcterms:created>") != std::string::npos,
+               read_file(core));
     auto rows = ogr_sql(xlsx, "SELECT * FROM units");
     BOOST_TEST(rows.size() == 5u); // four units and the totals row
     // The monthly series: one point per week's end counted back from 11-30.
@@ -258,6 +302,57 @@ BOOST_AUTO_TEST_CASE(the_files_come_out_the_same_every_time) {
             BOOST_TEST(mu(r["2026-11-16"]) == 30.0, boost::test_tools::tolerance(1e-12));
             BOOST_TEST(mu(r["2026-11-23"]) == 45.0, boost::test_tools::tolerance(1e-12));
         }
+}
+
+BOOST_AUTO_TEST_CASE(the_pdf_ends_with_the_maps_of_the_three_most_lagging_projects) {
+    Office o;
+    o.import_week(false);
+    o.import_week(true);
+    const std::map<std::string, std::string> names{
+        {"P1", "一号路"}, {"P2", "二号路"}, {"P3", "三号路"}, {"P4", "四号地"}};
+    // Week of 11-20, everything known: by hand P1 15/30, P2 15/30 (tie, by code), P3 45/60,
+    // P4 15/15; by SQL on the current parcels.
+    // Week of 11-13 as issued (batch 1's rows): P1 0, P4 0, P2 15/30, P3 30/60 (tie, by code).
+    struct Case {
+        std::string week, rows;
+        std::vector<std::string> hand;
+    };
+    const std::string issued_rows =
+        "(SELECT geom, project_code, cleared_on, import_id FROM parcels UNION ALL SELECT geom, "
+        "project_code, cleared_on, import_id FROM parcels_history) WHERE import_id IN (SELECT id "
+        "FROM imports WHERE batch_id = 1)";
+    BOOST_TEST(ogr_sql_number(o.store, "SELECT count(*) FROM " + issued_rows) == 9.0);
+    for (const auto& c : std::vector<Case>{{"2026-11-20", "parcels", {"P1", "P2", "P3"}},
+                                           {"2026-11-13", issued_rows, {"P1", "P4", "P2"}}}) {
+        auto want = lagging_by_sql(o, c.rows, c.week);
+        BOOST_TEST(want == c.hand, c.week);
+        std::string pdf[2];
+        for (int run = 0; run < 2; ++run) {
+            pdf[run] = o.dir.file(fmt::format("b{}-{}.pdf", run, c.week));
+            auto r = run_cli({"bulletin", o.store, "--week", c.week, "--out", pdf[run], "--quiet"});
+            BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        }
+        BOOST_TEST(read_file(pdf[0]) == read_file(pdf[1]), c.week);
+        auto scratch = o.dir.file("page.txt");
+        int pages = pdf_pages(pdf[0], scratch);
+        BOOST_REQUIRE(pages >= 4);
+        // The last three pages are the maps, most lagging first, at the bulletin's day; the
+        // page before them is still the tables.
+        for (int i = 0; i < 3; ++i) {
+            auto text = pdf_page_text(pdf[0], pages - 2 + i, scratch);
+            const auto& code = want[i];
+            BOOST_TEST(text.find(fmt::format("{}（{}）征拆进度图", names.at(code), code)) !=
+                           std::string::npos,
+                       c.week << " page " << pages - 2 + i << ": " << text);
+            BOOST_TEST(text.find("截至 " + c.week) != std::string::npos, c.week);
+            BOOST_TEST(text.find("landclear 制图 " + c.week) != std::string::npos, c.week);
+            for (const auto& [other, name] : names)
+                if (other != code)
+                    BOOST_TEST(text.find("（" + other + "）征拆进度图") == std::string::npos);
+        }
+        BOOST_TEST(pdf_page_text(pdf[0], pages - 3, scratch).find("征拆进度图") ==
+                   std::string::npos);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

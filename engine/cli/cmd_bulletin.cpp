@@ -5,6 +5,7 @@
 #include "landclear/report/bulletin_tables.hpp"
 #include "landclear/report/xlsx.hpp"
 
+#include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
@@ -50,13 +51,16 @@ int run(const BulletinArgs& a) {
     auto b = compute_bulletin(*store, o);
     auto tables = bulletin_tables(b);
 
+    // Reproducible bytes: the workbook is created on the bulletin's last day (00:00 UTC), as the
+    // PDF's metadata says, not at the time of the run.
+    const std::time_t created = static_cast<std::time_t>(b.last.days()) * 86400;
     std::vector<std::string> written;
     if (!a.out.empty()) {
         if (ends_with(a.out, ".xlsx")) {
-            write_xlsx(tables, lang, a.out);
+            write_xlsx(tables, lang, a.out, created);
             written.push_back(a.out);
         } else if (ends_with(a.out, ".pdf")) {
-            write_bulletin_pdf(b, tables, lang, a.out);
+            write_bulletin_pdf(*store, b, tables, lang, a.out);
             written.push_back(a.out);
         } else {
             std::error_code ec;
@@ -66,8 +70,8 @@ int run(const BulletinArgs& a) {
                             "give a writable folder, or a .xlsx or .pdf file");
             auto stem = fmt::format("bulletin-{}-{}", bulletin_kind_name(b.kind), b.last.iso());
             auto base = (fs::path(a.out) / stem).string();
-            write_xlsx(tables, lang, base + ".xlsx");
-            write_bulletin_pdf(b, tables, lang, base + ".pdf");
+            write_xlsx(tables, lang, base + ".xlsx", created);
+            write_bulletin_pdf(*store, b, tables, lang, base + ".pdf");
             written.push_back(base + ".xlsx");
             written.push_back(base + ".pdf");
             if (!b.series.empty()) {

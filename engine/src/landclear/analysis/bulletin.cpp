@@ -211,6 +211,19 @@ Bulletin compute_bulletin(Store& store, const BulletinOptions& o) {
     std::sort(b.overdue.begin(), b.overdue.end(), [](const auto& x, const auto& y) {
         return x.days_overdue != y.days_overdue ? x.days_overdue > y.days_overdue : x.code < y.code;
     });
+    for (const auto& g : projects.groups)
+        if (g.figures.parcels > 0 && g.figures.area_m2 > 0) {
+            auto it = info.find(g.key);
+            b.lagging.push_back({g.key, g.name, it != info.end() ? it->second.unit : std::string(),
+                                 it != info.end() ? it->second.deadline : std::nullopt, g.figures,
+                                 0});
+        }
+    std::sort(b.lagging.begin(), b.lagging.end(), [](const auto& x, const auto& y) {
+        double rx = rate(x.figures), ry = rate(y.figures);
+        return rx != ry ? rx < ry : x.code < y.code;
+    });
+    if (b.lagging.size() > 3)
+        b.lagging.resize(3);
 
     // The dispatch and the review: every corridor's blocking stretches, worst first.
     if (o.kind != BulletinKind::weekly && !store.corridors().empty()) {

@@ -75,6 +75,9 @@ struct Bulletin {
     std::vector<BulletinStretch> blocking; // fortnightly and monthly; worst first
     std::vector<Date> series_dates;        // monthly: each week's last day in the month
     std::vector<BulletinSeries> series;    // monthly: per group
+    // The three most lagging projects (lowest cleared rate on the last day, ties by code; only
+    // projects with parcels): the meeting maps of the PDF.
+    std::vector<BulletinProject> lagging;
 };
 
 Bulletin compute_bulletin(Store& store, const BulletinOptions& options);

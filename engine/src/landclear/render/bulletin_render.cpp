@@ -3,7 +3,9 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/io/atomic_file.hpp"
+#include "landclear/render/detail/map_page.hpp"
 #include "landclear/render/detail/map_style.hpp"
+#include "landclear/render/map_data.hpp"
 #include "landclear/render/map_render.hpp"
 #include "landclear/report/bulletin_tables.hpp"
 
@@ -193,10 +195,46 @@ void draw_chart(cairo_t* cr, Text& text, const Bulletin& b, Lang lang, double x,
     }
 }
 
+// Puts the store's knowledge date back however the maps end.
+struct KnownOnRestore {
+    Store& store;
+    std::optional<Date> saved;
+    ~KnownOnRestore() { store.set_known_on(saved); }
+};
+
+// The meeting map of each lagging project, as `landclear map --project CODE --as-of LAST
+// --known-on KNOWN --since (the day before the period)` draws it, on pages of its own.
+void draw_lagging_maps(cairo_surface_t* surface, Store& store, const Bulletin& b, Lang lang) {
+    if (b.lagging.empty())
+        return;
+    KnownOnRestore restore{store, store.known_on()};
+    store.set_known_on(b.known_on);
+    for (const auto& p : b.lagging) {
+        MapRequest req;
+        req.scope = MapScope::project;
+        req.code = p.code;
+        req.as_of = b.last;
+        req.since = Date::from_days(b.first.days() - 1);
+        req.lang = lang;
+        MapPlan plan(store, req);
+        for (std::size_t i = 0; i < plan.keys().size(); ++i) {
+            MapPage page = plan.page(i);
+            page.made_on = b.last;
+            cairo_pdf_surface_set_size(surface, page.layout.width_pt, page.layout.height_pt);
+            CairoPtr cr(cairo_create(surface));
+            draw_page(cr.get(), page);
+            cairo_show_page(cr.get());
+            if (auto st = cairo_status(cr.get()); st != CAIRO_STATUS_SUCCESS)
+                throw_input(fmt::format("cannot draw the map of project {}: {}", p.code,
+                                        cairo_status_to_string(st)));
+        }
+    }
+}
+
 } // namespace
 
-void write_bulletin_pdf(const Bulletin& b, const std::vector<Table>& tables, Lang lang,
-                        const std::string& path) {
+void write_bulletin_pdf(Store& store, const Bulletin& b, const std::vector<Table>& tables,
+                        Lang lang, const std::string& path) {
     require_cjk_font();
     AtomicFile file(path);
     SurfacePtr surface(cairo_pdf_surface_create(file.temp().c_str(), page_w, page_h));
@@ -223,6 +261,7 @@ void write_bulletin_pdf(const Bulletin& b, const std::vector<Table>& tables, Lan
             printer.table(t, lang);
         cairo_show_page(cr.get());
     }
+    draw_lagging_maps(surface.get(), store, b, lang);
     cairo_surface_finish(surface.get());
     if (auto st = cairo_surface_status(surface.get()); st != CAIRO_STATUS_SUCCESS)
         throw_input(fmt::format("cannot write {}: {}", path, cairo_status_to_string(st)));

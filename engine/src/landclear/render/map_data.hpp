@@ -139,6 +139,9 @@ struct MapPage {
     MapTransform transform; // where the map frame shows the selection
     std::string crs_note, source_note;
     std::optional<StripPage> strip;
+    // The day in the footer's "made by landclear": today unless set (a bulletin's map carries
+    // the bulletin's own day, so the file comes out the same whenever it is written).
+    std::optional<Date> made_on;
 };
 
 // Checks the request against the store when constructed (unknown code: Error(usage) listing

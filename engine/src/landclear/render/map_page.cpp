@@ -705,7 +705,7 @@ private:
         m_text.draw(b.x0, b.y0 + 1 * m_k, left, pt, grey_text);
         m_text.draw(b.x1, b.y0 + 1 * m_k,
                     trf(lang, "{}　landclear 制图 {}", "{}  made by landclear {}",
-                        m_page.source_note, Date::today().iso()),
+                        m_page.source_note, m_page.made_on.value_or(Date::today()).iso()),
                     pt, grey_text, false, Align::right);
     }
 

@@ -279,8 +279,11 @@ Value cell_value(const Cell& c) {
 }
 } // namespace
 
-void write_xlsx(const std::vector<Table>& tables, Lang lang, const std::string& path) {
+void write_xlsx(const std::vector<Table>& tables, Lang lang, const std::string& path,
+                std::optional<std::time_t> created) {
     XlsxWriter w(path);
+    if (created)
+        w.set_created(*created);
     std::string comments;
     for (const auto& t : tables) {
         std::vector<XlsxColumn> cols;

@@ -8,6 +8,7 @@
 
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,9 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// One sheet per table, named after Table::name; headers in lang; totals row labelled.
-void write_xlsx(const std::vector<Table>& tables, Lang lang, const std::string& path);
+// One sheet per table, named after Table::name; headers in lang; totals row labelled. created:
+// the creation time in the file (default: now); a fixed one gives the same bytes every run.
+void write_xlsx(const std::vector<Table>& tables, Lang lang, const std::string& path,
+                std::optional<std::time_t> created = std::nullopt);
 
 } // namespace landclear
