@@ -122,21 +122,7 @@ private:
     }
 
     std::optional<LedgerValue> ledger_value(const LedgerRow& row, Phrase& problem) const {
-        auto value_of = [&](LedgerField f) -> std::optional<double> {
-            switch (f) {
-            case LedgerField::area:
-                return row.area_mu;
-            case LedgerField::acquired_area:
-                return row.acquired_mu;
-            case LedgerField::cleared_area:
-                return row.cleared_mu;
-            case LedgerField::delivered_area:
-                return row.delivered_mu;
-            default:
-                return std::nullopt;
-            }
-        };
-        auto v = value_of(m_column->field);
+        auto v = ledger_area(row, m_column->field);
         LedgerField date_field = m_measure == Measure::acquired    ? LedgerField::acquired_on
                                  : m_measure == Measure::cleared   ? LedgerField::cleared_on
                                  : m_measure == Measure::delivered ? LedgerField::delivered_on

@@ -619,7 +619,34 @@ bool read_row(const std::vector<LedgerColumn>& columns, const GridRow& g, RowRea
     return any;
 }
 
-std::optional<double> area_value(const LedgerRow& row, LedgerField f) {
+bool is_area_field(LedgerField f) {
+    return f == LedgerField::area || f == LedgerField::acquired_area ||
+           f == LedgerField::cleared_area || f == LedgerField::delivered_area;
+}
+
+// The ledger's last 合计 row against the sum of the rows above it, column by column.
+void check_totals(const std::optional<LedgerRow>& totals, Ledger& ledger) {
+    if (!totals)
+        return;
+    for (const auto& c : ledger.columns) {
+        if (!is_area_field(c.field))
+            continue;
+        auto stated = ledger_area(*totals, c.field);
+        if (!stated)
+            continue;
+        LedgerTotalsCheck check{totals->row, c.header, *stated, 0, 0};
+        for (const auto& r : ledger.rows)
+            if (auto v = ledger_area(r, c.field)) {
+                check.sum_mu += *v;
+                ++check.rows;
+            }
+        ledger.totals_checks.push_back(check);
+    }
+}
+
+} // namespace
+
+std::optional<double> ledger_area(const LedgerRow& row, LedgerField f) {
     switch (f) {
     case LedgerField::area:
         return row.area_mu;
@@ -633,33 +660,6 @@ std::optional<double> area_value(const LedgerRow& row, LedgerField f) {
         return std::nullopt;
     }
 }
-
-bool is_area_field(LedgerField f) {
-    return f == LedgerField::area || f == LedgerField::acquired_area ||
-           f == LedgerField::cleared_area || f == LedgerField::delivered_area;
-}
-
-// The ledger's last 合计 row against the sum of the rows above it, column by column.
-void check_totals(const std::optional<LedgerRow>& totals, Ledger& ledger) {
-    if (!totals)
-        return;
-    for (const auto& c : ledger.columns) {
-        if (!is_area_field(c.field))
-            continue;
-        auto stated = area_value(*totals, c.field);
-        if (!stated)
-            continue;
-        LedgerTotalsCheck check{totals->row, c.header, *stated, 0, 0};
-        for (const auto& r : ledger.rows)
-            if (auto v = area_value(r, c.field)) {
-                check.sum_mu += *v;
-                ++check.rows;
-            }
-        ledger.totals_checks.push_back(check);
-    }
-}
-
-} // namespace
 
 double to_mu(double v, AreaUnit unit) {
     switch (unit) {

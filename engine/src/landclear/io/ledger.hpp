@@ -53,6 +53,10 @@ struct LedgerRow {
     std::optional<Date> acquired_on, cleared_on, delivered_on;
 };
 
+// The row's figure in 亩 for an area field (area, acquired, cleared, delivered); nullopt for
+// other fields and for an empty cell.
+std::optional<double> ledger_area(const LedgerRow& row, LedgerField f);
+
 struct LedgerProblem {
     int row = 0;
     std::string message; // zh
