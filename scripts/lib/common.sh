@@ -18,7 +18,8 @@ LANDCLEAR_BUILD_PACKAGES=(
     clang libclang-rt-14-dev
 )
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each line carries the seconds since the script started, so a CI log shows where the time went.
+log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 
 # ensure_debian_packages PKG...: installs the ones not yet installed; as non-root prints the
 # exact command and stops.
