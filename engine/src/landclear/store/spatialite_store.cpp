@@ -38,27 +38,8 @@ std::string sql_type(FieldType t) {
 std::optional<Date> date_column(const sqlite::Statement& st, int col) {
     if (st.is_null(col))
         return std::nullopt;
-    auto t = st.column_text_view(col);
-    // The store writes YYYY-MM-DD (Date::iso): read that without the general parser. Anything
-    // else (a store edited by hand) goes through parse_date, as does an impossible day.
-    auto digit = [&](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
-    if (t.size() == 10 && t[4] == '-' && t[7] == '-' && digit(0) && digit(1) && digit(2) &&
-        digit(3) && digit(5) && digit(6) && digit(8) && digit(9)) {
-        auto num = [&](size_t i, size_t n) {
-            int v = 0;
-            for (size_t k = i; k < i + n; ++k)
-                v = v * 10 + (t[k] - '0');
-            return v;
-        };
-        int y = num(0, 4), m = num(5, 2), d = num(8, 2);
-        static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        // Date's own range (1900-2200); outside it parse_date says what Date accepts.
-        if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
-            d <= month_days[m - 1] + (m == 2 && leap ? 1 : 0))
-            return Date(y, m, d);
-    }
-    return parse_date(t);
+    // parse_date reads the store's YYYY-MM-DD without its general spellings.
+    return parse_date(st.column_text_view(col));
 }
 
 // Assigns into the row's existing string, so reading many rows does not allocate per column.
@@ -413,10 +394,24 @@ public:
     }
 
     void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) override {
-        auto st = m_db->prepare(
-            "SELECT parcel_code, project_code, district, village, owner_type, land_class, "
-            "acquired_on, cleared_on, delivered_on, area_m2 FROM " +
-            table(LayerKind::parcels));
+        for_each_parcel_fields({}, fn);
+    }
+
+    void for_each_parcel_fields(const std::vector<std::string>& fields,
+                                const std::function<void(const ParcelRow&)>& fn) override {
+        // A field not asked for is selected as NULL: SQLite then neither decodes nor copies
+        // it, and the loop below stays one (a NULL reads as empty).
+        static const char* const columns[] = {
+            "parcel_code", "project_code", "district",   "village",      "owner_type",
+            "land_class",  "acquired_on",  "cleared_on", "delivered_on", "area_m2"};
+        std::string select;
+        for (const char* c : columns) {
+            bool wanted =
+                fields.empty() || std::find(fields.begin(), fields.end(), c) != fields.end();
+            select += select.empty() ? "" : ", ";
+            select += wanted ? c : "NULL";
+        }
+        auto st = m_db->prepare("SELECT " + select + " FROM " + table(LayerKind::parcels));
         ParcelRow r;
         while (st.step()) {
             text_column(st, 0, r.code);
@@ -959,7 +954,7 @@ private:
                     row.values[c] = st.column_double(c);
                     break;
                 case FieldType::date:
-                    if (auto d = parse_date(st.column_text(c)))
+                    if (auto d = parse_date(st.column_text_view(c)))
                         row.values[c] = *d;
                     break;
                 }

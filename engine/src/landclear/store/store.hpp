@@ -146,6 +146,14 @@ public:
     virtual std::vector<ProjectRow> projects() = 0;
     virtual std::vector<CorridorRow> corridors() = 0;
     virtual void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) = 0;
+    // As for_each_parcel, for scans of every parcel that need a few of its fields (status):
+    // only the fields named (the parcels layer's field names, "area_m2" for the area) need be
+    // filled, the others may stay empty. The default reads them all.
+    virtual void for_each_parcel_fields(const std::vector<std::string>& fields,
+                                        const std::function<void(const ParcelRow&)>& fn) {
+        (void)fields;
+        for_each_parcel(fn);
+    }
     virtual void for_each_building(const std::function<void(const BuildingRow&)>& fn) = 0;
     virtual std::vector<Finding> findings(std::string_view origin = {}) = 0;
     virtual void for_each_feature(LayerKind kind, const FeatureFilter& filter,
