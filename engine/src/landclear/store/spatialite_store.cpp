@@ -5,9 +5,11 @@
 #include "landclear/store/store.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <thread>
 #include <unistd.h>
 
 namespace landclear {
@@ -402,33 +404,86 @@ public:
 
     void for_each_parcel_fields(const std::vector<std::string>& fields,
                                 const std::function<void(const ParcelRow&)>& fn) override {
-        // A field not asked for is selected as NULL: SQLite then neither decodes nor copies
-        // it, and the loop below stays one (a NULL reads as empty).
-        static const char* const columns[] = {
-            "parcel_code", "project_code", "district",   "village",      "owner_type",
-            "land_class",  "acquired_on",  "cleared_on", "delivered_on", "area_m2"};
-        std::string select;
-        for (const char* c : columns) {
-            bool wanted =
-                fields.empty() || std::find(fields.begin(), fields.end(), c) != fields.end();
-            select += select.empty() ? "" : ", ";
-            select += wanted ? c : "NULL";
+        auto st = m_db->prepare(parcel_select(fields));
+        read_parcels(st, fn);
+    }
+
+    void
+    for_each_parcel_parts(const std::vector<std::string>& fields, unsigned parts,
+                          const std::function<void(unsigned part, const ParcelRow&)>& fn) override {
+        // The parts are ranges of ids, each read on its own read-only connection (the first on
+        // this one). Only for a committed store read outside a write and without a knowledge
+        // date (its views belong to this connection), and for a layer large enough to repay
+        // opening connections.
+        if (parts < 2 || m_tx || m_new || m_known_on)
+            return for_each_parcel_fields(fields, [&](const ParcelRow& r) { fn(0, r); });
+        // This connection's read transaction keeps its shared lock until every part is read:
+        // no writer can commit in between, so all parts see the same version of the store.
+        m_db->exec("BEGIN");
+        struct End {
+            sqlite::Database& db;
+            ~End() {
+                try {
+                    db.exec("COMMIT");
+                } catch (...) {
+                    // A read transaction has nothing to keep; the connection ends it on close.
+                }
+            }
+        } end{*m_db};
+        std::int64_t lo = 0, hi = -1;
+        {
+            auto st = m_db->prepare("SELECT min(id), max(id) FROM parcels");
+            if (st.step() && !st.is_null(0)) {
+                lo = st.column_int(0);
+                hi = st.column_int(1);
+            }
         }
-        auto st = m_db->prepare("SELECT " + select + " FROM " + table(LayerKind::parcels));
-        ParcelRow r;
-        while (st.step()) {
-            text_column(st, 0, r.code);
-            text_column(st, 1, r.project_code);
-            text_column(st, 2, r.district);
-            text_column(st, 3, r.village);
-            text_column(st, 4, r.owner_type);
-            text_column(st, 5, r.land_class);
-            r.acquired_on = date_column(st, 6);
-            r.cleared_on = date_column(st, 7);
-            r.delivered_on = date_column(st, 8);
-            r.area_m2 = st.column_double(9);
-            fn(r);
+        constexpr std::int64_t min_rows_per_part = 100000;
+        std::int64_t span = hi - lo + 1;
+        parts = static_cast<unsigned>(std::clamp<std::int64_t>(span / min_rows_per_part, 1,
+                                                               static_cast<std::int64_t>(parts)));
+        if (parts < 2)
+            return for_each_parcel_fields(fields, [&](const ParcelRow& r) { fn(0, r); });
+        std::string sql = parcel_select(fields) + " WHERE id BETWEEN ? AND ?";
+        auto range = [&](unsigned k) {
+            std::int64_t from = lo + span * k / parts, to = lo + span * (k + 1) / parts - 1;
+            return std::pair{from, to};
+        };
+        auto read_part = [&](sqlite::Database& db, unsigned k) {
+            auto st = db.prepare(sql);
+            auto [from, to] = range(k);
+            st.bind(1, from).bind(2, to);
+            read_parcels(st, [&](const ParcelRow& r) { fn(k, r); });
+        };
+        std::vector<std::exception_ptr> errors(parts);
+        std::vector<std::thread> threads;
+        struct Join {
+            std::vector<std::thread>& threads;
+            ~Join() {
+                for (auto& t : threads)
+                    t.join();
+            }
+        } join{threads};
+        for (unsigned k = 1; k < parts; ++k)
+            threads.emplace_back([&, k] {
+                try {
+                    sqlite::Database db(m_path, false, true);
+                    read_part(db, k);
+                } catch (...) {
+                    errors[k] = std::current_exception();
+                }
+            });
+        try {
+            read_part(*m_db, 0);
+        } catch (...) {
+            errors[0] = std::current_exception();
         }
+        for (auto& t : threads)
+            t.join();
+        threads.clear();
+        for (auto& e : errors)
+            if (e)
+                std::rethrow_exception(e);
     }
 
     void for_each_building(const std::function<void(const BuildingRow&)>& fn) override {
@@ -772,6 +827,41 @@ public:
     std::optional<Date> known_on() const override { return m_known_on; }
 
 private:
+    // The parcels' ten fields in ParcelRow's order; a field not asked for (fields names them,
+    // empty: all) is selected as NULL: SQLite then neither decodes nor copies it, and
+    // read_parcels stays one loop (a NULL reads as empty).
+    std::string parcel_select(const std::vector<std::string>& fields) const {
+        static const char* const columns[] = {
+            "parcel_code", "project_code", "district",   "village",      "owner_type",
+            "land_class",  "acquired_on",  "cleared_on", "delivered_on", "area_m2"};
+        std::string select;
+        for (const char* c : columns) {
+            bool wanted =
+                fields.empty() || std::find(fields.begin(), fields.end(), c) != fields.end();
+            select += select.empty() ? "" : ", ";
+            select += wanted ? c : "NULL";
+        }
+        return "SELECT " + select + " FROM " + table(LayerKind::parcels);
+    }
+
+    static void read_parcels(sqlite::Statement& st,
+                             const std::function<void(const ParcelRow&)>& fn) {
+        ParcelRow r;
+        while (st.step()) {
+            text_column(st, 0, r.code);
+            text_column(st, 1, r.project_code);
+            text_column(st, 2, r.district);
+            text_column(st, 3, r.village);
+            text_column(st, 4, r.owner_type);
+            text_column(st, 5, r.land_class);
+            r.acquired_on = date_column(st, 6);
+            r.cleared_on = date_column(st, 7);
+            r.delivered_on = date_column(st, 8);
+            r.area_m2 = st.column_double(9);
+            fn(r);
+        }
+    }
+
     std::string table(LayerKind kind) const {
         const auto& def = layer_def(kind);
         return m_known_on ? fmt::format("known_{}", def.name) : std::string(def.name);
