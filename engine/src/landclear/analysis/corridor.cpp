@@ -238,9 +238,11 @@ void report_job(const Job& job, const CorridorOptions& o) {
             job.clip.buildings.size(), job.near_buildings, job.t_geometry, job.t_read, job.t_clip));
 }
 
-// Runs the jobs; done(job) is called on this thread as each one finishes. With several jobs and
-// threads, a worker thread does the GEOS stages while this thread reads from and writes to the
-// store, so the two overlap; a single job clips on all threads instead.
+// Runs the jobs; done(job) is called on this thread for each one, in the jobs' order (so the
+// store holds the results in the same order however the threads ran). With several jobs and
+// threads, `threads` worker threads do the GEOS stages while this thread reads from and writes
+// to the store, so the two overlap (clipping was the longest stage: one worker left this thread
+// waiting for it); a single job clips on all threads instead.
 void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, unsigned threads,
               const std::function<void(Job&)>& done) {
     auto with_context = [&](Job& job, auto&& step) {
@@ -275,7 +277,7 @@ void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, un
     std::deque<std::pair<Stage, size_t>> todo;
     std::deque<Event> events;
     bool stop = false;
-    std::thread worker([&] {
+    auto work = [&] {
         for (;;) {
             std::pair<Stage, size_t> task;
             {
@@ -301,28 +303,33 @@ void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, un
             }
             event_ready.notify_one();
         }
-    });
+    };
+    std::vector<std::thread> workers;
     struct Join {
         std::mutex& mutex;
         bool& stop;
         std::condition_variable& cv;
-        std::thread& thread;
+        std::vector<std::thread>& threads;
         ~Join() {
             {
                 std::lock_guard lock(mutex);
                 stop = true;
             }
             cv.notify_all();
-            thread.join();
+            for (auto& t : threads)
+                t.join();
         }
-    } join{mutex, stop, todo_ready, worker};
+    } join{mutex, stop, todo_ready, workers};
+    for (unsigned t = 0; t < std::min<size_t>(threads, jobs.size()); ++t)
+        workers.emplace_back(work);
 
     for (size_t i = 0; i < jobs.size(); ++i) {
         with_context(jobs[i], [&] { load_inputs(store, jobs[i], o); });
         std::lock_guard lock(mutex);
         todo.emplace_back(segments, i);
     }
-    todo_ready.notify_one();
+    todo_ready.notify_all();
+    std::vector<char> clipped(jobs.size(), 0);
     for (size_t finished = 0; finished < jobs.size();) {
         Event e;
         {
@@ -345,9 +352,11 @@ void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, un
             }
             todo_ready.notify_one();
         } else {
-            report_job(job, o);
-            done(job);
-            ++finished;
+            clipped[e.index] = 1;
+            for (; finished < jobs.size() && clipped[finished]; ++finished) {
+                report_job(jobs[finished], o);
+                done(jobs[finished]);
+            }
         }
     }
 }

@@ -87,6 +87,22 @@ std::string Date::iso() const {
 }
 
 std::optional<Date> parse_date(std::string_view text) {
+    // YYYY-MM-DD, as the store writes every date (Date::iso), read digit by digit: a status of
+    // a million parcels reads three million of them. The same answer as the general path below.
+    auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+    if (text.size() == 10 && text[4] == '-' && text[7] == '-' && digit(0) && digit(1) && digit(2) &&
+        digit(3) && digit(5) && digit(6) && digit(8) && digit(9)) {
+        auto num = [&](size_t i, size_t n) {
+            int v = 0;
+            for (size_t k = i; k < i + n; ++k)
+                v = v * 10 + (text[k] - '0');
+            return v;
+        };
+        int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+        if (!valid_ymd(y, m, d))
+            return std::nullopt;
+        return Date(y, m, d);
+    }
     // Trim blanks and drop a time part ("2025-03-01T00:00:00", "2025/03/01 00:00:00").
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
         text.remove_prefix(1);

@@ -5,9 +5,11 @@
 #include "landclear/store/store.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <thread>
 #include <unistd.h>
 
 namespace landclear {
@@ -38,27 +40,8 @@ std::string sql_type(FieldType t) {
 std::optional<Date> date_column(const sqlite::Statement& st, int col) {
     if (st.is_null(col))
         return std::nullopt;
-    auto t = st.column_text_view(col);
-    // The store writes YYYY-MM-DD (Date::iso): read that without the general parser. Anything
-    // else (a store edited by hand) goes through parse_date, as does an impossible day.
-    auto digit = [&](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
-    if (t.size() == 10 && t[4] == '-' && t[7] == '-' && digit(0) && digit(1) && digit(2) &&
-        digit(3) && digit(5) && digit(6) && digit(8) && digit(9)) {
-        auto num = [&](size_t i, size_t n) {
-            int v = 0;
-            for (size_t k = i; k < i + n; ++k)
-                v = v * 10 + (t[k] - '0');
-            return v;
-        };
-        int y = num(0, 4), m = num(5, 2), d = num(8, 2);
-        static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        // Date's own range (1900-2200); outside it parse_date says what Date accepts.
-        if (y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && d >= 1 &&
-            d <= month_days[m - 1] + (m == 2 && leap ? 1 : 0))
-            return Date(y, m, d);
-    }
-    return parse_date(t);
+    // parse_date reads the store's YYYY-MM-DD without its general spellings.
+    return parse_date(st.column_text_view(col));
 }
 
 // Assigns into the row's existing string, so reading many rows does not allocate per column.
@@ -117,6 +100,7 @@ public:
     }
 
     ~SpatialiteStore() override {
+        m_statements.clear();
         m_finding_insert.reset();
         m_change_insert.reset();
         m_inserts.clear();
@@ -343,6 +327,7 @@ public:
             create_index(std::string(def.name));
         if (m_data_changed)
             set_meta("data_version", std::to_string(data_version() + 1));
+        m_statements.clear();
         m_tx->commit();
         m_data_changed = false;
         m_derived_written.clear();
@@ -359,6 +344,7 @@ public:
     }
 
     void rollback() override {
+        m_statements.clear();
         m_inserts.clear();
         m_supersedes.clear();
         m_finding_insert.reset();
@@ -413,24 +399,91 @@ public:
     }
 
     void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) override {
-        auto st = m_db->prepare(
-            "SELECT parcel_code, project_code, district, village, owner_type, land_class, "
-            "acquired_on, cleared_on, delivered_on, area_m2 FROM " +
-            table(LayerKind::parcels));
-        ParcelRow r;
-        while (st.step()) {
-            text_column(st, 0, r.code);
-            text_column(st, 1, r.project_code);
-            text_column(st, 2, r.district);
-            text_column(st, 3, r.village);
-            text_column(st, 4, r.owner_type);
-            text_column(st, 5, r.land_class);
-            r.acquired_on = date_column(st, 6);
-            r.cleared_on = date_column(st, 7);
-            r.delivered_on = date_column(st, 8);
-            r.area_m2 = st.column_double(9);
-            fn(r);
+        for_each_parcel_fields({}, fn);
+    }
+
+    void for_each_parcel_fields(const std::vector<std::string>& fields,
+                                const std::function<void(const ParcelRow&)>& fn) override {
+        auto st = m_db->prepare(parcel_select(fields));
+        read_parcels(st, fn);
+    }
+
+    void
+    for_each_parcel_parts(const std::vector<std::string>& fields, unsigned parts,
+                          const std::function<void(unsigned part, const ParcelRow&)>& fn) override {
+        // The parts are ranges of ids, each read on its own read-only connection (the first on
+        // this one). Only for a committed store read outside a write and without a knowledge
+        // date (its views belong to this connection), and for a layer large enough to repay
+        // opening connections.
+        if (parts < 2 || m_tx || m_new || m_known_on)
+            return for_each_parcel_fields(fields, [&](const ParcelRow& r) { fn(0, r); });
+        // This connection's read transaction keeps its shared lock until every part is read:
+        // no writer can commit in between, so all parts see the same version of the store.
+        m_db->exec("BEGIN");
+        struct End {
+            sqlite::Database& db;
+            ~End() {
+                try {
+                    db.exec("COMMIT");
+                } catch (...) {
+                    // A read transaction has nothing to keep; the connection ends it on close.
+                }
+            }
+        } end{*m_db};
+        std::int64_t lo = 0, hi = -1;
+        {
+            auto st = m_db->prepare("SELECT min(id), max(id) FROM parcels");
+            if (st.step() && !st.is_null(0)) {
+                lo = st.column_int(0);
+                hi = st.column_int(1);
+            }
         }
+        constexpr std::int64_t min_rows_per_part = 100000;
+        std::int64_t span = hi - lo + 1;
+        parts = static_cast<unsigned>(std::clamp<std::int64_t>(span / min_rows_per_part, 1,
+                                                               static_cast<std::int64_t>(parts)));
+        if (parts < 2)
+            return for_each_parcel_fields(fields, [&](const ParcelRow& r) { fn(0, r); });
+        std::string sql = parcel_select(fields) + " WHERE id BETWEEN ? AND ?";
+        auto range = [&](unsigned k) {
+            std::int64_t from = lo + span * k / parts, to = lo + span * (k + 1) / parts - 1;
+            return std::pair{from, to};
+        };
+        auto read_part = [&](sqlite::Database& db, unsigned k) {
+            auto st = db.prepare(sql);
+            auto [from, to] = range(k);
+            st.bind(1, from).bind(2, to);
+            read_parcels(st, [&](const ParcelRow& r) { fn(k, r); });
+        };
+        std::vector<std::exception_ptr> errors(parts);
+        std::vector<std::thread> threads;
+        struct Join {
+            std::vector<std::thread>& threads;
+            ~Join() {
+                for (auto& t : threads)
+                    t.join();
+            }
+        } join{threads};
+        for (unsigned k = 1; k < parts; ++k)
+            threads.emplace_back([&, k] {
+                try {
+                    sqlite::Database db(m_path, false, true);
+                    read_part(db, k);
+                } catch (...) {
+                    errors[k] = std::current_exception();
+                }
+            });
+        try {
+            read_part(*m_db, 0);
+        } catch (...) {
+            errors[0] = std::current_exception();
+        }
+        for (auto& t : threads)
+            t.join();
+        threads.clear();
+        for (auto& e : errors)
+            if (e)
+                std::rethrow_exception(e);
     }
 
     void for_each_building(const std::function<void(const BuildingRow&)>& fn) override {
@@ -509,7 +562,8 @@ public:
             sql += " AND MbrMaxX(t.geom) >= ? AND MbrMinX(t.geom) <= ? AND MbrMaxY(t.geom) >= ? "
                    "AND MbrMinY(t.geom) <= ?";
         sql += " ORDER BY t.id";
-        auto st = m_db->prepare(sql);
+        CachedStatement cached(*this, std::move(sql));
+        auto& st = *cached;
         int i = 1;
         for (const auto& p : params)
             st.bind(i++, std::string_view(p));
@@ -741,6 +795,7 @@ public:
     // rows that were current then (known, and ended by an import not yet known). Batches are
     // reported in order (begin_batch), so those two sets are exactly the state on that day.
     void set_known_on(std::optional<Date> date) override {
+        m_statements.clear();
         for (const auto& def : all_layers())
             m_db->exec(fmt::format("DROP VIEW IF EXISTS temp.known_{}", def.name));
         m_known_on.reset();
@@ -772,6 +827,41 @@ public:
     std::optional<Date> known_on() const override { return m_known_on; }
 
 private:
+    // The parcels' ten fields in ParcelRow's order; a field not asked for (fields names them,
+    // empty: all) is selected as NULL: SQLite then neither decodes nor copies it, and
+    // read_parcels stays one loop (a NULL reads as empty).
+    std::string parcel_select(const std::vector<std::string>& fields) const {
+        static const char* const columns[] = {
+            "parcel_code", "project_code", "district",   "village",      "owner_type",
+            "land_class",  "acquired_on",  "cleared_on", "delivered_on", "area_m2"};
+        std::string select;
+        for (const char* c : columns) {
+            bool wanted =
+                fields.empty() || std::find(fields.begin(), fields.end(), c) != fields.end();
+            select += select.empty() ? "" : ", ";
+            select += wanted ? c : "NULL";
+        }
+        return "SELECT " + select + " FROM " + table(LayerKind::parcels);
+    }
+
+    static void read_parcels(sqlite::Statement& st,
+                             const std::function<void(const ParcelRow&)>& fn) {
+        ParcelRow r;
+        while (st.step()) {
+            text_column(st, 0, r.code);
+            text_column(st, 1, r.project_code);
+            text_column(st, 2, r.district);
+            text_column(st, 3, r.village);
+            text_column(st, 4, r.owner_type);
+            text_column(st, 5, r.land_class);
+            r.acquired_on = date_column(st, 6);
+            r.cleared_on = date_column(st, 7);
+            r.delivered_on = date_column(st, 8);
+            r.area_m2 = st.column_double(9);
+            fn(r);
+        }
+    }
+
     std::string table(LayerKind kind) const {
         const auto& def = layer_def(kind);
         return m_known_on ? fmt::format("known_{}", def.name) : std::string(def.name);
@@ -959,7 +1049,7 @@ private:
                     row.values[c] = st.column_double(c);
                     break;
                 case FieldType::date:
-                    if (auto d = parse_date(st.column_text(c)))
+                    if (auto d = parse_date(st.column_text_view(c)))
                         row.values[c] = *d;
                     break;
                 }
@@ -1193,6 +1283,48 @@ private:
     // Per derived layer touched in this write: rows written minus a fiftieth of the rows it held.
     std::map<std::string, std::int64_t> m_derived_written;
     std::unique_ptr<sqlite::Statement> m_finding_insert;
+
+    // Read statements kept by their SQL for the next call: the corridor's queries by box and by
+    // code, the export's by code, repeat one text thousands of times, and preparing them anew
+    // was a tenth of `corridor` at a million parcels. A statement is taken out while in use (a
+    // callback running the same query again gets a fresh one) and reset when handed back, so
+    // none holds a read transaction open. Emptied whenever the connection or its schema may
+    // change under it (commit, rollback, set_known_on, close).
+    std::map<std::string, std::unique_ptr<sqlite::Statement>, std::less<>> m_statements;
+    static constexpr size_t max_cached_statements = 64;
+
+    class CachedStatement {
+    public:
+        CachedStatement(SpatialiteStore& store, std::string sql)
+            : m_store(store), m_sql(std::move(sql)) {
+            auto it = store.m_statements.find(m_sql);
+            if (it != store.m_statements.end()) {
+                m_st = std::move(it->second);
+                store.m_statements.erase(it);
+            } else {
+                m_st = std::make_unique<sqlite::Statement>(store.m_db->prepare(m_sql));
+            }
+        }
+        ~CachedStatement() {
+            m_st->reset();
+            try {
+                auto& cache = m_store.m_statements;
+                if (cache.size() >= max_cached_statements)
+                    cache.clear();
+                cache.try_emplace(std::move(m_sql), std::move(m_st));
+            } catch (...) {
+                // Not kept: the next call prepares it again.
+            }
+        }
+        CachedStatement(const CachedStatement&) = delete;
+        CachedStatement& operator=(const CachedStatement&) = delete;
+        sqlite::Statement& operator*() { return *m_st; }
+
+    private:
+        SpatialiteStore& m_store;
+        std::string m_sql;
+        std::unique_ptr<sqlite::Statement> m_st;
+    };
 };
 
 } // namespace

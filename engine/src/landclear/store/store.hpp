@@ -146,6 +146,25 @@ public:
     virtual std::vector<ProjectRow> projects() = 0;
     virtual std::vector<CorridorRow> corridors() = 0;
     virtual void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) = 0;
+    // As for_each_parcel, for scans of every parcel that need a few of its fields (status):
+    // only the fields named (the parcels layer's field names, "area_m2" for the area) need be
+    // filled, the others may stay empty. The default reads them all.
+    virtual void for_each_parcel_fields(const std::vector<std::string>& fields,
+                                        const std::function<void(const ParcelRow&)>& fn) {
+        (void)fields;
+        for_each_parcel(fn);
+    }
+    // As for_each_parcel_fields, with the scan split into at most `parts` parts read on as many
+    // threads at once: fn(part, row) is called on part's own thread, so fn keeps its state per
+    // part; within a part rows come in for_each_parcel's order, and every row of part k comes
+    // before those of part k + 1 in it. A backend may use fewer parts (a small layer, a
+    // knowledge date); the default reads everything as part 0 on the calling thread.
+    virtual void
+    for_each_parcel_parts(const std::vector<std::string>& fields, unsigned parts,
+                          const std::function<void(unsigned part, const ParcelRow&)>& fn) {
+        (void)parts;
+        for_each_parcel_fields(fields, [&](const ParcelRow& r) { fn(0, r); });
+    }
     virtual void for_each_building(const std::function<void(const BuildingRow&)>& fn) = 0;
     virtual std::vector<Finding> findings(std::string_view origin = {}) = 0;
     virtual void for_each_feature(LayerKind kind, const FeatureFilter& filter,
