@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     namespace lc = landclear;
     lc::install_gdal_error_route(); // before anything can reach GDAL: no raw "ERROR 1:" lines
     // A write into a PostGIS store that waits for another one says so (docs/POSTGIS.md).
-    lc::set_store_wait_handler([](const std::string& m) { std::cerr << "landclear: " << m << '\n'; });
+    lc::set_store_wait_handler(
+        [](const std::string& m) { std::cerr << "landclear: " << m << '\n'; });
     namespace cli = landclear::cli;
     // Named, so --help says "landclear" and not the path it was started by.
     CLI::App app{"landclear: land acquisition and clearance (征地拆迁) status from GIS data",

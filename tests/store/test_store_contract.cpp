@@ -115,7 +115,8 @@ public:
             PQfinish(c);
             throw std::runtime_error("cannot connect to the test PostgreSQL: " + err);
         }
-        PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr); // DROP ... CASCADE's
+        PQsetNoticeProcessor(
+            c, [](void*, const char*) {}, nullptr); // DROP ... CASCADE's
         std::vector<const char*> values;
         for (const auto& p : params)
             values.push_back(p.c_str());

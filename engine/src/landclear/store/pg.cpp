@@ -58,8 +58,7 @@ void ignore_notice(void*, const char*) {} // the library never prints (NOTICEs o
 std::string scrub(std::string text, const std::string& password) {
     if (password.empty())
         return text;
-    for (size_t at = text.find(password); at != std::string::npos;
-         at = text.find(password, at + 3))
+    for (size_t at = text.find(password); at != std::string::npos; at = text.find(password, at + 3))
         text.replace(at, password.size(), "***");
     return text;
 }
@@ -116,8 +115,8 @@ Location parse_location(const std::string& location) {
             auto colon = userinfo.find(':');
             if (colon != std::string::npos) {
                 out.password = percent_decode(userinfo.substr(colon + 1));
-                shown_base = base.substr(0, scheme_end) + userinfo.substr(0, colon) +
-                             base.substr(at);
+                shown_base =
+                    base.substr(0, scheme_end) + userinfo.substr(0, colon) + base.substr(at);
             }
         }
         std::string conn_query, shown_query;
@@ -221,9 +220,7 @@ void Result::bytea(int row, int col, std::vector<unsigned char>& out) const {
     if (t.size() < 2 || t[0] != '\\' || t[1] != 'x')
         throw_internal("a bytea value did not come in hex form");
     out.reserve((t.size() - 2) / 2);
-    auto nibble = [](char c) {
-        return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-    };
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
     for (size_t i = 2; i + 1 < t.size(); i += 2)
         out.push_back(static_cast<unsigned char>(nibble(t[i]) << 4 | nibble(t[i + 1])));
 }
@@ -238,11 +235,11 @@ Connection::Connection(const Location& location) : m_location(location) {
         std::string msg = scrub(trim_message(PQerrorMessage(m_conn)), location.password);
         PQfinish(m_conn);
         m_conn = nullptr;
-        throw_store(fmt::format("cannot connect to the PostGIS store {}: {}", location.display,
-                                msg),
-                    "check that the server runs and that the role's password is where libpq "
-                    "looks for it (~/.pgpass or PGPASSFILE, the service file, PGPASSWORD): "
-                    "docs/POSTGIS.md");
+        throw_store(
+            fmt::format("cannot connect to the PostGIS store {}: {}", location.display, msg),
+            "check that the server runs and that the role's password is where libpq "
+            "looks for it (~/.pgpass or PGPASSFILE, the service file, PGPASSWORD): "
+            "docs/POSTGIS.md");
     }
     PQsetNoticeProcessor(m_conn, ignore_notice, nullptr);
     // What the store reads back as text: dates as YYYY-MM-DD, doubles exactly, bytea as hex.
@@ -268,8 +265,7 @@ void Connection::fail(pg_result* r, const std::string& sql) {
         PQclear(r);
     const auto& store = m_location.display;
     if (PQstatus(m_conn) != CONNECTION_OK || state.starts_with("08"))
-        throw_store(fmt::format("the connection to the PostGIS store {} was lost: {}", store,
-                                msg),
+        throw_store(fmt::format("the connection to the PostGIS store {} was lost: {}", store, msg),
                     "check the server, then run the command again (an unfinished write was "
                     "rolled back by the server)");
     if (state == "42501")
@@ -279,19 +275,19 @@ void Connection::fail(pg_result* r, const std::string& sql) {
                     "grant the role the privileges docs/POSTGIS.md lists, or use a role that "
                     "has them");
     if (state.starts_with("53"))
-        throw_store(fmt::format("the PostgreSQL server of {} ran out of resources: {}", store,
-                                primary),
-                    "free disk space or memory on the server, then run the command again (the "
-                    "store is unchanged)");
+        throw_store(
+            fmt::format("the PostgreSQL server of {} ran out of resources: {}", store, primary),
+            "free disk space or memory on the server, then run the command again (the "
+            "store is unchanged)");
     if (state == "40001" || state == "40P01")
         throw_store(fmt::format("the PostGIS store {} was changed by another command at the "
                                 "same time: {}",
                                 store, primary),
                     "run the command again");
     if (state == "57014")
-        throw_store(fmt::format("a statement on the PostGIS store {} was cancelled: {}", store,
-                                primary),
-                    "run the command again");
+        throw_store(
+            fmt::format("a statement on the PostGIS store {} was cancelled: {}", store, primary),
+            "run the command again");
     throw_store(fmt::format("{} (PostGIS store {}, while running: {})", primary, store,
                             sql.substr(0, 120)));
 }

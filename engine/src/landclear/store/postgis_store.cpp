@@ -56,10 +56,9 @@ std::string sql_type(FieldType t, bool input_layer) {
 }
 
 std::string checked_geometry_type(const std::string& t) {
-    static const std::set<std::string> known{"POINT",           "LINESTRING", "POLYGON",
-                                             "MULTIPOINT",      "MULTILINESTRING",
-                                             "MULTIPOLYGON",    "GEOMETRY",
-                                             "GEOMETRYCOLLECTION"};
+    static const std::set<std::string> known{"POINT",      "LINESTRING",        "POLYGON",
+                                             "MULTIPOINT", "MULTILINESTRING",   "MULTIPOLYGON",
+                                             "GEOMETRY",   "GEOMETRYCOLLECTION"};
     if (!known.count(t))
         throw_internal(fmt::format("geometry type '{}' for a derived layer", t));
     return t;
@@ -166,8 +165,7 @@ public:
         if (!m_new)
             throw_internal("the working CRS of an existing store cannot change");
         require_write("set_working_epsg");
-        if (!run("SELECT count(*) FROM spatial_ref_sys WHERE srid = $1",
-                 {std::to_string(epsg)})
+        if (!run("SELECT count(*) FROM spatial_ref_sys WHERE srid = $1", {std::to_string(epsg)})
                  .int64(0, 0))
             throw_usage(fmt::format("EPSG:{} is not known to PostGIS (spatial_ref_sys)", epsg));
         m_epsg = epsg;
@@ -192,8 +190,7 @@ public:
                      {std::string(code)});
         if (r.rows() == 0)
             return std::nullopt;
-        return fmt::format("feature {} of {} (already in the store)", r.int64(0, 0),
-                           r.text(0, 1));
+        return fmt::format("feature {} of {} (already in the store)", r.int64(0, 0), r.text(0, 1));
     }
 
     void insert(LayerKind kind, const Record& record) override {
@@ -279,8 +276,8 @@ public:
 
     std::int64_t begin_batch(const BatchInfo& b) override {
         require_write("begin_batch");
-        if (auto latest = m_db->query_text(fmt::format("SELECT max(reported_on) FROM {}",
-                                                       t("batches"))))
+        if (auto latest =
+                m_db->query_text(fmt::format("SELECT max(reported_on) FROM {}", t("batches"))))
             if (auto d = parse_date(*latest); d && b.reported_on < *d)
                 throw_usage(fmt::format("the store already holds data reported on {}; an import "
                                         "reported on {} would rewrite what was known then",
@@ -323,8 +320,7 @@ public:
                         "source_fid, import_id, $1, geom FROM {3} WHERE {4} = $2",
                         t(hist), cols, m, t(def.name), def.key),
             {std::to_string(m_import_id), std::string(code)});
-        run(fmt::format("DELETE FROM {} WHERE {} = $1", t(def.name), def.key),
-            {std::string(code)});
+        run(fmt::format("DELETE FROM {} WHERE {} = $1", t(def.name), def.key), {std::string(code)});
         m_data_changed = true;
     }
 
@@ -451,7 +447,7 @@ public:
                                  t("findings")),
                      {std::string(origin)});
         for (int i = 0; i < r.rows(); ++i) {
-            Finding f{r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3),      r.str(i, 4),
+            Finding f{r.str(i, 0),   r.str(i, 1), r.str(i, 2),      r.str(i, 3), r.str(i, 4),
                       r.int64(i, 5), r.str(i, 6), r.opt_real(i, 7), {}};
             r.bytea(i, 8, f.wkb);
             out.push_back(std::move(f));
@@ -618,12 +614,10 @@ public:
             run(fmt::format("DELETE FROM {}.{}", m_s, name));
         } else {
             auto field = pg::quote_ident(scope_field, "field");
-            auto index = pg::quote_ident(
-                fmt::format("{}_{}", def.name, scope_field).substr(0, 63), "index");
-            run(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {}.{}({})", index, m_s, name,
-                            field));
-            run(fmt::format("DELETE FROM {}.{} WHERE {} = $1", m_s, name, field),
-                {scope_value});
+            auto index =
+                pg::quote_ident(fmt::format("{}_{}", def.name, scope_field).substr(0, 63), "index");
+            run(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {}.{}({})", index, m_s, name, field));
+            run(fmt::format("DELETE FROM {}.{} WHERE {} = $1", m_s, name, field), {scope_value});
         }
         m_next_ids.erase(def.name);
         auto& p = pending(fmt::format("{}.{}", m_s, name), [&] {
@@ -660,8 +654,8 @@ public:
         for (const auto& [name, type] : def.fields)
             cols += pg::quote_ident(name, "field") + ", ";
         std::string sql = fmt::format("SELECT {}measure, {} FROM {}.{}", cols,
-                                      def.geometry_type.empty() ? "NULL" : "ST_AsBinary(geom)",
-                                      m_s, pg::quote_ident(def.name, "derived layer"));
+                                      def.geometry_type.empty() ? "NULL" : "ST_AsBinary(geom)", m_s,
+                                      pg::quote_ident(def.name, "derived layer"));
         pg::Params params;
         if (!scope_field.empty()) {
             sql += fmt::format(" WHERE {} = $1", pg::quote_ident(scope_field, "field"));
@@ -674,9 +668,9 @@ public:
     std::optional<DerivedStamp> derived_stamp(const std::string& name) override {
         if (m_known_on)
             return std::nullopt; // results of the whole store, not of what was known then
-        auto r = run(fmt::format("SELECT data_version, params FROM {} WHERE name = $1",
-                                 t("derived_stamps")),
-                     {name});
+        auto r = run(
+            fmt::format("SELECT data_version, params FROM {} WHERE name = $1", t("derived_stamps")),
+            {name});
         if (r.rows() == 0)
             return std::nullopt;
         return DerivedStamp{r.int64(0, 0), r.str(0, 1)};
@@ -781,9 +775,8 @@ private:
     std::int64_t next_id(const std::string& table) {
         auto it = m_next_ids.find(table);
         if (it == m_next_ids.end()) {
-            auto name = table.find('.') == std::string::npos
-                            ? t(pg::quote_ident(table, "table"))
-                            : table;
+            auto name =
+                table.find('.') == std::string::npos ? t(pg::quote_ident(table, "table")) : table;
             // No flush needed (nor allowed: callers hold a Pending&): a table with buffered
             // rows has its counter already, every buffered id came from it.
             auto max = m_db->query_int(fmt::format("SELECT max(id) FROM {}", name));
@@ -910,14 +903,13 @@ private:
         if (auto srid = meta("working_srid"))
             m_epsg = std::stoi(*srid);
         m_schema_made = true;
-        m_may_write = !m_read_only &&
-                      m_db->query_text("SELECT has_table_privilege($1, 'UPDATE')",
-                                       {t("landclear_meta")}) == "t";
+        m_may_write = !m_read_only && m_db->query_text("SELECT has_table_privilege($1, 'UPDATE')",
+                                                       {t("landclear_meta")}) == "t";
     }
 
     std::optional<std::string> meta(const std::string& key) {
-        auto r = run(fmt::format("SELECT value FROM {} WHERE key = $1", t("landclear_meta")),
-                     {key});
+        auto r =
+            run(fmt::format("SELECT value FROM {} WHERE key = $1", t("landclear_meta")), {key});
         if (r.rows() == 0)
             return std::nullopt;
         return r.str(0, 0);
@@ -954,8 +946,8 @@ private:
                                 "source_fid bigint, import_id bigint REFERENCES {}(id), geom {})",
                                 t(def.name), cols, measure_column(def), t("imports"),
                                 geom_column(geometry_type(def))));
-            db.exec(fmt::format("CREATE INDEX {}_geom ON {} USING gist(geom)", def.name,
-                                t(def.name)));
+            db.exec(
+                fmt::format("CREATE INDEX {}_geom ON {} USING gist(geom)", def.name, t(def.name)));
         }
         db.exec(fmt::format("CREATE TABLE {}(name text PRIMARY KEY, data_version bigint NOT "
                             "NULL, params text NOT NULL)",
