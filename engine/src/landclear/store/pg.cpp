@@ -228,7 +228,11 @@ void Result::bytea(int row, int col, std::vector<unsigned char>& out) const {
 // ---- Connection ----
 
 Connection::Connection(const Location& location) : m_location(location) {
-    m_conn = PQconnectdb(location.conninfo.c_str());
+    // The location as libpq's "dbname" (expanded: a URI or keyword string); landclear names
+    // itself in pg_stat_activity unless the location says otherwise.
+    const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+    const char* values[] = {location.conninfo.c_str(), "landclear", nullptr};
+    m_conn = PQconnectdbParams(keys, values, 1);
     if (!m_conn)
         throw_store("cannot connect to PostgreSQL: out of memory");
     if (PQstatus(m_conn) != CONNECTION_OK) {

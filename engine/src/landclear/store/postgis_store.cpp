@@ -182,12 +182,12 @@ public:
     std::optional<std::string> describe_code(LayerKind kind, std::string_view code) override {
         const auto& def = layer_def(kind);
         auto& pending = m_pending_codes[kind];
-        if (pending.count(std::string(code)))
+        if (pending.count(std::string(code)) || m_superseded[kind].count(std::string(code)))
             flush();
-        auto r = run(fmt::format("SELECT t.source_fid, coalesce(i.source, '') FROM {} t LEFT "
-                                 "JOIN {} i ON i.id = t.import_id WHERE t.{} = $1",
-                                 t(def.name), t("imports"), def.key),
-                     {std::string(code)});
+        auto r = read(fmt::format("SELECT t.source_fid, coalesce(i.source, '') FROM {} t LEFT "
+                                  "JOIN {} i ON i.id = t.import_id WHERE t.{} = $1",
+                                  t(def.name), t("imports"), def.key),
+                      {std::string(code)});
         if (r.rows() == 0)
             return std::nullopt;
         return fmt::format("feature {} of {} (already in the store)", r.int64(0, 0), r.text(0, 1));
@@ -308,19 +308,16 @@ public:
         m_data_changed = true; // a batch is news even when it changed no feature (as SpatiaLite)
     }
 
+    // Buffered like the rows (one statement per layer at the next flush, in call order, before
+    // the COPYs): a replace that changes every feature would otherwise cost two round trips
+    // per feature.
     void supersede(LayerKind kind, std::string_view code) override {
-        const auto& def = layer_def(kind);
-        std::string cols;
-        for (const auto& f : def.fields)
-            cols += fmt::format("{}, ", f.name);
-        auto m = measure_column(def);
-        auto hist = fmt::format("{}_history", def.name);
-        run(fmt::format("INSERT INTO {0}(id, {1}{2}, source_fid, import_id, ended_import_id, "
-                        "geom) SELECT (SELECT coalesce(max(id), 0) + 1 FROM {0}), {1}{2}, "
-                        "source_fid, import_id, $1, geom FROM {3} WHERE {4} = $2",
-                        t(hist), cols, m, t(def.name), def.key),
-            {std::to_string(m_import_id), std::string(code)});
-        run(fmt::format("DELETE FROM {} WHERE {} = $1", t(def.name), def.key), {std::string(code)});
+        require_write("supersede");
+        if (m_pending_codes[kind].count(std::string(code)))
+            flush(); // its current version is still buffered: write it first
+        // Twice with no insert between: the second finds nothing (as in SQLite).
+        if (m_superseded[kind].insert(std::string(code)).second)
+            m_supersedes[kind].emplace_back(code);
         m_data_changed = true;
     }
 
@@ -372,7 +369,8 @@ public:
     }
 
     std::int64_t count(LayerKind kind) override {
-        return run(fmt::format("SELECT count(*) FROM {} t", table(kind))).int64(0, 0);
+        sync(kind);
+        return read(fmt::format("SELECT count(*) FROM {} t", table(kind))).int64(0, 0);
     }
 
     std::vector<ProjectRow> projects() override {
@@ -499,7 +497,18 @@ public:
         std::vector<std::pair<std::string, FieldType>> fields;
         for (const auto& f : def.fields)
             fields.emplace_back(std::string(f.name), f.type);
-        read_rows(run(sql, params), fields, fn);
+        // An import looks features up one by one while it writes (import_history.cpp): only
+        // buffered rows this read could see are sent first, not every buffer every time.
+        bool by_parcel = kind == LayerKind::buildings && !filter.project_codes.empty();
+        bool clean = !filter.codes.empty() && !(by_parcel && layer_pending(LayerKind::parcels));
+        for (const auto& c : filter.codes)
+            clean = clean && !m_pending_codes[kind].count(c) && !m_superseded[kind].count(c);
+        if (!clean) {
+            sync(kind);
+            if (by_parcel)
+                sync(LayerKind::parcels);
+        }
+        read_rows(read(sql, params), fields, fn);
     }
 
     std::optional<Envelope> extent(LayerKind kind) override {
@@ -742,6 +751,25 @@ private:
         return m_db->query(sql, params);
     }
 
+    // Without flushing: for reads that made sure (sync) that nothing they see is buffered.
+    pg::Result read(const std::string& sql, const pg::Params& params = {}) {
+        return m_db->query(sql, params);
+    }
+
+    bool layer_pending(LayerKind kind) const {
+        auto p = m_pending.find(t(layer_def(kind).name));
+        auto s = m_supersedes.find(kind);
+        return (p != m_pending.end() && !p->second.data.empty()) ||
+               (s != m_supersedes.end() && !s->second.empty());
+    }
+
+    // Sends the buffers if this layer has buffered rows (or the known-on view, which reads the
+    // history and imports too, is in use).
+    void sync(LayerKind kind) {
+        if (m_known_on || layer_pending(kind))
+            flush();
+    }
+
     template <class Columns> Pending& pending(const std::string& table, Columns&& columns) {
         require_write("writing rows");
         auto key = table.find('.') == std::string::npos ? t(table) : table;
@@ -762,14 +790,59 @@ private:
     // Sends every buffered row (COPY per table): before any other statement, so every read
     // and write sees them.
     void flush() {
-        if (m_pending.empty())
+        if (m_pending.empty() && m_supersedes.empty())
             return;
         auto pending = std::move(m_pending);
+        auto supersedes = std::move(m_supersedes);
         m_pending.clear();
+        m_supersedes.clear();
+        m_superseded.clear();
         m_pending_codes.clear();
+        for (auto& [kind, codes] : supersedes)
+            write_supersedes(kind, codes);
         for (auto& [table, p] : pending)
             if (!p.data.empty())
                 m_db->copy_in(fmt::format("COPY {}({}) FROM STDIN", table, p.columns), p.data);
+    }
+
+    // The current versions of these features into <layer>_history, ended by the current
+    // import, history ids in call order (as SQLite gives them one by one); then gone.
+    void write_supersedes(LayerKind kind, const std::vector<std::string>& codes) {
+        const auto& def = layer_def(kind);
+        std::string cols, t_cols;
+        for (const auto& f : def.fields) {
+            cols += fmt::format("{}, ", f.name);
+            t_cols += fmt::format("t.{}, ", f.name);
+        }
+        auto m = measure_column(def);
+        auto hist = t(fmt::format("{}_history", def.name));
+        auto array = text_array(codes);
+        m_db->query(fmt::format("INSERT INTO {0}(id, {1}{2}, source_fid, import_id, "
+                                "ended_import_id, geom) SELECT (SELECT coalesce(max(id), 0) FROM "
+                                "{0}) + row_number() OVER (ORDER BY u.n), {3}t.{2}, t.source_fid, "
+                                "t.import_id, $1, t.geom FROM {4} t JOIN unnest($2::text[]) WITH "
+                                "ORDINALITY AS u(code, n) ON t.{5} = u.code",
+                                hist, cols, m, t_cols, t(def.name), def.key),
+                    {std::to_string(m_import_id), array});
+        m_db->query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", t(def.name), def.key),
+                    {array});
+    }
+
+    // A text[] literal: every element double-quoted, backslash and quote escaped.
+    static std::string text_array(const std::vector<std::string>& values) {
+        std::string out = "{";
+        for (const auto& v : values) {
+            if (out.size() > 1)
+                out += ',';
+            out += '"';
+            for (char c : v) {
+                if (c == '"' || c == '\\')
+                    out += '\\';
+                out += c;
+            }
+            out += '"';
+        }
+        return out + "}";
     }
 
     std::int64_t next_id(const std::string& table) {
@@ -792,6 +865,8 @@ private:
 
     void abandon() {
         m_pending.clear();
+        m_supersedes.clear();
+        m_superseded.clear();
         m_pending_codes.clear();
         m_next_ids.clear();
         m_batch_id = 0;
@@ -1070,6 +1145,8 @@ private:
     std::optional<Date> m_known_on;
     std::map<std::string, Pending> m_pending; // by qualified table name
     std::map<LayerKind, std::unordered_set<std::string>> m_pending_codes;
+    std::map<LayerKind, std::vector<std::string>> m_supersedes;        // in call order
+    std::map<LayerKind, std::unordered_set<std::string>> m_superseded; // the same, as a set
     std::map<std::string, std::int64_t> m_next_ids; // by table name as given to next_id
 };
 
