@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/io/gdal_error.hpp"
+#include "landclear/store/postgis_store.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -29,6 +30,9 @@ int with_gdal_messages(int code) {
 int main(int argc, char** argv) {
     namespace lc = landclear;
     lc::install_gdal_error_route(); // before anything can reach GDAL: no raw "ERROR 1:" lines
+    // A write into a PostGIS store that waits for another one says so (docs/POSTGIS.md).
+    lc::set_store_wait_handler(
+        [](const std::string& m) { std::cerr << "landclear: " << m << '\n'; });
     namespace cli = landclear::cli;
     // Named, so --help says "landclear" and not the path it was started by.
     CLI::App app{"landclear: land acquisition and clearance (征地拆迁) status from GIS data",

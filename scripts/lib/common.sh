@@ -11,6 +11,7 @@ LANDCLEAR_BUILD_PACKAGES=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data
     libspatialite-dev libsqlite3-mod-spatialite spatialite-bin libsqlite3-dev sqlite3
+    libpq-dev postgresql-15 postgresql-15-postgis-3
     libboost-test-dev libcli11-dev nlohmann-json3-dev libfmt-dev
     libxlsxwriter-dev libcpp-httplib-dev libutf8proc-dev libuchardet-dev libssl-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils

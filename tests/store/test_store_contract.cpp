@@ -17,10 +17,13 @@
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <iostream>
+#include <libpq-fe.h>
 #include <map>
 #include <ogr_geometry.h>
 #include <set>
 #include <sqlite3.h>
+#include <unistd.h>
 
 using namespace landclear;
 using namespace landclear::test;
@@ -78,13 +81,98 @@ private:
     int m_n = 0;
 };
 
+// PostGIS: a schema per store in the database LANDCLEAR_TEST_POSTGIS names
+// (scripts/test.d/50-postgis.sh starts a throwaway cluster and sets it). The indexes are looked
+// at through libpq and pg_indexes, not through landclear's connection code.
+class PostgisBackend final : public StoreBackend {
+public:
+    explicit PostgisBackend(std::string base) : m_base(std::move(base)) {}
+    ~PostgisBackend() override {
+        // Leave the database as it was: the suite may run against a shared one.
+        for (const auto& schema : m_schemas)
+            pg_query(m_base, fmt::format("DROP SCHEMA IF EXISTS \"{}\" CASCADE", schema), {});
+    }
+    std::string new_location(const std::string& tag) override {
+        auto schema = fmt::format("contract_{}_{}_{}", tag, ::getpid(), m_n++);
+        m_schemas.push_back(schema);
+        return fmt::format("{}{}schema={}", m_base,
+                           m_base.find('?') == std::string::npos ? "?" : "&", schema);
+    }
+    bool spatial_index_exists(const std::string& location, const std::string& table) override {
+        auto at = location.find("schema=");
+        auto schema = location.substr(at + 7, location.find('&', at) - at - 7);
+        return pg_query(m_base,
+                        "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = "
+                        "$2 AND indexdef LIKE '%USING gist (geom)%'",
+                        {schema, table}) == "1";
+    }
+
+    // The first value of the first row (or "" for none), on a connection of its own.
+    static std::string pg_query(const std::string& base, const std::string& sql,
+                                const std::vector<std::string>& params) {
+        PGconn* c = PQconnectdb(base.c_str());
+        if (PQstatus(c) != CONNECTION_OK) {
+            std::string err = PQerrorMessage(c);
+            PQfinish(c);
+            throw std::runtime_error("cannot connect to the test PostgreSQL: " + err);
+        }
+        PQsetNoticeProcessor(
+            c, [](void*, const char*) {}, nullptr); // DROP ... CASCADE's
+        std::vector<const char*> values;
+        for (const auto& p : params)
+            values.push_back(p.c_str());
+        PGresult* r = PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                   values.data(), nullptr, nullptr, 0);
+        auto st = PQresultStatus(r);
+        std::string out = st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+        std::string err = PQresultErrorMessage(r);
+        PQclear(r);
+        PQfinish(c);
+        if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+            throw std::runtime_error(sql + ": " + err);
+        return out;
+    }
+
+private:
+    std::string m_base;
+    std::vector<std::string> m_schemas;
+    int m_n = 0;
+};
+
 std::unique_ptr<StoreBackend> make_backend() {
     const char* name = std::getenv("LANDCLEAR_STORE_BACKEND");
     std::string n = name ? name : "spatialite";
     if (n == "spatialite")
         return std::make_unique<SpatialiteBackend>();
+    if (n == "postgis") {
+        const char* base = std::getenv("LANDCLEAR_TEST_POSTGIS");
+        if (!base || !*base)
+            throw std::runtime_error("LANDCLEAR_TEST_POSTGIS is not set");
+        return std::make_unique<PostgisBackend>(base);
+    }
     throw std::runtime_error("no store backend '" + n + "' in this build");
 }
+
+// The PostGIS backend without a server: skipped (exit 77, CTest's SKIP_RETURN_CODE), unless
+// LANDCLEAR_POSTGIS_REQUIRED=1 (./scripts/test) makes it a failure.
+struct PostgisPresent {
+    PostgisPresent() {
+        const char* name = std::getenv("LANDCLEAR_STORE_BACKEND");
+        const char* base = std::getenv("LANDCLEAR_TEST_POSTGIS");
+        if (!name || std::string(name) != "postgis" || (base && *base))
+            return;
+        const char* required = std::getenv("LANDCLEAR_POSTGIS_REQUIRED");
+        if (required && std::string(required) == "1") {
+            std::cerr << "store_contract (postgis): LANDCLEAR_TEST_POSTGIS is not set but "
+                         "LANDCLEAR_POSTGIS_REQUIRED=1: failing\n";
+            std::exit(1);
+        }
+        std::cerr << "store_contract (postgis): skipped: LANDCLEAR_TEST_POSTGIS is not set "
+                     "(source scripts/test.d/50-postgis.sh, or run ./scripts/test)\n";
+        std::exit(77);
+    }
+};
+BOOST_TEST_GLOBAL_FIXTURE(PostgisPresent);
 
 StoreBackend& backend() {
     static auto b = make_backend();

@@ -1,6 +1,7 @@
 // The SpatiaLite store: one file that QGIS and the spatialite CLI open as they are.
 #include "landclear/core/error.hpp"
 #include "landclear/store/detail/store_files.hpp"
+#include "landclear/store/postgis_store.hpp"
 #include "landclear/store/sqlite.hpp"
 #include "landclear/store/store.hpp"
 
@@ -1344,10 +1345,14 @@ const char* change_kind_name(ChangeKind kind) {
 }
 
 std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode) {
+    if (is_postgis_location(location))
+        return open_postgis_store(location, mode);
     return std::make_unique<SpatialiteStore>(location, mode);
 }
 
 bool store_exists(const std::string& location) {
+    if (is_postgis_location(location))
+        return postgis_store_exists(location);
     std::error_code ec;
     return fs::exists(location, ec);
 }

@@ -1,0 +1,1177 @@
+// The PostGIS store: one schema per store in a PostgreSQL database, the same tables, columns and
+// rules as the SpatiaLite store (spatialite_store.cpp), so every command gives the same output
+// on either. Differences that matter to the office are in docs/POSTGIS.md.
+//
+// - A read-only open is one REPEATABLE READ, READ ONLY transaction for the store's life: a
+//   command sees one snapshot even while an import commits.
+// - A write (begin_write .. commit) is one transaction holding an advisory lock keyed from the
+//   schema, so two writes into one store run one after the other; a killed or failed write
+//   leaves nothing (the server rolls it back), and a new store's schema is created inside it.
+// - Rows are written with COPY: insert(), add_finding(), add_change() and replace_derived()
+//   buffer COPY text per table, sent before any other statement (and at finish_layer).
+// - Ids are assigned as SQLite assigns rowids (max + 1), so rows read back in the same order.
+// - Text is ordered with COLLATE "C" (bytes), as SQLite's BINARY orders it.
+#include "landclear/store/postgis_store.hpp"
+
+#include "landclear/core/error.hpp"
+#include "landclear/store/pg.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_set>
+
+namespace landclear {
+
+namespace {
+
+std::mutex g_wait_mutex;
+std::function<void(const std::string&)> g_wait_handler;
+
+std::string geometry_type(const LayerDef& def) {
+    return def.geom == GeomKind::polygon ? "MULTIPOLYGON" : "LINESTRING";
+}
+
+std::string measure_column(const LayerDef& def) {
+    return def.geom == GeomKind::polygon ? "area_m2" : "length_m";
+}
+
+// Input layers keep dates as PostgreSQL dates (QGIS and SQL users filter them as such);
+// derived layers keep them as text, as the SpatiaLite store does.
+std::string sql_type(FieldType t, bool input_layer) {
+    switch (t) {
+    case FieldType::integer:
+        return "bigint";
+    case FieldType::real:
+        return "double precision";
+    case FieldType::date:
+        return input_layer ? "date" : "text";
+    default:
+        return "text";
+    }
+}
+
+std::string checked_geometry_type(const std::string& t) {
+    static const std::set<std::string> known{"POINT",      "LINESTRING",        "POLYGON",
+                                             "MULTIPOINT", "MULTILINESTRING",   "MULTIPOLYGON",
+                                             "GEOMETRY",   "GEOMETRYCOLLECTION"};
+    if (!known.count(t))
+        throw_internal(fmt::format("geometry type '{}' for a derived layer", t));
+    return t;
+}
+
+std::optional<Date> date_of(const pg::Result& r, int row, int col) {
+    if (r.is_null(row, col))
+        return std::nullopt;
+    return parse_date(r.text(row, col));
+}
+
+void text_into(const pg::Result& r, int row, int col, std::string& out) {
+    auto t = r.text(row, col);
+    out.assign(t.data(), t.size());
+}
+
+// A value in COPY's text format.
+void copy_value(std::string& line, const Value& v) {
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                line += "\\N";
+            else if constexpr (std::is_same_v<T, Date>)
+                line += x.iso();
+            else if constexpr (std::is_same_v<T, std::string>)
+                pg::copy_escape(line, x);
+            else if constexpr (std::is_same_v<T, double>)
+                line += pg::real_text(x);
+            else
+                line += std::to_string(x);
+        },
+        v);
+}
+
+void copy_text(std::string& line, std::string_view text) {
+    pg::copy_escape(line, text);
+}
+
+// 'lclr': the first half of every landclear advisory lock key; the second is the schema's.
+constexpr std::int32_t lock_class = 0x6c636c72;
+
+std::int32_t lock_key(const std::string& schema) {
+    std::uint32_t h = 2166136261u; // FNV-1a: stable across builds, unlike std::hash
+    for (unsigned char c : schema)
+        h = (h ^ c) * 16777619u;
+    return static_cast<std::int32_t>(h);
+}
+
+class PostgisStore final : public Store {
+public:
+    PostgisStore(const std::string& location, StoreMode mode)
+        : m_loc(pg::parse_location(location)), m_read_only(mode == StoreMode::read),
+          m_db(std::make_unique<pg::Connection>(m_loc)), m_s(pg::quote_ident(m_loc.schema)) {
+        if (m_read_only)
+            m_db->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        bool exists = has_store_table("landclear_meta");
+        if (!exists && m_read_only)
+            throw_input(fmt::format("store {} does not exist", m_loc.display),
+                        "create it with: landclear import STORE --parcels FILE ...");
+        if (!exists && schema_exists() && schema_has_tables())
+            throw_input(fmt::format("{} is not a landclear store: the schema {} holds other "
+                                    "tables",
+                                    m_loc.display, m_loc.schema),
+                        "pass another schema=NAME for a new store, or the one landclear made");
+        m_new = !exists;
+        if (!m_new)
+            read_meta();
+    }
+
+    ~PostgisStore() override = default; // closing the connection rolls back what is open
+
+    std::string location() const override { return m_loc.display; }
+    std::string display_name() const override { return m_loc.schema; }
+    bool is_new() const override { return m_new; }
+    std::optional<int> working_epsg() const override { return m_epsg; }
+
+    void begin_write() override {
+        if (m_read_only)
+            throw_internal("begin_write on a store opened for reading");
+        if (m_in_write)
+            throw_internal("begin_write inside a write");
+        m_db->exec("BEGIN");
+        m_in_write = true;
+        m_next_ids.clear();
+        try {
+            wait_for_lock();
+            if (m_new && has_store_table("landclear_meta")) {
+                // Another import created the store while this one waited: write into it.
+                m_new = false;
+                read_meta();
+            }
+            if (m_new) {
+                ensure_postgis();
+                m_db->exec(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", m_s));
+            }
+        } catch (...) {
+            abandon();
+            throw;
+        }
+    }
+
+    void set_working_epsg(int epsg) override {
+        if (!m_new)
+            throw_internal("the working CRS of an existing store cannot change");
+        require_write("set_working_epsg");
+        if (!run("SELECT count(*) FROM spatial_ref_sys WHERE srid = $1", {std::to_string(epsg)})
+                 .int64(0, 0))
+            throw_usage(fmt::format("EPSG:{} is not known to PostGIS (spatial_ref_sys)", epsg));
+        m_epsg = epsg;
+        create_schema();
+    }
+
+    void clear_layer(LayerKind kind) override {
+        const auto& def = layer_def(kind);
+        run(fmt::format("DELETE FROM {}", t(def.name)));
+        m_next_ids.erase(std::string(def.name));
+        m_data_changed = true;
+    }
+
+    std::optional<std::string> describe_code(LayerKind kind, std::string_view code) override {
+        const auto& def = layer_def(kind);
+        auto& pending = m_pending_codes[kind];
+        if (pending.count(std::string(code)) || m_superseded[kind].count(std::string(code)))
+            flush();
+        auto r = read(fmt::format("SELECT t.source_fid, coalesce(i.source, '') FROM {} t LEFT "
+                                  "JOIN {} i ON i.id = t.import_id WHERE t.{} = $1",
+                                  t(def.name), t("imports"), def.key),
+                      {std::string(code)});
+        if (r.rows() == 0)
+            return std::nullopt;
+        return fmt::format("feature {} of {} (already in the store)", r.int64(0, 0), r.text(0, 1));
+    }
+
+    void insert(LayerKind kind, const Record& record) override {
+        const auto& def = layer_def(kind);
+        std::string name(def.name);
+        auto& p = pending(name, [&] {
+            std::string cols = "id, ";
+            for (const auto& f : def.fields)
+                cols += fmt::format("{}, ", f.name);
+            return cols + measure_column(def) + ", source_fid, import_id, geom";
+        });
+        auto& line = p.data;
+        line += std::to_string(next_id(name));
+        for (const auto& v : record.values) {
+            line += '\t';
+            copy_value(line, v);
+        }
+        line += '\t';
+        line += record.wkb.empty() ? std::string("\\N") : pg::real_text(record.measure);
+        line += '\t';
+        line += std::to_string(record.source_fid);
+        line += '\t';
+        line += m_import_id > 0 ? std::to_string(m_import_id) : std::string("\\N");
+        line += '\t';
+        line += record.wkb.empty() ? std::string("\\N") : pg::ewkb_hex(record.wkb, epsg());
+        line += '\n';
+        int key = field_index(def, def.key);
+        m_pending_codes[kind].insert(value_text(record.values[static_cast<size_t>(key)]));
+        m_data_changed = true;
+        flush_if_large();
+    }
+
+    void finish_layer(LayerKind) override { flush(); }
+
+    void clear_findings(std::string_view origin, std::string_view layer) override {
+        run(fmt::format("DELETE FROM {} WHERE origin = $1 AND layer = $2", t("findings")),
+            {std::string(origin), std::string(layer)});
+    }
+
+    void add_finding(const Finding& f) override {
+        auto& p = pending("findings", [] {
+            return std::string("id, origin, kind, layer, feature_code, source, source_fid, "
+                               "message, value, geom");
+        });
+        auto& line = p.data;
+        line += std::to_string(next_id("findings"));
+        for (const auto* s : {&f.origin, &f.kind, &f.layer, &f.feature_code, &f.source}) {
+            line += '\t';
+            copy_text(line, *s);
+        }
+        line += '\t' + std::to_string(f.source_fid) + '\t';
+        copy_text(line, f.message);
+        line += '\t';
+        line += f.value ? pg::real_text(*f.value) : std::string("\\N");
+        line += '\t';
+        line += f.wkb.empty() ? std::string("\\N") : pg::ewkb_hex(f.wkb, epsg());
+        line += '\n';
+        flush_if_large();
+    }
+
+    std::int64_t record_import(const ImportLogEntry& e) override {
+        require_write("record_import");
+        auto id = next_id("imports");
+        run(fmt::format("INSERT INTO {}(id, layer, source, mode, source_crs, features_read, "
+                        "written, repaired, imported_at, batch_id) VALUES ($1, $2, $3, $4, $5, "
+                        "$6, $7, $8, to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD HH24:MI:SS'), $9)",
+                        t("imports")),
+            {std::to_string(id), e.layer, e.source, e.mode, e.source_crs, std::to_string(e.read),
+             std::to_string(e.written), std::to_string(e.repaired),
+             m_batch_id > 0 ? pg::Param(std::to_string(m_batch_id)) : std::nullopt});
+        m_import_id = id;
+        return id;
+    }
+
+    void update_import(std::int64_t id, const ImportLogEntry& e) override {
+        run(fmt::format("UPDATE {} SET features_read = $1, written = $2, repaired = $3 WHERE "
+                        "id = $4",
+                        t("imports")),
+            {std::to_string(e.read), std::to_string(e.written), std::to_string(e.repaired),
+             std::to_string(id)});
+    }
+
+    std::int64_t begin_batch(const BatchInfo& b) override {
+        require_write("begin_batch");
+        if (auto latest =
+                m_db->query_text(fmt::format("SELECT max(reported_on) FROM {}", t("batches"))))
+            if (auto d = parse_date(*latest); d && b.reported_on < *d)
+                throw_usage(fmt::format("the store already holds data reported on {}; an import "
+                                        "reported on {} would rewrite what was known then",
+                                        d->iso(), b.reported_on.iso()),
+                            fmt::format("pass --reported {} or later (the date the data describes)",
+                                        d->iso()));
+        m_batch_id = next_id("batches");
+        run(fmt::format("INSERT INTO {}(id, reported_on, imported_at, mode, added, removed, "
+                        "changed) VALUES ($1, $2, to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), $3, 0, 0, 0)",
+                        t("batches")),
+            {std::to_string(m_batch_id), b.reported_on.iso(), b.mode});
+        for (const auto& file : b.files)
+            run(fmt::format("INSERT INTO {}(id, batch_id, layer, source, sha256) VALUES ($1, $2, "
+                            "$3, $4, $5)",
+                            t("batch_files")),
+                {std::to_string(next_id("batch_files")), std::to_string(m_batch_id), file.layer,
+                 file.source, file.sha256});
+        return m_batch_id;
+    }
+
+    void finish_batch(const BatchInfo& b) override {
+        require_write("finish_batch");
+        run(fmt::format("UPDATE {} SET added = $1, removed = $2, changed = $3 WHERE id = $4",
+                        t("batches")),
+            {std::to_string(b.added), std::to_string(b.removed), std::to_string(b.changed),
+             std::to_string(m_batch_id)});
+        m_data_changed = true; // a batch is news even when it changed no feature (as SpatiaLite)
+    }
+
+    // Buffered like the rows (one statement per layer at the next flush, in call order, before
+    // the COPYs): a replace that changes every feature would otherwise cost two round trips
+    // per feature.
+    void supersede(LayerKind kind, std::string_view code) override {
+        require_write("supersede");
+        if (m_pending_codes[kind].count(std::string(code)))
+            flush(); // its current version is still buffered: write it first
+        // Twice with no insert between: the second finds nothing (as in SQLite).
+        if (m_superseded[kind].insert(std::string(code)).second)
+            m_supersedes[kind].emplace_back(code);
+        m_data_changed = true;
+    }
+
+    void add_change(const ChangeEvent& c) override {
+        auto& p = pending("changes", [] {
+            return std::string("id, batch_id, layer, code, project_code, kind, field, old_value, "
+                               "new_value, correction");
+        });
+        auto& line = p.data;
+        line += std::to_string(next_id("changes"));
+        line += '\t' + std::to_string(c.batch_id ? c.batch_id : m_batch_id) + '\t';
+        copy_text(line, layer_def(c.layer).name);
+        for (const auto* s : {&c.code, &c.project_code}) {
+            line += '\t';
+            copy_text(line, *s);
+        }
+        line += '\t';
+        copy_text(line, change_kind_name(c.kind));
+        for (const auto* s : {&c.field, &c.old_value, &c.new_value}) {
+            line += '\t';
+            copy_text(line, *s);
+        }
+        line += c.correction ? "\t1\n" : "\t0\n";
+        flush_if_large();
+    }
+
+    void commit() override {
+        if (!m_in_write)
+            throw_internal("commit without begin_write");
+        flush();
+        if (m_data_changed)
+            set_meta("data_version", std::to_string(data_version() + 1));
+        m_db->exec("COMMIT");
+        m_in_write = false;
+        m_data_changed = false;
+        m_batch_id = 0;
+        m_next_ids.clear();
+        if (m_new)
+            m_may_write = true;
+        m_new = false;
+    }
+
+    void rollback() override { abandon(); }
+
+    bool writable() const override {
+        if (m_read_only || m_known_on)
+            return false;
+        return m_new || m_may_write;
+    }
+
+    std::int64_t count(LayerKind kind) override {
+        sync(kind);
+        return read(fmt::format("SELECT count(*) FROM {} t", table(kind))).int64(0, 0);
+    }
+
+    std::vector<ProjectRow> projects() override {
+        std::vector<ProjectRow> out;
+        auto r = run(fmt::format("SELECT project_code, name, district, unit, deadline, area_m2 "
+                                 "FROM {} t ORDER BY project_code COLLATE \"C\"",
+                                 table(LayerKind::projects)));
+        for (int i = 0; i < r.rows(); ++i)
+            out.push_back({r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), date_of(r, i, 4),
+                           r.opt_real(i, 5)});
+        return out;
+    }
+
+    std::vector<CorridorRow> corridors() override {
+        std::vector<CorridorRow> out;
+        auto r = run(fmt::format("SELECT corridor_code, project_code, name, width_m, "
+                                 "start_chainage_m, length_m, left_width_m, right_width_m, "
+                                 "chainage_breaks, alignment FROM {} t ORDER BY corridor_code "
+                                 "COLLATE \"C\"",
+                                 table(LayerKind::corridors)));
+        for (int i = 0; i < r.rows(); ++i)
+            out.push_back({r.str(i, 0), r.str(i, 1), r.str(i, 2), r.real(i, 3), r.real(i, 4),
+                           r.real(i, 5), r.opt_real(i, 6), r.opt_real(i, 7), r.str(i, 8),
+                           r.str(i, 9)});
+        return out;
+    }
+
+    void for_each_parcel(const std::function<void(const ParcelRow&)>& fn) override {
+        auto r = run(fmt::format("SELECT parcel_code, project_code, district, village, "
+                                 "owner_type, land_class, acquired_on, cleared_on, delivered_on, "
+                                 "area_m2 FROM {} t ORDER BY {}",
+                                 table(LayerKind::parcels), scan_order()));
+        ParcelRow p;
+        for (int i = 0; i < r.rows(); ++i) {
+            text_into(r, i, 0, p.code);
+            text_into(r, i, 1, p.project_code);
+            text_into(r, i, 2, p.district);
+            text_into(r, i, 3, p.village);
+            text_into(r, i, 4, p.owner_type);
+            text_into(r, i, 5, p.land_class);
+            p.acquired_on = date_of(r, i, 6);
+            p.cleared_on = date_of(r, i, 7);
+            p.delivered_on = date_of(r, i, 8);
+            p.area_m2 = r.real(i, 9);
+            fn(p);
+        }
+    }
+
+    void for_each_building(const std::function<void(const BuildingRow&)>& fn) override {
+        auto r = run(fmt::format("SELECT building_code, parcel_code, households, floor_area_m2, "
+                                 "signed_on, demolished_on FROM {} t ORDER BY {}",
+                                 table(LayerKind::buildings), scan_order()));
+        BuildingRow b;
+        for (int i = 0; i < r.rows(); ++i) {
+            text_into(r, i, 0, b.code);
+            text_into(r, i, 1, b.parcel_code);
+            b.households = r.int64(i, 2);
+            b.floor_area_m2 = r.real(i, 3);
+            b.signed_on = date_of(r, i, 4);
+            b.demolished_on = date_of(r, i, 5);
+            fn(b);
+        }
+    }
+
+    std::vector<Finding> findings(std::string_view origin) override {
+        std::vector<Finding> out;
+        auto r = run(fmt::format("SELECT coalesce(origin, ''), coalesce(kind, ''), "
+                                 "coalesce(layer, ''), coalesce(feature_code, ''), "
+                                 "coalesce(source, ''), source_fid, message, value, "
+                                 "ST_AsBinary(geom) FROM {} WHERE $1 = '' OR origin = $1 ORDER "
+                                 "BY id",
+                                 t("findings")),
+                     {std::string(origin)});
+        for (int i = 0; i < r.rows(); ++i) {
+            Finding f{r.str(i, 0),   r.str(i, 1), r.str(i, 2),      r.str(i, 3), r.str(i, 4),
+                      r.int64(i, 5), r.str(i, 6), r.opt_real(i, 7), {}};
+            r.bytea(i, 8, f.wkb);
+            out.push_back(std::move(f));
+        }
+        return out;
+    }
+
+    void for_each_feature(LayerKind kind, const FeatureFilter& filter,
+                          const std::function<void(const FeatureRow&)>& fn) override {
+        const auto& def = layer_def(kind);
+        std::string cols;
+        for (const auto& f : def.fields) {
+            bool wanted = filter.fields.empty() ||
+                          std::find(filter.fields.begin(), filter.fields.end(), f.name) !=
+                              filter.fields.end();
+            cols += wanted ? fmt::format("t.{}, ", f.name) : std::string("NULL, ");
+        }
+        std::string sql =
+            fmt::format("SELECT {}t.{}, {} FROM {} t WHERE true", cols, measure_column(def),
+                        filter.with_geometry ? "ST_AsBinary(t.geom)" : "NULL", table(kind));
+        pg::Params params;
+        auto in_list = [&](const std::vector<std::string>& values) {
+            std::string q;
+            for (const auto& v : values) {
+                params.push_back(v);
+                q += fmt::format("{}${}", q.empty() ? "" : ",", params.size());
+            }
+            return q;
+        };
+        if (!filter.codes.empty())
+            sql += fmt::format(" AND t.{} IN ({})", def.key, in_list(filter.codes));
+        if (!filter.project_codes.empty()) {
+            if (kind == LayerKind::buildings)
+                sql += fmt::format(" AND t.parcel_code IN (SELECT parcel_code FROM {} p WHERE "
+                                   "project_code IN ({}))",
+                                   table(LayerKind::parcels), in_list(filter.project_codes));
+            else
+                sql += fmt::format(" AND t.project_code IN ({})", in_list(filter.project_codes));
+        }
+        if (filter.bbox) {
+            auto n = params.size();
+            for (double v :
+                 {filter.bbox->min_x, filter.bbox->min_y, filter.bbox->max_x, filter.bbox->max_y})
+                params.push_back(pg::real_text(v));
+            sql += fmt::format(" AND t.geom && ST_MakeEnvelope(${}, ${}, ${}, ${}, {})", n + 1,
+                               n + 2, n + 3, n + 4, m_epsg.value_or(0));
+        }
+        sql += " ORDER BY t.id";
+        std::vector<std::pair<std::string, FieldType>> fields;
+        for (const auto& f : def.fields)
+            fields.emplace_back(std::string(f.name), f.type);
+        // An import looks features up one by one while it writes (import_history.cpp): only
+        // buffered rows this read could see are sent first, not every buffer every time.
+        bool by_parcel = kind == LayerKind::buildings && !filter.project_codes.empty();
+        bool clean = !filter.codes.empty() && !(by_parcel && layer_pending(LayerKind::parcels));
+        for (const auto& c : filter.codes)
+            clean = clean && !m_pending_codes[kind].count(c) && !m_superseded[kind].count(c);
+        if (!clean) {
+            sync(kind);
+            if (by_parcel)
+                sync(LayerKind::parcels);
+        }
+        read_rows(read(sql, params), fields, fn);
+    }
+
+    std::optional<Envelope> extent(LayerKind kind) override {
+        auto r = run(fmt::format("SELECT min(ST_XMin(geom)), min(ST_YMin(geom)), "
+                                 "max(ST_XMax(geom)), max(ST_YMax(geom)) FROM {} t",
+                                 table(kind)));
+        if (r.rows() == 0 || r.is_null(0, 0))
+            return std::nullopt;
+        return Envelope{r.real(0, 0), r.real(0, 1), r.real(0, 2), r.real(0, 3)};
+    }
+
+    std::vector<BatchInfo> batches() override {
+        std::vector<BatchInfo> out;
+        auto r = run(fmt::format("SELECT id, reported_on, imported_at, mode, added, removed, "
+                                 "changed FROM {} WHERE $1::text IS NULL OR reported_on <= $1 "
+                                 "ORDER BY id",
+                                 t("batches")),
+                     {known_param()});
+        auto files = run(fmt::format("SELECT batch_id, layer, source, sha256 FROM {} ORDER BY "
+                                     "id",
+                                     t("batch_files")));
+        std::map<std::int64_t, std::vector<BatchFile>> by_batch;
+        for (int i = 0; i < files.rows(); ++i)
+            by_batch[files.int64(i, 0)].push_back(
+                {files.str(i, 1), files.str(i, 2), files.str(i, 3)});
+        for (int i = 0; i < r.rows(); ++i) {
+            BatchInfo b;
+            b.id = r.int64(i, 0);
+            b.reported_on = date_of(r, i, 1).value_or(Date(1900, 1, 1));
+            b.imported_at = r.str(i, 2);
+            b.mode = r.str(i, 3);
+            b.added = r.int64(i, 4);
+            b.removed = r.int64(i, 5);
+            b.changed = r.int64(i, 6);
+            b.files = std::move(by_batch[b.id]);
+            out.push_back(std::move(b));
+        }
+        return out;
+    }
+
+    void for_each_change(const ChangeFilter& filter,
+                         const std::function<void(const ChangeEvent&)>& fn) override {
+        std::string sql = fmt::format(
+            "SELECT c.batch_id, c.layer, c.code, c.project_code, c.kind, c.field, c.old_value, "
+            "c.new_value, c.correction, b.reported_on FROM {} c JOIN {} b ON b.id = c.batch_id "
+            "WHERE ($1::text IS NULL OR b.reported_on <= $1)",
+            t("changes"), t("batches"));
+        pg::Params params{known_param()};
+        auto in_list = [&](const std::vector<std::string>& values) {
+            std::string q;
+            for (const auto& v : values) {
+                params.push_back(v);
+                q += fmt::format("{}${}", q.empty() ? "" : ",", params.size());
+            }
+            return q;
+        };
+        if (filter.layer) {
+            params.emplace_back(std::string(layer_def(*filter.layer).name));
+            sql += fmt::format(" AND c.layer = ${}", params.size());
+        }
+        if (!filter.codes.empty())
+            sql += fmt::format(" AND c.code IN ({})", in_list(filter.codes));
+        if (!filter.project_codes.empty())
+            sql += fmt::format(" AND c.project_code IN ({})", in_list(filter.project_codes));
+        if (filter.since) {
+            params.push_back(filter.since->iso());
+            sql += fmt::format(" AND b.reported_on >= ${}", params.size());
+        }
+        if (filter.until) {
+            params.push_back(filter.until->iso());
+            sql += fmt::format(" AND b.reported_on <= ${}", params.size());
+        }
+        sql += " ORDER BY b.reported_on DESC, c.batch_id DESC, c.id";
+        auto r = run(sql, params);
+        ChangeEvent c;
+        for (int i = 0; i < r.rows(); ++i) {
+            c.batch_id = r.int64(i, 0);
+            c.layer = layer_from_name(r.text(i, 1)).value_or(LayerKind::parcels);
+            text_into(r, i, 2, c.code);
+            text_into(r, i, 3, c.project_code);
+            c.kind = change_kind_from_name(r.str(i, 4));
+            text_into(r, i, 5, c.field);
+            text_into(r, i, 6, c.old_value);
+            text_into(r, i, 7, c.new_value);
+            c.correction = r.int64(i, 8) != 0;
+            c.reported_on = date_of(r, i, 9).value_or(Date(1900, 1, 1));
+            fn(c);
+        }
+    }
+
+    // The layers as known on a date: the current rows whose import was known then and the
+    // superseded rows that were current then, as SpatiaLite's temporary views; here a subquery
+    // reading the date from a session setting (a read-only transaction may not create views).
+    void set_known_on(std::optional<Date> date) override {
+        flush();
+        run("SELECT set_config('landclear.known_on', $1, false)",
+            {date ? date->iso() : std::string()});
+        m_known_on = date;
+    }
+
+    std::optional<Date> known_on() const override { return m_known_on; }
+
+    void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                         const std::string& scope_value,
+                         const std::vector<FeatureRow>& rows) override {
+        require_write("replace_derived");
+        auto name = pg::quote_ident(def.name, "derived layer");
+        if (!has_derived(def.name))
+            create_derived(def);
+        bool geometry = !def.geometry_type.empty();
+        if (scope_field.empty()) {
+            run(fmt::format("DELETE FROM {}.{}", m_s, name));
+        } else {
+            auto field = pg::quote_ident(scope_field, "field");
+            auto index =
+                pg::quote_ident(fmt::format("{}_{}", def.name, scope_field).substr(0, 63), "index");
+            run(fmt::format("CREATE INDEX IF NOT EXISTS {} ON {}.{}({})", index, m_s, name, field));
+            run(fmt::format("DELETE FROM {}.{} WHERE {} = $1", m_s, name, field), {scope_value});
+        }
+        m_next_ids.erase(def.name);
+        auto& p = pending(fmt::format("{}.{}", m_s, name), [&] {
+            std::string cols = "id, ";
+            for (const auto& [field, type] : def.fields)
+                cols += pg::quote_ident(field, "field") + ", ";
+            return cols + "measure" + (geometry ? ", geom" : "");
+        });
+        for (const auto& r : rows) {
+            auto& line = p.data;
+            line += std::to_string(next_id(def.name));
+            for (const auto& v : r.values) {
+                line += '\t';
+                copy_value(line, v);
+            }
+            line += '\t' + pg::real_text(r.measure);
+            if (geometry) {
+                line += '\t';
+                line += r.wkb.empty() ? std::string("\\N") : pg::ewkb_hex(r.wkb, epsg());
+            }
+            line += '\n';
+        }
+        flush_if_large();
+    }
+
+    bool has_derived(const std::string& name) override { return has_store_table(name); }
+
+    void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
+                          const std::string& scope_value,
+                          const std::function<void(const FeatureRow&)>& fn) override {
+        if (!has_derived(def.name))
+            return;
+        std::string cols;
+        for (const auto& [name, type] : def.fields)
+            cols += pg::quote_ident(name, "field") + ", ";
+        std::string sql = fmt::format("SELECT {}measure, {} FROM {}.{}", cols,
+                                      def.geometry_type.empty() ? "NULL" : "ST_AsBinary(geom)", m_s,
+                                      pg::quote_ident(def.name, "derived layer"));
+        pg::Params params;
+        if (!scope_field.empty()) {
+            sql += fmt::format(" WHERE {} = $1", pg::quote_ident(scope_field, "field"));
+            params.push_back(scope_value);
+        }
+        sql += " ORDER BY id";
+        read_rows(run(sql, params), def.fields, fn);
+    }
+
+    std::optional<DerivedStamp> derived_stamp(const std::string& name) override {
+        if (m_known_on)
+            return std::nullopt; // results of the whole store, not of what was known then
+        auto r = run(
+            fmt::format("SELECT data_version, params FROM {} WHERE name = $1", t("derived_stamps")),
+            {name});
+        if (r.rows() == 0)
+            return std::nullopt;
+        return DerivedStamp{r.int64(0, 0), r.str(0, 1)};
+    }
+
+    void set_derived_stamp(const std::string& name, const std::string& params) override {
+        require_write("set_derived_stamp");
+        run(fmt::format("INSERT INTO {}(name, data_version, params) VALUES ($1, $2, $3) ON "
+                        "CONFLICT(name) DO UPDATE SET data_version = excluded.data_version, "
+                        "params = excluded.params",
+                        t("derived_stamps")),
+            {name, std::to_string(data_version()), params});
+    }
+
+    void clear_derived_stamp(const std::string& name) override {
+        require_write("clear_derived_stamp");
+        run(fmt::format("DELETE FROM {} WHERE name = $1", t("derived_stamps")), {name});
+    }
+
+    std::int64_t data_version() override {
+        if (m_new && !m_schema_made)
+            return 0;
+        auto v = meta("data_version");
+        return v ? std::stoll(*v) : 0;
+    }
+
+private:
+    struct Pending {
+        std::string columns, data;
+    };
+
+    int epsg() const {
+        if (!m_epsg)
+            throw_internal("a geometry written before the store's working CRS was set");
+        return *m_epsg;
+    }
+
+    // Schema-qualified name of a store table.
+    std::string t(std::string_view name) const { return fmt::format("{}.{}", m_s, name); }
+
+    // What reads of a layer select from: the table, or the layer as known on m_known_on.
+    std::string table(LayerKind kind) const {
+        const auto& def = layer_def(kind);
+        if (!m_known_on)
+            return t(def.name);
+        std::string cols;
+        for (const auto& f : def.fields)
+            cols += fmt::format("{}, ", f.name);
+        auto m = measure_column(def);
+        auto unknown = fmt::format("(SELECT i.id FROM {} i JOIN {} b ON b.id = i.batch_id WHERE "
+                                   "b.reported_on > current_setting('landclear.known_on'))",
+                                   t("imports"), t("batches"));
+        auto known = fmt::format("(import_id IS NULL OR import_id NOT IN {})", unknown);
+        return fmt::format("(SELECT id, 0 AS part, {1}{2}, source_fid, import_id, geom FROM {0} "
+                           "WHERE {3} UNION ALL SELECT -id, 1, {1}{2}, source_fid, import_id, "
+                           "geom FROM {0}_history WHERE {3} AND ended_import_id IN {4})",
+                           t(def.name), cols, m, known, unknown);
+    }
+
+    // The order SQLite scans a table (or the known-on view: current rows, then history) in.
+    std::string scan_order() const { return m_known_on ? "t.part, abs(t.id)" : "t.id"; }
+
+    pg::Param known_param() const {
+        return m_known_on ? pg::Param(m_known_on->iso()) : std::nullopt;
+    }
+
+    pg::Result run(const std::string& sql, const pg::Params& params = {}) {
+        flush();
+        return m_db->query(sql, params);
+    }
+
+    // Without flushing: for reads that made sure (sync) that nothing they see is buffered.
+    pg::Result read(const std::string& sql, const pg::Params& params = {}) {
+        return m_db->query(sql, params);
+    }
+
+    bool layer_pending(LayerKind kind) const {
+        auto p = m_pending.find(t(layer_def(kind).name));
+        auto s = m_supersedes.find(kind);
+        return (p != m_pending.end() && !p->second.data.empty()) ||
+               (s != m_supersedes.end() && !s->second.empty());
+    }
+
+    // Sends the buffers if this layer has buffered rows (or the known-on view, which reads the
+    // history and imports too, is in use).
+    void sync(LayerKind kind) {
+        if (m_known_on || layer_pending(kind))
+            flush();
+    }
+
+    template <class Columns> Pending& pending(const std::string& table, Columns&& columns) {
+        require_write("writing rows");
+        auto key = table.find('.') == std::string::npos ? t(table) : table;
+        auto it = m_pending.find(key);
+        if (it == m_pending.end())
+            it = m_pending.emplace(key, Pending{columns(), {}}).first;
+        return it->second;
+    }
+
+    void flush_if_large() {
+        std::size_t total = 0;
+        for (const auto& [table, p] : m_pending)
+            total += p.data.size();
+        if (total > (32u << 20))
+            flush();
+    }
+
+    // Sends every buffered row (COPY per table): before any other statement, so every read
+    // and write sees them.
+    void flush() {
+        if (m_pending.empty() && m_supersedes.empty())
+            return;
+        auto pending = std::move(m_pending);
+        auto supersedes = std::move(m_supersedes);
+        m_pending.clear();
+        m_supersedes.clear();
+        m_superseded.clear();
+        m_pending_codes.clear();
+        for (auto& [kind, codes] : supersedes)
+            write_supersedes(kind, codes);
+        for (auto& [table, p] : pending)
+            if (!p.data.empty())
+                m_db->copy_in(fmt::format("COPY {}({}) FROM STDIN", table, p.columns), p.data);
+    }
+
+    // The current versions of these features into <layer>_history, ended by the current
+    // import, history ids in call order (as SQLite gives them one by one); then gone.
+    void write_supersedes(LayerKind kind, const std::vector<std::string>& codes) {
+        const auto& def = layer_def(kind);
+        std::string cols, t_cols;
+        for (const auto& f : def.fields) {
+            cols += fmt::format("{}, ", f.name);
+            t_cols += fmt::format("t.{}, ", f.name);
+        }
+        auto m = measure_column(def);
+        auto hist = t(fmt::format("{}_history", def.name));
+        auto array = text_array(codes);
+        m_db->query(fmt::format("INSERT INTO {0}(id, {1}{2}, source_fid, import_id, "
+                                "ended_import_id, geom) SELECT (SELECT coalesce(max(id), 0) FROM "
+                                "{0}) + row_number() OVER (ORDER BY u.n), {3}t.{2}, t.source_fid, "
+                                "t.import_id, $1, t.geom FROM {4} t JOIN unnest($2::text[]) WITH "
+                                "ORDINALITY AS u(code, n) ON t.{5} = u.code",
+                                hist, cols, m, t_cols, t(def.name), def.key),
+                    {std::to_string(m_import_id), array});
+        m_db->query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", t(def.name), def.key),
+                    {array});
+    }
+
+    // A text[] literal: every element double-quoted, backslash and quote escaped.
+    static std::string text_array(const std::vector<std::string>& values) {
+        std::string out = "{";
+        for (const auto& v : values) {
+            if (out.size() > 1)
+                out += ',';
+            out += '"';
+            for (char c : v) {
+                if (c == '"' || c == '\\')
+                    out += '\\';
+                out += c;
+            }
+            out += '"';
+        }
+        return out + "}";
+    }
+
+    std::int64_t next_id(const std::string& table) {
+        auto it = m_next_ids.find(table);
+        if (it == m_next_ids.end()) {
+            auto name =
+                table.find('.') == std::string::npos ? t(pg::quote_ident(table, "table")) : table;
+            // No flush needed (nor allowed: callers hold a Pending&): a table with buffered
+            // rows has its counter already, every buffered id came from it.
+            auto max = m_db->query_int(fmt::format("SELECT max(id) FROM {}", name));
+            it = m_next_ids.emplace(table, max.value_or(0) + 1).first;
+        }
+        return it->second++;
+    }
+
+    void require_write(const char* what) const {
+        if (!m_in_write)
+            throw_internal(fmt::format("{} outside begin_write()/commit()", what));
+    }
+
+    void abandon() {
+        m_pending.clear();
+        m_supersedes.clear();
+        m_superseded.clear();
+        m_pending_codes.clear();
+        m_next_ids.clear();
+        m_batch_id = 0;
+        m_data_changed = false;
+        if (m_in_write) {
+            m_in_write = false;
+            m_db->exec("ROLLBACK");
+        }
+        if (m_new)
+            m_schema_made = false;
+    }
+
+    // Takes the store's write lock (for this transaction), waiting up to lock_wait seconds
+    // while another write holds it, and saying so once.
+    void wait_for_lock() {
+        pg::Params key{std::to_string(lock_class), std::to_string(lock_key(m_loc.schema))};
+        auto try_lock = [&] {
+            return m_db->query_text("SELECT pg_try_advisory_xact_lock($1::int, $2::int)", key) ==
+                   "t";
+        };
+        if (try_lock())
+            return;
+        auto holder = lock_holder();
+        {
+            std::lock_guard lock(g_wait_mutex);
+            if (g_wait_handler)
+                g_wait_handler(fmt::format("waiting for another import into {} ({}); giving up "
+                                           "after {} s",
+                                           m_loc.display, holder, m_loc.lock_wait_s));
+        }
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(m_loc.lock_wait_s);
+        while (std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (try_lock())
+                return;
+        }
+        throw_store(fmt::format("another import into {} is still running ({}); gave up after "
+                                "waiting {} s",
+                                m_loc.display, lock_holder(), m_loc.lock_wait_s),
+                    "run the command again when it has finished, or wait longer with "
+                    "lock_wait=SECONDS in the store location");
+    }
+
+    std::string lock_holder() {
+        auto objid = static_cast<std::uint32_t>(lock_key(m_loc.schema));
+        auto r = m_db->query(
+            "SELECT to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), a.pid, "
+            "coalesce(a.application_name, '') FROM pg_locks l JOIN pg_stat_activity a ON "
+            "a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = "
+            "$1::bigint AND l.objid = $2::bigint AND l.database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())",
+            {std::to_string(lock_class), std::to_string(objid)});
+        if (r.rows() == 0 || r.is_null(0, 0))
+            return "since a moment ago";
+        return fmt::format("since {} UTC, server process {}{}", r.text(0, 0), r.text(0, 1),
+                           r.text(0, 2).empty() ? std::string()
+                                                : fmt::format(", {}", r.text(0, 2)));
+    }
+
+    bool schema_exists() {
+        return m_db->query_int("SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+                               {m_loc.schema})
+                   .value_or(0) > 0;
+    }
+
+    bool schema_has_tables() {
+        return m_db->query_int("SELECT count(*) FROM pg_tables WHERE schemaname = $1",
+                               {m_loc.schema})
+                   .value_or(0) > 0;
+    }
+
+    bool has_store_table(const std::string& name) {
+        return run("SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = $2",
+                   {m_loc.schema, name})
+                   .int64(0, 0) > 0;
+    }
+
+    void ensure_postgis() {
+        if (m_db->query_int("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'")
+                .value_or(0) > 0)
+            return;
+        try {
+            m_db->exec("SAVEPOINT make_postgis; CREATE EXTENSION postgis; RELEASE make_postgis");
+        } catch (const Error&) {
+            throw_store(fmt::format("the database of {} has no PostGIS, and this role may not "
+                                    "add it",
+                                    m_loc.display),
+                        "ask the database owner to run CREATE EXTENSION postgis in it "
+                        "(docs/POSTGIS.md)");
+        }
+    }
+
+    void read_meta() {
+        auto version = meta("schema_version");
+        if (!version)
+            throw_store(fmt::format("{} is damaged: its landclear_meta has no schema_version",
+                                    m_loc.display),
+                        "restore the schema from a backup, or import the sources again into a "
+                        "new store");
+        int v = 0;
+        try {
+            v = std::stoi(*version);
+        } catch (const std::exception&) {
+        }
+        if (v != store_schema_version)
+            throw_input(fmt::format("{} has store schema version {}, this landclear reads {}",
+                                    m_loc.display, *version, store_schema_version),
+                        "use the landclear version that wrote the store");
+        if (auto srid = meta("working_srid"))
+            m_epsg = std::stoi(*srid);
+        m_schema_made = true;
+        m_may_write = !m_read_only && m_db->query_text("SELECT has_table_privilege($1, 'UPDATE')",
+                                                       {t("landclear_meta")}) == "t";
+    }
+
+    std::optional<std::string> meta(const std::string& key) {
+        auto r =
+            run(fmt::format("SELECT value FROM {} WHERE key = $1", t("landclear_meta")), {key});
+        if (r.rows() == 0)
+            return std::nullopt;
+        return r.str(0, 0);
+    }
+
+    void set_meta(const std::string& key, const std::string& value) {
+        run(fmt::format("INSERT INTO {}(key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE "
+                        "SET value = excluded.value",
+                        t("landclear_meta")),
+            {key, value});
+    }
+
+    std::string geom_column(const std::string& type) const {
+        return fmt::format("geometry({}, {})", type, epsg());
+    }
+
+    void create_schema() {
+        auto& db = *m_db;
+        db.exec(fmt::format("CREATE TABLE {}(key text PRIMARY KEY, value text NOT NULL)",
+                            t("landclear_meta")));
+        set_meta("schema_version", std::to_string(store_schema_version));
+        set_meta("working_srid", std::to_string(*m_epsg));
+        db.exec(fmt::format("CREATE TABLE {}(id bigint PRIMARY KEY, layer text NOT NULL, source "
+                            "text NOT NULL, mode text NOT NULL, source_crs text, features_read "
+                            "bigint, written bigint, repaired bigint, imported_at text NOT NULL, "
+                            "batch_id bigint)",
+                            t("imports")));
+        for (const auto& def : all_layers()) {
+            std::string cols;
+            for (const auto& f : def.fields)
+                cols += fmt::format("{} {}{}, ", f.name, sql_type(f.type, true),
+                                    f.name == def.key ? " NOT NULL UNIQUE" : "");
+            db.exec(fmt::format("CREATE TABLE {}(id bigint PRIMARY KEY, {}{} double precision, "
+                                "source_fid bigint, import_id bigint REFERENCES {}(id), geom {})",
+                                t(def.name), cols, measure_column(def), t("imports"),
+                                geom_column(geometry_type(def))));
+            db.exec(
+                fmt::format("CREATE INDEX {}_geom ON {} USING gist(geom)", def.name, t(def.name)));
+        }
+        db.exec(fmt::format("CREATE TABLE {}(name text PRIMARY KEY, data_version bigint NOT "
+                            "NULL, params text NOT NULL)",
+                            t("derived_stamps")));
+        create_history_schema();
+        db.exec(fmt::format("CREATE INDEX parcels_project ON {}(project_code)", t("parcels")));
+        db.exec(fmt::format("CREATE INDEX buildings_parcel ON {}(parcel_code)", t("buildings")));
+        db.exec(fmt::format("CREATE TABLE {}(id bigint PRIMARY KEY, origin text NOT NULL, kind "
+                            "text NOT NULL, layer text, feature_code text, source text, "
+                            "source_fid bigint, message text NOT NULL, value double precision, "
+                            "created_at text DEFAULT to_char(clock_timestamp() AT TIME ZONE "
+                            "'UTC', 'YYYY-MM-DD HH24:MI:SS'), geom {})",
+                            t("findings"), geom_column("GEOMETRY")));
+        db.exec(fmt::format("CREATE INDEX findings_geom ON {} USING gist(geom)", t("findings")));
+        m_schema_made = true;
+    }
+
+    void create_history_schema() {
+        auto& db = *m_db;
+        db.exec(fmt::format("CREATE TABLE {}(id bigint PRIMARY KEY, reported_on text NOT NULL, "
+                            "imported_at text NOT NULL, mode text NOT NULL, added bigint, removed "
+                            "bigint, changed bigint)",
+                            t("batches")));
+        db.exec(fmt::format("CREATE TABLE {}(id bigint PRIMARY KEY, batch_id bigint NOT NULL "
+                            "REFERENCES {}(id), layer text NOT NULL, source text NOT NULL, "
+                            "sha256 text NOT NULL)",
+                            t("batch_files"), t("batches")));
+        db.exec(fmt::format("CREATE TABLE {}(id bigint PRIMARY KEY, batch_id bigint NOT NULL "
+                            "REFERENCES {}(id), layer text NOT NULL, code text NOT NULL, "
+                            "project_code text NOT NULL, kind text NOT NULL, field text NOT "
+                            "NULL, old_value text NOT NULL, new_value text NOT NULL, correction "
+                            "integer NOT NULL)",
+                            t("changes"), t("batches")));
+        db.exec(fmt::format("CREATE INDEX changes_code ON {}(layer, code)", t("changes")));
+        db.exec(fmt::format("CREATE INDEX changes_batch ON {}(batch_id)", t("changes")));
+        for (const auto& def : all_layers()) {
+            std::string cols;
+            for (const auto& f : def.fields)
+                cols += fmt::format("{} {}, ", f.name, sql_type(f.type, true));
+            db.exec(fmt::format("CREATE TABLE {}_history(id bigint PRIMARY KEY, {}{} double "
+                                "precision, source_fid bigint, import_id bigint, ended_import_id "
+                                "bigint NOT NULL, geom {})",
+                                t(def.name), cols, measure_column(def),
+                                geom_column(geometry_type(def))));
+            db.exec(fmt::format("CREATE INDEX {0}_history_key ON {1}_history({2})", def.name,
+                                t(def.name), def.key));
+            db.exec(fmt::format("CREATE INDEX {0}_history_ended ON {1}_history(ended_import_id)",
+                                def.name, t(def.name)));
+        }
+    }
+
+    void create_derived(const DerivedLayerDef& def) {
+        std::string cols;
+        for (const auto& [name, type] : def.fields)
+            cols += fmt::format("{} {}, ", pg::quote_ident(name, "field"), sql_type(type, false));
+        auto name = pg::quote_ident(def.name, "derived layer");
+        std::string geom;
+        if (!def.geometry_type.empty())
+            geom = ", geom " + geom_column(checked_geometry_type(def.geometry_type));
+        run(fmt::format("CREATE TABLE {}.{}(id bigint PRIMARY KEY, {}measure double "
+                        "precision{})",
+                        m_s, name, cols, geom));
+        if (!def.geometry_type.empty())
+            run(fmt::format("CREATE INDEX ON {}.{} USING gist(geom)", m_s, name));
+    }
+
+    static ChangeKind change_kind_from_name(const std::string& name) {
+        for (auto k :
+             {ChangeKind::added, ChangeKind::removed, ChangeKind::changed, ChangeKind::loaded})
+            if (name == change_kind_name(k))
+                return k;
+        return ChangeKind::changed;
+    }
+
+    // Columns: the fields, then measure, then WKB (or NULL).
+    static void read_rows(const pg::Result& r,
+                          const std::vector<std::pair<std::string, FieldType>>& fields,
+                          const std::function<void(const FeatureRow&)>& fn) {
+        FeatureRow row;
+        int n = static_cast<int>(fields.size());
+        for (int i = 0; i < r.rows(); ++i) {
+            row.values.assign(fields.size(), std::monostate{});
+            for (int c = 0; c < n; ++c) {
+                if (r.is_null(i, c))
+                    continue;
+                switch (fields[static_cast<size_t>(c)].second) {
+                case FieldType::text:
+                    row.values[c] = r.str(i, c);
+                    break;
+                case FieldType::integer:
+                    row.values[c] = r.int64(i, c);
+                    break;
+                case FieldType::real:
+                    row.values[c] = r.real(i, c);
+                    break;
+                case FieldType::date:
+                    if (auto d = parse_date(r.text(i, c)))
+                        row.values[c] = *d;
+                    break;
+                }
+            }
+            row.measure = r.real(i, n);
+            r.bytea(i, n + 1, row.wkb);
+            fn(row);
+        }
+    }
+
+    pg::Location m_loc;
+    bool m_read_only = false;
+    std::unique_ptr<pg::Connection> m_db;
+    std::string m_s; // the schema, quoted
+    bool m_new = false;
+    bool m_schema_made = false; // the store's tables exist (committed or in this write)
+    bool m_may_write = false;
+    bool m_in_write = false;
+    bool m_data_changed = false;
+    std::optional<int> m_epsg;
+    std::int64_t m_import_id = 0;
+    std::int64_t m_batch_id = 0;
+    std::optional<Date> m_known_on;
+    std::map<std::string, Pending> m_pending; // by qualified table name
+    std::map<LayerKind, std::unordered_set<std::string>> m_pending_codes;
+    std::map<LayerKind, std::vector<std::string>> m_supersedes;        // in call order
+    std::map<LayerKind, std::unordered_set<std::string>> m_superseded; // the same, as a set
+    std::map<std::string, std::int64_t> m_next_ids; // by table name as given to next_id
+};
+
+} // namespace
+
+bool is_postgis_location(const std::string& location) {
+    return pg::is_location(location);
+}
+
+std::unique_ptr<Store> open_postgis_store(const std::string& location, StoreMode mode) {
+    return std::make_unique<PostgisStore>(location, mode);
+}
+
+bool postgis_store_exists(const std::string& location) {
+    auto loc = pg::parse_location(location);
+    pg::Connection db(loc);
+    return db.query_int("SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = "
+                        "'landclear_meta'",
+                        {loc.schema})
+               .value_or(0) > 0;
+}
+
+void set_store_wait_handler(std::function<void(const std::string&)> handler) {
+    std::lock_guard lock(g_wait_mutex);
+    g_wait_handler = std::move(handler);
+}
+
+} // namespace landclear
