@@ -29,6 +29,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
+#include "landclear/render/map_data.hpp"
 #include "landclear/report/corridor_tables.hpp"
 #include "support/test_support.hpp"
 
@@ -460,4 +461,49 @@ BOOST_AUTO_TEST_CASE(chainage_metres_below_1000_and_negative_stations) {
                                 text.find("start_chainage_m") != std::string::npos,
                             text);
     }
+}
+
+BOOST_AUTO_TEST_CASE(maps_draw_every_alignment_and_strip_one) {
+    Fixture f;
+    auto store = open_store(f.store, StoreMode::write);
+    MapRequest req;
+    req.scope = MapScope::corridor;
+    req.code = "T";
+    req.as_of = Date(2025, 6, 30);
+    auto pages = collect_map_pages(*store, req);
+    BOOST_REQUIRE_EQUAL(pages.size(), 1u);
+    const auto& page = pages[0];
+    BOOST_REQUIRE_EQUAL(page.corridors.size(), 2u);
+    BOOST_CHECK_EQUAL(page.corridors[0].code, "T~YK");
+    BOOST_CHECK_EQUAL(page.corridors[0].alignment, "YK");
+    BOOST_CHECK_EQUAL(page.corridors[1].alignment, "ZK");
+    // Ticks every 100 m of each alignment's own chainage: YK K1+050..K1+350 has K1+100, K1+200,
+    // K1+300 and both ends; ZK K1+000..K1+300 has K1+000 to K1+300.
+    auto chainages = [](const MapCorridor& c) {
+        std::vector<double> out;
+        for (const auto& t : c.ticks)
+            out.push_back(t.chainage_m);
+        return out;
+    };
+    BOOST_CHECK(
+        (chainages(page.corridors[0]) == std::vector<double>{1050, 1100, 1200, 1300, 1350}));
+    BOOST_CHECK((chainages(page.corridors[1]) == std::vector<double>{1000, 1100, 1200, 1300}));
+    // The page's figures are the corridor's (the union): 6 620 m² of parcels, 9.93 亩.
+    bool union_figure = false;
+    for (const auto& row : page.figure_rows)
+        union_figure = union_figure || row.value.find("9.93") != std::string::npos;
+    BOOST_CHECK_MESSAGE(union_figure, "no figure row with the union's 9.93 亩");
+
+    req.strip = true;
+    BOOST_CHECK_THROW(collect_map_pages(*store, req), Error); // which alignment?
+    req.alignment = "QK";
+    BOOST_CHECK_THROW(collect_map_pages(*store, req), Error);
+    req.alignment = "ZK";
+    auto sheets = collect_map_pages(*store, req);
+    BOOST_REQUIRE(!sheets.empty());
+    BOOST_REQUIRE(sheets[0].strip);
+    BOOST_CHECK_EQUAL(sheets[0].strip->alignment, "ZK");
+    BOOST_CHECK_EQUAL(sheets[0].key, "T~ZK-01");
+    close(sheets.front().strip->from_chainage_m, 1000, "ZK strip from");
+    close(sheets.back().strip->to_chainage_m, 1300, "ZK strip to");
 }

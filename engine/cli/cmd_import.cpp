@@ -92,8 +92,8 @@ const bool registered = register_command(10, [](CLI::App& app) {
     cmd->add_option("--invalid", a->invalid, "invalid polygons: repair (default) or reject")
         ->check(CLI::IsMember({"repair", "reject"}));
     cmd->add_flag("--fork-as-alignments", a->fork_as_alignments,
-                  "a corridor centreline that branches is imported as several alignments of "
-                  "the corridor (AK, BK, ..., longest first) instead of refused");
+                  "import a branching corridor centreline as alignments AK, BK, ... of its "
+                  "corridor (longest first) instead of refusing it");
     cmd->add_flag("--quiet", a->quiet, "no progress messages");
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });
