@@ -14,7 +14,7 @@ namespace {
 struct ImportArgs {
     std::string store, parcels, buildings, corridors, projects, map, encoding, s_crs, crs;
     std::string invalid = "repair", reported;
-    bool append = false, update = false, quiet = false;
+    bool append = false, update = false, quiet = false, fork_as_alignments = false;
 };
 
 int run(const ImportArgs& a) {
@@ -37,6 +37,7 @@ int run(const ImportArgs& a) {
         o.working_epsg = parse_epsg(a.crs, "--crs");
     o.append = a.append;
     o.update = a.update;
+    o.fork_as_alignments = a.fork_as_alignments;
     if (!a.reported.empty())
         o.reported = parse_date_option(a.reported, "--reported");
     o.invalid = a.invalid == "reject" ? InvalidPolicy::reject : InvalidPolicy::repair;
@@ -90,6 +91,9 @@ const bool registered = register_command(10, [](CLI::App& app) {
                     "and bulletins go by");
     cmd->add_option("--invalid", a->invalid, "invalid polygons: repair (default) or reject")
         ->check(CLI::IsMember({"repair", "reject"}));
+    cmd->add_flag("--fork-as-alignments", a->fork_as_alignments,
+                  "import a branching corridor centreline as alignments AK, BK, ... of its "
+                  "corridor (longest first) instead of refusing it");
     cmd->add_flag("--quiet", a->quiet, "no progress messages");
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });

@@ -15,7 +15,7 @@ struct MapArgs {
     std::string store, project, corridor, district, out, size = "A4", orientation = "landscape";
     bool all_projects = false;
     double dpi = 150;
-    std::string as_of, since, known_on, title, lang = "zh", scale;
+    std::string as_of, since, known_on, title, lang = "zh", scale, alignment;
     bool strip = false;
 };
 
@@ -56,7 +56,12 @@ MapRequest request_from(const MapArgs& a) {
     if (a.strip && a.orientation != "landscape")
         throw_usage("strip maps are landscape: the road runs across the sheet",
                     "leave out --orientation");
+    if (!a.alignment.empty() && !a.strip)
+        throw_usage("--alignment chooses the alignment a strip map runs along (--strip); a "
+                    "corridor map draws every alignment",
+                    "add --strip, or leave out --alignment");
     r.strip = a.strip;
+    r.alignment = a.alignment;
     if (!a.scale.empty())
         r.strip_scale = parse_map_scale(a.scale);
     return r;
@@ -105,6 +110,8 @@ const bool registered = register_command(50, [](CLI::App& app) {
     cmd->add_flag("--strip", a->strip,
                   "with --corridor: a strip map, one sheet per stretch along the road");
     cmd->add_option("--scale", a->scale, "strip map scale (default 1:2000)");
+    cmd->add_option("--alignment", a->alignment,
+                    "strip map of a corridor of several alignments: the one to run along (ZK)");
     cmd->add_option("--lang", a->lang, "words on the map: zh (default) or en");
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });

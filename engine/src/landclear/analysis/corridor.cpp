@@ -137,6 +137,10 @@ std::optional<Wkb> feature_wkb(Store& store, LayerKind kind, const std::string& 
 // (GEOS); its rows written to the store.
 struct Job {
     const CorridorRow* corridor = nullptr;
+    // The union red line of a corridor of several alignments: these rows' red lines, one piece
+    // (corridor is then a row standing for the corridor, its code the corridor's).
+    std::vector<const CorridorRow*> union_of;
+    std::vector<Wkb> union_lines;
     Wkb line, project;
     CorridorClip clip;
     std::vector<Envelope> boxes;
@@ -161,6 +165,19 @@ Stationing corridor_stationing(const CorridorRow& c, double length) {
 
 void load_inputs(Store& store, Job& job, const CorridorOptions& o) {
     const auto& c = *job.corridor;
+    for (const auto* row : job.union_of) {
+        auto line = feature_wkb(store, LayerKind::corridors, row->code);
+        if (!line)
+            throw_input(fmt::format("corridor {} has no centreline in the store", row->code),
+                        "import the corridor's centreline again");
+        job.union_lines.push_back(std::move(*line));
+    }
+    if (!job.union_of.empty()) {
+        if (o.red_line == RedLineSource::project && !c.project_code.empty())
+            if (auto wkb = feature_wkb(store, LayerKind::projects, c.project_code))
+                job.project = std::move(*wkb);
+        return;
+    }
     auto line = feature_wkb(store, LayerKind::corridors, c.code);
     if (!line)
         throw_input(fmt::format("corridor {} has no centreline in the store", c.code),
@@ -171,10 +188,41 @@ void load_inputs(Store& store, Job& job, const CorridorOptions& o) {
             job.project = std::move(*wkb);
 }
 
+// The union of the alignments' red lines as one piece (segment 0): the corridor's totals.
+void build_union(Job& job, Geos& geos, GeomPtr red) {
+    if (!red) {
+        std::vector<GeomPtr> parts;
+        for (size_t i = 0; i < job.union_of.size(); ++i) {
+            auto line = geos.from_wkb(job.union_lines[i]);
+            parts.push_back(buffer_centreline(geos, line.get(), corridor_widths(*job.union_of[i])));
+        }
+        red = geos.polygonal_multi(geos.union_of(std::move(parts)).get());
+    }
+    SegmentClip s;
+    s.area = geos.area(red.get());
+    s.wkb = geos.to_wkb(red.get());
+    if (!geos.is_empty(red.get()))
+        job.boxes.push_back(envelope_of(geos, red.get()));
+    job.clip.segments.push_back(std::move(s));
+}
+
 void build_segments(Job& job, const CorridorOptions& o) {
     Stopwatch watch;
     Geos geos;
     const auto& c = *job.corridor;
+    if (!job.union_of.empty()) {
+        GeomPtr red;
+        if (!job.project.empty()) {
+            red = geos.polygonal_multi(geos.from_wkb(job.project).get());
+            if (geos.is_empty(red.get()))
+                red.reset();
+            else
+                job.clip.source = RedLineSource::project;
+        }
+        build_union(job, geos, std::move(red));
+        job.t_geometry = watch.lap();
+        return;
+    }
     auto line = geos.from_wkb(job.line);
     GeomPtr red;
     if (!job.project.empty()) {
@@ -489,8 +537,10 @@ void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
 // Rows of corridors that are no longer in the store.
 void drop_removed(Store& store, const std::vector<CorridorRow>& corridors) {
     std::set<std::string> present;
-    for (const auto& c : corridors)
+    for (const auto& c : corridors) {
         present.insert(c.code);
+        present.insert(corridor_of_row(c)); // the union of a corridor of several alignments
+    }
     std::set<std::string> stored;
     auto def = corridor_segments_layer();
     def.geometry_type.clear();
@@ -550,12 +600,24 @@ std::optional<Date> date_value(const Value& v) {
     return d ? std::optional<Date>(*d) : std::nullopt;
 }
 
+// Worst first: most outstanding 亩, then most households, then along the line.
+void sort_worst_first(std::vector<BlockingStretch>& stretches) {
+    std::stable_sort(stretches.begin(), stretches.end(), [](const auto& a, const auto& b) {
+        if (a.outstanding_m2() != b.outstanding_m2())
+            return a.outstanding_m2() > b.outstanding_m2();
+        if (a.outstanding_households != b.outstanding_households)
+            return a.outstanding_households > b.outstanding_households;
+        return a.along_from_m < b.along_from_m;
+    });
+}
+
 CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
                            const std::unordered_map<std::string, ParcelDates>& parcels,
                            const std::unordered_map<std::string, BuildingFacts>& buildings,
                            const CorridorOptions& o) {
     CorridorReport r;
     r.code = c.code;
+    r.row_code = c.code;
     r.name = c.name;
     r.project_code = c.project_code;
     r.start_chainage_m = c.start_chainage_m;
@@ -579,6 +641,7 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
         seg.along_from_m = spans_match ? spans[k].along_from_m : s.from_m - c.start_chainage_m;
         seg.along_to_m = spans_match ? spans[k].along_to_m : s.to_m - c.start_chainage_m;
         seg.label = s.label;
+        seg.alignment = r.alignment;
         seg.red_line_m2 = s.area;
         r.red_line_m2 += s.area;
         r.segments.push_back(std::move(seg));
@@ -650,18 +713,65 @@ CorridorReport make_report(const CorridorRow& c, const CorridorClip& clip,
             bs.insert(stuck_buildings[k].begin(), stuck_buildings[k].end());
         }
         b.label = format_chainage_range(b.from_m, b.to_m, r.alignment);
+        b.alignment = r.alignment;
         b.parcels.assign(ps.begin(), ps.end());
         b.buildings.assign(bs.begin(), bs.end());
         r.blocking.push_back(std::move(b));
     }
-    std::stable_sort(r.blocking.begin(), r.blocking.end(), [](const auto& a, const auto& b) {
-        if (a.outstanding_m2() != b.outstanding_m2())
-            return a.outstanding_m2() > b.outstanding_m2();
-        if (a.outstanding_households != b.outstanding_households)
-            return a.outstanding_households > b.outstanding_households;
-        return a.along_from_m < b.along_from_m;
-    });
+    sort_worst_first(r.blocking);
     return r;
+}
+
+// The figures inside a corridor's union red line (one piece): each parcel piece and building
+// once, however many alignments' red lines hold it.
+StatusFigures union_figures(const CorridorClip& clip,
+                            const std::unordered_map<std::string, ParcelDates>& parcels,
+                            const std::unordered_map<std::string, BuildingFacts>& buildings,
+                            const CorridorOptions& o) {
+    StatusFigures f;
+    std::unordered_set<std::string> distinct;
+    static const ParcelDates none;
+    for (const auto& p : clip.parcels) {
+        auto it = parcels.find(p.code);
+        f.add_parcel(it == parcels.end() ? none : it->second, p.area, o.as_of, o.since);
+        distinct.insert(p.code);
+    }
+    static const BuildingFacts no_facts;
+    for (const auto& b : clip.buildings) {
+        auto it = buildings.find(b.code);
+        const BuildingFacts& facts = it == buildings.end() ? no_facts : it->second;
+        f.add_building(facts.dates, facts.households, facts.floor_area_m2, o.as_of, o.since);
+    }
+    f.parcels = static_cast<std::int64_t>(distinct.size());
+    return f;
+}
+
+// A corridor of several alignments from its alignments' reports and its union's figures (one
+// alignment: its own). Chainage fields are the first alignment's (CorridorReport::alignments).
+CorridorReport group_report(const std::string& code, std::vector<CorridorReport> members,
+                            const CorridorClip* union_clip, const std::string& union_geometry,
+                            const std::string& union_row, const StatusFigures& union_f) {
+    CorridorReport g = members.front();
+    g.code = code;
+    g.segments.clear();
+    g.blocking.clear();
+    if (union_clip) {
+        g.row_code = union_row;
+        g.red_line_m2 = union_clip->segments.empty() ? 0 : union_clip->segments.front().area;
+        g.figures = union_f;
+        g.geometry = union_geometry;
+        g.red_line_source = union_clip->source;
+    }
+    for (auto& m : members) {
+        m.code = code;
+        g.segments.insert(g.segments.end(), m.segments.begin(), m.segments.end());
+        g.blocking.insert(g.blocking.end(), m.blocking.begin(), m.blocking.end());
+        if (m.geometry != "stored" && m.geometry != "saved")
+            g.geometry = m.geometry;
+    }
+    sort_worst_first(g.blocking);
+    g.alignments = std::move(members);
+    return g;
 }
 
 std::string list_codes(const std::vector<std::string>& codes) {
@@ -678,12 +788,16 @@ std::vector<CorridorRow> select_corridors(const std::vector<CorridorRow>& all,
                                           const CorridorOptions& o) {
     if (o.corridors.empty() && o.projects.empty())
         return all;
+    // Codes are the corridors' (an alignment row "G320-1~ZK" is chosen by its corridor G320-1).
     std::vector<std::string> codes;
     for (const auto& c : all)
-        codes.push_back(c.code);
+        if (codes.empty() || codes.back() != corridor_of_row(c))
+            codes.push_back(corridor_of_row(c));
+    std::sort(codes.begin(), codes.end());
+    codes.erase(std::unique(codes.begin(), codes.end()), codes.end());
     std::set<std::string> wanted;
     for (const auto& code : o.corridors) {
-        if (std::find(codes.begin(), codes.end(), code) == codes.end())
+        if (!std::binary_search(codes.begin(), codes.end(), code))
             throw_usage(fmt::format("no corridor {} in the store", code),
                         fmt::format("corridors in the store: {}", list_codes(codes)));
         wanted.insert(code);
@@ -692,7 +806,7 @@ std::vector<CorridorRow> select_corridors(const std::vector<CorridorRow>& all,
         bool any = false;
         for (const auto& c : all)
             if (c.project_code == project) {
-                wanted.insert(c.code);
+                wanted.insert(corridor_of_row(c));
                 any = true;
             }
         if (!any) {
@@ -706,7 +820,7 @@ std::vector<CorridorRow> select_corridors(const std::vector<CorridorRow>& all,
     }
     std::vector<CorridorRow> out;
     for (const auto& c : all)
-        if (wanted.count(c.code))
+        if (wanted.count(corridor_of_row(c)))
             out.push_back(c);
     return out;
 }
@@ -719,6 +833,22 @@ RedLineSource parse_red_line_source(const std::string& text) {
     if (text == "project")
         return RedLineSource::project;
     throw_usage(fmt::format("--redline '{}' is not buffer or project", text));
+}
+
+std::string corridor_row_code(const std::string& corridor_code, const std::string& alignment) {
+    return corridor_code + alignment_separator + (alignment.empty() ? "K" : alignment);
+}
+
+bool is_alignment_row(const CorridorRow& row) {
+    auto suffix = std::string(1, alignment_separator) + alignment_prefix(row);
+    return row.code.size() > suffix.size() &&
+           row.code.compare(row.code.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string corridor_of_row(const CorridorRow& row) {
+    if (!is_alignment_row(row))
+        return row.code;
+    return row.code.substr(0, row.code.size() - 1 - alignment_prefix(row).size());
 }
 
 const DerivedLayerDef& corridor_segments_layer() {
@@ -819,6 +949,30 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
         throw_usage(fmt::format("--segment {} m: segments must be at least 1 m", o.segment_m));
     auto all = store.corridors();
     auto selected = select_corridors(all, o);
+    // Corridors in the order of their first row; a corridor of several alignments also gets an
+    // entry for its union red line (a row standing for it, after the stored rows).
+    struct Group {
+        std::string code;
+        std::vector<size_t> members; // into selected
+        size_t union_entry = SIZE_MAX;
+    };
+    std::vector<Group> groups;
+    for (size_t i = 0; i < selected.size(); ++i) {
+        auto code = corridor_of_row(selected[i]);
+        auto g = std::find_if(groups.begin(), groups.end(),
+                              [&](const Group& x) { return x.code == code; });
+        if (g == groups.end())
+            g = groups.insert(groups.end(), Group{code, {}, SIZE_MAX});
+        g->members.push_back(i);
+    }
+    size_t stored_rows = selected.size();
+    for (auto& g : groups)
+        if (g.members.size() > 1) {
+            CorridorRow u = selected[g.members.front()];
+            u.code = g.code;
+            g.union_entry = selected.size();
+            selected.push_back(std::move(u));
+        }
     unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
 
     auto wanted = stamp(o);
@@ -856,6 +1010,10 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
         job_of[i] = jobs.size();
         jobs.emplace_back().corridor = &selected[i];
     }
+    for (const auto& g : groups)
+        if (g.union_entry != SIZE_MAX && job_of[g.union_entry] != SIZE_MAX)
+            for (size_t m : g.members)
+                jobs[job_of[g.union_entry]].union_of.push_back(&selected[m]);
 
     // Recomputed geometry is written in one transaction as each corridor finishes; if writing
     // fails, everything is kept in memory instead and the store is left as it was.
@@ -926,10 +1084,26 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
     std::unordered_map<std::string, BuildingFacts> building_facts;
     read_facts(store, clips, parcel_dates, building_facts);
 
+    std::vector<CorridorReport> rows;
+    for (size_t i = 0; i < stored_rows; ++i) {
+        rows.push_back(make_report(selected[i], clips[i], parcel_dates, building_facts, o));
+        rows.back().geometry = how[i];
+    }
     std::vector<CorridorReport> reports;
-    for (size_t i = 0; i < selected.size(); ++i) {
-        reports.push_back(make_report(selected[i], clips[i], parcel_dates, building_facts, o));
-        reports.back().geometry = how[i];
+    for (const auto& g : groups) {
+        if (g.members.size() == 1 && !is_alignment_row(selected[g.members.front()])) {
+            reports.push_back(std::move(rows[g.members.front()]));
+            continue;
+        }
+        std::vector<CorridorReport> members;
+        for (size_t m : g.members)
+            members.push_back(std::move(rows[m]));
+        std::sort(members.begin(), members.end(),
+                  [](const auto& a, const auto& b) { return a.alignment < b.alignment; });
+        const CorridorClip* u = g.union_entry == SIZE_MAX ? nullptr : &clips[g.union_entry];
+        reports.push_back(group_report(
+            g.code, std::move(members), u, u ? how[g.union_entry] : std::string(), g.code,
+            u ? union_figures(*u, parcel_dates, building_facts, o) : StatusFigures{}));
     }
     return reports;
 }

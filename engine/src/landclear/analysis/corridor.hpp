@@ -61,6 +61,7 @@ struct CorridorSegment {
     // from_m − start_chainage_m after a chainage break (断链).
     double along_from_m = 0, along_to_m = 0;
     std::string label;      // "K1+200–K1+300" (with the alignment's prefix: "ZK1+200–ZK1+300")
+    std::string alignment;  // the alignment's prefix (K, ZK, YK ...) whose centreline it is on
     double red_line_m2 = 0; // area of this piece of the red line
     StatusFigures figures;
     bool blocked = false; // land not cleared (> blocking_min_m2) or a household not demolished
@@ -73,6 +74,7 @@ struct BlockingStretch {
     double along_from_m = 0, along_to_m = 0;                      // as CorridorSegment
     double length_m() const { return along_to_m - along_from_m; } // along the line
     std::string label;
+    std::string alignment;                   // as CorridorSegment
     double not_acquired_m2 = 0;              // not cleared, not acquired (by their own dates)
     double not_cleared_m2 = 0;               // acquired but not cleared
     std::int64_t outstanding_households = 0; // not demolished
@@ -86,8 +88,25 @@ struct BlockingStretch {
 // the red line.
 inline constexpr double blocking_min_m2 = 0.01;
 
+// A corridor of several alignments (twin alignments 左线 ZK / 右线 YK, ramps, the arms of a fork):
+// the corridors layer holds one feature per alignment, sharing the corridor code and differing
+// in `alignment`; the store keeps one row per alignment, keyed corridor_row_code(code,
+// alignment) = "G320-1~ZK" ("~" then the alignment's prefix). A corridor with one feature keeps
+// its code as it is. docs/CORRIDOR.md#twin-alignments.
+inline constexpr char alignment_separator = '~';
+std::string corridor_row_code(const std::string& corridor_code, const std::string& alignment);
+// The corridor a stored row belongs to: "G320-1" for the row "G320-1~ZK" whose alignment is ZK;
+// the row's own code for a corridor of one feature.
+std::string corridor_of_row(const CorridorRow& row);
+// Whether the row is one alignment of a corridor of several (its code is corridor_row_code).
+bool is_alignment_row(const CorridorRow& row);
+
 struct CorridorReport {
     std::string code, name, project_code;
+    // The stored row (corridors layer, derived layers' corridor_code) this report's segments
+    // belong to: the code for a corridor of one alignment, "G320-1~ZK" for an alignment's own
+    // report, the corridor code (its union red line) for a corridor of several.
+    std::string row_code;
     double start_chainage_m = 0, length_m = 0; // length along the centreline
     double end_chainage_m = 0;                 // start + length + Σ (ahead − back) of the breaks
     std::string alignment = "K";               // chainage prefix: K, ZK (左线), YK (右线) ...
@@ -95,9 +114,17 @@ struct CorridorReport {
     SideWidths widths;
     RedLineSource red_line_source = RedLineSource::buffer; // what was used
     double red_line_m2 = 0;
-    StatusFigures figures; // the sum of its segments
+    StatusFigures figures; // the sum of its segments (several alignments: of the union)
     std::vector<CorridorSegment> segments;
     std::vector<BlockingStretch> blocking; // worst first: most outstanding 亩, then households
+    // A corridor of several alignments: each alignment's own report (its centreline, widths,
+    // stationing, segments and blocking stretches; figures the sum of its segments), in the
+    // order of their prefixes. The corridor's red_line_m2 and figures are then those of the
+    // union of the alignments' red lines (land where they overlap counted once), so they are
+    // not the sum of the alignments'; its segments and blocking stretches are all the
+    // alignments' (each names its alignment), its chainage fields (start, length, end,
+    // breaks, widths, alignment) are the first alignment's. Empty for a corridor of one.
+    std::vector<CorridorReport> alignments;
     // How the geometry was obtained: "stored" (read from the store), "saved" (recomputed and
     // written), or "in memory: <why not saved>".
     std::string geometry;

@@ -1,5 +1,6 @@
 #include "landclear/analysis/history.hpp"
 
+#include "landclear/analysis/corridor.hpp"
 #include "landclear/core/error.hpp"
 
 #include <fmt/format.h>
@@ -21,8 +22,10 @@ HistoryReport compute_history(Store& store, const HistoryOptions& o) {
         f.project_codes = {o.project};
     } else if (!o.corridor.empty()) {
         auto corridors = store.corridors();
-        auto it = std::find_if(corridors.begin(), corridors.end(),
-                               [&](const CorridorRow& c) { return c.code == o.corridor; });
+        auto it = std::find_if(corridors.begin(), corridors.end(), [&](const CorridorRow& c) {
+            // A corridor of several alignments by its code (G320-1~ZK is one of G320-1's rows).
+            return c.code == o.corridor || corridor_of_row(c) == o.corridor;
+        });
         std::string project;
         if (it != corridors.end()) {
             project = it->project_code;

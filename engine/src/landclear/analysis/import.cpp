@@ -1,5 +1,6 @@
 #include "landclear/analysis/import.hpp"
 
+#include "landclear/analysis/corridor.hpp"
 #include "landclear/analysis/detail/import_contract.hpp"
 #include "landclear/analysis/detail/import_history.hpp"
 #include "landclear/core/error.hpp"
@@ -24,6 +25,7 @@
 #include <ogrsf_frmts.h>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace landclear {
 
@@ -56,9 +58,14 @@ class FeatureConverter {
 public:
     FeatureConverter(const Source& source, const LayerDef& def, std::vector<BoundField> bound,
                      OGRCoordinateTransformation* transform, InvalidPolicy policy, const Geos& geos,
-                     CoordinateBounds bounds)
+                     CoordinateBounds bounds, bool fork_as_alignments = false)
         : m_source(source), m_def(def), m_bound(std::move(bound)), m_transform(transform),
-          m_policy(policy), m_geos(geos), m_bounds(std::move(bounds)) {}
+          m_policy(policy), m_geos(geos), m_bounds(std::move(bounds)),
+          m_fork_as_alignments(fork_as_alignments) {}
+
+    // After convert(): a forked centreline's arms (--fork-as-alignments), longest first, as
+    // WKB and length; the record holds the first. Empty for every other feature.
+    std::vector<std::pair<Wkb, double>> take_arms() { return std::move(m_arms); }
 
     // Fills record; returns a repair note if the geometry was repaired.
     // The key is the first field of every layer, so it is known when a later field fails.
@@ -162,6 +169,9 @@ private:
         case FieldType::real: {
             bool chainage = def.name == "start_chainage_m";
             auto n = parse_number(s, chainage);
+            if (!n && chainage)
+                if (auto why = chainage_problem(s))
+                    throw_input(*why, "write the station as K{km}+{metres}, the metres below 1000");
             if (!n)
                 throw_input(fmt::format("cannot read '{}' as a number", s),
                             chainage ? "write chainage in metres (12350) or as K12+350" : "");
@@ -248,6 +258,7 @@ private:
     std::optional<std::string> geometry(OGRFeature& feature, Record& record) {
         record.wkb.clear();
         record.measure = 0;
+        m_arms.clear();
         OGRGeometry* src = feature.GetGeometryRef();
         if (!src || src->IsEmpty()) {
             if (m_def.geometry_required)
@@ -320,6 +331,14 @@ private:
             if (m_geos.type(geom.get()) == Geos::Type::multi_line) {
                 // Parts whose ends meet within centreline_join_tolerance_m are one line.
                 auto merged = merge_centreline(m_geos, geom.get());
+                if (!merged.line && m_fork_as_alignments)
+                    for (auto& arm : centreline_arms(m_geos, merged))
+                        m_arms.emplace_back(m_geos.to_wkb(arm.get()), m_geos.length(arm.get()));
+                if (!merged.line && !m_arms.empty()) {
+                    record.wkb = m_arms.front().first;
+                    record.measure = m_arms.front().second;
+                    return note;
+                }
                 if (!merged.line)
                     throw_centreline_parts(merged, record);
                 if (merged.max_gap_m > 0)
@@ -350,8 +369,9 @@ private:
             throw_input(fmt::format("the centreline branches at {}: its {} parts do not form "
                                     "one line",
                                     where, m.parts),
-                        "a corridor is one line: import the branch (a ramp, a junction arm) as "
-                        "a corridor of its own");
+                        "import it with --fork-as-alignments to make each arm an alignment of "
+                        "the corridor (AK, BK, ...), or import the branch (a ramp, a junction "
+                        "arm) as a corridor of its own");
         throw_input(fmt::format("the centreline is in several separate pieces ({} parts; the "
                                 "nearest ends are {:.3f} m apart at {}, more than the {} m "
                                 "within which ends are joined)",
@@ -378,6 +398,8 @@ private:
     InvalidPolicy m_policy;
     const Geos& m_geos;
     CoordinateBounds m_bounds;
+    bool m_fork_as_alignments = false;
+    std::vector<std::pair<Wkb, double>> m_arms;
 
     static constexpr const char* coordinates_hint =
         "fix or redraw the feature's vertices in QGIS; if the coordinates are right, check the "
@@ -597,6 +619,60 @@ OpenedSource open_source(LayerKind kind, const SourceSpec& spec, const Mapping& 
     return s;
 }
 
+namespace {
+
+// Corridors: a corridor given by several features (one per alignment), or a forked centreline
+// imported as alignments, is stored one row per alignment keyed corridor_row_code
+// ("G320-1~ZK"). Rekeys the record and returns the further arms of a fork (BK, CK, ...; the
+// record is the longest arm, AK).
+std::vector<Record> alignment_rows(Record& record, std::vector<std::pair<Wkb, double>> arms,
+                                   const std::unordered_map<std::string, int>& features_of_code,
+                                   const std::unordered_set<std::string>& stored_alignments,
+                                   int key, int alignment_field) {
+    auto code = value_text(record.values[static_cast<size_t>(key)]);
+    if (code.find(alignment_separator) != std::string::npos)
+        throw_input(fmt::format("corridor code '{}' holds '{}', which the store uses to join a "
+                                "corridor code and an alignment",
+                                code, alignment_separator),
+                    "give the corridor a code without '~' (the alignment goes in the alignment "
+                    "field)");
+    if (arms.size() > 26)
+        throw_input(fmt::format("the centreline forks into {} arms, more than the 26 alignments "
+                                "AK to ZK",
+                                arms.size()),
+                    "split the junction into several corridors");
+    auto& alignment = record.values[static_cast<size_t>(alignment_field)];
+    std::vector<Record> out;
+    for (size_t a = 1; a < arms.size(); ++a) {
+        Record arm = record;
+        std::string name = fmt::format("{}K", static_cast<char>('A' + a));
+        arm.values[static_cast<size_t>(alignment_field)] = name;
+        arm.values[static_cast<size_t>(key)] = corridor_row_code(code, name);
+        arm.wkb = std::move(arms[a].first);
+        arm.measure = arms[a].second;
+        out.push_back(std::move(arm));
+    }
+    if (!arms.empty())
+        alignment = std::string("AK");
+    auto row_code = corridor_row_code(code, value_text(alignment));
+    auto n = features_of_code.find(code);
+    if (!arms.empty() || (n != features_of_code.end() && n->second > 1) ||
+        stored_alignments.count(row_code))
+        record.values[static_cast<size_t>(key)] = row_code;
+    return out;
+}
+
+[[noreturn]] void refuse_alignment_twice(const Record& record, const std::string& code, int key,
+                                         std::int64_t first_fid) {
+    auto row = value_text(record.values[static_cast<size_t>(key)]);
+    throw_input(fmt::format("corridor {} has alignment {} twice: in feature {} and feature {}",
+                            code, row.substr(code.size() + 1), first_fid, record.source_fid),
+                "a corridor of several alignments has one feature per alignment, each with its "
+                "own prefix in the alignment field (ZK, YK, AK ...)");
+}
+
+} // namespace
+
 // Reads one opened source into the store's layer, within the import's transaction: every
 // feature converted and checked, written only while no feature failed; any problem throws and
 // the caller's transaction is rolled back. Longer than our usual limit on purpose: the feature
@@ -619,7 +695,32 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
 
     auto transform = s.srs ? make_transform(*s.srs, working) : nullptr;
     FeatureConverter converter(src, def, s.bound, transform.get(), options.invalid, geos,
-                               coordinate_bounds(working));
+                               coordinate_bounds(working), options.fork_as_alignments);
+    // Corridors: codes given by several features (one per alignment) are stored one row per
+    // alignment, keyed corridor_row_code ("G320-1~ZK"); found by a first pass over the layer,
+    // which is small. Features that fail here fail again, with their message, below.
+    // With --update or --append, an alignment of a corridor the store keeps as several stays
+    // one of them.
+    std::unordered_map<std::string, int> features_of_code;
+    std::unordered_set<std::string> stored_alignments;
+    int alignment_field = field_index(def, "alignment");
+    if (s.kind == LayerKind::corridors) {
+        GdalErrorCapture quiet;
+        Record r;
+        int key_field = field_index(def, def.key);
+        for (auto& feature : src.layer()) {
+            try {
+                converter.convert(*feature, r);
+                ++features_of_code[value_text(r.values[static_cast<size_t>(key_field)])];
+            } catch (const Error&) {
+            }
+        }
+        src.layer().ResetReading();
+        if (options.update || options.append)
+            for (const auto& c : store.corridors())
+                if (is_alignment_row(c))
+                    stored_alignments.insert(c.code);
+    }
     // Compared with what the layer holds as it is written (import_history.cpp): a replace
     // removes what the source lacks, an update or append keeps it.
     const char* mode = options.append ? "append" : options.update ? "update" : "replace";
@@ -663,7 +764,13 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
         try {
             auto repaired = converter.convert(*feature, record);
             code = value_text(record.values[key]);
-            auto [it, fresh] = seen.emplace(code, record.source_fid);
+            std::vector<Record> arms; // a forked centreline's further arms
+            if (s.kind == LayerKind::corridors)
+                arms = alignment_rows(record, converter.take_arms(), features_of_code,
+                                      stored_alignments, key, alignment_field);
+            auto [it, fresh] = seen.emplace(value_text(record.values[key]), record.source_fid);
+            if (!fresh && value_text(record.values[key]) != code)
+                refuse_alignment_twice(record, code, key, it->second);
             if (!fresh)
                 throw_input(fmt::format("{} {} is used twice: by feature {} and feature {}",
                                         def.key, code, it->second, record.source_fid),
@@ -694,6 +801,20 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
             if (problem_count == 0)
                 inserter.insert(std::move(record));
             ++ls.written;
+            for (auto& arm : arms) {
+                auto [at, first] = seen.emplace(value_text(arm.values[key]), arm.source_fid);
+                if (!first)
+                    refuse_alignment_twice(arm, code, key, at->second);
+                if (options.append)
+                    if (auto other = store.describe_code(s.kind, value_text(arm.values[key])))
+                        throw_input(fmt::format("{} {} is already used by {}", def.key,
+                                                value_text(arm.values[key]), *other),
+                                    "without --append the layer is replaced instead");
+                ls.measure_total += arm.measure;
+                if (problem_count == 0)
+                    inserter.insert(std::move(arm));
+                ++ls.written;
+            }
         } catch (Error& e) {
             if (e.kind() != ErrorKind::input)
                 throw;

@@ -25,9 +25,13 @@ struct ImportOptions {
     std::optional<int> source_epsg;  // --s-crs: the sources' CRS, overriding what they declare
     std::optional<int> working_epsg; // --crs: the working CRS of a new store
     bool append = false;
-    bool update = false;           // the sources hold changed or new features only
-    std::optional<Date> reported;  // the date the data describes (--reported); default today
+    bool update = false;          // the sources hold changed or new features only
+    std::optional<Date> reported; // the date the data describes (--reported); default today
     InvalidPolicy invalid = InvalidPolicy::repair;
+    // --fork-as-alignments: a corridor centreline whose parts branch (a Y or T junction) is
+    // imported as several alignments of that corridor (AK, BK, ... longest first) instead of
+    // being refused (docs/CORRIDOR.md#twin-alignments).
+    bool fork_as_alignments = false;
     ProgressFn progress;
 };
 
@@ -35,9 +39,9 @@ struct LayerImportSummary {
     std::string layer, source, source_crs;
     std::int64_t read = 0, written = 0, repaired = 0;
     std::int64_t added = 0, removed = 0, changed = 0; // against what the store held
-    double measure_total = 0;               // m² for polygon layers, m for corridors
-    std::vector<std::string> absent_fields; // optional contract fields the source lacks
-    std::string detected_encoding;          // "GBK (detected, confidence 0.97)" when not declared
+    double measure_total = 0;                         // m² for polygon layers, m for corridors
+    std::vector<std::string> absent_fields;           // optional contract fields the source lacks
+    std::string detected_encoding; // "GBK (detected, confidence 0.97)" when not declared
 };
 
 struct ImportSummary {

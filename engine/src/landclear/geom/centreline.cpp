@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 
 #define GEOS_USE_ONLY_R_API
+#include <algorithm>
 #include <cmath>
 #include <geos_c.h>
 #include <limits>
@@ -130,6 +131,45 @@ CentrelineMerge merge_centreline(const Geos& geos, const GEOSGeometry* g, double
         auto pt = geos.own(GEOSGeom_createPointFromXY_r(ctx, out.x, out.y));
         out.along_m = GEOSProject_r(ctx, longest, pt.get());
     }
+    out.pieces = std::move(merged);
+    return out;
+}
+
+std::vector<GeomPtr> centreline_arms(const Geos& geos, const CentrelineMerge& merge, double tol) {
+    if (!merge.branches || !merge.pieces)
+        return {};
+    auto ctx = geos.handle();
+    auto arms = geos.parts(merge.pieces.get());
+    // Every arm meets another: pieces further apart are a gap, which no option imports.
+    for (size_t i = 0; i < arms.size(); ++i) {
+        bool meets = false;
+        for (size_t j = 0; j < arms.size() && !meets; ++j) {
+            double d = 0;
+            meets =
+                i != j && GEOSDistance_r(ctx, arms[i].get(), arms[j].get(), &d) == 1 && d <= tol;
+        }
+        if (!meets)
+            return {};
+    }
+    struct Keyed {
+        double length, x, y;
+        GeomPtr arm;
+    };
+    std::vector<Keyed> keyed;
+    for (auto& a : arms) {
+        const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, a.get());
+        double x = 0, y = 0;
+        GEOSCoordSeq_getXY_r(ctx, seq, 0, &x, &y);
+        keyed.push_back({geos.length(a.get()), x, y, std::move(a)});
+    }
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+        if (a.length != b.length)
+            return a.length > b.length;
+        return a.x != b.x ? a.x < b.x : a.y < b.y;
+    });
+    std::vector<GeomPtr> out;
+    for (auto& k : keyed)
+        out.push_back(std::move(k.arm));
     return out;
 }
 

@@ -59,23 +59,66 @@ std::optional<double> plain_number(const std::string& s) {
 
 } // namespace
 
+namespace {
+
+// K-notation split into its parts: an optional '-' (a station before the origin, as
+// format_chainage writes it), the kilometres and the metres after '+'. nullopt when the text is
+// not K-notation at all.
+struct KParts {
+    bool negative = false;
+    std::optional<double> km, m;
+};
+
+std::optional<KParts> k_parts(const std::string& text) {
+    size_t at = 0;
+    KParts parts;
+    if (at < text.size() && text[at] == '-') {
+        parts.negative = true;
+        ++at;
+    }
+    if (at >= text.size() || (text[at] != 'K' && text[at] != 'k'))
+        return std::nullopt;
+    auto plus = text.find('+', at);
+    if (plus == std::string::npos)
+        return parts;
+    parts.km = plain_number(trim(text.substr(at + 1, plus - at - 1)));
+    parts.m = plain_number(trim(text.substr(plus + 1)));
+    return parts;
+}
+
+} // namespace
+
+std::optional<std::string> chainage_problem(const std::string& input) {
+    std::string text = trim(input);
+    auto k = k_parts(text);
+    if (!k || !k->km || !k->m || *k->km < 0 || *k->km != std::floor(*k->km) || *k->m < 0)
+        return std::nullopt;
+    if (*k->m >= 1000) {
+        double total = *k->km * 1000.0 + *k->m;
+        return fmt::format("'{}' has {} m after the '+', but the metres of a station are below "
+                           "1000 (that many metres is written {})",
+                           text, *k->m,
+                           std::isfinite(total) ? format_chainage(k->negative ? -total : total)
+                                                : std::string("with more kilometres"));
+    }
+    return std::nullopt;
+}
+
 std::optional<double> parse_chainage(const std::string& input) {
     std::string text = trim(input);
     if (text.empty())
         return std::nullopt;
-    if (text[0] == 'K' || text[0] == 'k') {
-        auto plus = text.find('+');
-        if (plus == std::string::npos)
+    if (auto k = k_parts(text)) {
+        if (!k->km || !k->m || *k->km < 0 || *k->m < 0 || *k->km != std::floor(*k->km))
             return std::nullopt;
-        auto km = plain_number(trim(text.substr(1, plus - 1)));
-        auto m = plain_number(trim(text.substr(plus + 1)));
-        if (!km || !m || *km < 0 || *m < 0 || *km != std::floor(*km))
+        // K1+1500 is not a station: the metres after '+' run from 0 to 999.999...
+        if (*k->m >= 1000)
             return std::nullopt;
-        double v = *km * 1000.0 + *m;
+        double v = *k->km * 1000.0 + *k->m;
         // 1e306 km is finite text but not a finite distance.
         if (!std::isfinite(v))
             return std::nullopt;
-        return v;
+        return k->negative ? -v : v;
     }
     return plain_number(text);
 }
@@ -101,6 +144,15 @@ std::vector<ChainageBreak> parse_chainage_breaks(const std::string& text) {
         if (eq != std::string::npos && entry.find('=', eq + 1) == std::string::npos) {
             back = parse_chainage(entry.substr(0, eq));
             ahead = parse_chainage(entry.substr(eq + 1));
+        }
+        if (!back || !ahead) {
+            auto why =
+                eq == std::string::npos ? std::nullopt : chainage_problem(entry.substr(0, eq));
+            if (!why && eq != std::string::npos)
+                why = chainage_problem(entry.substr(eq + 1));
+            if (why)
+                throw_input(fmt::format("chainage break '{}': {}", entry, *why),
+                            "write each station as K{km}+{metres}, the metres below 1000");
         }
         if (!back || !ahead)
             throw_input(fmt::format("chainage break '{}' is not 'back = ahead'", entry),

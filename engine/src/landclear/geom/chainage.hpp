@@ -22,8 +22,13 @@ std::string format_chainage_range(double from_m, double to_m, std::string_view p
 namespace landclear {
 
 // What import reads from a chainage field: "K12+350.5" (or "k12+350.5") as km × 1000 + metres,
-// or plain metres "12350.5"; nullopt for other text and for values that are not finite.
+// "-K0+120" (a station before the origin, as format_chainage writes it) as −120, or plain
+// metres "12350.5"; nullopt for other text, for values that are not finite, and for metres of
+// 1000 or more after the '+' ("K1+1500": chainage_problem says why).
 std::optional<double> parse_chainage(const std::string& text);
+// Why K-notation that parse_chainage refuses is not a station, when the reason is more than
+// "not a number": "'K1+1500' has 1500 m after the '+' ... (written K2+500)". nullopt otherwise.
+std::optional<std::string> chainage_problem(const std::string& text);
 
 // A chainage break (断链) where re-alignment changed the length of a road: walking the
 // centreline, the stationing reads `back_m` and from there on continues from `ahead_m`

@@ -325,9 +325,16 @@ public:
             project_codes = {key};
             break;
         case MapScope::corridor:
+            // A corridor of several alignments is drawn whole, titled and figured as the
+            // corridor (its union red line), not as one of its stored rows.
             for (const auto& c : m_ctx.corridors)
-                if (c.code == key)
+                if (!corridor && corridor_of_row(c) == key)
                     corridor = &c;
+            if (corridor && corridor->code != key) {
+                m_group_row = *corridor;
+                m_group_row.code = key;
+                corridor = &m_group_row;
+            }
             project_codes = {corridor->project_code};
             break;
         case MapScope::district:
@@ -431,7 +438,7 @@ public:
                                                    const CorridorRow* only) const {
         std::vector<const CorridorRow*> out;
         for (const auto& c : m_ctx.corridors)
-            if (only ? &c == only
+            if (only ? &c == only || corridor_of_row(c) == only->code
                      : std::find(project_codes.begin(), project_codes.end(), c.project_code) !=
                            project_codes.end())
                 out.push_back(&c);
@@ -439,6 +446,8 @@ public:
     }
 
 private:
+    CorridorRow m_group_row; // the corridor of several alignments a page is of
+
     void read_parcels(MapPage& page, const std::vector<std::string>& project_codes,
                       const std::string& district,
                       const std::optional<Envelope>& bbox = std::nullopt) {
@@ -713,6 +722,15 @@ private:
                 }
     }
 
+    static std::vector<const CorridorReport*> alignments_of(const CorridorReport& r) {
+        std::vector<const CorridorReport*> out;
+        for (const auto& a : r.alignments)
+            out.push_back(&a);
+        if (out.empty())
+            out.push_back(&r);
+        return out;
+    }
+
     // Figures inside the red line, from analyse_corridors (the same as `landclear corridor`).
     static void corridor_rows(std::vector<FigureRow>& rows, const CorridorReport& r, Lang L) {
         const auto& f = r.figures;
@@ -722,14 +740,19 @@ private:
         };
         rows.push_back(
             {tr(L, "红线内（按桩号分段统计）", "Inside the red line (by chainage)"), ""});
-        rows.push_back({tr(L, "起止桩号", "Chainage"),
-                        format_chainage_range(r.start_chainage_m, r.end_chainage_m, r.alignment)});
-        std::string widths = r.widths.left_m == r.widths.right_m
-                                 ? trf(L, "{:g} 米", "{:g} m", r.widths.left_m + r.widths.right_m)
-                                 : trf(L, "左 {:g} 米 / 右 {:g} 米", "left {:g} m / right {:g} m",
-                                       r.widths.left_m, r.widths.right_m);
-        rows.push_back({tr(L, "线路长度 / 红线宽度", "Length / red-line width"),
-                        trf(L, "{:.0f} 米 / {}", "{:.0f} m / {}", r.length_m, widths)});
+        // Several alignments (ZK/YK): a chainage and length row for each; figures of the union.
+        for (const auto* a : alignments_of(r)) {
+            rows.push_back(
+                {tr(L, "起止桩号", "Chainage"),
+                 format_chainage_range(a->start_chainage_m, a->end_chainage_m, a->alignment)});
+            std::string widths =
+                a->widths.left_m == a->widths.right_m
+                    ? trf(L, "{:g} 米", "{:g} m", a->widths.left_m + a->widths.right_m)
+                    : trf(L, "左 {:g} 米 / 右 {:g} 米", "left {:g} m / right {:g} m",
+                          a->widths.left_m, a->widths.right_m);
+            rows.push_back({tr(L, "线路长度 / 红线宽度", "Length / red-line width"),
+                            trf(L, "{:.0f} 米 / {}", "{:.0f} m / {}", a->length_m, widths)});
+        }
         rows.push_back({tr(L, "红线面积", "Red-line area"), mu(r.red_line_m2)});
         rows.push_back({tr(L, "红线内宗地面积", "Parcel land inside"), mu(f.area_m2)});
         rows.push_back({tr(L, "红线内已征", "Acquired inside"), share(f.acquired_m2)});
@@ -940,9 +963,11 @@ std::vector<std::string> validate(Context& ctx) {
     case MapScope::corridor: {
         std::vector<std::string> codes;
         const CorridorRow* found = nullptr;
+        // Corridor codes: an alignment's row (G320-1~ZK) is mapped as its corridor G320-1.
         for (const auto& c : ctx.corridors) {
-            codes.push_back(c.code);
-            if (c.code == req.code)
+            if (codes.empty() || codes.back() != corridor_of_row(c))
+                codes.push_back(corridor_of_row(c));
+            if (!found && corridor_of_row(c) == req.code)
                 found = &c;
         }
         if (!found && codes.empty())
@@ -1044,6 +1069,37 @@ void prepare_strip(Context& ctx, const std::string& code) {
     ctx.strip.emplace(std::move(st));
 }
 
+// The stored row a strip map runs along: the corridor's own, or with several alignments the one
+// --alignment names (Error(usage) listing them when it names none of them, or is missing).
+std::string strip_row(const Context& ctx, const MapRequest& request) {
+    std::vector<std::string> prefixes;
+    std::string row;
+    for (const auto& c : ctx.corridors)
+        if (corridor_of_row(c) == request.code && c.code != request.code) {
+            auto prefix = c.alignment.empty() ? std::string("K") : c.alignment;
+            prefixes.push_back(prefix);
+            if (prefix == request.alignment)
+                row = c.code;
+        }
+    if (prefixes.empty()) {
+        if (!request.alignment.empty())
+            throw_usage(fmt::format("corridor '{}' has one alignment: --alignment {} does not "
+                                    "apply",
+                                    request.code, request.alignment),
+                        "leave out --alignment");
+        return request.code;
+    }
+    if (row.empty())
+        throw_usage(request.alignment.empty()
+                        ? fmt::format("corridor '{}' has several alignments ({}): a strip map "
+                                      "runs along one",
+                                      request.code, fmt::join(prefixes, ", "))
+                        : fmt::format("corridor '{}' has no alignment {}; it has {}", request.code,
+                                      request.alignment, fmt::join(prefixes, ", ")),
+                    fmt::format("choose one with --alignment {}", prefixes.front()));
+    return row;
+}
+
 } // namespace
 
 struct MapPlan::Impl {
@@ -1077,7 +1133,7 @@ MapPlan::MapPlan(Store& store, const MapRequest& request)
         const CorridorRow* only = nullptr;
         if (request.scope == MapScope::corridor) {
             for (const auto& c : ctx.corridors)
-                if (c.code == key)
+                if (!only && corridor_of_row(c) == key)
                     only = &c;
         } else if (request.scope == MapScope::district) {
             projects = m_impl->builder.district_projects();
@@ -1085,24 +1141,29 @@ MapPlan::MapPlan(Store& store, const MapRequest& request)
             projects = {key};
         }
         for (const auto* c : m_impl->builder.page_corridors(projects, only))
-            corridor_codes.insert(c->code);
+            corridor_codes.insert(corridor_of_row(*c));
     }
     if (!corridor_codes.empty()) {
         CorridorOptions o;
         o.corridors.assign(corridor_codes.begin(), corridor_codes.end());
         o.as_of = request.as_of;
         o.since = request.since;
-        for (auto& r : analyse_corridors(store, o))
+        // Each alignment of a corridor of several is drawn from its own report, by row code.
+        for (auto& r : analyse_corridors(store, o)) {
+            for (const auto& a : r.alignments)
+                ctx.reports.emplace(a.row_code, a);
             ctx.reports.emplace(r.code, std::move(r));
+        }
     }
     if (request.strip) {
         if (request.scope != MapScope::corridor)
             throw_usage("--strip makes a strip map of one corridor",
                         "landclear map STORE --corridor CODE --strip --out FILE.pdf");
-        prepare_strip(ctx, request.code);
+        auto code = strip_row(ctx, request);
+        prepare_strip(ctx, code);
         m_impl->keys.clear();
         for (const auto& sheet : ctx.strip->sheets)
-            m_impl->keys.push_back(strip_key(request.code, sheet.number));
+            m_impl->keys.push_back(strip_key(code, sheet.number));
     }
 }
 

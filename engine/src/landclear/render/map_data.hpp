@@ -33,6 +33,9 @@ struct MapRequest {
     // (map_strip.hpp). Only with MapScope::corridor.
     bool strip = false;
     double strip_scale = 2000;
+    // A corridor of several alignments (ZK/YK, a fork's AK/BK): the alignment a strip map runs
+    // along (its prefix, "ZK"). A project-frame corridor map draws every alignment.
+    std::string alignment;
 };
 
 struct MapPoint {

@@ -119,6 +119,12 @@ std::string red_line_label(const CorridorReport& r) {
     return fmt::format("{:g}+{:g} m", r.widths.left_m, r.widths.right_m);
 }
 
+// The corridor a segment or stretch row names: the corridor's code, or with several alignments
+// the alignment's stored code ("G320-1~ZK"), whose segments are numbered on their own.
+std::string row_code(const CorridorReport& r, const std::string& alignment) {
+    return r.alignments.empty() ? r.code : corridor_row_code(r.code, alignment);
+}
+
 Table summary_table(const std::vector<CorridorReport>& reports, const CorridorTableContext& c) {
     Table summary;
     summary.name = "corridors";
@@ -139,14 +145,14 @@ Table summary_table(const std::vector<CorridorReport>& reports, const CorridorTa
     StatusFigures total;
     double total_red = 0, total_length = 0, total_blocked = 0;
     std::int64_t total_stretches = 0;
-    for (const auto& r : reports) {
+    auto row_of = [&](const CorridorReport& r, const std::string& code) {
         double blocked = 0;
         for (const auto& b : r.blocking)
             blocked += b.length_m();
         double from = r.segments.empty() ? r.start_chainage_m : r.segments.front().from_m;
         // The end as the stationing reads it: after a chainage break (断链) it is not
         // from + length.
-        Row row{r.code,
+        Row row{code,
                 r.name,
                 r.project_code,
                 format_chainage(from, r.alignment),
@@ -158,10 +164,33 @@ Table summary_table(const std::vector<CorridorReport>& reports, const CorridorTa
         row.insert(row.end(), cells.begin(), cells.end());
         row.emplace_back(static_cast<std::int64_t>(r.blocking.size()));
         row.emplace_back(blocked);
+        return std::pair{std::move(row), blocked};
+    };
+    for (const auto& r : reports) {
+        auto [row, blocked] = row_of(r, r.code);
+        double length = r.length_m;
+        if (!r.alignments.empty()) {
+            // Several alignments: the corridor's row holds the union of their red lines (land
+            // where they overlap counted once), its length theirs added up; each alignment's
+            // own row (its stored code, "G320-1~ZK") follows, not added to the totals.
+            length = 0;
+            std::string widths;
+            for (const auto& a : r.alignments) {
+                length += a.length_m;
+                widths += fmt::format("{}{} {}", widths.empty() ? "" : "; ", a.alignment,
+                                      red_line_label(a));
+            }
+            row[3] = std::string();
+            row[4] = std::string();
+            row[5] = length;
+            row[6] = r.red_line_source == RedLineSource::project ? "project" : widths;
+        }
         summary.rows.push_back(std::move(row));
+        for (const auto& a : r.alignments)
+            summary.rows.push_back(row_of(a, a.row_code).first);
         total.add(r.figures);
         total_red += r.red_line_m2;
-        total_length += r.length_m;
+        total_length += length;
         total_blocked += blocked;
         total_stretches += static_cast<std::int64_t>(r.blocking.size());
     }
@@ -196,8 +225,8 @@ Table segments_table(const std::vector<CorridorReport>& reports, const CorridorT
     segments.columns.push_back({"blocked", "卡点", "blocked", K::count});
     for (const auto& r : reports)
         for (const auto& s : r.segments) {
-            Row row{r.code, std::int64_t{s.index + 1}, s.label, s.from_m,
-                    s.to_m, m2_to_mu(s.red_line_m2)};
+            Row row{row_code(r, s.alignment), std::int64_t{s.index + 1}, s.label, s.from_m, s.to_m,
+                    m2_to_mu(s.red_line_m2)};
             auto cells = c.land_cells(s.figures);
             row.insert(row.end(), cells.begin(), cells.end());
             row.emplace_back(std::int64_t{s.blocked ? 1 : 0});
@@ -235,13 +264,13 @@ Table blocking_table(const std::vector<CorridorReport>& reports, const CorridorT
         return a.second->outstanding_households > b.second->outstanding_households;
     });
     for (const auto& [r, b] : stretches)
-        blocking.rows.push_back({r->code, b->label, b->length_m(), m2_to_mu(b->not_acquired_m2),
-                                 m2_to_mu(b->not_cleared_m2), m2_to_mu(b->outstanding_m2()),
-                                 b->outstanding_households, b->unsigned_households,
-                                 static_cast<std::int64_t>(b->buildings.size()),
-                                 static_cast<std::int64_t>(b->parcels.size()),
-                                 fmt::format("{}", fmt::join(b->parcels, " ")),
-                                 fmt::format("{}", fmt::join(b->buildings, " "))});
+        blocking.rows.push_back(
+            {row_code(*r, b->alignment), b->label, b->length_m(), m2_to_mu(b->not_acquired_m2),
+             m2_to_mu(b->not_cleared_m2), m2_to_mu(b->outstanding_m2()), b->outstanding_households,
+             b->unsigned_households, static_cast<std::int64_t>(b->buildings.size()),
+             static_cast<std::int64_t>(b->parcels.size()),
+             fmt::format("{}", fmt::join(b->parcels, " ")),
+             fmt::format("{}", fmt::join(b->buildings, " "))});
     return blocking;
 }
 
