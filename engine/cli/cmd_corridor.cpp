@@ -1,8 +1,10 @@
 #include "command.hpp"
 #include "known_on.hpp"
 #include "landclear/analysis/corridor.hpp"
+#include "landclear/analysis/plan.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/report/corridor_tables.hpp"
+#include "landclear/report/plan_tables.hpp"
 
 #include <fmt/format.h>
 #include <iostream>
@@ -50,7 +52,14 @@ int run(const CorridorArgs& a) {
             if (r.geometry != "stored" && r.geometry != "saved")
                 std::cerr << fmt::format("corridor {}: computed {}\n", r.code, r.geometry);
 
-    emit_tables(corridor_tables(reports, o), a.out);
+    auto tables = corridor_tables(reports, o);
+    // The corridors table names each road's project: its plan targets and 完成率 where it has
+    // some (the project's whole figure, not the red line's: docs/PLANS.md).
+    if (has_plans(*store))
+        add_plan_columns(tables.front(),
+                         compute_plan_status(*store, {o.as_of, PlanGroupBy::project}),
+                         PlanKey::project, 2);
+    emit_tables(tables, a.out);
     return exit_ok;
 }
 

@@ -1,6 +1,8 @@
 #include "command.hpp"
 #include "known_on.hpp"
+#include "landclear/analysis/plan.hpp"
 #include "landclear/analysis/status.hpp"
+#include "landclear/report/plan_tables.hpp"
 #include "landclear/report/status_table.hpp"
 
 #include <memory>
@@ -23,7 +25,15 @@ int run(const StatusArgs& a) {
     o.area = parse_area_basis(a.area, "--area");
     auto store = open_store(a.store, StoreMode::read);
     apply_known_on(*store, a.known_on);
-    emit_table(status_table(compute_status(*store, o)), a.table);
+    auto table = status_table(compute_status(*store, o));
+    // Where a plan names the project or unit: its targets and 完成率 (docs/PLANS.md).
+    if ((o.by == GroupBy::project || o.by == GroupBy::unit) && has_plans(*store))
+        add_plan_columns(
+            table,
+            compute_plan_status(*store, {o.as_of, o.by == GroupBy::project ? PlanGroupBy::project
+                                                                           : PlanGroupBy::unit}),
+            o.by == GroupBy::project ? PlanKey::project : PlanKey::unit);
+    emit_table(table, a.table);
     return exit_ok;
 }
 

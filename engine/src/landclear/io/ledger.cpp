@@ -233,19 +233,8 @@ bool is_totals_label(const std::string& s) {
     return false;
 }
 
-// One cell as read: its text (UTF-8, trimmed) and, for typed cells, the number or date.
-struct GridCell {
-    std::string text;
-    std::optional<double> number;
-    std::optional<Date> date;
-    bool not_utf8 = false;
-    bool empty() const { return text.empty() && !number && !date && !not_utf8; }
-};
-
-struct GridRow {
-    int row = 0; // spreadsheet row number
-    std::vector<GridCell> cells;
-};
+using GridCell = SheetCell;
+using GridRow = SheetRow;
 
 // The shortest text that reads back as the same double (no float noise: 64.6, not
 // 64.599999999999994).
@@ -312,6 +301,30 @@ std::vector<GridRow> read_grid(const Source& source) {
     return grid;
 }
 
+// A cell's date: a date cell, an Excel day number (days from 1899-12-30, when the cell is not
+// formatted as a date) as a number or as text, or any spelling parse_date reads.
+std::optional<Date> cell_date(const GridCell& cell) {
+    if (cell.date)
+        return cell.date;
+    auto day_number = [](double v) -> std::optional<Date> {
+        if (v >= 20000 && v < 80000 && std::floor(v) == v)
+            return Date::from_days(static_cast<long>(v) - 25569);
+        return std::nullopt;
+    };
+    if (cell.number)
+        if (auto d = day_number(*cell.number))
+            return d;
+    if (cell.not_utf8 || cell.text.empty())
+        return std::nullopt;
+    auto s = folded(cell.text);
+    double v = 0;
+    if (auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        ec == std::errc() && ptr == s.data() + s.size())
+        if (auto d = day_number(v))
+            return d;
+    return parse_date(s);
+}
+
 class RowReader {
 public:
     std::optional<std::string> text(const LedgerColumn& c, const GridCell& cell) {
@@ -361,25 +374,13 @@ public:
     std::optional<Date> date(const LedgerColumn& c, const GridCell& cell) {
         if (cell.date)
             return cell.date;
-        // Excel keeps dates as day numbers from 1899-12-30 when the cell is not formatted.
-        auto day_number = [](double v) -> std::optional<Date> {
-            if (v >= 20000 && v < 80000 && std::floor(v) == v)
-                return Date::from_days(static_cast<long>(v) - 25569);
-            return std::nullopt;
-        };
         if (cell.number)
-            if (auto d = day_number(*cell.number))
+            if (auto d = cell_date(cell))
                 return d;
         auto t = text(c, cell);
         if (!t)
             return std::nullopt;
-        auto s = folded(*t);
-        double v = 0;
-        if (auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-            ec == std::errc() && ptr == s.data() + s.size())
-            if (auto d = day_number(v))
-                return d;
-        auto d = parse_date(s);
+        auto d = cell_date(cell);
         if (!d)
             problem(c, fmt::format("无法将“{}”读作日期", *t),
                     fmt::format("cannot read '{}' as a date", *t));
@@ -399,7 +400,8 @@ private:
 
 // The sheet as a Source (XLSX/ODS headers forced, CSV without header, an encoding detected
 // when a CSV does not declare one and is not UTF-8).
-std::unique_ptr<Source> open_ledger(const LedgerOptions& options, Ledger& ledger) {
+std::unique_ptr<Source> open_ledger(const LedgerOptions& options, Ledger& ledger,
+                                    const char* option = "--ledger") {
     SourceSpec spec{options.path, options.sheet};
     SourceOptions so;
     so.encoding = options.encoding;
@@ -411,7 +413,8 @@ std::unique_ptr<Source> open_ledger(const LedgerOptions& options, Ledger& ledger
         if (e.message().find("several layers") != std::string::npos ||
             e.message().find("has no layer") != std::string::npos)
             e.set_hint("name the sheet with --sheet NAME");
-        e.add_context("--ledger");
+        if (*option)
+            e.add_context(option);
         throw;
     }
     ledger.display = spec.display();
@@ -803,6 +806,43 @@ Ledger read_ledger(const LedgerOptions& options) {
                     "fill in the ledger's rows, or choose the sheet that holds them with --sheet");
     check_totals(last_totals, ledger);
     return ledger;
+}
+
+Sheet read_sheet(const LedgerOptions& options) {
+    Ledger ledger;
+    std::unique_ptr<Source> source = open_ledger(options, ledger, "");
+    Sheet sheet;
+    sheet.rows = read_grid(*source);
+    if (!source->encoding_guess().charset.empty() && !source->encoding_guess().confident())
+        throw_input(fmt::format("{}: the text is not UTF-8", ledger.display),
+                    source->encoding_hint());
+    sheet.display = ledger.display;
+    sheet.encoding = ledger.encoding;
+    return sheet;
+}
+
+std::string normalise_sheet_header(const std::string& header) {
+    return normalise_header(header);
+}
+
+std::optional<double> sheet_number(const SheetCell& cell) {
+    if (cell.number)
+        return cell.number;
+    if (cell.not_utf8 || cell.text.empty() || !looks_numeric(cell))
+        return std::nullopt;
+    auto s = folded(cell.text);
+    s.erase(std::remove(s.begin(), s.end(), ','), s.end());
+    double v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+std::optional<Date> sheet_date(const SheetCell& cell) {
+    return cell_date(cell);
+}
+
+bool sheet_totals_label(const std::string& text) {
+    return is_totals_label(text);
 }
 
 } // namespace landclear

@@ -103,4 +103,38 @@ Ledger read_ledger(const LedgerOptions& options);
 // The Chinese names a header is recognised by, for messages and docs.
 std::vector<std::string> ledger_header_names(LedgerField field);
 
+// ---- The sheet underneath a ledger, for other tables offices keep the same way (plans) ----
+
+// One cell as read: its text (UTF-8, trimmed) and, for typed cells, the number or date.
+struct SheetCell {
+    std::string text;
+    std::optional<double> number;
+    std::optional<Date> date;
+    bool not_utf8 = false;
+    bool empty() const { return text.empty() && !number && !date && !not_utf8; }
+};
+
+struct SheetRow {
+    int row = 0; // spreadsheet row number
+    std::vector<SheetCell> cells;
+};
+
+struct Sheet {
+    std::string display;        // file or file:sheet
+    std::string encoding;       // as in Ledger
+    std::vector<SheetRow> rows; // every row, title rows and the header included
+};
+
+// The sheet as the ledger reader sees it before it looks for a header (options.mapping unused):
+// XLSX/ODS with headers forced, CSV in a declared or detected encoding.
+Sheet read_sheet(const LedgerOptions& options);
+// A header as the ledger compares headers: NFKC, brackets as (), no spaces, ASCII lower-cased.
+std::string normalise_sheet_header(const std::string& header);
+// A cell's number (full-width digits, thousands separators); nullopt when it is not one.
+std::optional<double> sheet_number(const SheetCell& cell);
+// A cell's date: a date cell, an Excel day number, or any spelling parse_date reads.
+std::optional<Date> sheet_date(const SheetCell& cell);
+// 合计 / 总计 / 小计 / 累计 …: a row label that marks a totals row, not data.
+bool sheet_totals_label(const std::string& text);
+
 } // namespace landclear
