@@ -805,4 +805,25 @@ Ledger read_ledger(const LedgerOptions& options) {
     return ledger;
 }
 
+Sheet read_sheet(const LedgerOptions& options) {
+    Ledger ledger;
+    std::unique_ptr<Source> source = open_ledger(options, ledger);
+    auto grid = read_grid(*source);
+    if (!source->encoding_guess().charset.empty() && !source->encoding_guess().confident())
+        throw_input(fmt::format("{}: the text is not UTF-8", ledger.display),
+                    source->encoding_hint());
+    Sheet sheet;
+    sheet.display = ledger.display;
+    for (auto& g : grid) {
+        SheetRow r;
+        r.row = g.row;
+        for (auto& c : g.cells)
+            r.cells.push_back({std::move(c.text), c.number, c.date, c.not_utf8});
+        sheet.rows.push_back(std::move(r));
+    }
+    return sheet;
+}
+
+std::string normalise_sheet_header(const std::string& header) { return normalise_header(header); }
+
 } // namespace landclear

@@ -103,4 +103,25 @@ Ledger read_ledger(const LedgerOptions& options);
 // The Chinese names a header is recognised by, for messages and docs.
 std::vector<std::string> ledger_header_names(LedgerField field);
 
+// The sheet itself, for tables that are not ledgers (the issue list): every row as cells, the
+// header rows included, read as read_ledger reads them (XLSX/ODS headers forced, a CSV's
+// encoding detected). Error(input) when the text is not UTF-8 and its encoding cannot be told.
+struct SheetCell {
+    std::string text; // UTF-8, trimmed
+    std::optional<double> number;
+    std::optional<Date> date;
+    bool not_utf8 = false;
+};
+struct SheetRow {
+    int row = 0; // spreadsheet row number
+    std::vector<SheetCell> cells;
+};
+struct Sheet {
+    std::string display; // file or file:sheet
+    std::vector<SheetRow> rows;
+};
+Sheet read_sheet(const LedgerOptions& options);
+// A header as ledgers compare them: NFKC, no spaces, ASCII lower-cased, brackets unified.
+std::string normalise_sheet_header(const std::string& header);
+
 } // namespace landclear
