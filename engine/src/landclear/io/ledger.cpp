@@ -824,6 +824,8 @@ Sheet read_sheet(const LedgerOptions& options) {
     return sheet;
 }
 
-std::string normalise_sheet_header(const std::string& header) { return normalise_header(header); }
+std::string normalise_sheet_header(const std::string& header) {
+    return normalise_header(header);
+}
 
 } // namespace landclear
