@@ -95,7 +95,7 @@ const bool registered = register_command(60, [](CLI::App& app) {
     cmd->add_option("STORE", a->store, "the store")->required();
     cmd->add_option("--layer", a->layers,
                     "parcels, buildings, corridors, projects, corridor-parcels, "
-                    "corridor-segments or findings (gpkg and xlsx take several: a,b)")
+                    "corridor-segments, findings or issues (gpkg and xlsx take several: a,b)")
         ->required();
     cmd->add_option("--format", a->format,
                     "geojson, shp, gpkg, fgb, kml, csv or xlsx (default: from --out)");

@@ -607,9 +607,17 @@
     document.body.dataset.corridorsAsOf = asOf;
   }
 
+  // The issue list (issues.js): its own layer, loaded beside the features.
+  const issues = window.landclearIssues
+    ? window.landclearIssues.create(map, { attention: () => palette.attention })
+    : null;
+  const loadIssues = () =>
+    issues && issues.load(state.asOf).catch((e) => message(`问题清单加载失败：${errorText(e)}`));
+
   async function refreshForDate() {
     document.body.dataset.asOfLoaded = '';
     loadCorridors();
+    loadIssues();
     try {
       const [ok] = await Promise.all([loadFigures(), loadFeatures(true)]);
       if (ok) document.body.dataset.asOfLoaded = state.asOf;
@@ -669,6 +677,7 @@
       else map.setView([27.83, 112.94], 11);
       updateBuildingsVisibility();
       loadCorridors();
+      loadIssues();
       showLayerStatus();
       // The figures failing must not keep the map from drawing, nor the other way round.
       await Promise.all([

@@ -261,6 +261,8 @@ Bulletin compute_bulletin(Store& store, const BulletinOptions& o) {
         for (const auto& row : b.rows)
             b.series.push_back(series.at(row.key));
     }
+    if (store_has_issues(store))
+        b.issues = summarise_issues(store, b.first, b.last);
     return b;
 }
 

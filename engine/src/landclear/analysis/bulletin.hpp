@@ -7,6 +7,7 @@
 // series. Read as known on the period's last day unless told otherwise, so a bulletin comes out
 // the same whatever was imported after it (store.hpp: set_known_on).
 #include "landclear/analysis/corridor.hpp"
+#include "landclear/analysis/issue_list.hpp"
 #include "landclear/analysis/status.hpp"
 #include "landclear/store/store.hpp"
 
@@ -78,6 +79,9 @@ struct Bulletin {
     // The three most lagging projects (lowest cleared rate on the last day, ties by code; only
     // projects with parcels): the meeting maps of the PDF.
     std::vector<BulletinProject> lagging;
+    // 问题清单: open and overdue on the last day, closed in the period, per unit; none when the
+    // store keeps no issue list.
+    std::optional<IssuePeriod> issues;
 };
 
 Bulletin compute_bulletin(Store& store, const BulletinOptions& options);

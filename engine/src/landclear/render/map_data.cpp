@@ -1,6 +1,7 @@
 #include "landclear/render/map_data.hpp"
 
 #include "landclear/analysis/corridor.hpp"
+#include "landclear/analysis/issue_list.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
@@ -1102,10 +1103,56 @@ std::string strip_row(const Context& ctx, const MapRequest& request) {
 
 } // namespace
 
+// The open issues that reach into the page's frame, overdue first (drawn last, on top).
+void add_issues(const Geos& geos, const std::vector<IssueListRow>& issues, MapPage& page) {
+    const Envelope view = page.transform.world_extent();
+    for (const auto& r : issues) {
+        if (r.issue.wkb.empty())
+            continue;
+        auto g = with_context([&] { return "issue " + r.issue.id; },
+                              [&] { return geos.from_wkb(r.issue.wkb); });
+        auto box = geos.bounds(g.get());
+        if (box.max_x < view.min_x || box.min_x > view.max_x || box.max_y < view.min_y ||
+            box.min_y > view.max_y)
+            continue;
+        MapIssue m;
+        m.id = r.issue.id;
+        m.unit = r.issue.unit;
+        m.text = r.issue.text;
+        m.deadline = r.state.deadline;
+        m.overdue = r.state.overdue;
+        m.days_overdue = r.state.days_overdue;
+        m.rings = rings_of(geos, g.get());
+        m.envelope = box;
+        auto pt = geos.point_on_surface_xy(g.get());
+        m.mark_at = pt ? MapPoint{pt->x, pt->y}
+                       : MapPoint{(box.min_x + box.max_x) / 2, (box.min_y + box.max_y) / 2};
+        page.issues.push_back(std::move(m));
+    }
+    std::stable_partition(page.issues.begin(), page.issues.end(),
+                          [](const MapIssue& m) { return !m.overdue; });
+    if (page.issues.empty())
+        return;
+    // Beside the figures: the issues on this map, overdue first, as many as fit.
+    const Lang lang = page.lang;
+    long overdue = std::count_if(page.issues.begin(), page.issues.end(),
+                                 [](const MapIssue& m) { return m.overdue; });
+    page.figure_rows.push_back({trf(lang, "问题清单（未销号 {}，逾期 {}）",
+                                    "Open issues ({}, {} overdue)", page.issues.size(), overdue),
+                                ""});
+    for (auto it = page.issues.rbegin(); it != page.issues.rend(); ++it)
+        page.figure_rows.push_back(
+            {fmt::format("{} {}", it->id, it->unit),
+             it->overdue ? trf(lang, "限期 {}（逾期 {} 天）", "due {} ({} days overdue)",
+                               it->deadline.iso(), it->days_overdue)
+                         : trf(lang, "限期 {}", "due {}", it->deadline.iso())});
+}
+
 struct MapPlan::Impl {
     Context ctx;
     PageBuilder builder;
     std::vector<std::string> keys, skipped;
+    std::vector<IssueListRow> issues; // open on the map's day
     Impl(Store& store, const MapRequest& request) : ctx(store, request), builder(ctx) {}
 };
 
@@ -1114,6 +1161,10 @@ MapPlan::MapPlan(Store& store, const MapRequest& request)
     auto& ctx = m_impl->ctx;
     prepare(ctx);
     m_impl->keys = validate(ctx);
+    IssueListOptions io;
+    io.as_of = request.as_of;
+    io.open_only = true;
+    m_impl->issues = list_issues(store, io).rows;
     if (request.scope == MapScope::all_projects)
         for (const auto& [code, p] : ctx.projects)
             if (!std::binary_search(m_impl->keys.begin(), m_impl->keys.end(), code))
@@ -1177,9 +1228,10 @@ const std::vector<std::string>& MapPlan::skipped() const {
 }
 
 MapPage MapPlan::page(std::size_t index) {
-    if (m_impl->ctx.strip)
-        return m_impl->builder.build_strip(index);
-    return m_impl->builder.build(m_impl->keys.at(index));
+    auto page = m_impl->ctx.strip ? m_impl->builder.build_strip(index)
+                                  : m_impl->builder.build(m_impl->keys.at(index));
+    add_issues(m_impl->ctx.geos, m_impl->issues, page);
+    return page;
 }
 
 std::vector<MapPage> collect_map_pages(Store& store, const MapRequest& request) {

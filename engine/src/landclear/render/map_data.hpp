@@ -63,6 +63,18 @@ struct MapBuilding {
     MapRings rings;
 };
 
+// An issue of the issue list (analysis/issue_list.hpp) open on the map's day, drawn on what it
+// is tied to and marked with its id: red when overdue, orange otherwise.
+struct MapIssue {
+    std::string id, unit, text;
+    Date deadline;
+    bool overdue = false;
+    long days_overdue = 0;
+    MapRings rings;   // the parcel, building, red-line stretch or project it is tied to
+    MapPoint mark_at; // where its marker sits (a point inside the geometry)
+    Envelope envelope;
+};
+
 struct ChainageTick {
     MapPoint at;
     double dx = 0, dy = 0; // unit vector along the centreline (direction of rising chainage)
@@ -134,6 +146,7 @@ struct MapPage {
     std::vector<MapRings> context; // other parcels in view, outline only
     std::vector<MapBuilding> buildings;
     std::vector<MapCorridor> corridors;
+    std::vector<MapIssue> issues; // open on the map's day, within the map frame
     MapRings boundary;
     std::string boundary_label;
     std::optional<Date> since;

@@ -154,6 +154,7 @@ public:
         draw_boundary();
         draw_match_lines();
         draw_corridors();
+        draw_issues();
         place_parcel_labels(r);
         cairo_restore(m_cr);
 
@@ -351,6 +352,60 @@ private:
                 m_text.draw(b.x0, b.y0, label, pt, centre, true, Align::left, -1, true);
                 break;
             }
+        }
+    }
+
+    // Open issues: what each is tied to outlined (dashed), a filled marker inside it and its id
+    // beside it; overdue red, the others orange. Their boxes are kept free of parcel labels.
+    void draw_issues() {
+        const double radius = 3.2 * m_k, pt = 6 * m_k;
+        for (const auto& i : m_page.issues) {
+            if (!visible(i.envelope))
+                continue;
+            Colour c = i.overdue ? issue_overdue : issue_open;
+            rings_path(m_cr, m_t, i.rings);
+            double dash[] = {3 * m_k, 1.5 * m_k};
+            cairo_set_dash(m_cr, dash, 2, 0);
+            cairo_set_line_width(m_cr, std::max(0.8, 1.6 * m_detail) * m_k);
+            set(m_cr, c);
+            cairo_stroke(m_cr);
+            cairo_set_dash(m_cr, nullptr, 0, 0);
+        }
+        for (const auto& i : m_page.issues) {
+            if (!visible(i.envelope))
+                continue;
+            Colour c = i.overdue ? issue_overdue : issue_open;
+            auto [x0, y0] = m_t.to_page(i.mark_at.x, i.mark_at.y);
+            auto [w, h] = m_text.measure(i.id, pt, true);
+            // Issues on the same thing (a parcel and the road stretch across it) would stack
+            // their markers: the next free place above or below, within the frame.
+            double x = x0, y = y0;
+            auto mark = [&](double yy) {
+                return Box{x - radius, yy - radius, x + radius, yy + radius};
+            };
+            auto label = [&](double yy) {
+                return Box{x + radius + 1 * m_k, yy - h / 2, x + radius + 1 * m_k + w, yy + h / 2};
+            };
+            const double step = std::max(2 * radius, h) + 1 * m_k;
+            for (int k : {0, 1, -1, 2, -2, 3, -3}) {
+                double yy = y0 + k * step;
+                if (m_t.frame().contains(mark(yy)) && m_labels.is_free(mark(yy)) &&
+                    m_labels.is_free(label(yy))) {
+                    y = yy;
+                    break;
+                }
+            }
+            cairo_new_sub_path(m_cr);
+            cairo_arc(m_cr, x, y, radius, 0, 2 * M_PI);
+            set(m_cr, c);
+            cairo_fill_preserve(m_cr);
+            cairo_set_line_width(m_cr, 0.9 * m_k);
+            set(m_cr, white);
+            cairo_stroke(m_cr);
+            Box b = label(y);
+            m_text.draw(b.x0, b.y0, i.id, pt, c, true, Align::left, -1, true);
+            m_labels.block(b.inflated(0.5));
+            m_labels.block(Box{x - radius, y - radius, x + radius, y + radius}.inflated(0.5));
         }
     }
 

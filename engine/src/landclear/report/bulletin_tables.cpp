@@ -1,6 +1,7 @@
 #include "landclear/report/bulletin_tables.hpp"
 
 #include "landclear/core/units.hpp"
+#include "landclear/report/issue_list_table.hpp"
 
 #include <fmt/format.h>
 
@@ -243,6 +244,9 @@ std::vector<Table> bulletin_tables(const Bulletin& b) {
         out.push_back(blocking_table(b));
     if (b.kind == BulletinKind::monthly)
         out.push_back(series_table(b));
+    if (b.issues)
+        for (auto& t : issue_period_tables(*b.issues))
+            out.push_back(std::move(t));
     for (auto& t : out) {
         t.notes.insert(t.notes.begin(), {"通报 / bulletin", bulletin_title(b, Lang::zh)});
     }

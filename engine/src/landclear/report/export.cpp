@@ -32,6 +32,7 @@ constexpr NamedLayer layer_names[] = {
     {ExportLayer::corridor_parcels, "corridor-parcels"},
     {ExportLayer::corridor_segments, "corridor-segments"},
     {ExportLayer::findings, "findings"},
+    {ExportLayer::issues, "issues"},
 };
 
 struct NamedFormat {

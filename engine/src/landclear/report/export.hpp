@@ -27,7 +27,8 @@ enum class ExportLayer {
     projects,
     corridor_parcels,
     corridor_segments,
-    findings
+    findings,
+    issues // the issue list (analysis/issue_list.hpp), status as of the date
 };
 enum class ExportFormat { geojson, shp, gpkg, fgb, kml, csv, xlsx };
 enum class TextEncoding { utf8, gbk };

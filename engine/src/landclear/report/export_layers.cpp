@@ -1,11 +1,13 @@
 // The exported layers: their field lists and the scans that assemble their features from the
 // store (the writers in export_ogr.cpp, export_shapefile.cpp and export_xlsx.cpp take them).
 #include "landclear/analysis/corridor.hpp"
+#include "landclear/analysis/issue_list.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/geom/ellipsoidal.hpp"
 #include "landclear/report/detail/export_detail.hpp"
+#include "landclear/report/issue_list_table.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -540,6 +542,68 @@ struct Builder {
         return s;
     }
 
+    // The issue list with each issue's status on the as-of day; selected by its project (a
+    // corridor selects its project's issues).
+    Source issues() {
+        Source s;
+        s.layer = ExportLayer::issues;
+        s.name = "issues";
+        s.zh = "问题清单";
+        s.geometry = wkbMultiPolygon;
+        s.fields = {
+            text_field("issue_id", "ISSUE_ID", "问题编号"),
+            text_field("target", "TARGET", "对象类型"),
+            text_field("target_code", "TARGET_CD", "对象编号"),
+            text_field("label", "LABEL", "对象"),
+            text_field("project_code", "PROJECT", "项目编号"),
+            text_field("unit", "UNIT", "责任单位"),
+            text_field("text", "TEXT", "问题描述"),
+            date_field("raised_on", "RAISED", "提出日期"),
+            date_field("deadline", "DEADLINE", "限期"),
+            text_field("status", "STATUS", "状态"),
+            count_field("days_overdue", "DAYS_OVER", "逾期天数", Total::none),
+            date_field("closed_on", "CLOSED", "销号日期"),
+            text_field("note", "NOTE", "备注"),
+            real_field("area_m2", "AREA_M2", "面积(平方米)", ColumnKind::m2),
+        };
+        s.scan = [this](const Sink& sink) {
+            std::set<std::string> corridor_projects;
+            for (const auto& c : sel.corridors)
+                if (auto it = lookups->corridors().find(c); it != lookups->corridors().end())
+                    corridor_projects.insert(it->second.project_code);
+            IssueListOptions lo;
+            lo.as_of = o.as_of;
+            OutFeature out;
+            for (const auto& r : list_issues(*store, lo).rows) {
+                const auto& i = r.issue;
+                const auto* project = lookups->project(i.project_code);
+                if (!sel.project_ok(i.project_code) ||
+                    !sel.district_ok(project ? project->district : std::string()) ||
+                    (!corridor_projects.empty() && !corridor_projects.count(i.project_code)))
+                    continue;
+                out.values = {i.id,
+                              std::string(issue_target_name(i.target)),
+                              i.target_code,
+                              i.target_label(),
+                              text_value(i.project_code),
+                              i.unit,
+                              i.text,
+                              i.raised_on,
+                              r.state.deadline,
+                              std::string(o.lang == Lang::zh ? issue_status_zh(r.state)
+                                                             : issue_status_key(r.state)),
+                              std::int64_t{r.state.days_overdue},
+                              date_value(r.state.closed_on),
+                              text_value(r.state.note),
+                              i.area_m2};
+                out.wkb = &i.wkb;
+                out.area_m2 = i.area_m2;
+                sink(out);
+            }
+        };
+        return s;
+    }
+
     // A finding is selected when the feature it is about belongs to a selected project and
     // district.
     bool finding_selected(const Finding& f) {
@@ -887,6 +951,8 @@ struct Builder {
             return corridors();
         case ExportLayer::findings:
             return findings();
+        case ExportLayer::issues:
+            return issues();
         case ExportLayer::corridor_parcels:
             return corridor_parcels();
         case ExportLayer::corridor_segments:

@@ -582,6 +582,20 @@ struct Server::Impl {
                      res.set_header("Cache-Control", "no-store");
                      send(req, res, a.features(q), "application/geo+json");
                  }));
+        http.Get("/api/issues",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"as_of", "all"});
+                     bool all = false;
+                     if (req.has_param("all")) {
+                         auto v = req.get_param_value("all");
+                         if (v != "0" && v != "1")
+                             throw ApiError(400, fmt::format("all '{}' is not 0 or 1", v),
+                                            "all=1 also gives the closed issues");
+                         all = v == "1";
+                     }
+                     res.set_header("Cache-Control", "no-store");
+                     send(req, res, a.issues(as_of_param(req), all), "application/geo+json");
+                 }));
         http.Get(R"(/api(/.*)?)", [](const httplib::Request& req, httplib::Response& res) {
             send_error(res, 404, fmt::format("no endpoint {}", req.path),
                        "see docs/VIEWER.md for the API");

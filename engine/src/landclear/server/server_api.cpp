@@ -1,5 +1,6 @@
 #include "landclear/server/server_api.hpp"
 
+#include "landclear/analysis/issue_list.hpp"
 #include "landclear/analysis/status.hpp"
 #include "landclear/core/units.hpp"
 #include "landclear/io/crs.hpp"
@@ -784,6 +785,66 @@ std::string ViewerApi::features(const FeatureQuery& q) {
     std::string out(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
     CPLFree(data);
     return out;
+}
+
+std::string ViewerApi::issues(const Date& as_of, bool all) {
+    IssueListOptions o;
+    o.as_of = as_of;
+    o.open_only = !all;
+    auto list = list_issues(*m_store, o);
+    std::string path = fmt::format("/vsimem/landclear-serve-{}.geojson", ++g_vsimem_counter);
+    GdalErrorCapture errors;
+    gdal::Dataset ds("GeoJSON", path, "the GeoJSON response", nullptr, ErrorKind::internal);
+    const char* lco[] = {"RFC7946=YES", nullptr};
+    auto layer = ds.create_layer("issues", nullptr, wkbUnknown, lco);
+    const std::vector<std::pair<const char*, OGRFieldType>> fields{
+        {"id", OFTString},        {"target", OFTString},       {"target_code", OFTString},
+        {"label", OFTString},     {"project_code", OFTString}, {"unit", OFTString},
+        {"text", OFTString},      {"raised_on", OFTString},    {"deadline", OFTString},
+        {"status", OFTString},    {"overdue", OFTInteger},     {"days_overdue", OFTInteger},
+        {"closed_on", OFTString}, {"area_m2", OFTReal}};
+    for (const auto& [name, type] : fields) {
+        OGRFieldDefn fd(name, type);
+        if (std::string_view(name) == "overdue")
+            fd.SetSubType(OFSTBoolean);
+        layer.add_field(fd);
+    }
+    for (const auto& r : list.rows) {
+        const auto& i = r.issue;
+        gdal::Feature out(layer);
+        OGRFeature& f = out.get();
+        f.SetField("id", i.id.c_str());
+        f.SetField("target", issue_target_name(i.target));
+        f.SetField("target_code", i.target_code.c_str());
+        f.SetField("label", i.target_label().c_str());
+        f.SetField("project_code", i.project_code.c_str());
+        f.SetField("unit", i.unit.c_str());
+        f.SetField("text", i.text.c_str());
+        f.SetField("raised_on", i.raised_on.iso().c_str());
+        f.SetField("deadline", r.state.deadline.iso().c_str());
+        f.SetField("status", !r.state.open ? "closed" : r.state.overdue ? "overdue" : "open");
+        f.SetField("overdue", r.state.overdue ? 1 : 0);
+        f.SetField("days_overdue", static_cast<int>(r.state.days_overdue));
+        if (r.state.closed_on)
+            f.SetField("closed_on", r.state.closed_on->iso().c_str());
+        f.SetField("area_m2", i.area_m2);
+        if (auto g = geometry_from_wkb(i.wkb)) {
+            if (g->transform(m->to_wgs.get()) != OGRERR_NONE)
+                throw_internal(fmt::format("cannot transform issue {} to WGS84", i.id));
+            out.set_geometry(std::move(g));
+        }
+        out.add_to_layer("issue " + i.id);
+    }
+    ds.close();
+    if (auto why = errors.errors(); !why.empty())
+        throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));
+    vsi_l_offset length = 0;
+    GByte* data = VSIGetMemFileBuffer(path.c_str(), &length, TRUE);
+    if (!data)
+        throw_internal("the in-memory GeoJSON vanished");
+    std::string text(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+    CPLFree(data);
+    return text;
 }
 
 } // namespace landclear

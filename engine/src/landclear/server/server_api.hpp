@@ -148,6 +148,11 @@ public:
     // driver; parcels carry their stage as of the date, buildings whether signed / demolished.
     // ApiError(413) past limits.max_features.
     std::string features(const FeatureQuery& query);
+    // GET /api/issues: the issue list (问题清单) as of the date as a GeoJSON FeatureCollection
+    // (WGS84, OGR's GeoJSON driver): id, target, target_code, label, project_code, unit, text,
+    // raised_on, deadline, status (open, overdue, closed), overdue, days_overdue, closed_on,
+    // area_m2; issues raised after the date are left out, closed ones too unless all is set.
+    std::string issues(const Date& as_of, bool all);
 
     // Fills the shared caches (project extents, today's corridor reports) so the first page
     // view does not wait for them; errors are left for the requests to report.

@@ -62,6 +62,9 @@ inline const Colour context_edge = hex(0xc4c4c4), flag_red = colour(attention_co
 inline const Colour boundary = hex(0x6a3d9a), red_line = hex(0xe31a1c), centre = hex(0xa50f15);
 inline const Colour blocking = hex(0xe31a1c, 0.35), white = hex(0xffffff);
 inline const Colour match_line = hex(0x1f5fa8);
+// Issues (问题清单) on the map: overdue in the attention red, open ones a dark orange that stays
+// apart from the cleared parcels' fill (#f58f2a) by its darkness and the marker's white ring.
+inline const Colour issue_overdue = flag_red, issue_open = hex(0xd95f0e);
 
 // ---- text with pango -------------------------------------------------------------------
 
