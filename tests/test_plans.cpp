@@ -494,8 +494,57 @@ BOOST_AUTO_TEST_CASE(status_table_gains_plan_columns_only_with_a_plan) {
     auto u = json::parse(
         run_cli({"status", o.store, "--as-of", "2026-02-14", "--by", "unit", "--format", "json"})
             .out);
+    std::map<std::string, json> by_unit;
     for (const auto& row : u["status"]["rows"])
-        if (row["group"] == "甲")
-            BOOST_TEST(num(row["plan_acquired_mu_rate_pct"]) == 25.0,
+        by_unit[row["group"].get<std::string>()] = row;
+    BOOST_REQUIRE(by_unit.count("甲") == 1);
+    BOOST_TEST(num(by_unit["甲"]["plan_acquired_mu_rate_pct"]) == 25.0,
+               boost::test_tools::tolerance(tol));
+    // 乙 has only a 征地 target: 15 of 30 (D1).
+    BOOST_TEST(num(by_unit["乙"]["plan_acquired_mu_rate_pct"]) == 50.0,
+               boost::test_tools::tolerance(tol));
+    BOOST_TEST(by_unit["乙"]["plan_cleared_mu"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(bulletin_ranking_gains_plan_columns_as_known_on_its_day) {
+    Office o;
+    import_plan(o, write_plan_xlsx(o), "2026-01-02");
+    import_plan(o, o.write("jb1-r2.csv", revision2_csv), "2026-03-02");
+    auto units = [&](const std::string& week) {
+        auto r = run_cli({"bulletin", o.store, "--week", week, "--format", "json"});
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        auto doc = json::parse(r.out); // kept: a loop over a temporary's member would dangle
+        std::map<std::string, json> out;
+        for (const auto& row : doc["units"]["rows"])
+            out[row["group"].get<std::string>()] = row;
+        return out;
+    };
+    // The week ending 2026-02-14: 甲 征地 15 of 60 = 25 %, 腾地 15 of 30 = 50 %; 乙 征地 15/30.
+    auto w = units("2026-02-14");
+    BOOST_TEST(num(w["甲"]["plan_acquired_mu"]) == 60.0);
+    BOOST_TEST(num(w["甲"]["plan_acquired_mu_rate_pct"]) == 25.0,
+               boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["甲"]["plan_cleared_mu_rate_pct"]) == 50.0, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["乙"]["plan_acquired_mu_rate_pct"]) == 50.0,
+               boost::test_tools::tolerance(tol));
+    // The week ending 2026-03-06, known on 03-06: revision 2 (issued 03-01, reported 03-02):
+    // 甲 征地 A2 + A3 = 30 of 75 = 40 %.
+    auto m = units("2026-03-06");
+    BOOST_TEST(num(m["甲"]["plan_acquired_mu"]) == 75.0);
+    BOOST_TEST(num(m["甲"]["plan_acquired_mu_rate_pct"]) == 40.0,
+               boost::test_tools::tolerance(tol));
+    // The same week as issued on 03-01 (before revision 2 was known): 30 of 60 = 50 %.
+    auto r = run_cli({"bulletin", o.store, "--week", "2026-03-06", "--known-on", "2026-03-01",
+                      "--format", "json"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto issued = json::parse(r.out);
+    bool seen = false;
+    for (const auto& row : issued["units"]["rows"])
+        if (row["group"] == "甲") {
+            seen = true;
+            BOOST_TEST(num(row["plan_acquired_mu"]) == 60.0);
+            BOOST_TEST(num(row["plan_acquired_mu_rate_pct"]) == 50.0,
                        boost::test_tools::tolerance(tol));
+        }
+    BOOST_TEST(seen);
 }
