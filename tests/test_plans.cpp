@@ -433,6 +433,8 @@ BOOST_AUTO_TEST_CASE(bad_plan_files_are_refused_with_row_and_field_and_the_store
         {"JB-2,2026-02-01,P1,甲,腾地亩,10,,2026-06-30,12\n",
          "row 3, field milestone 2026-03-31 (column '2026-03-31累计'): 12 is more than the "
          "target 10"},
+        {"JB-2,2026-02-01,,甲,腾地亩,10,,2026-06-30,\n",
+         "row 3, field project_code (column '项目编号'): empty"},
         {"JB-2,2026-02-01,P1,甲,签约户,2.5,,2026-06-30,\n",
          "row 3, field target (column '目标任务'): 2.5 households is not a whole number"},
     };
@@ -494,8 +496,96 @@ BOOST_AUTO_TEST_CASE(status_table_gains_plan_columns_only_with_a_plan) {
     auto u = json::parse(
         run_cli({"status", o.store, "--as-of", "2026-02-14", "--by", "unit", "--format", "json"})
             .out);
+    std::map<std::string, json> by_unit;
     for (const auto& row : u["status"]["rows"])
-        if (row["group"] == "甲")
-            BOOST_TEST(num(row["plan_acquired_mu_rate_pct"]) == 25.0,
+        by_unit[row["group"].get<std::string>()] = row;
+    BOOST_REQUIRE(by_unit.count("甲") == 1);
+    BOOST_TEST(num(by_unit["甲"]["plan_acquired_mu_rate_pct"]) == 25.0,
+               boost::test_tools::tolerance(tol));
+    // 乙 has only a 征地 target: 15 of 30 (D1).
+    BOOST_TEST(num(by_unit["乙"]["plan_acquired_mu_rate_pct"]) == 50.0,
+               boost::test_tools::tolerance(tol));
+    BOOST_TEST(by_unit["乙"]["plan_cleared_mu"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(bulletin_ranking_gains_plan_columns_as_known_on_its_day) {
+    Office o;
+    import_plan(o, write_plan_xlsx(o), "2026-01-02");
+    import_plan(o, o.write("jb1-r2.csv", revision2_csv), "2026-03-02");
+    auto units = [&](const std::string& week) {
+        auto r = run_cli({"bulletin", o.store, "--week", week, "--format", "json"});
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        auto doc = json::parse(r.out); // kept: a loop over a temporary's member would dangle
+        std::map<std::string, json> out;
+        for (const auto& row : doc["units"]["rows"])
+            out[row["group"].get<std::string>()] = row;
+        return out;
+    };
+    // The week ending 2026-02-14: 甲 征地 15 of 60 = 25 %, 腾地 15 of 30 = 50 %; 乙 征地 15/30.
+    auto w = units("2026-02-14");
+    BOOST_TEST(num(w["甲"]["plan_acquired_mu"]) == 60.0);
+    BOOST_TEST(num(w["甲"]["plan_acquired_mu_rate_pct"]) == 25.0,
+               boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["甲"]["plan_cleared_mu_rate_pct"]) == 50.0, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["乙"]["plan_acquired_mu_rate_pct"]) == 50.0,
+               boost::test_tools::tolerance(tol));
+    // The week ending 2026-03-06, known on 03-06: revision 2 (issued 03-01, reported 03-02):
+    // 甲 征地 A2 + A3 = 30 of 75 = 40 %.
+    auto m = units("2026-03-06");
+    BOOST_TEST(num(m["甲"]["plan_acquired_mu"]) == 75.0);
+    BOOST_TEST(num(m["甲"]["plan_acquired_mu_rate_pct"]) == 40.0,
+               boost::test_tools::tolerance(tol));
+    // The same week as issued on 03-01 (before revision 2 was known): 30 of 60 = 50 %.
+    auto r = run_cli({"bulletin", o.store, "--week", "2026-03-06", "--known-on", "2026-03-01",
+                      "--format", "json"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto issued = json::parse(r.out);
+    bool seen = false;
+    for (const auto& row : issued["units"]["rows"])
+        if (row["group"] == "甲") {
+            seen = true;
+            BOOST_TEST(num(row["plan_acquired_mu"]) == 60.0);
+            BOOST_TEST(num(row["plan_acquired_mu_rate_pct"]) == 50.0,
                        boost::test_tools::tolerance(tol));
+        }
+    BOOST_TEST(seen);
+}
+
+BOOST_AUTO_TEST_CASE(a_gbk_csv_and_a_workbook_with_two_sheets) {
+    Office o;
+    // The revision-2 rows as a GBK CSV (as Excel saves "CSV" on a Chinese Windows).
+    auto utf8 = o.write("r2-utf8.csv", revision2_csv);
+    auto gbk = o.dir.file("r2-gbk.csv");
+    BOOST_REQUIRE(
+        std::system(fmt::format("iconv -f UTF-8 -t GBK '{}' > '{}'", utf8, gbk).c_str()) == 0);
+    import_plan(o, gbk, "2026-03-02");
+    // 04-15: P1 征地 45 of 75 = 60 % (as in the revision test).
+    auto t = target(plan_status(o, "2026-04-15"), "P1", "征地亩");
+    BOOST_TEST(num(t["rate_pct"]) == 60.0, boost::test_tools::tolerance(tol));
+
+    // A workbook with a notes sheet and the plan sheet: --sheet chooses.
+    auto path = o.dir.file("two.xlsx");
+    lxw_workbook* wb = workbook_new(path.c_str());
+    lxw_worksheet* notes = workbook_add_worksheet(wb, "说明");
+    check(worksheet_write_string(notes, 0, 0, "本表为第二批任务", nullptr));
+    lxw_worksheet* ws = workbook_add_worksheet(wb, "任务");
+    const char* head[] = {"交办文号", "交办日期", "项目编号", "责任单位",
+                          "指标",     "目标任务", "限期"};
+    const char* row[] = {"JB-3", "2026-02-01", "P3", "乙", "征地亩", "", "2026-03-31"};
+    for (int c = 0; c < 7; ++c) {
+        check(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), head[c], nullptr));
+        if (c == 5)
+            check(worksheet_write_number(ws, 1, 5, 20, nullptr));
+        else
+            check(worksheet_write_string(ws, 1, static_cast<lxw_col_t>(c), row[c], nullptr));
+    }
+    check(workbook_close(wb));
+    auto r = run_cli({"plan", "import", o.store, path, "--reported", "2026-03-02"});
+    BOOST_TEST(r.exit_code == 1);
+    BOOST_TEST(r.err.find("--sheet") != std::string::npos, r.err);
+    import_plan(o, path, "2026-03-02", {"--sheet", "任务"});
+    // JB-3 from 02-01 to 03-31: D2 (03-31) 15 of 20 = 75 %; D1 was acquired before the start.
+    auto j3 = plan_status(o, "2026-03-31", {"--by", "plan"});
+    BOOST_TEST(num(group(j3, "JB-3", "征地亩")["rate_pct"]) == 75.0,
+               boost::test_tools::tolerance(tol));
 }

@@ -1,8 +1,10 @@
 #include "command.hpp"
 #include "landclear/analysis/bulletin.hpp"
+#include "landclear/analysis/plan.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/render/bulletin_render.hpp"
 #include "landclear/report/bulletin_tables.hpp"
+#include "landclear/report/plan_tables.hpp"
 #include "landclear/report/xlsx.hpp"
 
 #include <ctime>
@@ -50,6 +52,17 @@ int run(const BulletinArgs& a) {
     auto store = open_store(a.store, StoreMode::read);
     auto b = compute_bulletin(*store, o);
     auto tables = bulletin_tables(b);
+    // The ranking table gains each unit's (project's) targets and 完成率 where a plan is stored,
+    // as known on the bulletin's knowledge date (docs/PLANS.md).
+    if (has_plans(*store)) {
+        auto saved = store->known_on();
+        store->set_known_on(b.known_on);
+        auto plans = compute_plan_status(
+            *store, {b.last, b.by == GroupBy::project ? PlanGroupBy::project : PlanGroupBy::unit});
+        store->set_known_on(saved);
+        add_plan_columns(tables.front(), plans,
+                         b.by == GroupBy::project ? PlanKey::project : PlanKey::unit);
+    }
 
     // Reproducible bytes: the workbook is created on the bulletin's last day (00:00 UTC), as the
     // PDF's metadata says, not at the time of the run.

@@ -369,10 +369,11 @@ PlanImportResult import_plans(Store& store, const PlanImportOptions& o) {
             return cell.text;
         };
         auto required_text = [&](PlanField f) {
-            auto t = text(f);
-            if (t.empty() && !rc.bad())
-                rc.problem(f, *col(f), "empty");
-            return t;
+            const auto& c = *col(f);
+            const auto& cell = cell_at(line, c.index);
+            if (!cell.not_utf8 && cell.text.empty())
+                rc.problem(f, c, "empty");
+            return text(f); // says when the text is not UTF-8
         };
         auto date = [&](PlanField f, bool required) -> std::optional<Date> {
             auto c = col(f);
