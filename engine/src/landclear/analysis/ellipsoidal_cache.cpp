@@ -43,6 +43,10 @@ std::vector<FeatureRow> compute_rows(Store& store) {
 
 } // namespace
 
+const DerivedLayerDef& parcel_ellipsoidal_area_layer() {
+    return cache_def();
+}
+
 std::unordered_map<std::string, double> parcel_ellipsoidal_areas(Store& store) {
     std::unordered_map<std::string, double> out;
     if (cache_current(store)) {

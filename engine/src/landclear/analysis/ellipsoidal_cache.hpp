@@ -12,6 +12,8 @@ namespace landclear {
 // derived table parcel_ellipsoidal_area) when it matches the store's data version, else computed
 // from the parcel geometries.
 std::unordered_map<std::string, double> parcel_ellipsoidal_areas(Store& store);
+// The derived table itself (for `landclear copy`, which moves it with the store).
+const DerivedLayerDef& parcel_ellipsoidal_area_layer();
 // Computes the cache and writes it; call between begin_write() and commit().
 void refresh_parcel_ellipsoidal_areas(Store& store);
 

@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/server/detail/guarded_http.hpp"
+#include "landclear/store/postgis_store.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -221,6 +222,8 @@ struct FileStamp {
     bool operator==(const FileStamp&) const = default;
 
     static FileStamp of(const std::string& path) {
+        if (is_postgis_location(path))
+            return of_postgis(path);
         struct stat st {};
         FileStamp f;
         if (::stat(path.c_str(), &st) != 0)
@@ -230,6 +233,31 @@ struct FileStamp {
         f.inode = st.st_ino;
         f.size = static_cast<std::uint64_t>(st.st_size);
         f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+        return f;
+    }
+
+    // A PostGIS store has no file: its data version (moved by every import) stands for it,
+    // asked at most once a second. Each pooled connection reads one snapshot, so a new import
+    // is served once the version moves (the pool then opens new connections). A store that
+    // cannot be read changes the stamp, so that opening it reports why (503 until it opens).
+    static FileStamp of_postgis(const std::string& location) {
+        static std::mutex mutex;
+        static std::map<std::string, std::pair<std::chrono::steady_clock::time_point, FileStamp>>
+            last;
+        std::lock_guard lock(mutex);
+        auto now = std::chrono::steady_clock::now();
+        auto it = last.find(location);
+        if (it != last.end() && now - it->second.first < std::chrono::seconds(1))
+            return it->second.second;
+        FileStamp f;
+        f.exists = true;
+        try {
+            f.size =
+                static_cast<std::uint64_t>(open_store(location, StoreMode::read)->data_version());
+        } catch (const std::exception&) {
+            f.size = ~std::uint64_t{0};
+        }
+        last[location] = {now, f};
         return f;
     }
 };
