@@ -507,3 +507,32 @@ BOOST_AUTO_TEST_CASE(maps_draw_every_alignment_and_strip_one) {
     close(sheets.front().strip->from_chainage_m, 1000, "ZK strip from");
     close(sheets.back().strip->to_chainage_m, 1300, "ZK strip to");
 }
+
+BOOST_AUTO_TEST_CASE(update_of_one_alignment_stays_an_alignment) {
+    Fixture f;
+    // --update with the ZK line alone, moved 2 m north: it replaces T~ZK, and YK stays.
+    auto src = f.dir.file("zk.gpkg");
+    auto c = corridors_layer();
+    c.features = {{line(0, 10, 300, 10), {"T", "P", "双幅路", "20", "K1+000", "ZK"}}};
+    write_layer(src, "GPKG", c);
+    ImportOptions o;
+    o.store = f.store;
+    o.update = true;
+    o.reported = Date::today();
+    o.sources.emplace_back(LayerKind::corridors, SourceSpec{src, "corridors"});
+    auto summary = import_layers(o);
+    BOOST_REQUIRE_EQUAL(summary.layers.size(), 1u);
+    BOOST_CHECK_EQUAL(summary.layers[0].changed, 1);
+    BOOST_CHECK_EQUAL(summary.layers[0].added, 0);
+    auto store = open_store(f.store, StoreMode::write);
+    std::vector<std::string> codes;
+    for (const auto& row : store->corridors())
+        codes.push_back(row.code);
+    BOOST_CHECK((codes == std::vector<std::string>{"S", "T~YK", "T~ZK"}));
+    auto co = options();
+    co.corridors = {"T"};
+    auto reports = analyse_corridors(*store, co);
+    BOOST_REQUIRE_EQUAL(reports.size(), 1u);
+    // ZK now y 0..20: overlap with YK (y -20..4) is y 0..4 over x 50..300 = 1 000 m².
+    close(reports[0].red_line_m2, 6000 + 7200 - 1000, "union red line after the update");
+}
