@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/server/detail/guarded_http.hpp"
+#include "landclear/server/meeting_map.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -421,9 +422,9 @@ void check_viewer_dir(const std::string& dir) {
         throw_input(fmt::format("viewer folder {} does not exist", dir), hint);
     if (!fs::is_regular_file(fs::path(dir) / "index.html"))
         throw_input(fmt::format("viewer folder {} has no index.html", dir), hint);
-    if (!fs::is_regular_file(fs::path(dir) / "vendor" / "leaflet" / "leaflet.js"))
-        throw_input(fmt::format("viewer folder {} has no vendor/leaflet/leaflet.js: Leaflet was "
-                                "not copied in",
+    if (!fs::is_regular_file(fs::path(dir) / "vendor" / "maplibre" / "maplibre-gl.mjs"))
+        throw_input(fmt::format("viewer folder {} has no vendor/maplibre/maplibre-gl.mjs: the map "
+                                "library (MapLibre GL JS, from npm) was not copied in",
                                 dir),
                     "run `npm ci` in viewer/ and rebuild the landclear_viewer target");
 }
@@ -581,6 +582,50 @@ struct Server::Impl {
                      }
                      res.set_header("Cache-Control", "no-store");
                      send(req, res, a.features(q), "application/geo+json");
+                 }));
+        http.Get(R"(/tiles/([A-Za-z_-]{1,32})/(\d{1,2})/(\d{1,8})/(\d{1,8})\.mvt)",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {});
+                     auto name = req.matches[1].str();
+                     auto layer = tile_layer_from_name(name);
+                     if (!layer)
+                         throw ApiError(404, fmt::format("no tile layer '{}'", name),
+                                        "the tile layers are listed by /api/info (tiles)");
+                     auto number = [&](int i) { return std::stoi(req.matches[i].str()); };
+                     auto body = a.tile(*layer, number(2), number(3), number(4));
+                     // The page keeps the tiles it has; a re-import changes the data version.
+                     res.set_header("Cache-Control", "no-cache");
+                     send(req, res, std::move(body), "application/vnd.mapbox-vector-tile");
+                 }));
+        http.Get("/api/map",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"project", "corridor", "district", "as_of", "format"});
+                     MeetingMapRequest r;
+                     int chosen = 0;
+                     for (auto [param, scope] : {std::pair{"project", MapScope::project},
+                                                 std::pair{"corridor", MapScope::corridor},
+                                                 std::pair{"district", MapScope::district}})
+                         if (req.has_param(param)) {
+                             ++chosen;
+                             r.scope = scope;
+                             r.code = req.get_param_value(param);
+                         }
+                     if (chosen != 1 || r.code.empty() || r.code.size() > 200)
+                         throw ApiError(400, "say which one map: project, corridor or district",
+                                        "e.g. /api/map?project=CODE&as_of=2026-11-20&format=pdf");
+                     r.as_of = as_of_param(req);
+                     auto format = req.has_param("format") ? req.get_param_value("format") : "pdf";
+                     if (format != "pdf" && format != "png")
+                         throw ApiError(400, fmt::format("format '{}' is not pdf or png", format),
+                                        "format=pdf (vector, for printing) or format=png");
+                     r.format = format == "pdf" ? MapFormat::pdf : MapFormat::png;
+                     auto m = render_meeting_map(a.store(), r);
+                     res.set_header("Cache-Control", "no-store");
+                     res.set_header("Content-Disposition",
+                                    fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}",
+                                                m.ascii_name,
+                                                httplib::detail::encode_query_param(m.file_name)));
+                     res.set_content(std::move(m.body), m.content_type);
                  }));
         http.Get(R"(/api(/.*)?)", [](const httplib::Request& req, httplib::Response& res) {
             send_error(res, 404, fmt::format("no endpoint {}", req.path),

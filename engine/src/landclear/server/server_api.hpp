@@ -12,6 +12,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/schema.hpp"
 #include "landclear/core/stage.hpp"
+#include "landclear/server/tile_index.hpp"
 #include "landclear/store/store.hpp"
 
 #include <cstddef>
@@ -99,6 +100,9 @@ public:
         return result;
     }
 
+    // Vector tiles of the store (tile_index.hpp): its own index and tile cache.
+    const std::shared_ptr<TileService> tiles = std::make_shared<TileService>();
+
 private:
     std::mutex m_mutex;
     std::shared_ptr<const Extents> m_extents;
@@ -148,6 +152,9 @@ public:
     // driver; parcels carry their stage as of the date, buildings whether signed / demolished.
     // ApiError(413) past limits.max_features.
     std::string features(const FeatureQuery& query);
+
+    // GET /tiles/{layer}/{z}/{x}/{y}.mvt: a Mapbox Vector Tile (tile_index.hpp), "" when empty.
+    std::string tile(TileLayer layer, int z, int x, int y);
 
     // Fills the shared caches (project extents, today's corridor reports) so the first page
     // view does not wait for them; errors are left for the requests to report.
