@@ -157,7 +157,9 @@ import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
 
   function basemapSources(bm) {
     if (!bm || !bm.url) return {};
-    const expand = (url, subdomains) => {
+    const expand = (given, subdomains) => {
+      // A local folder (serve --basemap DIR) is served by landclear itself, at basemap/.
+      const url = /^https?:\/\//.test(given) ? given : tileBase + given;
       if (!url.includes('{s}')) return [url];
       return [...(subdomains || 'abc')].map((s) => url.replace('{s}', s));
     };
@@ -752,7 +754,6 @@ import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
       window.landclear.map = map;
       if (ext) fitBox(ext);
       updateOverview();
-      loadCorridors();
       showLayerStatus();
       updateMeetingButton();
       // The figures failing must not keep the map from drawing, nor the other way round.
@@ -761,6 +762,9 @@ import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
         mapIdle(),
       ]);
       performance.mark('landclear:map-drawn');
+      // The corridor analysis (the 线路 list, the blocking outlines) after the first view: on a
+      // city-sized store it takes longer than everything else and would compete with it.
+      loadCorridors();
       document.body.dataset.asOfLoaded = state.asOf;
       window.landclear.readyMs = performance.now();
       document.body.dataset.ready = '1';

@@ -349,11 +349,21 @@ json ViewerApi::info() {
                          {"tile_size", tile_pixels},
                          {"url", fmt::format("tiles/{}/{{z}}/{{x}}/{{y}}.mvt", t.name)}});
     j["tiles"] = tiles;
+    // The tile index and cache as they are now (built on the first tile request or at start).
+    auto st = m->cache->tiles->stats();
+    j["tile_cache"] = {{"data_version", st.data_version},
+                       {"features", st.features},
+                       {"build_ms", st.build_ms},
+                       {"tiles", st.cached_tiles},
+                       {"bytes", st.cached_bytes},
+                       {"hits", st.hits},
+                       {"misses", st.misses},
+                       {"segments_current", st.segments_current}};
     return j;
 }
 
-std::string ViewerApi::tile(TileLayer layer, int z, int x, int y) {
-    return m->cache->tiles->tile(*m_store, layer, z, x, y);
+std::shared_ptr<const TileService::Encoded> ViewerApi::tile(TileLayer layer, int z, int x, int y) {
+    return m->cache->tiles->encoded(*m_store, layer, z, x, y);
 }
 
 void ViewerApi::warm(const Date& as_of) {

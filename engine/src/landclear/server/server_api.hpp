@@ -154,7 +154,7 @@ public:
     std::string features(const FeatureQuery& query);
 
     // GET /tiles/{layer}/{z}/{x}/{y}.mvt: a Mapbox Vector Tile (tile_index.hpp), "" when empty.
-    std::string tile(TileLayer layer, int z, int x, int y);
+    std::shared_ptr<const TileService::Encoded> tile(TileLayer layer, int z, int x, int y);
 
     // Fills the shared caches (project extents, today's corridor reports) so the first page
     // view does not wait for them; errors are left for the requests to report.

@@ -17,6 +17,7 @@
 #include <ogr_spatialref.h>
 #include <set>
 #include <unordered_map>
+#include <zlib.h>
 
 namespace landclear {
 
@@ -340,6 +341,7 @@ struct LayerData {
 
 struct Index {
     std::int64_t data_version = -1;
+    bool has_projects = false; // the projects layer is complete in this part
     std::map<TileLayer, LayerData> layers;
     double build_ms = 0;
     bool segments_current = false;
@@ -377,7 +379,18 @@ Parts rectangle(const Envelope& e) {
     return p;
 }
 
-std::shared_ptr<const Index> build_index(Store& store) {
+// The index is built in two parts, so that the city-wide view (project outlines, red lines,
+// corridors) does not wait for a million parcels: `light` holds every layer but parcels and
+// buildings, and the project outlines when every project with parcels has a red line (known from
+// one pass over the parcels' project codes, without geometry); `heavy` holds the parcels, the
+// buildings and, when some project is outlined by its parcels' box, the project outlines.
+enum class IndexPart { light, heavy };
+
+bool is_heavy(TileLayer layer) {
+    return layer == TileLayer::parcels || layer == TileLayer::buildings;
+}
+
+std::shared_ptr<const Index> build_index(Store& store, IndexPart part) {
     auto started = std::chrono::steady_clock::now();
     auto idx = std::make_shared<Index>();
     idx->data_version = store.data_version();
@@ -399,9 +412,33 @@ std::shared_ptr<const Index> build_index(Store& store) {
         return static_cast<size_t>(field_index(layer_def(kind), name));
     };
 
+    // Which projects have a red line, and which have parcels (codes only, no geometry).
+    std::set<std::string> with_red_line, with_parcels;
+    {
+        FeatureFilter codes;
+        codes.fields = {"project_code"};
+        auto code = field(LayerKind::projects, "project_code");
+        store.for_each_feature(LayerKind::projects, codes, [&](const FeatureRow& row) {
+            if (!row.wkb.empty())
+                with_red_line.insert(text_of(row.values[code]));
+        });
+        if (part == IndexPart::light) {
+            codes.with_geometry = false;
+            auto pc = field(LayerKind::parcels, "project_code");
+            store.for_each_feature(LayerKind::parcels, codes, [&](const FeatureRow& row) {
+                with_parcels.insert(text_of(row.values[pc]));
+            });
+        }
+    }
+    bool outlines_need_parcels = false;
+    for (const auto& c : with_parcels)
+        outlines_need_parcels = outlines_need_parcels || !with_red_line.count(c);
+    const bool heavy = part == IndexPart::heavy;
+    idx->has_projects = heavy || !outlines_need_parcels;
+
     // Parcels, and each project's parcel envelope for projects without a red line.
     std::map<std::string, Envelope> parcel_extent;
-    {
+    if (heavy) {
         auto& L = idx->layers[TileLayer::parcels];
         auto code = field(LayerKind::parcels, "parcel_code");
         auto project = field(LayerKind::parcels, "project_code");
@@ -427,7 +464,7 @@ std::shared_ptr<const Index> build_index(Store& store) {
                   {date_of(row.values[acq]), date_of(row.values[clr]), date_of(row.values[dlv])});
         });
     }
-    {
+    if (heavy) {
         auto& L = idx->layers[TileLayer::buildings];
         auto code = field(LayerKind::buildings, "building_code");
         auto parcel = field(LayerKind::buildings, "parcel_code");
@@ -438,7 +475,7 @@ std::shared_ptr<const Index> build_index(Store& store) {
                   {date_of(row.values[sig]), date_of(row.values[dem])});
         });
     }
-    {
+    if (idx->has_projects || !heavy) {
         auto& red = idx->layers[TileLayer::redlines];
         auto& outline = idx->layers[TileLayer::projects];
         auto code = field(LayerKind::projects, "project_code");
@@ -447,8 +484,10 @@ std::shared_ptr<const Index> build_index(Store& store) {
         std::set<std::string> drawn;
         read(LayerKind::projects, [&](const FeatureRow& row, const Parts& g) {
             auto c = text_of(row.values[code]);
-            red.add(g, {c, text_of(row.values[name])}, {});
-            outline.add(g, {c, text_of(row.values[name])}, {});
+            if (!heavy)
+                red.add(g, {c, text_of(row.values[name])}, {});
+            if (idx->has_projects)
+                outline.add(g, {c, text_of(row.values[name])}, {});
             drawn.insert(c);
         });
         for (const auto& p : store.projects())
@@ -458,7 +497,7 @@ std::shared_ptr<const Index> build_index(Store& store) {
             if (!drawn.count(c))
                 outline.add(rectangle(env), {c, names.count(c) ? names[c] : std::string()}, {});
     }
-    {
+    if (!heavy) {
         auto& L = idx->layers[TileLayer::corridors];
         auto code = field(LayerKind::corridors, "corridor_code");
         auto name = field(LayerKind::corridors, "name");
@@ -472,7 +511,7 @@ std::shared_ptr<const Index> build_index(Store& store) {
     }
     // The chainage segments a `landclear corridor` run saved, when they match today's data (the
     // server, read-only, cannot save them itself).
-    if (store.has_derived(corridor_segments_layer().name)) {
+    if (!heavy && store.has_derived(corridor_segments_layer().name)) {
         auto& L = idx->layers[TileLayer::segments];
         bool all_current = true;
         for (const auto& c : store.corridors()) {
@@ -492,7 +531,7 @@ std::shared_ptr<const Index> build_index(Store& store) {
         }
         idx->segments_current = all_current;
     }
-    {
+    if (!heavy) {
         auto& L = idx->layers[TileLayer::findings];
         for (const auto& f : store.findings()) {
             Parts g;
@@ -680,6 +719,23 @@ std::string encode(const LayerData& L, const TileLayerInfo& info, int z, int x, 
     return mvt::encode_tile(layers);
 }
 
+// gzip at the fastest level: a tile is compressed once, when encoded.
+std::string gzip_bytes(const std::string& in) {
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
+    std::string out;
+    out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    int rc = deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? out : std::string();
+}
+
 } // namespace
 
 std::span<const TileLayerInfo> tile_layers() {
@@ -706,31 +762,48 @@ std::int64_t tile_date(const Date& d) {
 
 struct TileService::Impl {
     std::size_t cache_bytes;
-    std::mutex build_mutex;
-    std::shared_ptr<const Index> index;
+    // One mutex per part: the light part is never kept waiting behind the parcels.
+    std::mutex light_mutex, heavy_mutex;
+    std::shared_ptr<const Index> light, heavy;
 
     // LRU: most recent first.
     std::mutex cache_mutex;
     std::list<std::string> order;
     struct Entry {
         std::list<std::string>::iterator pos;
-        std::string tile;
+        std::shared_ptr<const Encoded> tile;
     };
     std::unordered_map<std::string, Entry> cache;
     std::size_t bytes = 0;
     std::uint64_t hits = 0, misses = 0;
 
-    std::shared_ptr<const Index> current(Store& store) {
+    std::mutex slots_mutex; // guards light and heavy themselves, never held while building
+
+    std::shared_ptr<const Index> slot(IndexPart which) {
+        std::lock_guard lock(slots_mutex);
+        return which == IndexPart::light ? light : heavy;
+    }
+
+    std::shared_ptr<const Index> part(Store& store, IndexPart which, std::int64_t version) {
+        // One build of a part at a time; a request for the same part waits for it.
+        std::lock_guard build(which == IndexPart::light ? light_mutex : heavy_mutex);
+        if (auto have = slot(which); have && have->data_version == version)
+            return have;
+        auto built = build_index(store, which);
+        std::lock_guard lock(slots_mutex);
+        (which == IndexPart::light ? light : heavy) = built;
+        return built;
+    }
+
+    // The part that holds the layer for the store's data version now.
+    std::shared_ptr<const Index> current(Store& store, TileLayer layer) {
         auto version = store.data_version();
-        std::lock_guard lock(build_mutex);
-        if (!index || index->data_version != version) {
-            index = build_index(store);
-            std::lock_guard c(cache_mutex);
-            cache.clear();
-            order.clear();
-            bytes = 0;
+        if (!is_heavy(layer)) {
+            auto l = part(store, IndexPart::light, version);
+            if (layer != TileLayer::projects || l->has_projects)
+                return l;
         }
-        return index;
+        return part(store, IndexPart::heavy, version);
     }
 };
 
@@ -741,6 +814,11 @@ TileService::TileService(std::size_t cache_bytes) : m(std::make_unique<Impl>()) 
 TileService::~TileService() = default;
 
 std::string TileService::tile(Store& store, TileLayer layer, int z, int x, int y) {
+    return encoded(store, layer, z, x, y)->data;
+}
+
+std::shared_ptr<const TileService::Encoded> TileService::encoded(Store& store, TileLayer layer,
+                                                                 int z, int x, int y) {
     if (z < 0 || z > tile_max_zoom)
         throw_usage(fmt::format("zoom {} is outside 0–{}", z, tile_max_zoom),
                     "ask for /tiles/LAYER/Z/X/Y.mvt with a zoom the map uses");
@@ -750,9 +828,9 @@ std::string TileService::tile(Store& store, TileLayer layer, int z, int x, int y
                                 y, n - 1, z),
                     "tiles are numbered as in the XYZ (Google/OSM) scheme");
     const auto& info = tile_layer_info(layer);
-    auto idx = m->current(store);
+    auto idx = m->current(store, layer);
     if (z < info.min_zoom)
-        return {};
+        return std::make_shared<const Encoded>();
     auto key = fmt::format("{}/{}/{}/{}/{}", idx->data_version, info.name, z, x, y);
     {
         std::lock_guard lock(m->cache_mutex);
@@ -763,16 +841,21 @@ std::string TileService::tile(Store& store, TileLayer layer, int z, int x, int y
         }
         ++m->misses;
     }
-    auto body = encode(idx->layers.at(layer), info, z, x, y);
+    auto made = std::make_shared<Encoded>();
+    made->data = encode(idx->layers.at(layer), info, z, x, y);
+    if (made->data.size() >= 1024)
+        made->gzip = gzip_bytes(made->data);
+    std::shared_ptr<const Encoded> body = made;
     std::lock_guard lock(m->cache_mutex);
     if (m->cache.count(key))
         return body;
     m->order.push_front(key);
     m->cache.emplace(key, Impl::Entry{m->order.begin(), body});
-    m->bytes += body.size() + key.size();
+    m->bytes += body->data.size() + body->gzip.size() + key.size();
     while (m->bytes > m->cache_bytes && !m->order.empty()) {
         auto last = m->cache.find(m->order.back());
-        m->bytes -= last->second.tile.size() + last->first.size();
+        m->bytes -=
+            last->second.tile->data.size() + last->second.tile->gzip.size() + last->first.size();
         m->cache.erase(last);
         m->order.pop_back();
     }
@@ -780,21 +863,21 @@ std::string TileService::tile(Store& store, TileLayer layer, int z, int x, int y
 }
 
 void TileService::warm(Store& store) {
-    m->current(store);
+    auto version = store.data_version();
+    m->part(store, IndexPart::light, version);
+    m->part(store, IndexPart::heavy, version);
 }
 
 TileStats TileService::stats() {
     TileStats s;
-    std::shared_ptr<const Index> idx;
-    {
-        std::lock_guard lock(m->build_mutex);
-        idx = m->index;
-    }
-    if (idx) {
+    for (auto which : {IndexPart::light, IndexPart::heavy}) {
+        auto idx = m->slot(which);
+        if (!idx)
+            continue;
         s.data_version = idx->data_version;
-        s.features = idx->features();
-        s.build_ms = idx->build_ms;
-        s.segments_current = idx->segments_current;
+        s.features += idx->features();
+        s.build_ms += idx->build_ms;
+        s.segments_current = s.segments_current || idx->segments_current;
     }
     std::lock_guard lock(m->cache_mutex);
     s.cached_tiles = m->cache.size();

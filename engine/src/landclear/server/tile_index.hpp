@@ -64,6 +64,12 @@ public:
     // tile of the XYZ scheme (0 <= x, y < 2^z, z <= tile_max_zoom): Error(usage) otherwise.
     // The first call for a data version reads the store (others wait for it).
     std::string tile(Store& store, TileLayer layer, int z, int x, int y);
+    // The same with its gzip-compressed bytes (empty when too small to be worth it), both kept
+    // in the cache, so a cached tile costs no compression.
+    struct Encoded {
+        std::string data, gzip;
+    };
+    std::shared_ptr<const Encoded> encoded(Store& store, TileLayer layer, int z, int x, int y);
     // Reads the store now, so the first page view does not wait.
     void warm(Store& store);
     TileStats stats();
