@@ -49,7 +49,7 @@ struct ViewerFixture {
     ViewerFixture() {
         write_text(viewer / "index.html", "<!doctype html><title>征地拆迁一张图</title>");
         write_text(viewer / "app.js", "'use strict';");
-        write_text(viewer / "vendor" / "leaflet" / "leaflet.js", "/* leaflet */");
+        write_text(viewer / "vendor" / "maplibre" / "maplibre-gl.mjs", "/* maplibre */");
         write_text(dir.path() / "secret.txt", "TOP SECRET");
         fs::create_symlink(dir.path() / "secret.txt", viewer / "link.txt");
     }
@@ -480,7 +480,7 @@ BOOST_AUTO_TEST_CASE(static_files_and_path_traversal) {
     BOOST_CHECK_EQUAL(index_status, 200);
     BOOST_CHECK(index.find("征地拆迁一张图") != std::string::npos);
     BOOST_CHECK(index.find("Content-Security-Policy: default-src 'self'") != std::string::npos);
-    auto [js_status, js] = raw_get(port, "/vendor/leaflet/leaflet.js");
+    auto [js_status, js] = raw_get(port, "/vendor/maplibre/maplibre-gl.mjs");
     BOOST_CHECK_EQUAL(js_status, 200);
     BOOST_CHECK(js.find("application/javascript") != std::string::npos);
     BOOST_CHECK_EQUAL(raw_get(port, "/nope.js").first, 404);

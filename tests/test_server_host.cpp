@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(server_refuses_foreign_hosts) {
     auto viewer = dir.path() / "viewer";
     write_text(viewer / "index.html", "<!doctype html><title>t</title>");
     write_text(viewer / "app.js", "'use strict';");
-    write_text(viewer / "vendor" / "leaflet" / "leaflet.js", "/* leaflet */");
+    write_text(viewer / "vendor" / "maplibre" / "maplibre-gl.mjs", "/* maplibre */");
 
     ServerOptions o;
     o.store = store;

@@ -57,7 +57,7 @@ struct Fixture {
         make_store(dir, store, 2);
         write_text(viewer / "index.html", "<!doctype html><title>t</title>");
         write_text(viewer / "app.js", "'use strict';");
-        write_text(viewer / "vendor" / "leaflet" / "leaflet.js", "/* leaflet */");
+        write_text(viewer / "vendor" / "maplibre" / "maplibre-gl.mjs", "/* maplibre */");
     }
     ServerOptions options() {
         ServerOptions o;

@@ -242,10 +242,10 @@ struct StageFixture {
                           src + ":buildings", "--projects", src + ":projects", "--corridors",
                           src + ":corridors", "--quiet"});
         BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-        fs::create_directories(viewer / "vendor" / "leaflet");
+        fs::create_directories(viewer / "vendor" / "maplibre");
         for (auto f : {"index.html", "app.js"})
             std::ofstream(viewer / f) << "<!doctype html>";
-        std::ofstream(viewer / "vendor" / "leaflet" / "leaflet.js") << "/* leaflet */";
+        std::ofstream(viewer / "vendor" / "maplibre" / "maplibre-gl.mjs") << "/* maplibre */";
     }
 
     // Independent: SpatiaLite on the input, each date on its own.

@@ -14,7 +14,7 @@ namespace landclear::cli {
 namespace {
 
 struct ServeArgs {
-    std::string store, bind = "127.0.0.1", viewer, config, known_on;
+    std::string store, bind = "127.0.0.1", viewer, config, known_on, basemap;
     std::vector<std::string> allowed_hosts;
     int port = 8080, threads = 8, max_connections = ServerOptions{}.max_connections;
     std::size_t max_features = ApiLimits{}.max_features;
@@ -28,6 +28,7 @@ int run(const ServeArgs& a) {
     o.port = a.port;
     o.viewer_dir = a.viewer;
     o.config_file = a.config;
+    o.basemap = a.basemap;
     o.threads = a.threads;
     o.max_connections = a.max_connections;
     o.allowed_hosts = a.allowed_hosts;
@@ -88,6 +89,9 @@ const bool registered = register_command(60, [](CLI::App& app) {
                     "folder of the built viewer (default: next to the executable)");
     cmd->add_option("--config", a->config,
                     "viewer config JSON, e.g. a basemap (default: the viewer's config.json)");
+    cmd->add_option("--basemap", a->basemap,
+                    "basemap under the data: an XYZ URL template (http(s)://…{z}/{x}/{y}…, e.g. "
+                    "天地图) or a local folder of Z/X/Y.png tiles (default: none)");
     cmd->add_option("--threads", a->threads, "worker threads (default 8)")
         ->check(CLI::Range(1, 256));
     cmd->add_option("--max-connections", a->max_connections,

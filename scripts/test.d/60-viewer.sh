@@ -1,5 +1,5 @@
 # Sourced by scripts/test after the build. The web viewer's end-to-end test (CTest: viewer_e2e)
-# needs Debian's chromium, node with npm, and viewer/'s npm packages: install them, copy Leaflet
+# needs Debian's chromium, node with npm, and viewer/'s npm packages: install them, copy MapLibre
 # into the build's viewer folder, and make the test required, so that here a missing piece fails
 # it instead of skipping it as in a developer's partial setup.
 ensure_debian_packages chromium fonts-noto-cjk

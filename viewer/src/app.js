@@ -1,9 +1,9 @@
-// 征地拆迁一张图: the page served by `landclear serve`. Plain browser JavaScript over Leaflet (a
-// global L from vendor/leaflet, copied from npm by the build): no bundler, no CDN, no network
-// beyond the server it came from. Every figure comes from the server's API (docs/VIEWER.md), which
+// 征地拆迁一张图: the page served by `landclear serve`. A plain browser module over MapLibre GL JS
+// (vendor/maplibre, copied from npm by the build): no bundler, no CDN, no network beyond the
+// server it came from (and a basemap, when one is configured). Every figure comes from the server's API (docs/VIEWER.md), which
 // computes it with the same library calls as `landclear status` and `landclear corridor`.
 // Text from the data (names, codes) is only ever set with textContent, never as HTML.
-'use strict';
+import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
 
 (function () {
   // Stage labels and colours come from the server (GET /api/stages: the engine's core/stage.hpp,
@@ -21,8 +21,6 @@
     '1004': '城镇村道路用地', '1006': '农村道路', '1101': '河流水面', '1104': '坑塘水面',
     '1107': '沟渠', '1202': '设施农用地', '1203': '田坎',
   };
-  const BUILDINGS_MIN_ZOOM = 15;
-  const OVERVIEW_MAX_ZOOM = 13; // below this, parcels are specks: label the projects instead
 
   const state = {
     info: null,
@@ -33,10 +31,7 @@
     blocking: new Set(), // parcel codes in a blocking stretch of some corridor, as of the date
     selectedProject: null,
     selectedCorridor: null,
-    loaded: null, // { asOf, box } of the features on the map
-    loading: null, // { asOf, box } of the load in flight
-    loadToken: 0,
-    layerErrors: {}, // layer name -> the error of its last load
+    layerErrors: {}, // tile layer name -> the error of its tiles
     tab: 'projects',
   };
 
@@ -106,165 +101,141 @@
   }
 
   // ---- map ----------------------------------------------------------------------------------
-  const map = L.map('map', { preferCanvas: true, zoomSnap: 0.25 });
-  const renderer = L.canvas({ padding: 0.3, tolerance: 2 });
+  // Vector tiles from the server (GET tiles/{layer}/{z}/{x}/{y}.mvt), one source per layer so
+  // that a layer whose tiles fail shows its own error while the others draw. Each parcel carries
+  // its acquired/cleared/delivered dates (YYYYMMDD integers): the fill is computed on the GPU
+  // from the global state `asOf`, so changing the date restyles the tiles the map already has,
+  // without asking the server again. Selection and blocking outlines work the same way.
+  const NEVER = 99999999; // a date that is never reached: the feature has no such date
+  const dateNumber = (iso) => Number(iso.replaceAll('-', ''));
+  const tileBase = location.origin + location.pathname.replace(/[^/]*$/, '');
+  const LAYER_NAMES = {
+    parcels: '宗地', buildings: '房屋', redlines: '项目红线', corridors: '线路', segments: '线路分段',
+    projects: '项目范围', findings: '检查问题',
+  };
+  // Store layers behind each tile layer (for "the store holds none").
+  const STORE_LAYER = { parcels: 'parcels', buildings: 'buildings', redlines: 'projects', corridors: 'corridors', projects: 'parcels' };
+  let map = null;
 
-  function parcelStyle(feature) {
-    const p = feature.properties;
-    const stage = STAGES[p.stage] || STAGES.none;
-    const dim = state.selectedProject && p.project_code !== state.selectedProject;
-    const blocking = state.blocking.has(p.parcel_code);
+  const reached = (prop) => ['<=', ['coalesce', ['get', prop], NEVER], ['global-state', 'asOf']];
+
+  function parcelFill() {
+    return ['case',
+      reached('delivered'), STAGES.delivered.color,
+      reached('cleared'), STAGES.cleared.color,
+      reached('acquired'), STAGES.acquired.color,
+      STAGES.none.color];
+  }
+
+  function buildingFill() {
+    return ['case',
+      reached('demolished'), BUILDING_STAGES.demolished.color,
+      reached('signed'), BUILDING_STAGES.signed.color,
+      BUILDING_STAGES.not_signed.color];
+  }
+
+  // Others dimmed while a project is selected.
+  const selectedOr = (on, off) =>
+    ['case', ['any', ['==', ['global-state', 'project'], ''], ['==', ['get', 'project'], ['global-state', 'project']]], on, off];
+
+  function clearedExpression() {
+    // The chainage strip's scale: grey (nothing cleared) to orange (almost all), green (all).
+    return ['case',
+      ['>=', ['coalesce', ['feature-state', 'cleared_pct'], 0], 100 - 1e-9], STAGES.delivered.color,
+      ['interpolate', ['linear'], ['coalesce', ['feature-state', 'cleared_pct'], 0],
+        0, STAGES.none.color, 100, STAGES.cleared.color]];
+  }
+
+  function tileSource(name) {
+    const t = (state.info.tiles || []).find((x) => x.name === name) || { min_zoom: 0, max_zoom: 16 };
+    // Drawn 512 pixels wide (MapLibre's only size for vector tiles): a tile of zoom z shows at
+    // map zoom z + 1, as the server's zoom rules assume.
+    const src = { type: 'vector', tiles: [tileBase + t.url], minzoom: t.min_zoom, maxzoom: t.max_zoom };
+    if (name === 'projects') src.promoteId = 'code';
+    return src;
+  }
+
+  function basemapSources(bm) {
+    if (!bm || !bm.url) return {};
+    const expand = (given, subdomains) => {
+      // A local folder (serve --basemap DIR) is served by landclear itself, at basemap/.
+      const url = /^https?:\/\//.test(given) ? given : tileBase + given;
+      if (!url.includes('{s}')) return [url];
+      return [...(subdomains || 'abc')].map((s) => url.replace('{s}', s));
+    };
+    const out = {
+      basemap: {
+        type: 'raster', tiles: expand(bm.url, bm.subdomains), tileSize: 256,
+        maxzoom: bm.max_zoom || 18, attribution: bm.attribution || '',
+      },
+    };
+    (bm.overlays || []).forEach((o, i) => {
+      out[`basemap-overlay-${i}`] = { type: 'raster', tiles: expand(o.url, o.subdomains || bm.subdomains), tileSize: 256, maxzoom: bm.max_zoom || 18 };
+    });
+    return out;
+  }
+
+  function mapStyle() {
+    const bm = state.config.basemap;
+    const base = basemapSources(bm);
+    const sources = { ...base };
+    for (const name of Object.keys(LAYER_NAMES)) sources[name] = tileSource(name);
+    const parcelsMin = sources.parcels.minzoom + 1; // map zooms
+    const buildingsMin = sources.buildings.minzoom + 1;
+    // Opaque parcels on a plain background; a little see-through over a basemap.
+    const fillOpacity = bm && bm.url ? 0.75 : 1;
+    const attention = palette.attention;
     return {
-      renderer,
-      fillColor: stage.color,
-      fillOpacity: dim ? 0.25 : 0.8,
-      color: blocking ? palette.attention : '#555',
-      weight: blocking ? 1.5 : 0.5,
-      opacity: dim ? 0.4 : 1,
+      version: 8,
+      state: { asOf: { default: dateNumber(state.asOf) }, project: { default: '' } },
+      sources,
+      layers: [
+        { id: 'background', type: 'background', paint: { 'background-color': '#f2efe9' } },
+        ...Object.keys(base).map((id) => ({ id, type: 'raster', source: id })),
+        // Below the parcels' zoom: each project's outline, filled by its cleared share.
+        { id: 'projects-fill', type: 'fill', source: 'projects', 'source-layer': 'projects', maxzoom: parcelsMin,
+          paint: { 'fill-color': clearedExpression(), 'fill-opacity': 0.55 } },
+        { id: 'projects-line', type: 'line', source: 'projects', 'source-layer': 'projects', maxzoom: parcelsMin,
+          paint: { 'line-color': '#5d4037', 'line-width': 1 } },
+        { id: 'parcels-fill', type: 'fill', source: 'parcels', 'source-layer': 'parcels', minzoom: parcelsMin,
+          paint: { 'fill-color': parcelFill(), 'fill-opacity': selectedOr(fillOpacity, 0.25), 'fill-antialias': false } },
+        { id: 'parcels-line', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: 15,
+          paint: { 'line-color': '#555', 'line-width': 0.5, 'line-opacity': selectedOr(1, 0.4) } },
+        { id: 'parcels-blocking', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: parcelsMin,
+          filter: ['in', ['get', 'code'], ['literal', []]],
+          paint: { 'line-color': attention, 'line-width': 1.5 } },
+        { id: 'buildings-fill', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: buildingsMin,
+          paint: { 'fill-color': buildingFill(), 'fill-opacity': ['case', reached('demolished'), 0.3, 0.7] } },
+        { id: 'buildings-line', type: 'line', source: 'buildings', 'source-layer': 'buildings', minzoom: buildingsMin,
+          paint: { 'line-color': '#4e342e', 'line-width': 0.8 } },
+        { id: 'segments-line', type: 'line', source: 'segments', 'source-layer': 'segments',
+          paint: { 'line-color': attention, 'line-width': 0.5, 'line-opacity': 0.5 } },
+        { id: 'redlines-line', type: 'line', source: 'redlines', 'source-layer': 'redlines',
+          paint: { 'line-color': '#8e0000', 'line-width': 1.5, 'line-dasharray': [3, 2] } },
+        { id: 'corridors-line', type: 'line', source: 'corridors', 'source-layer': 'corridors',
+          paint: { 'line-color': attention, 'line-width': 3, 'line-opacity': 0.9 } },
+        { id: 'findings-point', type: 'circle', source: 'findings', 'source-layer': 'findings',
+          filter: ['==', ['geometry-type'], 'Point'],
+          paint: { 'circle-color': '#7b1fa2', 'circle-radius': 4, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+        { id: 'findings-line', type: 'line', source: 'findings', 'source-layer': 'findings',
+          filter: ['!=', ['geometry-type'], 'Point'],
+          paint: { 'line-color': '#7b1fa2', 'line-width': 1.5 } },
+      ],
     };
   }
 
-  const layers = {
-    projects: L.geoJSON(null, {
-      renderer,
-      interactive: false,
-      style: { color: '#8e0000', weight: 1.5, dashArray: '6 4', fill: false },
-    }),
-    parcels: L.geoJSON(null, {
-      renderer,
-      style: parcelStyle,
-      onEachFeature: (f, layer) =>
-        layer.on('click', (e) => openParcel(f.properties.parcel_code, e.latlng)),
-    }),
-    buildings: L.geoJSON(null, {
-      renderer,
-      interactive: false,
-      style: (f) => {
-        const stage = BUILDING_STAGES[f.properties.stage] || BUILDING_STAGES.not_signed;
-        const demolished = f.properties.stage === 'demolished';
-        return {
-          color: '#4e342e',
-          weight: 0.8,
-          fillColor: stage.color,
-          fillOpacity: demolished ? 0.3 : 0.7,
-          dashArray: demolished ? '2 2' : null,
-        };
-      },
-    }),
-    corridors: L.geoJSON(null, {
-      renderer,
-      style: () => ({ color: palette.attention, weight: 3, opacity: 0.9 }),
-      onEachFeature: (f, layer) =>
-        layer.on('click', () => selectCorridor(f.properties.corridor_code, true)),
-    }),
-  };
-  // One labelled marker per project at the centre of its extent, for the city-wide view.
-  layers.overview = L.layerGroup();
-  layers.projects.addTo(map);
-  layers.parcels.addTo(map);
-  layers.corridors.addTo(map);
-
-  function updateBuildingsVisibility() {
-    const show = map.getZoom() >= BUILDINGS_MIN_ZOOM;
-    if (show && !map.hasLayer(layers.buildings)) layers.buildings.addTo(map);
-    if (!show && map.hasLayer(layers.buildings)) map.removeLayer(layers.buildings);
-    const overview = map.getZoom() < OVERVIEW_MAX_ZOOM;
-    if (overview && !map.hasLayer(layers.overview)) layers.overview.addTo(map);
-    if (!overview && map.hasLayer(layers.overview)) map.removeLayer(layers.overview);
-  }
-
-  function renderOverview() {
-    layers.overview.clearLayers();
-    for (const p of state.projects.projects) {
-      if (!p.bbox || !p.parcels) continue;
-      const centre = [(p.bbox[1] + p.bbox[3]) / 2, (p.bbox[0] + p.bbox[2]) / 2];
-      const marker = L.circleMarker(centre, {
-        renderer,
-        radius: 7,
-        color: '#333',
-        weight: 1,
-        fillColor: clearedColour(Number(p.cleared_pct) || 0),
-        fillOpacity: 0.95,
-      });
-      marker.bindTooltip(`${p.name || p.group}  已腾 ${pct(p.cleared_pct)}%`, {
-        permanent: true,
-        direction: 'right',
-        offset: [8, 0],
-        className: 'project-label',
-      });
-      marker.on('click', () => selectProject(p.group, true));
-      layers.overview.addLayer(marker);
-    }
-  }
-
   function fitBox(box, maxZoom, bottom) {
-    if (!box) return;
-    map.fitBounds(
-      [
-        [box[1], box[0]],
-        [box[3], box[2]],
-      ],
-      { paddingTopLeft: [20, 20], paddingBottomRight: [20, bottom || 20], maxZoom: maxZoom || 18 },
-    );
+    if (!box || !map) return;
+    map.fitBounds([[box[0], box[1]], [box[2], box[3]]], {
+      padding: { top: 20, left: 20, right: 20, bottom: bottom || 20 },
+      maxZoom: maxZoom || 18, animate: false,
+    });
   }
-
-  const boxContains = (a, b) => a[0] <= b[0] && a[1] <= b[1] && a[2] >= b[2] && a[3] >= b[3];
 
   function viewBox() {
     const b = map.getBounds();
     return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
   }
-
-  // The whole data extent when the server allows it (one request, then panning is free);
-  // otherwise the view, padded and cut to the server's largest box.
-  function wantedBox() {
-    const limit = state.info.limits.max_bbox_degrees;
-    const ext = state.info.extent;
-    const pad = 0.002;
-    if (ext && ext[2] - ext[0] + 2 * pad <= limit && ext[3] - ext[1] + 2 * pad <= limit)
-      return [ext[0] - pad, ext[1] - pad, ext[2] + pad, ext[3] + pad];
-    const v = viewBox();
-    const cx = (v[0] + v[2]) / 2;
-    const cy = (v[1] + v[3]) / 2;
-    const hw = Math.min(((v[2] - v[0]) * 1.3) / 2, limit / 2 - 1e-9);
-    const hh = Math.min(((v[3] - v[1]) * 1.3) / 2, limit / 2 - 1e-9);
-    return [cx - hw, cy - hh, cx + hw, cy + hh].map((x, i) =>
-      i % 2 ? Math.max(-90, Math.min(90, x)) : Math.max(-180, Math.min(180, x)),
-    );
-  }
-
-  async function fetchLayer(name, box, asOf) {
-    const bbox = box.map((x) => x.toFixed(6)).join(',');
-    return getJson(`api/features/${name}${query({ bbox, as_of: asOf, view: 'map' })}`);
-  }
-
-  // Resolves when the features for the current view and date are on the map: at once when they
-  // are there already, with the load in flight when one covers them (fitting the map to the data
-  // fires moveend while the first load is running), else with a new load.
-  function loadFeatures(force) {
-    if (!state.info || !state.info.extent) return Promise.resolve();
-    const asOf = state.asOf;
-    const view = viewBox();
-    // Buildings are drawn from zoom 15 only, and fetched only then: the first view is lighter.
-    const needBuildings = map.getZoom() >= BUILDINGS_MIN_ZOOM;
-    const covers = (have) =>
-      have && have.asOf === asOf && (have.all || boxContains(have.box, view)) &&
-      (have.buildings || !needBuildings);
-    if (!force && covers(state.loading)) return state.loading.promise;
-    if (!force && !state.loading && covers(state.loaded)) return Promise.resolve();
-    const box = wantedBox();
-    const all = isWholeExtent(box);
-    const promise = fetchFeatures(asOf, box, all, needBuildings);
-    state.loading = { asOf, box, all, buildings: needBuildings, promise };
-    return promise;
-  }
-
-  function isWholeExtent(box) {
-    const ext = state.info.extent;
-    return !!ext && boxContains(box, ext);
-  }
-
-  const LAYER_NAMES = { parcels: '宗地', corridors: '线路', projects: '项目红线', buildings: '房屋' };
 
   // One line per layer that failed to load or that the store holds nothing of, so a layer that
   // cannot be drawn says so on its own while the others are drawn.
@@ -276,46 +247,113 @@
       items.push(el('li', { class: 'error', dataset: { layer: name, state: 'error' } },
         `${LAYER_NAMES[name] || name}图层加载失败：${errorText(e)}`));
     const counts = (state.info && state.info.counts) || {};
-    for (const name of Object.keys(LAYER_NAMES))
-      if (!state.layerErrors[name] && counts[name] === 0)
+    for (const [name, storeLayer] of Object.entries(STORE_LAYER))
+      if (!state.layerErrors[name] && counts[storeLayer] === 0 && name !== 'projects')
         items.push(el('li', { class: 'muted', dataset: { layer: name, state: 'empty' } },
           `${LAYER_NAMES[name]}图层为空（库中没有${LAYER_NAMES[name]}）`));
     list.replaceChildren(...items);
   }
 
-  // Each layer is requested and drawn on its own: one failing request (a layer the server
-  // cannot read) must not blank the others.
-  async function fetchFeatures(asOf, box, all, withBuildings) {
-    const token = ++state.loadToken;
-    const names = ['parcels', 'corridors', 'projects'].concat(withBuildings ? ['buildings'] : []);
-    const results = await Promise.allSettled(names.map((n) => fetchLayer(n, box, asOf)));
-    if (token !== state.loadToken) return;
-    performance.mark('landclear:features-received');
-    if (!withBuildings) layers.buildings.clearLayers();
-    state.layerErrors = {};
-    let tooMany = null;
-    names.forEach((name, i) => {
-      const r = results[i];
-      layers[name].clearLayers();
-      if (r.status === 'fulfilled') layers[name].addData(r.value);
-      else if (r.reason && r.reason.status === 413) tooMany = r.reason;
-      else state.layerErrors[name] = r.reason || new Error('?');
-    });
-    const failed = results.some((r) => r.status !== 'fulfilled');
-    const parcels = results[0].status === 'fulfilled' ? results[0].value.features.length : 0;
-    // A failed layer is asked for again on the next move; the drawn ones stay.
-    state.loaded = failed ? null : { asOf, box, all, buildings: withBuildings, counts: { parcels } };
-    state.loading = null;
-    performance.mark('landclear:features-drawn');
+  // A tile that failed: its layer says why (the server's JSON error when there is one).
+  async function tileError(e) {
+    const name = e.sourceId;
+    if (!name || !LAYER_NAMES[name] || state.layerErrors[name]) return;
+    const err = new Error((e.error && e.error.message) || '?');
+    state.layerErrors[name] = err;
+    try {
+      const body = e.error && e.error.body;
+      const text = body && (typeof body === 'string' ? body : await body.text());
+      const j = text && JSON.parse(text);
+      if (j && j.error) {
+        err.message = j.error;
+        err.hint = j.hint;
+      }
+    } catch (_) {
+      // not JSON: keep the transport's message
+    }
     showLayerStatus();
-    if (tooMany) message(`当前范围内要素过多，请放大地图或在左侧选择一个项目。${tooMany.message}`);
-    else if (Object.keys(state.layerErrors).length)
-      message(`部分地图图层加载失败：${Object.keys(state.layerErrors).map((n) => LAYER_NAMES[n] || n).join('、')}`);
-    else message('');
+    message(`部分地图图层加载失败：${Object.keys(state.layerErrors).map((n) => LAYER_NAMES[n] || n).join('、')}`);
   }
 
-  map.on('moveend', () => loadFeatures(false));
-  map.on('zoomend', updateBuildingsVisibility);
+  // One labelled marker per project at the centre of its extent, for the city-wide view below
+  // the parcels' zoom, coloured like the chainage strip; its figures follow the date.
+  let overview = [];
+  function renderOverview() {
+    for (const m of overview) m.remove();
+    overview = [];
+    if (!map) return;
+    for (const p of state.projects.projects) {
+      if (map.getSource('projects'))
+        map.setFeatureState({ source: 'projects', sourceLayer: 'projects', id: p.group },
+          { cleared_pct: Number(p.cleared_pct) || 0 });
+      if (!p.bbox || !p.parcels) continue;
+      const label = el('div', { class: 'project-label', dataset: { code: p.group }, onclick: () => selectProject(p.group, true) },
+        el('i', { style: { background: clearedColour(Number(p.cleared_pct) || 0) } }),
+        `${p.name || p.group}  已腾 `, fig('cleared_pct', pct(p.cleared_pct)), '%');
+      const centre = [(p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2];
+      overview.push(new maplibregl.Marker({ element: label, anchor: 'left' }).setLngLat(centre).addTo(map));
+    }
+    updateOverview();
+  }
+
+  function updateOverview() {
+    const parcelsMin = map.getSource('parcels') ? map.getSource('parcels').minzoom + 1 : 13;
+    document.body.classList.toggle('overview-hidden', map.getZoom() >= parcelsMin);
+  }
+
+  function setBlocking() {
+    if (map && map.getLayer('parcels-blocking'))
+      map.setFilter('parcels-blocking', ['in', ['get', 'code'], ['literal', [...state.blocking]]]);
+  }
+
+  // Resolves once the map has drawn everything it asked for (tiles loaded and painted).
+  function mapIdle() {
+    return new Promise((resolve) => {
+      if (map.loaded() && map.areTilesLoaded() && !map.isMoving()) {
+        map.once('render', () => resolve());
+        map.triggerRepaint();
+      } else map.once('idle', () => resolve());
+    });
+  }
+
+  function createMap(center, zoom) {
+    map = new maplibregl.Map({
+      container: 'map',
+      style: mapStyle(),
+      center, zoom,
+      attributionControl: { compact: true },
+      maxZoom: 19,
+      dragRotate: false,
+      pitchWithRotate: false,
+      fadeDuration: 0,
+      localIdeographFontFamily: "'Noto Sans CJK SC', sans-serif",
+    });
+    window.landclear.map = map;
+    map.touchZoomRotate.disableRotation();
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+    map.on('error', (e) => {
+      if (e.sourceId) tileError(e);
+      else message(`地图错误：${(e.error && e.error.message) || e.error || '?'}`);
+    });
+    map.on('zoom', updateOverview);
+    map.on('mousemove', (e) => {
+      $('coords').textContent = `CGCS2000  E ${e.lngLat.lng.toFixed(6)}°  N ${e.lngLat.lat.toFixed(6)}°`;
+    });
+    map.on('click', 'parcels-fill', (e) => {
+      const f = e.features && e.features[0];
+      if (f && f.properties.code) openParcel(f.properties.code, e.lngLat);
+    });
+    map.on('click', 'corridors-line', (e) => {
+      const f = e.features && e.features[0];
+      if (f && f.properties.code) selectCorridor(f.properties.code, true);
+    });
+    for (const id of ['parcels-fill', 'corridors-line']) {
+      map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
+    }
+    return new Promise((resolve) => map.once('load', resolve));
+  }
 
   // ---- side panel ---------------------------------------------------------------------------
   function progressBar(kind, label, muKey, pctKey, row) {
@@ -422,7 +460,8 @@
     }
     for (const li of document.querySelectorAll('#project-list li'))
       li.classList.toggle('selected', li.dataset.code === code);
-    layers.parcels.setStyle(parcelStyle);
+    if (map) map.setGlobalStateProperty('project', code || '');
+    updateMeetingButton();
   }
 
   async function selectCorridor(code, zoom) {
@@ -432,6 +471,7 @@
     const c = state.corridors && state.corridors.corridors.find((x) => x.corridor === code);
     if (zoom && c && c.bbox) fitBox(c.bbox, 16, 200); // room for the chainage strip
     if (state.tab !== 'corridors') showTab('corridors');
+    updateMeetingButton();
     await renderStrip();
   }
 
@@ -515,7 +555,7 @@
       return;
     }
     if (!latlng && p.bbox) {
-      latlng = L.latLng((p.bbox[1] + p.bbox[3]) / 2, (p.bbox[0] + p.bbox[2]) / 2);
+      latlng = [(p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2];
       if (zoom) fitBox(p.bbox, 18);
     }
     const row = (label, value, key) =>
@@ -548,7 +588,8 @@
         : null,
       el('div', { class: 'muted' }, `截至 ${p.as_of}`),
     );
-    L.popup({ maxWidth: 420 }).setLatLng(latlng).setContent(content).openOn(map);
+    if (state.popup) state.popup.remove();
+    state.popup = new maplibregl.Popup({ maxWidth: '440px' }).setLngLat(latlng).setDOMContent(content).addTo(map);
   }
 
   // ---- downloads ----------------------------------------------------------------------------
@@ -568,12 +609,53 @@
     a.remove();
   }
 
-  // HOOK(meeting-map): when the meeting map (issue 5) is served, e.g. as
-  // api/map?project=CODE&as_of=DATE&format=pdf, add a button in #downloads that calls this.
-  // Deliberately not wired to any button until that endpoint exists.
-  // eslint-disable-next-line no-unused-vars
-  function downloadMeetingMap() {
-    throw new Error('meeting map not available yet');
+  // The meeting map (GET api/map: `landclear map`'s renderer) of what is chosen: the selected
+  // corridor on the 线路 tab, else the selected project, else the district in the list.
+  function meetingScope() {
+    const district = $('district').value;
+    if (state.tab === 'corridors' && state.selectedCorridor) return { corridor: state.selectedCorridor };
+    if (state.selectedProject) return { project: state.selectedProject };
+    if (district) return { district };
+    return null;
+  }
+
+  function updateMeetingButton() {
+    const scope = meetingScope();
+    const b = $('download-map');
+    b.disabled = !scope;
+    b.textContent = scope ? `下载会议图：${Object.values(scope)[0]}` : '下载会议图（先选择项目、线路或区县）';
+  }
+
+  async function downloadMeetingMap() {
+    const scope = meetingScope();
+    if (!scope) return;
+    const format = $('map-format').value;
+    const status = $('map-download-status');
+    const [[kind, code]] = Object.entries(scope);
+    const url = `api/map${query({ ...scope, as_of: state.asOf, format })}`;
+    status.textContent = '正在生成会议图…';
+    try {
+      const r = await fetch(url);
+      if (!r.ok) {
+        let body = null;
+        try { body = await r.json(); } catch (_) { body = null; }
+        const e = new Error((body && body.error) || `HTTP ${r.status}`);
+        e.hint = body && body.hint;
+        throw e;
+      }
+      const blob = await r.blob();
+      const kindZh = { project: '项目', corridor: '线路', district: '区县' }[kind];
+      const name = `会议图_${kindZh}_${code}_截至${state.asOf}.${format}`;
+      const a = el('a', { href: URL.createObjectURL(blob), download: name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+      status.textContent = `已下载 ${name}`;
+      document.body.dataset.meetingMap = name;
+    } catch (e) {
+      status.textContent = `会议图生成失败：${errorText(e)}`;
+    }
   }
 
   // ---- loading ------------------------------------------------------------------------------
@@ -585,6 +667,7 @@
     renderTotals(projects.totals);
     renderProjects();
     renderOverview();
+    renderDistricts();
     return true;
   }
 
@@ -601,25 +684,19 @@
     state.corridors = corridors;
     state.blocking = new Set(blocking.parcels);
     renderCorridors();
-    layers.parcels.setStyle(parcelStyle);
+    setBlocking();
     if (corridors.error) message(`线路数据加载失败：${errorText(corridors.error)}`);
     if (state.selectedCorridor) await renderStrip();
     document.body.dataset.corridorsAsOf = asOf;
   }
 
-  // The issue list (issues.js): its own layer, loaded beside the features.
-  const issues = window.landclearIssues
-    ? window.landclearIssues.create(map, { attention: () => palette.attention })
-    : null;
-  const loadIssues = () =>
-    issues && issues.load(state.asOf).catch((e) => message(`问题清单加载失败：${errorText(e)}`));
-
+  // The figures come again from the server; the map restyles the tiles it has (global state).
   async function refreshForDate() {
     document.body.dataset.asOfLoaded = '';
     loadCorridors();
-    loadIssues();
+    if (map) map.setGlobalStateProperty('asOf', dateNumber(state.asOf));
     try {
-      const [ok] = await Promise.all([loadFigures(), loadFeatures(true)]);
+      const [ok] = await Promise.all([loadFigures(), map ? mapIdle() : null]);
       if (ok) document.body.dataset.asOfLoaded = state.asOf;
     } catch (e) {
       message(`加载失败：${errorText(e)}`);
@@ -632,6 +709,15 @@
       b.classList.toggle('active', b.dataset.tab === tab);
     $('project-list').hidden = tab !== 'projects';
     $('corridor-list').hidden = tab !== 'corridors';
+    updateMeetingButton();
+  }
+
+  function renderDistricts() {
+    const select = $('district');
+    const chosen = select.value;
+    const names = [...new Set(state.projects.projects.map((p) => p.district).filter(Boolean))].sort();
+    select.replaceChildren(el('option', { value: '' }, '（区县）'),
+      ...names.map((n) => el('option', { value: n, selected: n === chosen ? '' : null }, n)));
   }
 
   // The served palette into the stage tables, the CSS variables (badges, swatches) and the
@@ -663,27 +749,22 @@
       state.asOf = new URLSearchParams(location.search).get('as_of') || info.today;
       $('as-of').value = state.asOf;
       $('store-name').textContent = `${info.store} · ${info.counts.parcels} 宗地 · ${info.working_crs}`;
-      const bm = state.config.basemap;
-      if (bm && bm.url) {
-        L.tileLayer(bm.url, {
-          subdomains: bm.subdomains || 'abc',
-          attribution: bm.attribution || '',
-          maxZoom: bm.max_zoom || 18,
-        }).addTo(map);
-        for (const extra of bm.overlays || [])
-          L.tileLayer(extra.url, { subdomains: extra.subdomains || bm.subdomains || 'abc', maxZoom: bm.max_zoom || 18 }).addTo(map);
-      }
-      if (info.extent) fitBox(info.extent);
-      else map.setView([27.83, 112.94], 11);
-      updateBuildingsVisibility();
-      loadCorridors();
-      loadIssues();
+      const ext = info.extent;
+      await createMap(ext ? [(ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2] : [112.94, 27.83], ext ? 10 : 11);
+      window.landclear.map = map;
+      if (ext) fitBox(ext);
+      updateOverview();
       showLayerStatus();
+      updateMeetingButton();
       // The figures failing must not keep the map from drawing, nor the other way round.
       await Promise.all([
         loadFigures().catch((e) => message(`项目统计加载失败：${errorText(e)}`)),
-        loadFeatures(false),
+        mapIdle(),
       ]);
+      performance.mark('landclear:map-drawn');
+      // The corridor analysis (the 线路 list, the blocking outlines) after the first view: on a
+      // city-sized store it takes longer than everything else and would compete with it.
+      loadCorridors();
       document.body.dataset.asOfLoaded = state.asOf;
       window.landclear.readyMs = performance.now();
       document.body.dataset.ready = '1';
@@ -705,6 +786,8 @@
   });
   $('clear-selection').addEventListener('click', () => selectProject(null, false));
   $('download-geojson').addEventListener('click', downloadSelection);
+  $('download-map').addEventListener('click', downloadMeetingMap);
+  $('district').addEventListener('change', updateMeetingButton);
   $('strip-close').addEventListener('click', () => {
     state.selectedCorridor = null;
     renderStrip();
@@ -714,6 +797,6 @@
     b.addEventListener('click', () => showTab(b.dataset.tab));
 
   // For the end-to-end tests and the curious: the map and the state, read-only by convention.
-  window.landclear = { map, state, layers, openParcel, selectProject, selectCorridor };
+  window.landclear = { map: null, state, openParcel, selectProject, selectCorridor, mapIdle, viewBox };
   start();
 })();

@@ -19,7 +19,7 @@ command -v node >/dev/null 2>&1 || skip "node is not installed (./scripts/test i
     skip "chromium is not installed (apt-get install chromium)"
 [ -d "$viewer/node_modules/playwright-core" ] ||
     skip "viewer/node_modules is missing (run npm ci in viewer/)"
-[ -f "${LANDCLEAR_VIEWER_DIR:-}/vendor/leaflet/leaflet.js" ] ||
-    skip "the built viewer has no Leaflet (npm ci in viewer/, then rebuild landclear_viewer)"
+[ -f "${LANDCLEAR_VIEWER_DIR:-}/vendor/maplibre/maplibre-gl.mjs" ] ||
+    skip "the built viewer has no MapLibre (npm ci in viewer/, then rebuild landclear_viewer)"
 cd "$viewer"
-exec node --test test/e2e.test.mjs
+exec node --test "test/${1:-e2e}.test.mjs"

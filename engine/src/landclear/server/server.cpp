@@ -4,6 +4,7 @@
 #include "landclear/core/text.hpp"
 #include "landclear/server/detail/guarded_http.hpp"
 #include "landclear/store/postgis_store.hpp"
+#include "landclear/server/meeting_map.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -449,9 +450,9 @@ void check_viewer_dir(const std::string& dir) {
         throw_input(fmt::format("viewer folder {} does not exist", dir), hint);
     if (!fs::is_regular_file(fs::path(dir) / "index.html"))
         throw_input(fmt::format("viewer folder {} has no index.html", dir), hint);
-    if (!fs::is_regular_file(fs::path(dir) / "vendor" / "leaflet" / "leaflet.js"))
-        throw_input(fmt::format("viewer folder {} has no vendor/leaflet/leaflet.js: Leaflet was "
-                                "not copied in",
+    if (!fs::is_regular_file(fs::path(dir) / "vendor" / "maplibre" / "maplibre-gl.mjs"))
+        throw_input(fmt::format("viewer folder {} has no vendor/maplibre/maplibre-gl.mjs: the map "
+                                "library (MapLibre GL JS, from npm) was not copied in",
                                 dir),
                     "run `npm ci` in viewer/ and rebuild the landclear_viewer target");
 }
@@ -461,6 +462,7 @@ struct Server::Impl {
     fs::path viewer_root; // canonical
     std::string config_json;
     std::string csp;
+    fs::path basemap_dir; // --basemap FOLDER (canonical), served at /basemap/Z/X/Y
     std::unique_ptr<ApiPool> pool;
     server_detail::GuardedHttp http;
     int port = -1;
@@ -623,11 +625,82 @@ struct Server::Impl {
                      }
                      res.set_header("Cache-Control", "no-store");
                      send(req, res, a.issues(as_of_param(req), all), "application/geo+json");
+                  }));
+        http.Get(R"(/tiles/([A-Za-z_-]{1,32})/(\d{1,2})/(\d{1,8})/(\d{1,8})\.mvt)",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {});
+                     auto name = req.matches[1].str();
+                     auto layer = tile_layer_from_name(name);
+                     if (!layer)
+                         throw ApiError(404, fmt::format("no tile layer '{}'", name),
+                                        "the tile layers are listed by /api/info (tiles)");
+                     auto number = [&](int i) { return std::stoi(req.matches[i].str()); };
+                     auto t = a.tile(*layer, number(2), number(3), number(4));
+                     // The page keeps the tiles it has; a re-import changes the data version.
+                     res.set_header("Cache-Control", "no-cache");
+                     res.set_header("Vary", "Accept-Encoding");
+                     const char* type = "application/vnd.mapbox-vector-tile";
+                     // Compressed once, when the tile was made (kept with it in the cache).
+                     if (!t->gzip.empty() && req.method != "HEAD" && accepts_gzip(req)) {
+                         res.set_header("Content-Encoding", "gzip");
+                         res.set_content(t->gzip, type);
+                     } else {
+                         res.set_content(t->data, type);
+                     }
+                 }));
+        http.Get("/api/map",
+                 api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
+                     check_params(req, {"project", "corridor", "district", "as_of", "format"});
+                     MeetingMapRequest r;
+                     int chosen = 0;
+                     for (auto [param, scope] : {std::pair{"project", MapScope::project},
+                                                 std::pair{"corridor", MapScope::corridor},
+                                                 std::pair{"district", MapScope::district}})
+                         if (req.has_param(param)) {
+                             ++chosen;
+                             r.scope = scope;
+                             r.code = req.get_param_value(param);
+                         }
+                     if (chosen != 1 || r.code.empty() || r.code.size() > 200)
+                         throw ApiError(400, "say which one map: project, corridor or district",
+                                        "e.g. /api/map?project=CODE&as_of=2026-11-20&format=pdf");
+                     r.as_of = as_of_param(req);
+                     auto format = req.has_param("format") ? req.get_param_value("format") : "pdf";
+                     if (format != "pdf" && format != "png")
+                         throw ApiError(400, fmt::format("format '{}' is not pdf or png", format),
+                                        "format=pdf (vector, for printing) or format=png");
+                     r.format = format == "pdf" ? MapFormat::pdf : MapFormat::png;
+                     auto m = render_meeting_map(a.store(), r);
+                     res.set_header("Cache-Control", "no-store");
+                     res.set_header("Content-Disposition",
+                                    fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}",
+                                                m.ascii_name,
+                                                httplib::detail::encode_query_param(m.file_name)));
+                     res.set_content(std::move(m.body), m.content_type);
                  }));
         http.Get(R"(/api(/.*)?)", [](const httplib::Request& req, httplib::Response& res) {
             send_error(res, 404, fmt::format("no endpoint {}", req.path),
                        "see docs/VIEWER.md for the API");
         });
+        // --basemap FOLDER: Z/X/Y.png or .jpg; the path is made of the three numbers only.
+        http.Get(R"(/basemap/(\d{1,2})/(\d{1,8})/(\d{1,8}))",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                     if (basemap_dir.empty())
+                         return send_error(res, 404, "no basemap folder", "serve --basemap DIR");
+                     auto rel = fs::path(req.matches[1].str()) / req.matches[2].str();
+                     for (const char* ext : {".png", ".jpg"}) {
+                         auto file = basemap_dir / rel / (req.matches[3].str() + ext);
+                         std::error_code ec;
+                         if (fs::is_regular_file(file, ec)) {
+                             res.set_header("Cache-Control", "max-age=3600");
+                             return send(req, res, read_whole_file(file),
+                                         ext == std::string(".png") ? "image/png" : "image/jpeg");
+                         }
+                     }
+                     // Outside the folder's tiles the map simply shows no basemap there: no
+                     // content, not an error (the map would keep asking for coarser tiles).
+                     res.status = 204;
+                 });
         http.Get("/config.json", [this](const httplib::Request& req, httplib::Response& res) {
             res.set_header("Cache-Control", "no-cache");
             send(req, res, config_json, "application/json; charset=utf-8");
@@ -671,12 +744,35 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
     } else if (!o.config_file.empty()) {
         throw_input(fmt::format("viewer config {} does not exist", config_path));
     }
-    bool basemap = config.contains("basemap") && !config["basemap"].is_null();
+    if (!o.basemap.empty()) {
+        const auto& b = o.basemap;
+        bool remote = b.rfind("http://", 0) == 0 || b.rfind("https://", 0) == 0;
+        if (remote) {
+            for (const char* part : {"{z}", "{x}", "{y}"})
+                if (b.find(part) == std::string::npos)
+                    throw_usage(fmt::format("--basemap {} has no {}", b, part),
+                                "give an XYZ template, e.g. "
+                                "https://tiles.example/{z}/{x}/{y}.png");
+            config["basemap"] = {{"url", b}, {"attribution", ""}};
+        } else {
+            std::error_code ec;
+            if (!fs::is_directory(b, ec))
+                throw_usage(fmt::format("--basemap {} is neither an http(s) URL template nor "
+                                        "a folder",
+                                        b),
+                            "give https://…/{z}/{x}/{y}.png or a folder holding Z/X/Y.png tiles");
+            m->basemap_dir = fs::canonical(b);
+            config["basemap"] = {{"url", "basemap/{z}/{x}/{y}"}, {"attribution", ""}};
+        }
+    }
+    bool basemap =
+        config.contains("basemap") && !config["basemap"].is_null() && m->basemap_dir.empty();
     m->config_json = config.dump();
-    // The page's own scripts only; a configured basemap adds remote tile images, nothing else.
+    // The page's own scripts only; a configured remote basemap adds its tile images (which the
+    // map fetches, hence connect-src too), nothing else.
     m->csp = fmt::format("default-src 'self'; script-src 'self'; style-src 'self' "
-                         "'unsafe-inline'; img-src 'self' data: blob:{}; connect-src 'self'; "
-                         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                         "'unsafe-inline'; img-src 'self' data: blob:{0}; connect-src "
+                         "'self'{0}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
                          basemap ? " http: https:" : "");
 
     auto& http = m->http;

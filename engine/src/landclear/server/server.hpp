@@ -20,6 +20,10 @@ struct ServerOptions {
     int port = 8080;                // 0: any free port (tests)
     std::string viewer_dir;         // the built viewer: index.html, app.js, vendor/leaflet/
     std::string config_file;        // viewer config JSON; default: viewer_dir/config.json
+    // A basemap for context, off by default: an XYZ URL template (http:// or https://, with
+    // {z}, {x}, {y} and optionally {s}) or a local folder of {z}/{x}/{y}.png (or .jpg) tiles,
+    // served at /basemap/. Replaces the config's basemap.
+    std::string basemap;
     ApiLimits limits;
     int threads = 8; // requests worked on the store at once
     // Open connections at once (beyond them a connection is answered 503 and closed), and the

@@ -340,10 +340,39 @@ json ViewerApi::info() {
                    {"max_bbox_degrees", m->limits.max_bbox_degrees}};
     j["today"] = Date::today().iso();
     j["corridor_analysis"] = true;
+    // The vector tile layers the page draws, with the zooms they are served at.
+    json tiles = json::array();
+    for (const auto& t : tile_layers())
+        tiles.push_back({{"name", t.name},
+                         {"zh", t.zh},
+                         {"min_zoom", t.min_zoom},
+                         {"max_zoom", t.max_zoom},
+                         {"tile_size", tile_pixels},
+                         {"url", fmt::format("tiles/{}/{{z}}/{{x}}/{{y}}.mvt", t.name)}});
+    j["tiles"] = tiles;
+    // The tile index and cache as they are now (built on the first tile request or at start).
+    auto st = m->cache->tiles->stats();
+    j["tile_cache"] = {{"data_version", st.data_version},
+                       {"features", st.features},
+                       {"build_ms", st.build_ms},
+                       {"tiles", st.cached_tiles},
+                       {"bytes", st.cached_bytes},
+                       {"hits", st.hits},
+                       {"misses", st.misses},
+                       {"segments_current", st.segments_current}};
     return j;
 }
 
+std::shared_ptr<const TileService::Encoded> ViewerApi::tile(TileLayer layer, int z, int x, int y) {
+    return m->cache->tiles->encoded(*m_store, layer, z, x, y);
+}
+
 void ViewerApi::warm(const Date& as_of) {
+    try {
+        m->cache->tiles->warm(*m_store);
+    } catch (const std::exception&) {
+        // Reported by the tile requests.
+    }
     try {
         projects(as_of, std::nullopt);
         corridor_data(*m_store, *m->cache, as_of);

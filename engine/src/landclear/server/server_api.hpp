@@ -12,6 +12,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/schema.hpp"
 #include "landclear/core/stage.hpp"
+#include "landclear/server/tile_index.hpp"
 #include "landclear/store/store.hpp"
 
 #include <cstddef>
@@ -99,6 +100,9 @@ public:
         return result;
     }
 
+    // Vector tiles of the store (tile_index.hpp): its own index and tile cache.
+    const std::shared_ptr<TileService> tiles = std::make_shared<TileService>();
+
 private:
     std::mutex m_mutex;
     std::shared_ptr<const Extents> m_extents;
@@ -153,6 +157,9 @@ public:
     // raised_on, deadline, status (open, overdue, closed), overdue, days_overdue, closed_on,
     // area_m2; issues raised after the date are left out, closed ones too unless all is set.
     std::string issues(const Date& as_of, bool all);
+
+    // GET /tiles/{layer}/{z}/{x}/{y}.mvt: a Mapbox Vector Tile (tile_index.hpp), "" when empty.
+    std::shared_ptr<const TileService::Encoded> tile(TileLayer layer, int z, int x, int y);
 
     // Fills the shared caches (project extents, today's corridor reports) so the first page
     // view does not wait for them; errors are left for the requests to report.

@@ -1,0 +1,88 @@
+// Benchmark of the web map on a store (not a test: nothing is asserted). Starts `landclear serve
+// STORE`, opens the page in headless Chromium and measures the first view (page open to map drawn
+// with the figures), a zoom to the busiest project at map zoom 14, and then the latency of
+// cold parcel tiles (every tile over every project at tile zooms 12–14, each asked once, as a
+// map does; then the same tiles again, from the cache). Prints JSON.
+//   node test/bench.mjs STORE [--tiles N]   (env as for the e2e test: LANDCLEAR_BIN, LANDCLEAR_VIEWER_DIR)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from './helpers.mjs';
+
+const store = process.argv[2];
+const maxTiles = Number(process.argv[process.argv.indexOf('--tiles') + 1] || 400);
+if (!store) {
+  console.error('usage: node test/bench.mjs STORE [--tiles N]');
+  process.exit(2);
+}
+
+const out = { store: path.basename(store), loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
+let t0 = Date.now();
+const { proc, url } = await serve(store);
+out.serve_listening_ms = Date.now() - t0;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'landclear-bench-'));
+const context = await chromium.launchPersistentContext(work, {
+  executablePath: process.env.LANDCLEAR_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
+  viewport: { width: 1400, height: 900 },
+});
+const page = context.pages()[0] || (await context.newPage());
+let tileCount = 0;
+page.on('request', (r) => { if (r.url().includes('/tiles/')) tileCount++; });
+t0 = Date.now();
+await page.goto(url);
+await page.waitForSelector('body[data-ready="1"]', { timeout: 600000 });
+out.first_view_ms = Date.now() - t0;
+out.first_view_tiles = tileCount;
+
+const projects = await (await fetch(new URL('api/projects', url))).json();
+const busiest = projects.projects.filter((p) => p.bbox).sort((a, b) => b.parcels - a.parcels)[0];
+tileCount = 0;
+t0 = Date.now();
+await page.evaluate((b) => {
+  window.landclear.map.jumpTo({ center: [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2], zoom: 14 });
+  return window.landclear.mapIdle();
+}, busiest.bbox);
+out.zoom14_view_ms = Date.now() - t0;
+out.zoom14_tiles = tileCount;
+await page.screenshot({ path: path.join(work, 'zoom14.png') });
+await context.close();
+
+// Cold tiles: every parcel tile over every project, tile zooms 12-14, not asked by the page.
+const half = Math.PI * 6378137;
+const merc = (lon, lat) => [(lon * Math.PI * 6378137) / 180, 6378137 * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
+const tileOf = ([mx, my], z) => {
+  const size = (2 * half) / 2 ** z;
+  return [Math.floor((mx + half) / size), Math.floor((half - my) / size)];
+};
+const wanted = new Set();
+for (const z of [12, 13, 14])
+  for (const p of projects.projects) {
+    if (!p.bbox) continue;
+    const [x0, y1] = tileOf(merc(p.bbox[0], p.bbox[1]), z);
+    const [x1, y0] = tileOf(merc(p.bbox[2], p.bbox[3]), z);
+    for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) wanted.add(`${z}/${x}/${y}`);
+  }
+const list = [...wanted].slice(0, maxTiles);
+const timeAll = async () => {
+  const ms = [];
+  let bytes = 0;
+  for (const t of list) {
+    const s = performance.now();
+    const r = await fetch(new URL(`tiles/parcels/${t}.mvt`, url), { headers: { 'Accept-Encoding': 'gzip' } });
+    bytes += (await r.arrayBuffer()).byteLength;
+    ms.push(performance.now() - s);
+  }
+  ms.sort((a, b) => a - b);
+  const q = (f) => Number(ms[Math.min(ms.length - 1, Math.floor(f * ms.length))].toFixed(1));
+  return { tiles: ms.length, p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99), max_ms: q(1), mean_bytes: Math.round(bytes / ms.length) };
+};
+out.parcel_tiles_cold = await timeAll();
+out.parcel_tiles_cached = await timeAll();
+proc.kill('SIGTERM');
+fs.rmSync(work, { recursive: true, force: true });
+console.log(JSON.stringify(out, null, 2));
