@@ -367,13 +367,25 @@ std::shared_ptr<const TileService::Encoded> ViewerApi::tile(TileLayer layer, int
 }
 
 void ViewerApi::warm(const Date& as_of) {
+    // In the order the first view needs them: the city-wide tiles, the project figures, then the
+    // parcels' tiles (for the first zoom in) and the corridor analysis, which the page asks for
+    // last. On a million parcels each of them is seconds.
+    try {
+        m->cache->tiles->warm_outlines(*m_store);
+    } catch (const std::exception&) {
+        // Reported by the tile requests.
+    }
+    try {
+        projects(as_of, std::nullopt);
+    } catch (const std::exception&) {
+        // Reported by the request that needs the result.
+    }
     try {
         m->cache->tiles->warm(*m_store);
     } catch (const std::exception&) {
         // Reported by the tile requests.
     }
     try {
-        projects(as_of, std::nullopt);
         corridor_data(*m_store, *m->cache, as_of);
     } catch (const std::exception&) {
         // The same error reaches the page through the request that needs the result.
