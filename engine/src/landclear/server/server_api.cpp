@@ -368,7 +368,12 @@ std::shared_ptr<const TileService::Encoded> ViewerApi::tile(TileLayer layer, int
 }
 
 void ViewerApi::warm(const Date& as_of) {
+    // The tiles first (the city-wide layers, then the parcels: about 8 s at a million parcels),
+    // then the project figures and the corridor analysis. Putting the figures before the
+    // parcels' tiles did not make the first view at a million parcels faster (10.5 s against
+    // 8.8 s, under more load) and made the first zoom in wait for the parcels (12.5 s).
     try {
+        m->cache->tiles->warm_outlines(*m_store);
         m->cache->tiles->warm(*m_store);
     } catch (const std::exception&) {
         // Reported by the tile requests.

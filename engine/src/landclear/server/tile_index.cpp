@@ -862,6 +862,10 @@ std::shared_ptr<const TileService::Encoded> TileService::encoded(Store& store, T
     return body;
 }
 
+void TileService::warm_outlines(Store& store) {
+    m->part(store, IndexPart::light, store.data_version());
+}
+
 void TileService::warm(Store& store) {
     auto version = store.data_version();
     m->part(store, IndexPart::light, version);

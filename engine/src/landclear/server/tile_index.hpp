@@ -70,7 +70,9 @@ public:
         std::string data, gzip;
     };
     std::shared_ptr<const Encoded> encoded(Store& store, TileLayer layer, int z, int x, int y);
-    // Reads the store now, so the first page view does not wait.
+    // Reads the store now, so the first page view does not wait: warm_outlines the layers of
+    // the city-wide view only (project outlines, red lines, corridors), warm everything.
+    void warm_outlines(Store& store);
     void warm(Store& store);
     TileStats stats();
 

@@ -85,10 +85,11 @@ LayerBuilder::LayerBuilder(std::string name, std::uint32_t extent)
     : m_name(std::move(name)), m_extent(extent) {}
 
 std::uint32_t LayerBuilder::key_index(const std::string& key) {
-    auto [it, added] = m_key_index.try_emplace(key, static_cast<std::uint32_t>(m_keys.size()));
-    if (added)
-        m_keys.push_back(key);
-    return it->second;
+    for (size_t i = 0; i < m_keys.size(); ++i)
+        if (m_keys[i] == key)
+            return static_cast<std::uint32_t>(i);
+    m_keys.push_back(key);
+    return static_cast<std::uint32_t>(m_keys.size() - 1);
 }
 
 std::uint32_t LayerBuilder::value_index(const PropertyValue& value) {

@@ -6,10 +6,12 @@
 // formula in tile coordinates, holes negative) and drops rings and lines that collapsed to less
 // than a valid shape. https://github.com/mapbox/vector-tile-spec/tree/master/2.1
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -53,10 +55,16 @@ private:
     std::uint32_t m_extent;
     std::size_t m_count = 0;
     std::string m_features; // concatenated encoded Feature messages, each with its field tag
-    std::vector<std::string> m_keys;
-    std::map<std::string, std::uint32_t> m_key_index;
+    struct ValueHash {
+        std::size_t operator()(const PropertyValue& v) const {
+            return std::visit(
+                       [](const auto& x) { return std::hash<std::decay_t<decltype(x)>>{}(x); }, v) ^
+                   (v.index() << 1);
+        }
+    };
+    std::vector<std::string> m_keys; // a layer has a handful: looked up in order
     std::vector<PropertyValue> m_values;
-    std::map<PropertyValue, std::uint32_t> m_value_index;
+    std::unordered_map<PropertyValue, std::uint32_t, ValueHash> m_value_index;
 };
 
 // A Tile message of these layers (layers without features are left out).
