@@ -367,10 +367,10 @@ BOOST_AUTO_TEST_CASE(viewer_api_returns_the_issues) {
 
     // Over HTTP, as the viewer asks for it.
     auto viewer = f.dir.path() / "viewer";
-    fs::create_directories(viewer / "vendor" / "leaflet");
+    fs::create_directories(viewer / "vendor" / "maplibre");
     std::ofstream(viewer / "index.html") << "<!doctype html>";
     std::ofstream(viewer / "app.js") << "'use strict';";
-    std::ofstream(viewer / "vendor" / "leaflet" / "leaflet.js") << "/* leaflet */";
+    std::ofstream(viewer / "vendor" / "maplibre" / "maplibre-gl.mjs") << "/* maplibre */";
     ServerOptions o;
     o.store = f.store;
     o.port = 0;

@@ -4,6 +4,7 @@
 // computes it with the same library calls as `landclear status` and `landclear corridor`.
 // Text from the data (names, codes) is only ever set with textContent, never as HTML.
 import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
+import { createIssues } from './issues.js';
 
 (function () {
   // Stage labels and colours come from the server (GET /api/stages: the engine's core/stage.hpp,
@@ -690,10 +691,16 @@ import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
     document.body.dataset.corridorsAsOf = asOf;
   }
 
+  // The issue list (issues.js): its own small layer, fetched per date (overdue is of the day).
+  let issues = null;
+  const loadIssues = () =>
+    issues && issues.load(state.asOf).catch((e) => message(`问题清单加载失败：${errorText(e)}`));
+
   // The figures come again from the server; the map restyles the tiles it has (global state).
   async function refreshForDate() {
     document.body.dataset.asOfLoaded = '';
     loadCorridors();
+    loadIssues();
     if (map) map.setGlobalStateProperty('asOf', dateNumber(state.asOf));
     try {
       const [ok] = await Promise.all([loadFigures(), map ? mapIdle() : null]);
@@ -752,6 +759,8 @@ import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
       const ext = info.extent;
       await createMap(ext ? [(ext[0] + ext[2]) / 2, (ext[1] + ext[3]) / 2] : [112.94, 27.83], ext ? 10 : 11);
       window.landclear.map = map;
+      issues = createIssues(map, maplibregl, { attention: () => palette.attention });
+      loadIssues();
       if (ext) fitBox(ext);
       updateOverview();
       showLayerStatus();
