@@ -501,12 +501,20 @@ json ViewerApi::corridors(const Date& as_of) {
     j["columns"] = ordered_json::array();
     for (const auto& c : summary.columns)
         j["columns"].push_back({{"key", c.key}, {"label", c.zh}});
-    for (size_t i = 0; i < summary.rows.size() && i < data->reports.size(); ++i) {
+    // The table's rows: each corridor, then (several alignments) a row per alignment.
+    std::vector<const CorridorReport*> row_reports;
+    for (const auto& r : data->reports) {
+        row_reports.push_back(&r);
+        for (const auto& a : r.alignments)
+            row_reports.push_back(&a);
+    }
+    for (size_t i = 0; i < summary.rows.size() && i < row_reports.size(); ++i) {
         auto row = table_row_json(summary, summary.rows[i]);
-        const auto& r = data->reports[i];
+        const auto& r = *row_reports[i];
         row["start_chainage_m"] =
             r.segments.empty() ? r.start_chainage_m : r.segments.front().from_m;
-        row["bbox"] = box_of(r.code);
+        // A corridor of several alignments has no row of its own: framed on its first one.
+        row["bbox"] = box_of(r.alignments.empty() ? r.row_code : r.alignments.front().row_code);
         j["corridors"].push_back(std::move(row));
     }
     if (summary.totals)
