@@ -14,7 +14,7 @@ log "raising issues (问题清单)"
 "$LANDCLEAR_BIN" issue add "$store" --project XT-2026-001 --unit 湘潭县征拆指挥部 \
     --deadline 2026-11-30 --on 2026-11-05 --text "坟墓未迁"
 "$LANDCLEAR_BIN" issue close "$store" 3 --on 2026-11-25 --note "已迁"
-"$LANDCLEAR_BIN" issue list "$store" --as-of 2026-11-27 2>/dev/null || "$LANDCLEAR_BIN" issue list "$store"
+"$LANDCLEAR_BIN" issue list "$store" --as-of 2026-11-27
 log "plan status on 2026-11-27 (as known on 2026-11-27)"
 "$LANDCLEAR_BIN" plan status "$store" --as-of 2026-11-27 --known-on 2026-11-27
 log "bulletin of the week to 2026-11-27 with the plan and the issues"
