@@ -11,9 +11,10 @@ log "raising issues (问题清单)"
     --deadline 2026-11-15 --on 2026-11-01 --text "一户未签约"
 "$LANDCLEAR_BIN" issue add "$store" --corridor XT-2025-002-L1 --from K1+500 --to K1+800 \
     --unit 岳塘区征拆办 --deadline 2026-12-10 --on 2026-11-10 --text "管线未迁改，路段受阻"
-"$LANDCLEAR_BIN" issue add "$store" --project XT-2026-001 --unit 湘潭县征拆指挥部 \
-    --deadline 2026-11-30 --on 2026-11-05 --text "坟墓未迁"
-"$LANDCLEAR_BIN" issue close "$store" 3 --on 2026-11-25 --note "已迁"
+grave=$("$LANDCLEAR_BIN" issue add "$store" --project XT-2026-001 --unit 湘潭县征拆指挥部 \
+    --deadline 2026-11-30 --on 2026-11-05 --text "坟墓未迁")
+echo "$grave"
+"$LANDCLEAR_BIN" issue close "$store" "$grave" --on 2026-11-25 --note "已迁"
 "$LANDCLEAR_BIN" issue list "$store" --as-of 2026-11-27
 log "plan status on 2026-11-27 (as known on 2026-11-27)"
 "$LANDCLEAR_BIN" plan status "$store" --as-of 2026-11-27 --known-on 2026-11-27
