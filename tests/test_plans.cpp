@@ -589,3 +589,87 @@ BOOST_AUTO_TEST_CASE(a_gbk_csv_and_a_workbook_with_two_sheets) {
     BOOST_TEST(num(group(j3, "JB-3", "征地亩")["rate_pct"]) == 75.0,
                boost::test_tools::tolerance(tol));
 }
+
+// Issue 13 item 4: with a plan the weekly bulletin ranks units by 完成率 against it, then by
+// 进度差. Plan 7号 has 征地亩 targets only (so 征地亩 ranks): 甲 30 亩 on P1 from 2026-01-01 to
+// 03-31, 乙 30 亩 on P3 from 01-01 to 06-30, both linear. Week ending 2026-02-14: 甲 done A2 =
+// 15 (50 %), time progress 45 of 90 days = 50 %, gap 0; 乙 done D1 = 15 (50 %), time progress
+// 45 of 181 days, gap +(0.5 − 45/181): equal rates, 乙 first by the gap. Without the plan 甲 led
+// (cleared 30 of 97.5 亩 against 乙's 0). Week ending 02-21: 甲 done A2 + A3 = 30 (100 %) leads
+// 乙 (50 %) whatever the gaps; previous ranks are the 02-14 ones.
+BOOST_AUTO_TEST_CASE(weekly_bulletin_ranks_units_by_completion_then_gap) {
+    Office o;
+    auto ranking = [&](const std::string& week) {
+        auto r = run_cli({"bulletin", o.store, "--week", week, "--format", "json"});
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        auto doc = json::parse(r.out);
+        std::map<std::string, json> out;
+        for (const auto& row : doc["units"]["rows"])
+            out[row["group"].get<std::string>()] = row;
+        out[""] = doc["units"];
+        return out;
+    };
+    auto before = ranking("2026-02-14");
+    BOOST_TEST(before["甲"]["rank"].get<int>() == 1);
+    BOOST_TEST(before["乙"]["rank"].get<int>() == 2);
+    BOOST_TEST(before["甲"].count("plan_gap_pct") == 0);
+
+    import_plan(o,
+                o.write("jb7.csv", "交办文号,交办日期,批次,项目编号,责任单位,指标,目标任务,"
+                                   "开始日期,限期\n"
+                                   "湘征办〔2026〕7号,2026-01-01,第一批,P1,甲,征地亩,30,"
+                                   "2026-01-01,2026-03-31\n"
+                                   "湘征办〔2026〕7号,2026-01-01,第一批,P3,乙,征地亩,30,"
+                                   "2026-01-01,2026-06-30\n"),
+                "2026-01-02");
+    double p1 = sql_mu(o, "P1", "acquired_on", "2026-01-01", "2026-02-14");
+    double p3 = sql_mu(o, "P3", "acquired_on", "2026-01-01", "2026-02-14");
+    BOOST_TEST(p1 == 15.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(p3 == 15.0, boost::test_tools::tolerance(1e-9));
+    auto w = ranking("2026-02-14");
+    BOOST_TEST(num(w["甲"]["plan_rate_pct"]) == p1 / 30 * 100, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["乙"]["plan_rate_pct"]) == p3 / 30 * 100, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["甲"]["plan_time_pct"]) == 45.0 / 90 * 100, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["乙"]["plan_time_pct"]) == 45.0 / 181 * 100,
+               boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["甲"]["plan_gap_pct"]) == 0.0, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w["乙"]["plan_gap_pct"]) == (0.5 - 45.0 / 181) * 100,
+               boost::test_tools::tolerance(tol));
+    BOOST_TEST(w["乙"]["rank"].get<int>() == 1);
+    BOOST_TEST(w["甲"]["rank"].get<int>() == 2);
+    // Totals Σ/Σ: (15 + 15) ÷ (30 + 30); due (15 + 30 × 45/181) ÷ 60.
+    BOOST_TEST(num(w[""]["totals"]["plan_rate_pct"]) == 50.0, boost::test_tools::tolerance(tol));
+    BOOST_TEST(num(w[""]["totals"]["plan_time_pct"]) == (15 + 30 * 45.0 / 181) / 60 * 100,
+               boost::test_tools::tolerance(tol));
+
+    double p1b = sql_mu(o, "P1", "acquired_on", "2026-01-01", "2026-02-21");
+    BOOST_TEST(p1b == 30.0, boost::test_tools::tolerance(1e-9));
+    auto n = ranking("2026-02-21");
+    BOOST_TEST(num(n["甲"]["plan_rate_pct"]) == p1b / 30 * 100, boost::test_tools::tolerance(tol));
+    BOOST_TEST(n["甲"]["rank"].get<int>() == 1);
+    BOOST_TEST(n["甲"]["previous_rank"].get<int>() == 2);
+    BOOST_TEST(n["甲"]["rank_change"].get<int>() == 1);
+    BOOST_TEST(n["乙"]["rank"].get<int>() == 2);
+    BOOST_TEST(n["乙"]["previous_rank"].get<int>() == 1);
+}
+
+// 腾地亩 ranks when it is planned, and a unit without a target for it comes after those with
+// one: plan JB-1 plans 腾地 for 甲 only (P2, 30 亩 from 02-01): by 02-14 C1 = 15 of 30; 乙 has
+// no 腾地 target and ranks second with empty plan cells.
+BOOST_AUTO_TEST_CASE(weekly_bulletin_ranks_by_cleared_mu_when_planned) {
+    Office o;
+    import_plan(o, write_plan_xlsx(o), "2026-01-02");
+    auto r = run_cli({"bulletin", o.store, "--week", "2026-02-14", "--format", "json"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto doc = json::parse(r.out);
+    std::map<std::string, json> rows;
+    for (const auto& row : doc["units"]["rows"])
+        rows[row["group"].get<std::string>()] = row;
+    double c = sql_mu(o, "P2", "cleared_on", "2026-02-01", "2026-02-14");
+    BOOST_TEST(c == 15.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(num(rows["甲"]["plan_rate_pct"]) == c / 30 * 100, boost::test_tools::tolerance(tol));
+    BOOST_TEST(rows["甲"]["rank"].get<int>() == 1);
+    BOOST_TEST(rows["乙"]["rank"].get<int>() == 2);
+    BOOST_TEST(rows["乙"]["plan_rate_pct"].is_null());
+    BOOST_TEST(doc["units"].dump().find("腾地亩完成率") != std::string::npos);
+}

@@ -35,19 +35,75 @@ double rate(const StatusFigures& f) {
     return f.area_m2 > 0 ? f.cleared_m2 / f.area_m2 : 0;
 }
 
-// Competition ranking by cleared rate, best first: equal rates share the better rank.
-std::map<std::string, int> ranks(const std::vector<StatusGroup>& groups) {
-    std::vector<std::pair<double, std::string>> order;
-    for (const auto& g : groups)
-        order.emplace_back(rate(g.figures), g.key);
+// Each group's figures against its plan for one indicator, by key.
+using PlanByKey = std::map<std::string, PlanFigures>;
+
+// Competition ranking, best first: equal keys share the better rank. Without a plan the key is
+// the cleared rate; with one, groups with a target come first by 完成率 then 进度差, the rest
+// after them by cleared rate.
+std::map<std::string, int> ranks(const std::vector<StatusGroup>& groups,
+                                 const PlanByKey* plan = nullptr) {
+    struct Key {
+        bool planned = false;
+        double rate = 0, gap = 0, cleared = 0;
+        bool operator==(const Key&) const = default;
+        bool better(const Key& o) const {
+            if (planned != o.planned)
+                return planned;
+            if (rate != o.rate)
+                return rate > o.rate;
+            if (gap != o.gap)
+                return gap > o.gap;
+            return cleared > o.cleared;
+        }
+    };
+    std::vector<std::pair<Key, std::string>> order;
+    for (const auto& g : groups) {
+        Key k;
+        auto it = plan ? plan->find(g.key) : PlanByKey::const_iterator{};
+        if (plan && it != plan->end()) {
+            k.planned = true;
+            k.rate = it->second.rate();
+            k.gap = it->second.gap();
+        } else {
+            k.cleared = rate(g.figures);
+        }
+        order.emplace_back(k, g.key);
+    }
     std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
+        return !(a.first == b.first) ? a.first.better(b.first) : a.second < b.second;
     });
     std::map<std::string, int> out;
     for (size_t i = 0; i < order.size(); ++i)
         out[order[i].second] = i > 0 && order[i].first == order[i - 1].first
                                    ? out[order[i - 1].second]
                                    : static_cast<int>(i) + 1;
+    return out;
+}
+
+// 腾地亩 if the report has targets for it, else the first land indicator with targets, else
+// the first household one; none without targets.
+std::optional<PlanIndicator> ranking_indicator(const PlanStatusReport& r) {
+    auto planned = [&](PlanIndicator i) {
+        for (const auto& t : r.totals)
+            if (t.indicator == i && t.figures.target > 0)
+                return true;
+        return false;
+    };
+    for (auto i :
+         {PlanIndicator::cleared_mu, PlanIndicator::acquired_mu, PlanIndicator::delivered_mu,
+          PlanIndicator::signed_households, PlanIndicator::demolished_households})
+        if (planned(i))
+            return i;
+    return std::nullopt;
+}
+
+// The groups' figures for one indicator (only groups with a positive target).
+PlanByKey plan_by_key(const PlanStatusReport& r, PlanIndicator indicator) {
+    PlanByKey out;
+    for (const auto& g : r.groups)
+        if (g.indicator == indicator && g.figures.target > 0)
+            out.emplace(g.key, g.figures);
     return out;
 }
 
@@ -144,8 +200,32 @@ Bulletin compute_bulletin(Store& store, const BulletinOptions& o) {
     auto previous_now = status_at(b.known_on, previous_first, b.previous_last, o.by);
     auto current = status_at(b.known_on, b.first, b.last, o.by);
 
-    auto previous_ranks = ranks(previous.groups);
-    auto current_ranks = ranks(current.groups);
+    // Weekly with a plan: ranked against it, the previous week as its plan stood then.
+    std::optional<PlanByKey> plan_now, plan_then;
+    if (o.kind == BulletinKind::weekly) {
+        store.set_known_on(b.known_on);
+        if (has_plans(store)) {
+            auto plan_status = [&](const Date& known, const Date& last) {
+                store.set_known_on(known);
+                PlanStatusOptions po;
+                po.as_of = last;
+                po.by = o.by == GroupBy::unit ? PlanGroupBy::unit : PlanGroupBy::project;
+                return compute_plan_status(store, po);
+            };
+            auto now_report = plan_status(b.known_on, b.last);
+            b.plan_indicator = ranking_indicator(now_report);
+            if (b.plan_indicator) {
+                plan_now = plan_by_key(now_report, *b.plan_indicator);
+                for (const auto& t : now_report.totals)
+                    if (t.indicator == *b.plan_indicator)
+                        b.plan_total = t.figures;
+                plan_then = plan_by_key(plan_status(b.previous_known_on, b.previous_last),
+                                        *b.plan_indicator);
+            }
+        }
+    }
+    auto previous_ranks = ranks(previous.groups, plan_then ? &*plan_then : nullptr);
+    auto current_ranks = ranks(current.groups, plan_now ? &*plan_now : nullptr);
     b.total = current.total;
     for (const auto& g : current.groups) {
         BulletinRow row{g.key,
@@ -154,9 +234,13 @@ Bulletin compute_bulletin(Store& store, const BulletinOptions& o) {
                         rate(g.figures),
                         b.total.cleared_m2 > 0 ? g.figures.cleared_m2 / b.total.cleared_m2 : 0,
                         current_ranks.at(g.key),
+                        std::nullopt,
                         std::nullopt};
         if (auto it = previous_ranks.find(g.key); it != previous_ranks.end())
             row.previous_rank = it->second;
+        if (plan_now)
+            if (auto it = plan_now->find(g.key); it != plan_now->end())
+                row.plan = it->second;
         b.rows.push_back(std::move(row));
     }
     std::sort(b.rows.begin(), b.rows.end(), [](const BulletinRow& x, const BulletinRow& y) {

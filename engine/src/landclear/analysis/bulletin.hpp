@@ -8,6 +8,7 @@
 // the same whatever was imported after it (store.hpp: set_known_on).
 #include "landclear/analysis/corridor.hpp"
 #include "landclear/analysis/issue_list.hpp"
+#include "landclear/analysis/plan.hpp"
 #include "landclear/analysis/status.hpp"
 #include "landclear/store/store.hpp"
 
@@ -30,11 +31,14 @@ struct BulletinOptions {
 
 struct BulletinRow {
     std::string key, name;
-    StatusFigures figures;            // cumulative as of the last day; new_* over the period
-    double cleared_rate = 0;          // cleared ÷ total area of the group: what the ranking is by
-    double cleared_share = 0;         // the group's cleared ÷ everyone's cleared (占比)
-    int rank = 0;                     // 1 = best; equal rates share a rank (1, 2, 2, 4)
+    StatusFigures figures;    // cumulative as of the last day; new_* over the period
+    double cleared_rate = 0;  // cleared ÷ total area of the group: the ranking without a plan
+    double cleared_share = 0; // the group's cleared ÷ everyone's cleared (占比)
+    int rank = 0;             // 1 = best; equal rates share a rank (1, 2, 2, 4)
     std::optional<int> previous_rank; // in the previous bulletin as issued; none if not in it
+    // Weekly bulletin with a plan: the group's Σ target, Σ done and Σ due for
+    // Bulletin::plan_indicator (analysis/plan.hpp); none when the group has no target for it.
+    std::optional<PlanFigures> plan;
 };
 
 struct BulletinProject {
@@ -68,6 +72,12 @@ struct Bulletin {
     Date known_on;                         // what this bulletin knows
     Date previous_last, previous_known_on; // the previous bulletin of the same kind
     std::vector<BulletinRow> rows;         // by rank, then key
+    // Weekly, when the store holds a plan in force on the last day: the indicator the ranking
+    // is by (腾地亩 if planned, else the first planned of 征地亩, 交地亩, else of 签约户, 拆除户).
+    // Groups with a target for it rank first, by 完成率 then 进度差 (both Σ/Σ, higher first);
+    // groups without one follow by cleared rate. docs/PLANS.md.
+    std::optional<PlanIndicator> plan_indicator;
+    std::optional<PlanFigures> plan_total; // every group's Σ target, done, due
     StatusFigures total;
     std::vector<BulletinProject> cleared;  // 清零交地 in the period
     std::vector<BulletinProject> overdue;  // 逾期 on the last day

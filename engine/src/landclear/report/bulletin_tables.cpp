@@ -21,9 +21,20 @@ Table ranking(const Bulletin& b) {
     t.name = unit ? "units" : "projects";
     t.title_zh = unit ? "各责任单位进度排名" : "各项目进度排名";
     t.title_en = unit ? "Units ranked by cleared share" : "Projects ranked by cleared share";
-    t.notes.emplace_back("排名依据 / ranked by",
-                         "腾地率（已腾 ÷ 总面积），并列同名次 / cleared ÷ total area, ties share "
-                         "a rank");
+    if (b.plan_indicator) {
+        const auto& info = plan_indicator_info(*b.plan_indicator);
+        t.notes.emplace_back(
+            "排名依据 / ranked by",
+            fmt::format("按计划{}完成率（Σ已完成 ÷ Σ目标任务），再按进度差；无该项任务的排在其后，"
+                        "按腾地率；并列同名次 / {} completion against the plan (Σ done ÷ Σ "
+                        "target), then the gap to time progress; groups without a target for it "
+                        "after them, by cleared share; ties share a rank",
+                        info.zh, info.en));
+    } else {
+        t.notes.emplace_back("排名依据 / ranked by",
+                             "腾地率（已腾 ÷ 总面积），并列同名次 / cleared ÷ total area, ties "
+                             "share a rank");
+    }
     t.notes.emplace_back("上期 / previous", fmt::format("{}（{} 掌握）", b.previous_last.iso(),
                                                         b.previous_known_on.iso()));
     t.columns = {{"group", unit ? "责任单位" : "项目编号", unit ? "unit" : "project", K::text}};
@@ -47,6 +58,23 @@ Table ranking(const Bulletin& b) {
         {"new_signed_households", "本期新增签约", "new signed", K::count},
         {"demolished_households", "累计拆除户数", "demolished households", K::count},
         {"new_demolished_households", "本期新增拆除", "new demolished", K::count},
+    };
+    // With a plan, the figures the ranking is by come right after the rank (the targets and
+    // 完成率 of every indicator are appended by add_plan_columns, report/plan_tables.hpp).
+    bool plan = b.plan_indicator.has_value();
+    if (plan) {
+        const auto& info = plan_indicator_info(*b.plan_indicator);
+        std::vector<Column> pc{{"plan_rate_pct", fmt::format("{}完成率(%)", info.zh),
+                                fmt::format("{} completion %", info.en), K::percent},
+                               {"plan_time_pct", fmt::format("{}时序进度(%)", info.zh),
+                                fmt::format("{} time progress %", info.en), K::percent},
+                               {"plan_gap_pct", "进度差(百分点)", "gap (points)", K::percent}};
+        cols.insert(cols.begin() + 3, pc.begin(), pc.end());
+    }
+    auto plan_cells = [](const std::optional<PlanFigures>& f) {
+        if (!f)
+            return Row(3, std::monostate{});
+        return Row{f->rate() * 100, f->time_progress() * 100, f->gap() * 100};
     };
     t.columns.insert(t.columns.end(), cols.begin(), cols.end());
     auto figures = [](const StatusFigures& f, double cleared_rate, double share) {
@@ -73,6 +101,10 @@ Table ranking(const Bulletin& b) {
         row.push_back(optional_int(r.previous_rank));
         row.push_back(r.previous_rank ? Cell(std::int64_t{*r.previous_rank - r.rank})
                                       : Cell(std::monostate{}));
+        if (plan) {
+            auto p = plan_cells(r.plan);
+            row.insert(row.end(), p.begin(), p.end());
+        }
         auto f = figures(r.figures, r.cleared_rate, r.cleared_share);
         row.insert(row.end(), f.begin(), f.end());
         t.rows.push_back(std::move(row));
@@ -81,6 +113,10 @@ Table ranking(const Bulletin& b) {
     if (!unit)
         totals.push_back(std::string());
     totals.insert(totals.end(), 3, std::monostate{});
+    if (plan) {
+        auto p = plan_cells(b.plan_total);
+        totals.insert(totals.end(), p.begin(), p.end());
+    }
     auto f = figures(b.total, b.total.area_m2 > 0 ? b.total.cleared_m2 / b.total.area_m2 : 0,
                      b.total.cleared_m2 > 0 ? 1.0 : 0.0);
     totals.insert(totals.end(), f.begin(), f.end());
