@@ -41,11 +41,14 @@ cd "$work" || exit 1
 # Two generated datasets of 20 000 parcels (an import takes long enough to be caught).
 "$sample_bin" --out a.gpkg --parcels 20000 --seed 1 >/dev/null 2>&1 || fail "sample a"
 "$sample_bin" --out b.gpkg --parcels 20000 --seed 2 >/dev/null 2>&1 || fail "sample b"
-import_base() { "$bin" import "$1" --projects a.gpkg:projects --corridors a.gpkg:corridors \
+# EXEC=1 (for a background job): the job's process becomes landclear itself, so that $! is the
+# process that SIGSTOP and SIGKILL must reach, not a subshell waiting for it.
+lc() { if [ "${EXEC:-}" = 1 ]; then exec "$bin" "$@"; else "$bin" "$@"; fi; }
+import_base() { lc import "$1" --projects a.gpkg:projects --corridors a.gpkg:corridors \
     --parcels a.gpkg:parcels --buildings a.gpkg:buildings --reported 2026-11-20 --quiet; }
-import_a() { "$bin" import "$1" --parcels b.gpkg:parcels --buildings b.gpkg:buildings \
+import_a() { lc import "$1" --parcels b.gpkg:parcels --buildings b.gpkg:buildings \
     --reported 2026-11-27 --quiet; }
-import_b() { "$bin" import "$1" --projects b.gpkg:projects --corridors b.gpkg:corridors \
+import_b() { lc import "$1" --projects b.gpkg:projects --corridors b.gpkg:corridors \
     --reported 2026-11-27 --quiet; }
 status() { "$bin" status "$1" --as-of 2026-11-27 --format csv; }
 
@@ -74,10 +77,24 @@ mkdir reads
 reader=$!
 pids+=("$reader")
 
-advisory_held() { sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"; }
+# The store's write lock (docs/POSTGIS.md): advisory, key ('lclr', FNV-1a of the schema name);
+# other tests may hold their own stores' locks at the same time.
+fnv1a() {
+    local h=2166136261 i c
+    for ((i = 0; i < ${#1}; i++)); do
+        printf -v c '%d' "'${1:i:1}"
+        h=$((((h ^ c) * 16777619) & 0xFFFFFFFF))
+    done
+    echo $h
+}
+lock_objid=$(fnv1a "$schema")
+advisory_held() {
+    sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND \
+        classid = $((0x6c636c72)) AND objid = $lock_objid"
+}
 
 # A takes the lock; stopped while holding it.
-import_a "$pg" >a.out 2>a.err &
+EXEC=1 import_a "$pg" >a.out 2>a.err &
 a=$!
 pids+=("$a")
 for _ in $(seq 1 600); do
@@ -87,6 +104,8 @@ for _ in $(seq 1 600); do
 done
 kill -STOP $a 2>/dev/null || fail "import A ended before it could be caught holding the lock"
 [ "$(advisory_held)" = 1 ] || fail "import A does not hold the store's lock"
+sleep 0.1
+[ "$(ps -o stat= -p $a | cut -c1)" = T ] || fail "import A (process $a) is not stopped"
 
 # C gives up after 1 s, with a clear message.
 "$bin" import "$pg&lock_wait=1" --projects b.gpkg:projects --reported 2026-11-27 --quiet \
@@ -98,7 +117,7 @@ grep -q "gave up after waiting 1 s" c.err || fail "import C's error: $(cat c.err
 echo "import C gave up: $(grep 'error' c.err)"
 
 # B waits for A.
-import_b "$pg" >b.out 2>b.err &
+EXEC=1 import_b "$pg" >b.out 2>b.err &
 b=$!
 pids+=("$b")
 for _ in $(seq 1 300); do
@@ -119,7 +138,7 @@ pids+=("$d")
 caught=0
 for _ in $(seq 1 1000); do
     if [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'landclear' \
-        AND state = 'active' AND query LIKE 'COPY%'")" -ge 1 ]; then
+        AND state = 'active' AND query LIKE 'COPY \"$schema\".%'")" -ge 1 ]; then
         kill -KILL $d && caught=1
         break
     fi
@@ -169,13 +188,13 @@ echo "reader: $total reads, each a whole state: base ${seen[base]:-0}, A ${seen[
 
 # A killed first import leaves no store.
 new=$(loc "$fresh")
-import_base "$new" >e.out 2>e.err &
+EXEC=1 import_base "$new" >e.out 2>e.err &
 e=$!
 pids+=("$e")
 caught=0
 for _ in $(seq 1 1000); do
     if [ "$(sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'landclear' \
-        AND state = 'active' AND query LIKE 'COPY%'")" -ge 1 ]; then
+        AND state = 'active' AND query LIKE 'COPY \"$fresh\".%'")" -ge 1 ]; then
         kill -KILL $e && caught=1
         break
     fi
