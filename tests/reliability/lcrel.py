@@ -83,9 +83,9 @@ def copy_store(src, dst):
 
 def fake_viewer(folder):
     """The files `serve` checks for; the tests here are about the API, not the page."""
-    os.makedirs(os.path.join(folder, "vendor", "leaflet"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "vendor", "maplibre"), exist_ok=True)
     for name, text in [("index.html", "<!doctype html><title>t</title>"), ("app.js", ""),
-                       ("vendor/leaflet/leaflet.js", "")]:
+                       ("vendor/maplibre/maplibre-gl.mjs", "")]:
         with open(os.path.join(folder, name), "w") as f:
             f.write(text)
     return folder

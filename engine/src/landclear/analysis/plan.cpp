@@ -53,37 +53,6 @@ std::string squeeze(const std::string& s) {
     return out;
 }
 
-const DerivedLayerDef& revisions_def() {
-    static const DerivedLayerDef def{"plan_revisions",
-                                     {{"rev_key", FieldType::text},
-                                      {"plan_id", FieldType::text},
-                                      {"revision", FieldType::integer},
-                                      {"import_no", FieldType::integer},
-                                      {"issued_on", FieldType::date},
-                                      {"reported_on", FieldType::date},
-                                      {"imported_at", FieldType::text},
-                                      {"source", FieldType::text},
-                                      {"sha256", FieldType::text}},
-                                     ""};
-    return def;
-}
-
-const DerivedLayerDef& targets_def() {
-    static const DerivedLayerDef def{"plan_targets",
-                                     {{"rev_key", FieldType::text},
-                                      {"source_row", FieldType::integer},
-                                      {"batch", FieldType::text},
-                                      {"project_code", FieldType::text},
-                                      {"unit", FieldType::text},
-                                      {"indicator", FieldType::text},
-                                      {"target", FieldType::real},
-                                      {"start_on", FieldType::date},
-                                      {"deadline", FieldType::date},
-                                      {"milestones", FieldType::text}},
-                                     ""};
-    return def;
-}
-
 std::string rev_key(const std::string& plan_id, int revision) {
     return fmt::format("{}#{}", plan_id, revision);
 }
@@ -152,6 +121,37 @@ std::optional<PlanIndicator> indicator_by_key(const std::string& key) {
 }
 
 } // namespace
+
+const DerivedLayerDef& plan_revisions_layer() {
+    static const DerivedLayerDef def{"plan_revisions",
+                                     {{"rev_key", FieldType::text},
+                                      {"plan_id", FieldType::text},
+                                      {"revision", FieldType::integer},
+                                      {"import_no", FieldType::integer},
+                                      {"issued_on", FieldType::date},
+                                      {"reported_on", FieldType::date},
+                                      {"imported_at", FieldType::text},
+                                      {"source", FieldType::text},
+                                      {"sha256", FieldType::text}},
+                                     ""};
+    return def;
+}
+
+const DerivedLayerDef& plan_targets_layer() {
+    static const DerivedLayerDef def{"plan_targets",
+                                     {{"rev_key", FieldType::text},
+                                      {"source_row", FieldType::integer},
+                                      {"batch", FieldType::text},
+                                      {"project_code", FieldType::text},
+                                      {"unit", FieldType::text},
+                                      {"indicator", FieldType::text},
+                                      {"target", FieldType::real},
+                                      {"start_on", FieldType::date},
+                                      {"deadline", FieldType::date},
+                                      {"milestones", FieldType::text}},
+                                     ""};
+    return def;
+}
 
 const PlanIndicatorInfo& plan_indicator_info(PlanIndicator indicator) {
     return indicator_infos()[static_cast<size_t>(indicator)];
@@ -223,7 +223,7 @@ void detail::store_plan_revisions(Store& store, const std::vector<PlanRevision>&
         head.values = {key,           r.plan_id,   static_cast<std::int64_t>(r.revision),
                        r.import,      r.issued_on, r.reported_on,
                        r.imported_at, r.source,    r.sha256};
-        store.replace_derived(revisions_def(), "rev_key", key, {head});
+        store.replace_derived(plan_revisions_layer(), "rev_key", key, {head});
         std::vector<FeatureRow> rows;
         for (const auto& t : r.targets) {
             FeatureRow row;
@@ -234,16 +234,16 @@ void detail::store_plan_revisions(Store& store, const std::vector<PlanRevision>&
                           t.deadline, milestones_text(t.milestones)};
             rows.push_back(std::move(row));
         }
-        store.replace_derived(targets_def(), "rev_key", key, rows);
+        store.replace_derived(plan_targets_layer(), "rev_key", key, rows);
     }
 }
 
 std::vector<PlanRevision> detail::all_stored_plans(Store& store) {
     std::vector<PlanRevision> out;
-    if (!store.has_derived(revisions_def().name))
+    if (!store.has_derived(plan_revisions_layer().name))
         return out;
     std::map<std::string, size_t> by_key;
-    store.for_each_derived(revisions_def(), "", "", [&](const FeatureRow& f) {
+    store.for_each_derived(plan_revisions_layer(), "", "", [&](const FeatureRow& f) {
         PlanRevision r;
         const auto& v = f.values;
         r.plan_id = text_of(v[1]);
@@ -257,7 +257,7 @@ std::vector<PlanRevision> detail::all_stored_plans(Store& store) {
         by_key[text_of(v[0])] = out.size();
         out.push_back(std::move(r));
     });
-    store.for_each_derived(targets_def(), "", "", [&](const FeatureRow& f) {
+    store.for_each_derived(plan_targets_layer(), "", "", [&](const FeatureRow& f) {
         const auto& v = f.values;
         auto it = by_key.find(text_of(v[0]));
         if (it == by_key.end())
@@ -296,7 +296,7 @@ std::vector<PlanRevision> stored_plans(Store& store) {
 }
 
 bool has_plans(Store& store) {
-    return store.has_derived(revisions_def().name) && !stored_plans(store).empty();
+    return store.has_derived(plan_revisions_layer().name) && !stored_plans(store).empty();
 }
 
 // ---- Completion ----

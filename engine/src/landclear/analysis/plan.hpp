@@ -98,6 +98,10 @@ PlanImportResult import_plans(Store& store, const PlanImportOptions& options);
 // Every stored revision known on the store's knowledge date (all without one), by plan id then
 // revision.
 std::vector<PlanRevision> stored_plans(Store& store);
+// The two tables a store keeps plans in (plain derived tables: every revision's head, and its
+// targets), for what moves a whole store (`landclear copy`).
+const DerivedLayerDef& plan_revisions_layer();
+const DerivedLayerDef& plan_targets_layer();
 bool has_plans(Store& store);
 
 // ---- Completion ----

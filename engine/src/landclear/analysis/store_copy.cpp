@@ -2,6 +2,8 @@
 
 #include "landclear/analysis/corridor.hpp"
 #include "landclear/analysis/ellipsoidal_cache.hpp"
+#include "landclear/analysis/issue_list.hpp"
+#include "landclear/analysis/plan.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/store/store.hpp"
 
@@ -150,6 +152,17 @@ CopySummary copy_store(const std::string& src_location, const std::string& dst_l
     for (const auto& f : findings) {
         dst->add_finding(f);
         ++summary.findings;
+    }
+    // The office's own tables (plans with every revision, the issue list with its events) are
+    // kept as derived tables but are data, never computed again: in the data's transaction.
+    for (const auto* def :
+         {&plan_revisions_layer(), &plan_targets_layer(), &issues_layer(), &issue_events_layer()}) {
+        if (!src->has_derived(def->name))
+            continue;
+        std::vector<FeatureRow> rows;
+        src->for_each_derived(*def, "", "", [&](const FeatureRow& r) { rows.push_back(r); });
+        dst->replace_derived(*def, "", "", rows);
+        summary.derived_rows += static_cast<std::int64_t>(rows.size());
     }
     dst->commit();
     // Then the derived results, stamped with the version that commit gave DST (a second write:

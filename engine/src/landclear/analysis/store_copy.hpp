@@ -16,7 +16,8 @@ struct CopySummary {
 // Copies SRC into DST, which must not exist yet: the four layers with their history (replayed
 // batch by batch: each batch's reported date, mode, files and counts, its change events, and
 // the layers as known on its date, so that --known-on reads the same in both), the findings,
-// the derived layers landclear keeps (corridor pieces, the ellipsoidal area cache) and the
+// plans and the issue list (in the data's transaction), the derived layers landclear keeps
+// (corridor pieces, the ellipsoidal area cache) and the
 // stamps that are current. The data in one transaction (a failure leaves no DST), then the
 // derived results in a second.
 CopySummary copy_store(const std::string& src, const std::string& dst,
