@@ -14,6 +14,8 @@ else
         ensure_debian_packages postgresql-15 postgresql-15-postgis-3
     fi
     landclear_pg_bin=/usr/lib/postgresql/15/bin
+    # In /tmp itself, not under $TMPDIR: the postgres user must reach the folder, and a
+    # TMPDIR may be private to the user running the tests.
     landclear_pg_dir=$(mktemp -d /tmp/landclear-pg.XXXXXX)
     chown postgres: "$landclear_pg_dir"
     landclear_pg_stop() {
