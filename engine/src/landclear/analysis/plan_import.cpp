@@ -5,6 +5,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/io/digest.hpp"
 #include "landclear/io/ledger.hpp"
+#include "landclear/io/mapping.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -98,19 +99,9 @@ PlanMapping load_plan_mapping(const std::string& path) {
     PlanMapping m;
     if (path.empty())
         return m;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw_input(fmt::format("mapping file {} cannot be read", path),
-                    "give a JSON file with a \"plan\" section, e.g. {\"plan\": {\"plan_id\": "
-                    "\"Doc No\", \"deadline\": \"Due\"}}");
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        throw_input(fmt::format("mapping {} is not valid JSON: {}", path, e.what()));
-    }
+    nlohmann::json j = read_mapping_json(
+        path, "give a JSON file with a \"plan\" section, e.g. {\"plan\": {\"plan_id\": "
+              "\"Doc No\", \"deadline\": \"Due\"}}");
     if (!j.is_object() || !j.contains("plan") || !j["plan"].is_object())
         throw_input(fmt::format("mapping {} has no \"plan\" section", path),
                     "add {\"plan\": {\"plan_id\": \"Doc No\", \"target\": \"Qty\", ...}}; the "

@@ -3,6 +3,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/core/units.hpp"
+#include "landclear/io/mapping.hpp"
 #include "landclear/io/source.hpp"
 
 #include <algorithm>
@@ -160,19 +161,9 @@ LedgerMapping load_ledger_mapping(const std::string& path) {
     LedgerMapping m;
     if (path.empty())
         return m;
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw_input(fmt::format("mapping file {} cannot be read", path),
-                    "give a JSON file with a \"ledger\" section, e.g. {\"ledger\": "
-                    "{\"parcel_code\": \"地块号\", \"area_mu\": \"合计\"}}");
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text.str());
-    } catch (const nlohmann::json::parse_error& e) {
-        throw_input(fmt::format("mapping {} is not valid JSON: {}", path, e.what()));
-    }
+    nlohmann::json j =
+        read_mapping_json(path, "give a JSON file with a \"ledger\" section, e.g. {\"ledger\": "
+                                "{\"parcel_code\": \"地块号\", \"area_mu\": \"合计\"}}");
     if (!j.is_object() || !j.contains("ledger"))
         throw_input(fmt::format("mapping {} has no \"ledger\" section", path),
                     "add {\"ledger\": {\"parcel_code\": \"地块号\", \"area_mu\": \"合计\", ...}}; "

@@ -92,6 +92,20 @@ void append_unique(std::vector<std::string>& to, const std::vector<std::string>&
 
 } // namespace
 
+nlohmann::json read_mapping_json(const std::string& path, const std::string& read_hint) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw_input(fmt::format("mapping file {} cannot be read", path), read_hint);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+        return nlohmann::json::parse(text.str());
+    } catch (const nlohmann::json::exception& e) {
+        // parse_error, and out_of_range for a number too big for a double (as parse_mapping).
+        throw_input(fmt::format("mapping {} is not valid JSON: {}", path, e.what()));
+    }
+}
+
 Mapping parse_mapping(const std::string& json_text, const std::string& origin) {
     nlohmann::json j;
     try {

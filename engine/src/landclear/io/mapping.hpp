@@ -6,6 +6,7 @@
 #include "landclear/core/schema.hpp"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ std::vector<std::string> mapping_preset_names();
 // preset. The chinese preset's rules are always appended as fall-backs.
 Mapping load_mapping(const std::string& name_or_path);
 Mapping parse_mapping(const std::string& json_text, const std::string& origin);
+// A mapping file as JSON, for the sections that are not layers (ledger, plan): Error(input)
+// naming the file when it cannot be read (with read_hint: what to give) or is not JSON.
+nlohmann::json read_mapping_json(const std::string& path, const std::string& read_hint);
 
 // A rule bound to one source layer's columns.
 struct BoundField {
