@@ -3,8 +3,8 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/server/detail/guarded_http.hpp"
-#include "landclear/store/postgis_store.hpp"
 #include "landclear/server/meeting_map.hpp"
+#include "landclear/store/postgis_store.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -294,12 +295,24 @@ public:
     Lease acquire() {
         std::unique_lock lock(m_mutex);
         check_file(lock);
-        m_free.wait(lock, [&] { return m_leased < m_max_leases; });
-        if (m_broken)
+        // First come, first served: a returned connection goes to the longest waiter. A plain
+        // condition variable lets a newly arrived request take it ahead of the woken one, and
+        // under 200 clients some requests waited past their client's 60 s timeout.
+        if (m_leased < m_max_leases && m_waiting.empty()) {
+            ++m_leased;
+        } else {
+            Waiter me;
+            m_waiting.push_back(&me);
+            me.ready.wait(lock, [&] { return me.granted; }); // give_back counts it as leased
+        }
+        if (m_broken) {
+            auto generation = m_generation;
+            lock.unlock();
+            give_back(nullptr, generation);
             throw ApiError(503, m_broken_message,
                            "put a valid store back at that path (the server opens it again on "
                            "the next request) or restart landclear serve");
-        ++m_leased;
+        }
         auto generation = m_generation;
         if (!m_idle.empty()) {
             auto api = std::move(m_idle.back());
@@ -338,15 +351,20 @@ public:
 private:
     void give_back(std::unique_ptr<ViewerApi> api, std::uint64_t generation) {
         std::unique_ptr<ViewerApi> stale; // closed outside the lock
-        {
-            std::lock_guard lock(m_mutex);
+        std::lock_guard lock(m_mutex);
+        if (api && generation == m_generation)
+            m_idle.push_back(std::move(api));
+        else
+            stale = std::move(api);
+        if (m_waiting.empty()) {
             --m_leased;
-            if (api && generation == m_generation)
-                m_idle.push_back(std::move(api));
-            else
-                stale = std::move(api);
+        } else {
+            // The lease passes to the first waiter; m_leased stays.
+            Waiter* next = m_waiting.front();
+            m_waiting.pop_front();
+            next->granted = true;
+            next->ready.notify_one();
         }
-        m_free.notify_one();
     }
 
     // A file that could not be opened is tried again at most once a second (it may only have
@@ -414,8 +432,13 @@ private:
     size_t m_max_leases;
     std::function<void(const std::string&)> m_log;
     std::shared_ptr<ViewerCache> m_cache;
+    struct Waiter {
+        std::condition_variable ready;
+        bool granted = false;
+    };
+
     std::mutex m_mutex;
-    std::condition_variable m_free;
+    std::deque<Waiter*> m_waiting; // in arrival order
     std::vector<std::unique_ptr<ViewerApi>> m_idle;
     size_t m_leased = 0;
     FileStamp m_stamp;
@@ -625,7 +648,7 @@ struct Server::Impl {
                      }
                      res.set_header("Cache-Control", "no-store");
                      send(req, res, a.issues(as_of_param(req), all), "application/geo+json");
-                  }));
+                 }));
         http.Get(R"(/tiles/([A-Za-z_-]{1,32})/(\d{1,2})/(\d{1,8})/(\d{1,8})\.mvt)",
                  api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
                      check_params(req, {});
@@ -890,6 +913,10 @@ int Server::bind() {
             fmt::format("cannot listen on {}:{}: {}", o.bind, o.port, bind_failure(o.bind, o.port)),
             "another program (perhaps another landclear serve) holds the port, or the "
             "address is not on this machine: stop it, or choose another --port or --bind");
+    if (!m->http.widen_backlog())
+        throw_input(
+            fmt::format("cannot listen on {}:{}: {}", o.bind, m->port, std::strerror(errno)),
+            "check the machine's limits on sockets (ulimit -n, net.core.somaxconn)");
     return m->port;
 }
 

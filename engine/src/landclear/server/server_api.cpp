@@ -391,6 +391,12 @@ json ViewerApi::projects(const Date& as_of, const std::optional<Date>& since) {
         throw ApiError(400,
                        fmt::format("since {} is not before as_of {}", since->iso(), as_of.iso()),
                        "choose a since date before the as_of date");
+    auto key = as_of.iso() + "/" + (since ? since->iso() : std::string());
+    return *m->cache->projects(m_store->data_version(), key,
+                               [&] { return compute_projects(as_of, since); });
+}
+
+json ViewerApi::compute_projects(const Date& as_of, const std::optional<Date>& since) {
     StatusOptions o;
     o.as_of = as_of;
     o.since = since;

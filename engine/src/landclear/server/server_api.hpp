@@ -100,6 +100,26 @@ public:
         return result;
     }
 
+    // The project figures (`status --by project` as JSON) for a few (as-of, since) pairs per data
+    // version: every page opens with them and they cost a status computation over every parcel
+    // (a second at a million parcels), which would otherwise hold a store connection per request.
+    template <class F>
+    std::shared_ptr<const nlohmann::json> projects(std::int64_t version, const std::string& key,
+                                                   F compute) {
+        std::lock_guard lock(m_projects_mutex);
+        if (m_projects_version != version) {
+            m_projects.clear();
+            m_projects_version = version;
+        }
+        if (auto it = m_projects.find(key); it != m_projects.end())
+            return it->second;
+        if (m_projects.size() >= 16)
+            m_projects.erase(m_projects.begin());
+        auto result = std::make_shared<const nlohmann::json>(compute());
+        m_projects[key] = result;
+        return result;
+    }
+
     // Vector tiles of the store (tile_index.hpp): its own index and tile cache.
     const std::shared_ptr<TileService> tiles = std::make_shared<TileService>();
 
@@ -109,6 +129,9 @@ private:
     std::mutex m_corridor_mutex;
     std::int64_t m_corridor_version = -1;
     std::map<std::string, std::shared_ptr<const Corridors>> m_corridors;
+    std::mutex m_projects_mutex;
+    std::int64_t m_projects_version = -1;
+    std::map<std::string, std::shared_ptr<const nlohmann::json>> m_projects;
 };
 
 struct FeatureQuery {
@@ -168,6 +191,8 @@ public:
     Store& store() { return *m_store; }
 
 private:
+    nlohmann::json compute_projects(const Date& as_of, const std::optional<Date>& since);
+
     struct Impl;
     std::unique_ptr<Impl> m;
     std::unique_ptr<Store> m_store;

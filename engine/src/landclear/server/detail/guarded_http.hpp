@@ -115,6 +115,14 @@ public:
     size_t max_connections = 64;
     std::chrono::milliseconds header_timeout{5000};
 
+    // cpp-httplib 0.11 listens with a backlog of 5: when 200 clients connect at once the kernel
+    // drops the SYNs beyond it and each client tries again after 1, 3, 7, 15, 31 s, so some
+    // requests waited past a 60 s timeout. Linux lets listen() on a listening socket change its
+    // backlog (the kernel caps it at net.core.somaxconn).
+    bool widen_backlog() {
+        return svr_sock_ != INVALID_SOCKET && ::listen(svr_sock_, SOMAXCONN) == 0;
+    }
+
 private:
     bool process_and_close_socket(socket_t sock) override {
         struct Closer {
