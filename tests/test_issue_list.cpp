@@ -14,6 +14,7 @@
 #include "landclear/report/bulletin_tables.hpp"
 #include "landclear/server/server.hpp"
 #include "landclear/server/server_api.hpp"
+#include "support/fixtures.hpp"
 #include "support/test_support.hpp"
 
 #include <array>
@@ -36,10 +37,6 @@ namespace {
 
 constexpr double bx = 390000, by = 3080000; // EPSG:4547, near Xiangtan
 
-std::string rect(double x, double y, double w, double h) {
-    return fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x, y, x + w, y + h);
-}
-
 // Project A (150 m × 100 m red line, unit 雨湖区征拆办): parcels P1 (100 × 100 m) and P2
 // (50 × 100 m), building H1 (20 × 20 m) on P2, road R along the parcels' middle (y = by + 50)
 // from x = bx to bx + 150, 20 m wide, stationed from K1+000. Project Z has no red line.
@@ -51,18 +48,19 @@ struct Fixture {
             "parcels",
             4547,
             {{"parcel_code"}, {"project_code"}, {"district"}, {"acquired_on", FixtureField::date}},
-            {{rect(bx, by, 100, 100), {"P1", "A", "雨湖区", "2025-01-10"}},
-             {rect(bx + 100, by, 50, 100), {"P2", "A", "雨湖区", ""}},
-             {rect(bx + 500, by, 10, 10), {"Z1", "Z", "岳塘区", ""}}}};
+            {{rect_wkt(bx, by, 100, 100), {"P1", "A", "雨湖区", "2025-01-10"}},
+             {rect_wkt(bx + 100, by, 50, 100), {"P2", "A", "雨湖区", ""}},
+             {rect_wkt(bx + 500, by, 10, 10), {"Z1", "Z", "岳塘区", ""}}}};
         FixtureLayer buildings{"buildings",
                                4547,
                                {{"building_code"}, {"parcel_code"}},
-                               {{rect(bx + 115, by + 70, 20, 20), {"H1", "P2"}}}};
-        FixtureLayer projects{"projects",
-                              4547,
-                              {{"project_code"}, {"name"}, {"district"}, {"unit"}},
-                              {{rect(bx, by, 150, 100), {"A", "测试路", "雨湖区", "雨湖区征拆办"}},
-                               {"", {"Z", "无红线项目", "岳塘区", "岳塘区征拆办"}}}};
+                               {{rect_wkt(bx + 115, by + 70, 20, 20), {"H1", "P2"}}}};
+        FixtureLayer projects{
+            "projects",
+            4547,
+            {{"project_code"}, {"name"}, {"district"}, {"unit"}},
+            {{rect_wkt(bx, by, 150, 100), {"A", "测试路", "雨湖区", "雨湖区征拆办"}},
+             {"", {"Z", "无红线项目", "岳塘区", "岳塘区征拆办"}}}};
         FixtureLayer corridors{
             "corridors",
             4547,
@@ -73,15 +71,8 @@ struct Fixture {
             {{fmt::format("LINESTRING({} {},{} {})", bx, by + 50, bx + 150, by + 50),
               {"R", "A", "20", "1000"}}},
             "LineString"};
-        auto src = dir.file("in.gpkg");
-        write_layer(src, "GPKG", parcels);
-        write_layer(src, "GPKG", buildings);
-        write_layer(src, "GPKG", projects);
-        write_layer(src, "GPKG", corridors);
-        auto r = run_cli({"import", store, "--parcels", src + ":parcels", "--buildings",
-                          src + ":buildings", "--projects", src + ":projects", "--corridors",
-                          src + ":corridors", "--quiet"});
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        import_fixture_layers_cli(dir.file("in.gpkg"), store,
+                                  {parcels, buildings, projects, corridors});
     }
 
     // issue add …; returns the id it prints.
@@ -122,30 +113,11 @@ double sql_number(const std::string& store, const std::string& sql) {
     return ogr_sql_number(store, sql);
 }
 
-struct Image {
-    GDALDatasetUniquePtr ds;
-    explicit Image(const std::string& path) {
-        ensure_gdal_registered();
-        ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-        BOOST_REQUIRE_MESSAGE(ds, "GDAL cannot open " << path);
-    }
-    std::array<int, 3> at(double col, double row) {
-        std::array<int, 3> out{};
-        for (int b = 0; b < 3; ++b) {
-            unsigned char v = 0;
-            auto err = ds->GetRasterBand(b + 1)->RasterIO(GF_Read, int(col), int(row), 1, 1, &v, 1,
-                                                          1, GDT_Byte, 0, 0);
-            BOOST_REQUIRE(err == CE_None);
-            out[b] = v;
-        }
-        return out;
-    }
-};
-
-bool near_colour(const std::array<int, 3>& px, unsigned rgb) {
+bool near_colour(const Rgb& px, unsigned rgb) {
+    int got[3] = {px.r, px.g, px.b};
     int want[3] = {int(rgb >> 16) & 0xff, int(rgb >> 8) & 0xff, int(rgb) & 0xff};
     for (int b = 0; b < 3; ++b)
-        if (std::abs(px[b] - want[b]) > 3)
+        if (std::abs(got[b] - want[b]) > 3)
             return false;
     return true;
 }
@@ -175,7 +147,7 @@ BOOST_AUTO_TEST_CASE(corridor_issue_is_the_red_line_between_its_chainages) {
     BOOST_CHECK_CLOSE(q("ST_MaxY(geom)", stretch), by + 60, 1e-9);
     // The stretch is exactly that rectangle: its overlap with it is the whole of both.
     BOOST_CHECK_CLOSE(q(fmt::format("ST_Area(ST_Intersection(geom, ST_GeomFromText('{}', 4547)))",
-                                    rect(bx + 30, by + 40, 50, 20)),
+                                    rect_wkt(bx + 30, by + 40, 50, 20)),
                         stretch),
                       1000.0, 1e-6);
     BOOST_CHECK_CLOSE(q("ST_Area(geom)", whole), 3000.0, 1e-6);
@@ -304,18 +276,16 @@ BOOST_AUTO_TEST_CASE(drawn_red_on_the_meeting_map_where_it_is) {
     // geometry: P1 is bx..bx+100, P2 bx+100..bx+150, both by..by+100).
     auto [c1, r1] = page.transform.to_pixel(bx + 50, by + 50, 100);
     auto red = img.at(c1, r1);
-    BOOST_CHECK_MESSAGE(near_colour(red, 0xd7191c),
-                        "overdue marker " << red[0] << "," << red[1] << "," << red[2]);
+    BOOST_CHECK_MESSAGE(near_colour(red, 0xd7191c), "overdue marker " << red.hex());
     auto [c2, r2] = page.transform.to_pixel(bx + 125, by + 50, 100);
     auto orange = img.at(c2, r2);
-    BOOST_CHECK_MESSAGE(near_colour(orange, 0xd95f0e),
-                        "open marker " << orange[0] << "," << orange[1] << "," << orange[2]);
+    BOOST_CHECK_MESSAGE(near_colour(orange, 0xd95f0e), "open marker " << orange.hex());
     // The overdue issue's dashed outline runs along P1's left edge (x = bx), somewhere on it.
     int reddish = 0;
     for (double y = by + 5; y < by + 45; y += 0.5) {
         auto [c, rr] = page.transform.to_pixel(bx, y, 100);
         auto px = img.at(c, rr);
-        reddish += px[0] > 180 && px[1] < 90 && px[2] < 90;
+        reddish += px.r > 180 && px.g < 90 && px.b < 90;
     }
     BOOST_CHECK_GT(reddish, 10);
 }
