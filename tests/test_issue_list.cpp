@@ -28,6 +28,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ogr_spatialref.h>
+#include <sqlite3.h>
+#include <tuple>
 
 using namespace landclear;
 using namespace landclear::test;
@@ -236,6 +238,104 @@ BOOST_AUTO_TEST_CASE(closed_issue_leaves_the_open_list_for_the_closed_one) {
                                                    "'{}'",
                                                    a))[0][0],
                       "open");
+}
+
+// --known-on: the list as it was known on a day, from the events recorded by then. The
+// commands ran today, so the test sets each event's recorded_at (UTC, at noon: the same local
+// day in any time zone from UTC-11 to UTC+11) straight in the store with sqlite3, as if each
+// had been entered on the day below. The events, by hand:
+//   WT-0001 (P1)  raised  on 03-01 (deadline 03-20)  recorded 03-01
+//                 deadline on 03-18 to 04-15          recorded 03-19 (entered the day after)
+//                 closed  on 04-10                    recorded 04-12 (entered late)
+//   WT-0002 (H1)  raised  on 03-05 (deadline 04-30)  recorded 03-06
+//                 closed  on 03-25                    recorded 03-25
+//                 reopened on 04-02                   recorded 04-03
+BOOST_AUTO_TEST_CASE(known_on_shows_the_list_from_the_events_recorded_by_then) {
+    Fixture f;
+    auto a = f.add({"--parcel", "P1", "--unit", "雨湖区征拆办", "--deadline", "2025-03-20",
+                    "--text", "青苗补偿未到位", "--on", "2025-03-01"});
+    auto b = f.add({"--building", "H1", "--unit", "雨湖区征拆办", "--deadline", "2025-04-30",
+                    "--text", "1 户未签约", "--on", "2025-03-05"});
+    f.ok({"issue", "deadline", f.store, a, "--to", "2025-04-15", "--on", "2025-03-18"});
+    f.ok({"issue", "close", f.store, b, "--on", "2025-03-25"});
+    f.ok({"issue", "reopen", f.store, b, "--on", "2025-04-02"});
+    f.ok({"issue", "close", f.store, a, "--on", "2025-04-10"});
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open(f.store.c_str(), &db) == SQLITE_OK);
+    std::string sql;
+    for (auto [id, seq, day] : {std::tuple{a, 1, "2025-03-01"}, std::tuple{a, 2, "2025-03-19"},
+                                std::tuple{a, 3, "2025-04-12"}, std::tuple{b, 1, "2025-03-06"},
+                                std::tuple{b, 2, "2025-03-25"}, std::tuple{b, 3, "2025-04-03"}})
+        sql += fmt::format("UPDATE issue_events SET recorded_at = '{}T12:00:00Z' WHERE issue_id = "
+                           "'{}' AND seq = {};",
+                           day, id, seq);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, msg);
+    BOOST_REQUIRE_EQUAL(ogr_sql_number(f.store, "SELECT COUNT(*) FROM issue_events WHERE "
+                                                "recorded_at LIKE '2025-%T12:00:00Z'"),
+                        6);
+
+    // Each row: id, status key, deadline, days overdue, closed on.
+    using Row = std::tuple<std::string, std::string, std::string, int, std::string>;
+    auto rows = [&](std::vector<std::string> args) {
+        std::vector<Row> out;
+        for (const auto& r : f.list(std::move(args)))
+            out.emplace_back(r.at("id").get<std::string>(), r.at("status_key").get<std::string>(),
+                             r.at("deadline").get<std::string>(), r.at("days_overdue").get<int>(),
+                             r.at("closed_on").is_null() ? std::string()
+                                                         : r.at("closed_on").get<std::string>());
+        return out;
+    };
+    auto both = [&](std::vector<Row> got, std::vector<Row> want) {
+        BOOST_CHECK_MESSAGE(got == want, "got " << got.size() << " rows, want " << want.size());
+        for (size_t i = 0; i < std::min(got.size(), want.size()); ++i)
+            BOOST_CHECK_MESSAGE(
+                got[i] == want[i],
+                "row " << i << ": got " << std::get<0>(got[i]) << " " << std::get<1>(got[i]) << " "
+                       << std::get<2>(got[i]) << " " << std::get<3>(got[i]) << " '"
+                       << std::get<4>(got[i]) << "', want " << std::get<0>(want[i]) << " "
+                       << std::get<1>(want[i]) << " " << std::get<2>(want[i]) << " "
+                       << std::get<3>(want[i]) << " '" << std::get<4>(want[i]) << "'");
+    };
+    // Known on 03-05 (as of that day): WT-0002, raised on the 5th, was entered on the 6th.
+    both(rows({"--known-on", "2025-03-05"}), {{a, "open", "2025-03-20", 0, ""}});
+    // ... while as of the 5th with everything known it is there (WT-0001's deadline moves on
+    // the 18th).
+    both(rows({"--as-of", "2025-03-05"}),
+         {{a, "open", "2025-03-20", 0, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 03-18, as of 03-22: the move to 04-15 (decided on the 18th, entered on the 19th)
+    // is not known, so WT-0001 is 2 days past 03-20; WT-0002's closing is not known yet.
+    both(rows({"--known-on", "2025-03-18", "--as-of", "2025-03-22"}),
+         {{a, "overdue", "2025-03-20", 2, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // With everything known, as of 03-22: WT-0001 due 04-15, WT-0002 still open (closed the 25th).
+    both(rows({"--as-of", "2025-03-22"}),
+         {{a, "open", "2025-04-15", 0, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 03-25 (as of then): WT-0002 closed that day, the closing entered the same day.
+    both(rows({"--known-on", "2025-03-25"}),
+         {{a, "open", "2025-04-15", 0, ""}, {b, "closed", "2025-04-30", 0, "2025-03-25"}});
+    // Known on 04-11: WT-0001's closing of the 10th was entered on the 12th, so it is open;
+    // WT-0002 reopened on the 2nd (entered the 3rd) is open.
+    both(rows({"--known-on", "2025-04-11"}),
+         {{a, "open", "2025-04-15", 0, ""}, {b, "open", "2025-04-30", 0, ""}});
+    BOOST_CHECK((f.ids({"--known-on", "2025-04-11", "--open"}) == Ids{a, b}));
+    both(rows({"--as-of", "2025-04-11"}),
+         {{a, "closed", "2025-04-15", 0, "2025-04-10"}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 04-12: as today's list of that day.
+    both(rows({"--known-on", "2025-04-12"}), rows({"--as-of", "2025-04-12"}));
+    both(rows({"--known-on", "2025-04-12"}),
+         {{a, "closed", "2025-04-15", 0, "2025-04-10"}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 04-11 but as of 04-20: WT-0001 (its closing unknown) is 5 days past 04-15.
+    both(rows({"--known-on", "2025-04-11", "--as-of", "2025-04-20"}),
+         {{a, "overdue", "2025-04-15", 5, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // Before anything was entered: an empty list.
+    BOOST_CHECK(f.ids({"--known-on", "2025-02-28", "--as-of", "2025-04-30"}).empty());
+    // A bad day is a usage error.
+    auto bad = run_cli({"issue", "list", f.store, "--known-on", "2025-02-30"});
+    BOOST_CHECK_EQUAL(bad.exit_code, 2);
 }
 
 BOOST_AUTO_TEST_CASE(drawn_red_on_the_meeting_map_where_it_is) {

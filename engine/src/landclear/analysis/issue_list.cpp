@@ -4,6 +4,8 @@
 #include "landclear/geom/chainage.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <fmt/format.h>
 #include <map>
 #include <set>
@@ -126,15 +128,55 @@ IssueState issue_state(const Issue& issue, const Date& as_of) {
     return s;
 }
 
+std::optional<Date> recorded_day(const IssueEvent& event) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    char zone = 0;
+    if (std::sscanf(event.recorded_at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi,
+                    &s, &zone) != 7 ||
+        zone != 'Z')
+        return std::nullopt;
+    std::tm utc{};
+    utc.tm_year = y - 1900;
+    utc.tm_mon = mo - 1;
+    utc.tm_mday = d;
+    utc.tm_hour = h;
+    utc.tm_min = mi;
+    utc.tm_sec = s;
+    // The local calendar day, as Date::today() gives the day a command runs on (an office in
+    // UTC+8 records at 01:00 UTC what it did that morning).
+    std::time_t when = timegm(&utc);
+    std::tm local{};
+    if (when == -1 || !localtime_r(&when, &local))
+        return std::nullopt;
+    return Date(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+}
+
+std::optional<Issue> issue_known_on(const Issue& issue, const Date& day) {
+    Issue out = issue;
+    std::erase_if(out.events,
+                  [&](const IssueEvent& e) { return recorded_day(e).value_or(e.on) > day; });
+    if (std::none_of(out.events.begin(), out.events.end(),
+                     [](const IssueEvent& e) { return e.kind == IssueEventKind::raised; }))
+        return std::nullopt;
+    return out;
+}
+
 IssueList list_issues(Store& store, const IssueListOptions& o) {
     IssueList out;
     out.as_of = o.as_of;
+    out.known_on = o.known_on;
     std::set<std::string> projects(o.projects.begin(), o.projects.end());
     for (auto& i : read_issues(store)) {
         if (!o.unit.empty() && i.unit != o.unit)
             continue;
         if (!projects.empty() && !projects.count(i.project_code))
             continue;
+        if (o.known_on) {
+            auto known = issue_known_on(i, *o.known_on);
+            if (!known)
+                continue;
+            i = std::move(*known);
+        }
         IssueListRow row{std::move(i), {}};
         const auto& is = row.issue;
         if (o.closed_between) {
