@@ -26,6 +26,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/report/corridor_tables.hpp"
+#include "support/fixtures.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -35,15 +36,9 @@
 
 using namespace landclear;
 using namespace landclear::test;
+using namespace landclear::test::grid;
 
 namespace {
-
-constexpr double bx = 390000, by = 3080000;
-
-std::string rect(double x0, double x1, double y0, double y1) {
-    return fmt::format("POLYGON(({0} {2},{1} {2},{1} {3},{0} {3},{0} {2}))", bx + x0, bx + x1,
-                       by + y0, by + y1);
-}
 
 std::string east_line(double length, double y = 0) {
     return fmt::format("LINESTRING({} {},{} {})", bx, by + y, bx + length, by + y);
@@ -86,23 +81,8 @@ struct Fixture {
                             {rect(350, 455, -10, 10), {"P4", "P", "2025-01-01", "2025-02-01"}},
                             {rect(455, 480, -10, 10), {"P2", "P", "2025-01-01", ""}},
                             {rect(480, 600, -10, 10), {"P3", "P", "2025-01-01", "2025-02-01"}}};
-        FixtureLayer buildings{"buildings",
-                               4547,
-                               {{"building_code"},
-                                {"parcel_code"},
-                                {"households", FixtureField::integer},
-                                {"demolished_on", FixtureField::date}},
-                               {}};
-        buildings.features = {{rect(500, 510, -5, 5), {"H1", "P3", "2", ""}}};
-        write_layer(src, "GPKG", c);
-        write_layer(src, "GPKG", parcels);
-        write_layer(src, "GPKG", buildings);
-        ImportOptions o;
-        o.store = store;
-        o.working_epsg = 4547;
-        for (auto k : {LayerKind::corridors, LayerKind::parcels, LayerKind::buildings})
-            o.sources.emplace_back(k, SourceSpec{src, std::string(layer_def(k).name)});
-        import_layers(o);
+        auto buildings = corridor_buildings_layer({{rect(500, 510, -5, 5), {"H1", "P3", "2", ""}}});
+        import_fixture_layers(src, store, {c, parcels, buildings});
     }
 };
 
@@ -112,18 +92,13 @@ CorridorOptions options() {
     return o;
 }
 
-void close(double got, double want, const std::string& what) {
-    BOOST_CHECK_MESSAGE(std::abs(got - want) <= 1e-6 * std::max(1.0, std::abs(want)),
-                        fmt::format("{}: got {:.9f}, want {:.9f}", what, got, want));
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_CASE(breaks_parse_and_station_by_hand) {
     auto b = parse_chainage_breaks(" K12+345.6 = K12+300 ; k13+100=13150 ");
     BOOST_REQUIRE_EQUAL(b.size(), 2u);
-    close(b[0].back_m, 12345.6, "back");
-    close(b[0].ahead_m, 12300, "ahead");
+    check_close(b[0].back_m, 12345.6, "back");
+    check_close(b[0].ahead_m, 12300, "ahead");
     BOOST_CHECK(b[0].long_chain());
     BOOST_CHECK(!b[1].long_chain());
     BOOST_CHECK_EQUAL(format_chainage_breaks(b), "K12+345.6=K12+300;K13+100=K13+150");
@@ -135,11 +110,11 @@ BOOST_AUTO_TEST_CASE(breaks_parse_and_station_by_hand) {
     // m along; after it the stationing runs from K12+300, so the end reads 12 300 + 654.4.
     Stationing s(12000, 1000, {{12345.6, 12300}});
     BOOST_REQUIRE_EQUAL(s.runs().size(), 2u);
-    close(s.runs()[0].along_to_m, 345.6, "break along");
-    close(s.chainage_at(345.0), 12345, "before the break");
-    close(s.chainage_at(346.6), 12301, "after the break");
-    close(s.chainage_at(1000), 12954.4, "end");
-    close(s.total_jump(), -45.6, "Σ (ahead − back)");
+    check_close(s.runs()[0].along_to_m, 345.6, "break along");
+    check_close(s.chainage_at(345.0), 12345, "before the break");
+    check_close(s.chainage_at(346.6), 12301, "after the break");
+    check_close(s.chainage_at(1000), 12954.4, "end");
+    check_close(s.total_jump(), -45.6, "Σ (ahead − back)");
     // A break whose back chainage the line never reaches is refused, naming it.
     try {
         Stationing(12000, 100, {{12345.6, 12300}});
@@ -162,8 +137,8 @@ BOOST_AUTO_TEST_CASE(long_and_short_chain_through_segments_labels_and_blocking) 
         BOOST_REQUIRE_EQUAL(reports.size(), 1u);
         const auto& r = reports[0];
         BOOST_CHECK_EQUAL(r.geometry, pass == 0 ? "saved" : "stored");
-        close(r.length_m, 600, "length along the line");
-        close(r.end_chainage_m, 12630, "end chainage");
+        check_close(r.length_m, 600, "length along the line");
+        check_close(r.end_chainage_m, 12630, "end chainage");
         BOOST_REQUIRE_EQUAL(r.breaks.size(), 2u);
         struct Want {
             const char* label;
@@ -179,28 +154,29 @@ BOOST_AUTO_TEST_CASE(long_and_short_chain_through_segments_labels_and_blocking) 
         for (size_t k = 0; k < want.size(); ++k) {
             const auto& s = r.segments[k];
             BOOST_CHECK_EQUAL(s.label, want[k].label);
-            close(s.along_from_m, want[k].along_from, fmt::format("segment {} from", k));
-            close(s.along_to_m, want[k].along_to, fmt::format("segment {} to", k));
-            close(s.red_line_m2, 20 * (want[k].along_to - want[k].along_from),
-                  fmt::format("segment {} red line", k));
-            close(s.figures.area_m2, parcel_area[k], fmt::format("segment {} parcel area", k));
+            check_close(s.along_from_m, want[k].along_from, fmt::format("segment {} from", k));
+            check_close(s.along_to_m, want[k].along_to, fmt::format("segment {} to", k));
+            check_close(s.red_line_m2, 20 * (want[k].along_to - want[k].along_from),
+                        fmt::format("segment {} red line", k));
+            check_close(s.figures.area_m2, parcel_area[k],
+                        fmt::format("segment {} parcel area", k));
         }
-        close(r.red_line_m2, 12000, "red line");
+        check_close(r.red_line_m2, 12000, "red line");
 
         BOOST_REQUIRE_EQUAL(r.blocking.size(), 2u);
         const auto& a = r.blocking[0];
         BOOST_CHECK_EQUAL(a.label, "K12+200\u2013K12+300");
         BOOST_CHECK_EQUAL(a.first_segment, 2);
         BOOST_CHECK_EQUAL(a.last_segment, 3);
-        close(a.length_m(), 150, "long-chain stretch length");
-        close(a.not_acquired_m2, 800, "long-chain stretch not acquired");
+        check_close(a.length_m(), 150, "long-chain stretch length");
+        check_close(a.not_acquired_m2, 800, "long-chain stretch not acquired");
         BOOST_CHECK((a.parcels == std::vector<std::string>{"P1"}));
         const auto& b = r.blocking[1];
         BOOST_CHECK_EQUAL(b.label, "K12+480\u2013K12+600");
         BOOST_CHECK_EQUAL(b.first_segment, 5);
         BOOST_CHECK_EQUAL(b.last_segment, 6);
-        close(b.length_m(), 120, "stretch after the short chain, length");
-        close(b.not_cleared_m2, 500, "stretch after the short chain, not cleared");
+        check_close(b.length_m(), 120, "stretch after the short chain, length");
+        check_close(b.not_cleared_m2, 500, "stretch after the short chain, not cleared");
         BOOST_CHECK_EQUAL(b.outstanding_households, 2);
         BOOST_CHECK((b.buildings == std::vector<std::string>{"H1"}));
 
@@ -215,7 +191,8 @@ BOOST_AUTO_TEST_CASE(long_and_short_chain_through_segments_labels_and_blocking) 
             return size_t{0};
         };
         BOOST_CHECK(std::get<std::string>(summary.rows[0][col("to")]) == "K12+630");
-        close(std::get<double>(summary.rows[0][col("blocking_length_m")]), 270, "blocked length");
+        check_close(std::get<double>(summary.rows[0][col("blocking_length_m")]), 270,
+                    "blocked length");
     }
 }
 

@@ -14,6 +14,7 @@
 #include "landclear/report/bulletin_tables.hpp"
 #include "landclear/server/server.hpp"
 #include "landclear/server/server_api.hpp"
+#include "support/fixtures.hpp"
 #include "support/test_support.hpp"
 
 #include <array>
@@ -27,6 +28,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ogr_spatialref.h>
+#include <sqlite3.h>
+#include <tuple>
 
 using namespace landclear;
 using namespace landclear::test;
@@ -35,10 +38,6 @@ using nlohmann::json;
 namespace {
 
 constexpr double bx = 390000, by = 3080000; // EPSG:4547, near Xiangtan
-
-std::string rect(double x, double y, double w, double h) {
-    return fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x, y, x + w, y + h);
-}
 
 // Project A (150 m × 100 m red line, unit 雨湖区征拆办): parcels P1 (100 × 100 m) and P2
 // (50 × 100 m), building H1 (20 × 20 m) on P2, road R along the parcels' middle (y = by + 50)
@@ -51,18 +50,19 @@ struct Fixture {
             "parcels",
             4547,
             {{"parcel_code"}, {"project_code"}, {"district"}, {"acquired_on", FixtureField::date}},
-            {{rect(bx, by, 100, 100), {"P1", "A", "雨湖区", "2025-01-10"}},
-             {rect(bx + 100, by, 50, 100), {"P2", "A", "雨湖区", ""}},
-             {rect(bx + 500, by, 10, 10), {"Z1", "Z", "岳塘区", ""}}}};
+            {{rect_wkt(bx, by, 100, 100), {"P1", "A", "雨湖区", "2025-01-10"}},
+             {rect_wkt(bx + 100, by, 50, 100), {"P2", "A", "雨湖区", ""}},
+             {rect_wkt(bx + 500, by, 10, 10), {"Z1", "Z", "岳塘区", ""}}}};
         FixtureLayer buildings{"buildings",
                                4547,
                                {{"building_code"}, {"parcel_code"}},
-                               {{rect(bx + 115, by + 70, 20, 20), {"H1", "P2"}}}};
-        FixtureLayer projects{"projects",
-                              4547,
-                              {{"project_code"}, {"name"}, {"district"}, {"unit"}},
-                              {{rect(bx, by, 150, 100), {"A", "测试路", "雨湖区", "雨湖区征拆办"}},
-                               {"", {"Z", "无红线项目", "岳塘区", "岳塘区征拆办"}}}};
+                               {{rect_wkt(bx + 115, by + 70, 20, 20), {"H1", "P2"}}}};
+        FixtureLayer projects{
+            "projects",
+            4547,
+            {{"project_code"}, {"name"}, {"district"}, {"unit"}},
+            {{rect_wkt(bx, by, 150, 100), {"A", "测试路", "雨湖区", "雨湖区征拆办"}},
+             {"", {"Z", "无红线项目", "岳塘区", "岳塘区征拆办"}}}};
         FixtureLayer corridors{
             "corridors",
             4547,
@@ -73,15 +73,8 @@ struct Fixture {
             {{fmt::format("LINESTRING({} {},{} {})", bx, by + 50, bx + 150, by + 50),
               {"R", "A", "20", "1000"}}},
             "LineString"};
-        auto src = dir.file("in.gpkg");
-        write_layer(src, "GPKG", parcels);
-        write_layer(src, "GPKG", buildings);
-        write_layer(src, "GPKG", projects);
-        write_layer(src, "GPKG", corridors);
-        auto r = run_cli({"import", store, "--parcels", src + ":parcels", "--buildings",
-                          src + ":buildings", "--projects", src + ":projects", "--corridors",
-                          src + ":corridors", "--quiet"});
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        import_fixture_layers_cli(dir.file("in.gpkg"), store,
+                                  {parcels, buildings, projects, corridors});
     }
 
     // issue add …; returns the id it prints.
@@ -122,30 +115,11 @@ double sql_number(const std::string& store, const std::string& sql) {
     return ogr_sql_number(store, sql);
 }
 
-struct Image {
-    GDALDatasetUniquePtr ds;
-    explicit Image(const std::string& path) {
-        ensure_gdal_registered();
-        ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-        BOOST_REQUIRE_MESSAGE(ds, "GDAL cannot open " << path);
-    }
-    std::array<int, 3> at(double col, double row) {
-        std::array<int, 3> out{};
-        for (int b = 0; b < 3; ++b) {
-            unsigned char v = 0;
-            auto err = ds->GetRasterBand(b + 1)->RasterIO(GF_Read, int(col), int(row), 1, 1, &v, 1,
-                                                          1, GDT_Byte, 0, 0);
-            BOOST_REQUIRE(err == CE_None);
-            out[b] = v;
-        }
-        return out;
-    }
-};
-
-bool near_colour(const std::array<int, 3>& px, unsigned rgb) {
+bool near_colour(const Rgb& px, unsigned rgb) {
+    int got[3] = {px.r, px.g, px.b};
     int want[3] = {int(rgb >> 16) & 0xff, int(rgb >> 8) & 0xff, int(rgb) & 0xff};
     for (int b = 0; b < 3; ++b)
-        if (std::abs(px[b] - want[b]) > 3)
+        if (std::abs(got[b] - want[b]) > 3)
             return false;
     return true;
 }
@@ -175,7 +149,7 @@ BOOST_AUTO_TEST_CASE(corridor_issue_is_the_red_line_between_its_chainages) {
     BOOST_CHECK_CLOSE(q("ST_MaxY(geom)", stretch), by + 60, 1e-9);
     // The stretch is exactly that rectangle: its overlap with it is the whole of both.
     BOOST_CHECK_CLOSE(q(fmt::format("ST_Area(ST_Intersection(geom, ST_GeomFromText('{}', 4547)))",
-                                    rect(bx + 30, by + 40, 50, 20)),
+                                    rect_wkt(bx + 30, by + 40, 50, 20)),
                         stretch),
                       1000.0, 1e-6);
     BOOST_CHECK_CLOSE(q("ST_Area(geom)", whole), 3000.0, 1e-6);
@@ -266,6 +240,104 @@ BOOST_AUTO_TEST_CASE(closed_issue_leaves_the_open_list_for_the_closed_one) {
                       "open");
 }
 
+// --known-on: the list as it was known on a day, from the events recorded by then. The
+// commands ran today, so the test sets each event's recorded_at (UTC, at noon: the same local
+// day in any time zone from UTC-11 to UTC+11) straight in the store with sqlite3, as if each
+// had been entered on the day below. The events, by hand:
+//   WT-0001 (P1)  raised  on 03-01 (deadline 03-20)  recorded 03-01
+//                 deadline on 03-18 to 04-15          recorded 03-19 (entered the day after)
+//                 closed  on 04-10                    recorded 04-12 (entered late)
+//   WT-0002 (H1)  raised  on 03-05 (deadline 04-30)  recorded 03-06
+//                 closed  on 03-25                    recorded 03-25
+//                 reopened on 04-02                   recorded 04-03
+BOOST_AUTO_TEST_CASE(known_on_shows_the_list_from_the_events_recorded_by_then) {
+    Fixture f;
+    auto a = f.add({"--parcel", "P1", "--unit", "雨湖区征拆办", "--deadline", "2025-03-20",
+                    "--text", "青苗补偿未到位", "--on", "2025-03-01"});
+    auto b = f.add({"--building", "H1", "--unit", "雨湖区征拆办", "--deadline", "2025-04-30",
+                    "--text", "1 户未签约", "--on", "2025-03-05"});
+    f.ok({"issue", "deadline", f.store, a, "--to", "2025-04-15", "--on", "2025-03-18"});
+    f.ok({"issue", "close", f.store, b, "--on", "2025-03-25"});
+    f.ok({"issue", "reopen", f.store, b, "--on", "2025-04-02"});
+    f.ok({"issue", "close", f.store, a, "--on", "2025-04-10"});
+    sqlite3* db = nullptr;
+    BOOST_REQUIRE(sqlite3_open(f.store.c_str(), &db) == SQLITE_OK);
+    std::string sql;
+    for (auto [id, seq, day] : {std::tuple{a, 1, "2025-03-01"}, std::tuple{a, 2, "2025-03-19"},
+                                std::tuple{a, 3, "2025-04-12"}, std::tuple{b, 1, "2025-03-06"},
+                                std::tuple{b, 2, "2025-03-25"}, std::tuple{b, 3, "2025-04-03"}})
+        sql += fmt::format("UPDATE issue_events SET recorded_at = '{}T12:00:00Z' WHERE issue_id = "
+                           "'{}' AND seq = {};",
+                           day, id, seq);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, msg);
+    BOOST_REQUIRE_EQUAL(ogr_sql_number(f.store, "SELECT COUNT(*) FROM issue_events WHERE "
+                                                "recorded_at LIKE '2025-%T12:00:00Z'"),
+                        6);
+
+    // Each row: id, status key, deadline, days overdue, closed on.
+    using Row = std::tuple<std::string, std::string, std::string, int, std::string>;
+    auto rows = [&](std::vector<std::string> args) {
+        std::vector<Row> out;
+        for (const auto& r : f.list(std::move(args)))
+            out.emplace_back(r.at("id").get<std::string>(), r.at("status_key").get<std::string>(),
+                             r.at("deadline").get<std::string>(), r.at("days_overdue").get<int>(),
+                             r.at("closed_on").is_null() ? std::string()
+                                                         : r.at("closed_on").get<std::string>());
+        return out;
+    };
+    auto both = [&](std::vector<Row> got, std::vector<Row> want) {
+        BOOST_CHECK_MESSAGE(got == want, "got " << got.size() << " rows, want " << want.size());
+        for (size_t i = 0; i < std::min(got.size(), want.size()); ++i)
+            BOOST_CHECK_MESSAGE(
+                got[i] == want[i],
+                "row " << i << ": got " << std::get<0>(got[i]) << " " << std::get<1>(got[i]) << " "
+                       << std::get<2>(got[i]) << " " << std::get<3>(got[i]) << " '"
+                       << std::get<4>(got[i]) << "', want " << std::get<0>(want[i]) << " "
+                       << std::get<1>(want[i]) << " " << std::get<2>(want[i]) << " "
+                       << std::get<3>(want[i]) << " '" << std::get<4>(want[i]) << "'");
+    };
+    // Known on 03-05 (as of that day): WT-0002, raised on the 5th, was entered on the 6th.
+    both(rows({"--known-on", "2025-03-05"}), {{a, "open", "2025-03-20", 0, ""}});
+    // ... while as of the 5th with everything known it is there (WT-0001's deadline moves on
+    // the 18th).
+    both(rows({"--as-of", "2025-03-05"}),
+         {{a, "open", "2025-03-20", 0, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 03-18, as of 03-22: the move to 04-15 (decided on the 18th, entered on the 19th)
+    // is not known, so WT-0001 is 2 days past 03-20; WT-0002's closing is not known yet.
+    both(rows({"--known-on", "2025-03-18", "--as-of", "2025-03-22"}),
+         {{a, "overdue", "2025-03-20", 2, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // With everything known, as of 03-22: WT-0001 due 04-15, WT-0002 still open (closed the 25th).
+    both(rows({"--as-of", "2025-03-22"}),
+         {{a, "open", "2025-04-15", 0, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 03-25 (as of then): WT-0002 closed that day, the closing entered the same day.
+    both(rows({"--known-on", "2025-03-25"}),
+         {{a, "open", "2025-04-15", 0, ""}, {b, "closed", "2025-04-30", 0, "2025-03-25"}});
+    // Known on 04-11: WT-0001's closing of the 10th was entered on the 12th, so it is open;
+    // WT-0002 reopened on the 2nd (entered the 3rd) is open.
+    both(rows({"--known-on", "2025-04-11"}),
+         {{a, "open", "2025-04-15", 0, ""}, {b, "open", "2025-04-30", 0, ""}});
+    BOOST_CHECK((f.ids({"--known-on", "2025-04-11", "--open"}) == Ids{a, b}));
+    both(rows({"--as-of", "2025-04-11"}),
+         {{a, "closed", "2025-04-15", 0, "2025-04-10"}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 04-12: as today's list of that day.
+    both(rows({"--known-on", "2025-04-12"}), rows({"--as-of", "2025-04-12"}));
+    both(rows({"--known-on", "2025-04-12"}),
+         {{a, "closed", "2025-04-15", 0, "2025-04-10"}, {b, "open", "2025-04-30", 0, ""}});
+    // Known on 04-11 but as of 04-20: WT-0001 (its closing unknown) is 5 days past 04-15.
+    both(rows({"--known-on", "2025-04-11", "--as-of", "2025-04-20"}),
+         {{a, "overdue", "2025-04-15", 5, ""}, {b, "open", "2025-04-30", 0, ""}});
+    // Before anything was entered: an empty list.
+    BOOST_CHECK(f.ids({"--known-on", "2025-02-28", "--as-of", "2025-04-30"}).empty());
+    // A bad day is a usage error.
+    auto bad = run_cli({"issue", "list", f.store, "--known-on", "2025-02-30"});
+    BOOST_CHECK_EQUAL(bad.exit_code, 2);
+}
+
 BOOST_AUTO_TEST_CASE(drawn_red_on_the_meeting_map_where_it_is) {
     Fixture f;
     auto late = f.add({"--parcel", "P1", "--unit", "雨湖区征拆办", "--deadline", "2025-03-31",
@@ -304,18 +376,16 @@ BOOST_AUTO_TEST_CASE(drawn_red_on_the_meeting_map_where_it_is) {
     // geometry: P1 is bx..bx+100, P2 bx+100..bx+150, both by..by+100).
     auto [c1, r1] = page.transform.to_pixel(bx + 50, by + 50, 100);
     auto red = img.at(c1, r1);
-    BOOST_CHECK_MESSAGE(near_colour(red, 0xd7191c),
-                        "overdue marker " << red[0] << "," << red[1] << "," << red[2]);
+    BOOST_CHECK_MESSAGE(near_colour(red, 0xd7191c), "overdue marker " << red.hex());
     auto [c2, r2] = page.transform.to_pixel(bx + 125, by + 50, 100);
     auto orange = img.at(c2, r2);
-    BOOST_CHECK_MESSAGE(near_colour(orange, 0xd95f0e),
-                        "open marker " << orange[0] << "," << orange[1] << "," << orange[2]);
+    BOOST_CHECK_MESSAGE(near_colour(orange, 0xd95f0e), "open marker " << orange.hex());
     // The overdue issue's dashed outline runs along P1's left edge (x = bx), somewhere on it.
     int reddish = 0;
     for (double y = by + 5; y < by + 45; y += 0.5) {
         auto [c, rr] = page.transform.to_pixel(bx, y, 100);
         auto px = img.at(c, rr);
-        reddish += px[0] > 180 && px[1] < 90 && px[2] < 90;
+        reddish += px.r > 180 && px.g < 90 && px.b < 90;
     }
     BOOST_CHECK_GT(reddish, 10);
 }

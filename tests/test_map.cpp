@@ -9,6 +9,7 @@
 #include "landclear/render/map_data.hpp"
 #include "landclear/render/map_layout.hpp"
 #include "landclear/render/map_render.hpp"
+#include "support/fixtures.hpp"
 #include "support/test_support.hpp"
 
 #include <array>
@@ -36,10 +37,6 @@ using nlohmann::json;
 namespace {
 
 constexpr double bx = 390000, by = 3080000;
-
-std::string rect(double x, double y, double w, double h) {
-    return fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x, y, x + w, y + h);
-}
 
 // Project A: ten 100 m × 100 m parcels (15 亩 each) in a row under a 1 km corridor at chainage
 // K12+000; deadline 2025-03-01. Project B: 100 small parcels with long cadastral codes (label
@@ -71,11 +68,11 @@ struct MapFixture {
             {"A10", "2025-01-10", "2025-02-01", "2025-04-01"}, // cleared (delivered later)
         }};
         for (size_t i = 0; i < a.size(); ++i)
-            parcels.features.push_back({rect(bx + 100.0 * i, by, 100, 100),
+            parcels.features.push_back({rect_wkt(bx + 100.0 * i, by, 100, 100),
                                         {a[i][0], "A", "雨湖区", a[i][1], a[i][2], a[i][3]}});
         for (int i = 0; i < 100; ++i) {
             double x = bx + (i % 10) * 12.0, y = by + 1000 + (i / 10) * 12.0;
-            parcels.features.push_back({rect(x, y, 12, 12),
+            parcels.features.push_back({rect_wkt(x, y, 12, 12),
                                         {fmt::format("4303020010010{:06d}", i), "B", "岳塘区",
                                          i % 2 ? "2025-01-01" : "", "", ""}});
         }
@@ -89,39 +86,24 @@ struct MapFixture {
                                 {"demolished_on", FixtureField::date}},
                                {}};
         buildings.features = {
-            {rect(bx + 110, by + 75, 15, 15),
+            {rect_wkt(bx + 110, by + 75, 15, 15),
              {"H1", "A02", "2", "150", "2025-01-05", "2025-02-10"}},
-            {rect(bx + 210, by + 75, 15, 15), {"H2", "A03", "1", "90", "2025-02-01", ""}},
-            {rect(bx + 310, by + 75, 15, 15), {"H3", "A04", "3", "260", "", ""}},
+            {rect_wkt(bx + 210, by + 75, 15, 15), {"H2", "A03", "1", "90", "2025-02-01", ""}},
+            {rect_wkt(bx + 310, by + 75, 15, 15), {"H3", "A04", "3", "260", "", ""}},
         };
         FixtureLayer projects{
             "projects",
             4547,
             {{"project_code"}, {"name"}, {"deadline", FixtureField::date}},
-            {{rect(bx - 5, by - 5, 1010, 110), {"A", "杨梅洲大桥南引线", "2025-03-01"}},
+            {{rect_wkt(bx - 5, by - 5, 1010, 110), {"A", "杨梅洲大桥南引线", "2025-03-01"}},
              {"", {"B", "压缩机厂棚户区改造", ""}},
              {"", {"C", "湘大附属实验学校", ""}}},
             "Polygon"};
-        FixtureLayer corridors{
-            "corridors",
-            4547,
-            {{"corridor_code"},
-             {"project_code"},
-             {"name"},
-             {"width_m", FixtureField::real},
-             {"start_chainage_m", FixtureField::real}},
+        auto corridors = corridor_layer(
             {{fmt::format("LINESTRING({} {},{} {})", bx, by + 50, bx + 1000, by + 50),
-              {"YMZ-1", "A", "杨梅洲大桥南引线主线", "40", "12000"}}},
-            "LineString"};
-        auto src = dir.file("in.gpkg");
-        write_layer(src, "GPKG", parcels);
-        write_layer(src, "GPKG", buildings);
-        write_layer(src, "GPKG", projects);
-        write_layer(src, "GPKG", corridors);
-        auto r = run_cli({"import", store, "--parcels", src + ":parcels", "--buildings",
-                          src + ":buildings", "--projects", src + ":projects", "--corridors",
-                          src + ":corridors", "--quiet"});
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+              {"YMZ-1", "A", "杨梅洲大桥南引线主线", "40", "12000"}}});
+        import_fixture_layers_cli(dir.file("in.gpkg"), store,
+                                  {parcels, buildings, projects, corridors});
     }
 
     MapPage page(MapRequest req) {
@@ -145,39 +127,6 @@ MapRequest request(MapScope scope, const std::string& code) {
     r.code = code;
     r.as_of = Date(2025, 3, 5);
     return r;
-}
-
-struct Image {
-    GDALDatasetUniquePtr ds;
-    explicit Image(const std::string& path) {
-        ensure_gdal_registered();
-        ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-        BOOST_REQUIRE_MESSAGE(ds, "GDAL cannot open " << path);
-        BOOST_REQUIRE_GE(ds->GetRasterCount(), 3);
-    }
-    int width() const { return ds->GetRasterXSize(); }
-    int height() const { return ds->GetRasterYSize(); }
-    Rgb at(double col, double row) {
-        std::array<unsigned char, 3> v{};
-        for (int b = 0; b < 3; ++b) {
-            auto err = ds->GetRasterBand(b + 1)->RasterIO(GF_Read, int(col), int(row), 1, 1, &v[b],
-                                                          1, 1, GDT_Byte, 0, 0);
-            BOOST_REQUIRE(err == CE_None);
-        }
-        return {v[0], v[1], v[2]};
-    }
-};
-
-std::string capture(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    BOOST_REQUIRE(p);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        out.append(buf, n);
-    pclose(p);
-    return out;
 }
 
 } // namespace
@@ -448,11 +397,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_clear_errors) {
     auto& f = fixture();
     auto out = f.dir.file("x.png");
     auto expect = [&](std::vector<std::string> args, int code, const std::string& text) {
-        auto r = run_cli(args);
-        BOOST_CHECK_MESSAGE(r.exit_code == code, "exit " << r.exit_code << ": " << r.err);
-        BOOST_CHECK_MESSAGE(r.err.find(text) != std::string::npos,
-                            "expected '" << text << "' in: " << r.err);
-        BOOST_CHECK(!fs::exists(out));
+        check_refused(args, code, text, out);
     };
     expect({"map", f.store, "--project", "Z", "--out", out}, 2,
            "unknown project 'Z'; the store has: A, B, C");

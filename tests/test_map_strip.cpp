@@ -13,6 +13,7 @@
 #include "landclear/render/map_layout.hpp"
 #include "landclear/render/map_render.hpp"
 #include "landclear/render/map_strip.hpp"
+#include "support/fixtures.hpp"
 #include "support/test_support.hpp"
 
 #include <array>
@@ -35,10 +36,6 @@ namespace {
 
 constexpr double bx = 400000, by = 3090000;
 constexpr double road_len = 3200, road_width = 30;
-
-std::string rect(double x, double y, double w, double h) {
-    return fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x, y, x + w, y + h);
-}
 
 // The curved corridor: a 200° arc of radius 300 m around (cx, cy), a vertex every 2°.
 constexpr double arc_cx = bx + 1600, arc_cy = by + 1500, arc_r = 300;
@@ -88,30 +85,16 @@ struct StripFixture {
             default:
                 break;
             }
-            parcels.features.push_back({rect(bx + 100.0 * i, by, 100, 100),
+            parcels.features.push_back({rect_wkt(bx + 100.0 * i, by, 100, 100),
                                         {fmt::format("S{:02d}", i), "S", d[0], d[1], d[2]}});
         }
         FixtureLayer projects{
             "projects", 4547, {{"project_code"}, {"name"}}, {{"", {"S", "湘潭绕城线"}}}, "None"};
-        FixtureLayer corridors{
-            "corridors",
-            4547,
-            {{"corridor_code"},
-             {"project_code"},
-             {"name"},
-             {"width_m", FixtureField::real},
-             {"start_chainage_m", FixtureField::real}},
+        auto corridors = corridor_layer(
             {{fmt::format("LINESTRING({} {},{} {})", bx, by + 50, bx + road_len, by + 50),
               {"S-1", "S", "绕城线主线", fmt::format("{}", road_width), "0"}},
-             {arc_wkt(), {"ARC", "S", "绕城线匝道", "40", "1180"}}},
-            "LineString"};
-        auto src = dir.file("in.gpkg");
-        write_layer(src, "GPKG", parcels);
-        write_layer(src, "GPKG", projects);
-        write_layer(src, "GPKG", corridors);
-        auto r = run_cli({"import", store, "--parcels", src + ":parcels", "--projects",
-                          src + ":projects", "--corridors", src + ":corridors", "--quiet"});
-        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+             {arc_wkt(), {"ARC", "S", "绕城线匝道", "40", "1180"}}});
+        import_fixture_layers_cli(dir.file("in.gpkg"), store, {parcels, projects, corridors});
     }
 
     std::vector<MapPage> sheets(const std::string& code, PaperSize size = PaperSize::a3,
@@ -131,18 +114,6 @@ struct StripFixture {
 StripFixture& fixture() {
     static StripFixture f;
     return f;
-}
-
-std::string capture(const std::string& command) {
-    std::string out;
-    FILE* p = popen(command.c_str(), "r");
-    BOOST_REQUIRE(p);
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        out.append(buf, n);
-    pclose(p);
-    return out;
 }
 
 // GEOS directly (not landclear's wrapper): the red line as ST_Buffer(line, w/2, 'endcap=flat')
@@ -211,23 +182,6 @@ std::vector<std::vector<Word>> pdf_words(const std::string& pdf) {
     }
     return pages;
 }
-
-struct Image {
-    GDALDatasetUniquePtr ds;
-    explicit Image(const std::string& path) {
-        ensure_gdal_registered();
-        ds.reset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-        BOOST_REQUIRE_MESSAGE(ds, "GDAL cannot open " << path);
-    }
-    Rgb at(double col, double row) {
-        std::array<unsigned char, 3> v{};
-        for (int b = 0; b < 3; ++b)
-            BOOST_REQUIRE(ds->GetRasterBand(b + 1)->RasterIO(GF_Read, int(col), int(row), 1, 1,
-                                                             &v[b], 1, 1, GDT_Byte, 0,
-                                                             0) == CE_None);
-        return {v[0], v[1], v[2]};
-    }
-};
 
 bool reddish(const Rgb& c) {
     return c.r > 170 && c.g < 110 && c.b < 110;
@@ -573,11 +527,7 @@ BOOST_AUTO_TEST_CASE(strip_requests_get_clear_errors) {
     auto& f = fixture();
     auto out = f.dir.file("bad.pdf");
     auto expect = [&](std::vector<std::string> args, int code, const std::string& text) {
-        auto r = run_cli(args);
-        BOOST_CHECK_MESSAGE(r.exit_code == code, "exit " << r.exit_code << ": " << r.err);
-        BOOST_CHECK_MESSAGE(r.err.find(text) != std::string::npos,
-                            "expected '" << text << "' in: " << r.err);
-        BOOST_CHECK(!fs::exists(out));
+        check_refused(args, code, text, out);
     };
     expect({"map", f.store, "--project", "S", "--strip", "--out", out}, 2,
            "--strip makes a strip map of one corridor");
@@ -635,7 +585,7 @@ BOOST_AUTO_TEST_CASE(strip_sheets_follow_a_short_chain) {
                           {"acquired_on", FixtureField::date},
                           {"cleared_on", FixtureField::date},
                           {"delivered_on", FixtureField::date}},
-                         {{rect(bx, by, 1600, 100), {"SC-1", "S", "", "", ""}}}};
+                         {{rect_wkt(bx, by, 1600, 100), {"SC-1", "S", "", "", ""}}}};
     write_layer(src, "GPKG", parcels);
     write_layer(src, "GPKG", corridors);
     auto r = run_cli({"import", store, "--parcels", src + ":parcels", "--corridors",

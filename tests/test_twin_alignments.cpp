@@ -31,6 +31,7 @@
 #include "landclear/geom/chainage.hpp"
 #include "landclear/render/map_data.hpp"
 #include "landclear/report/corridor_tables.hpp"
+#include "support/fixtures.hpp"
 #include "support/test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -40,15 +41,9 @@
 
 using namespace landclear;
 using namespace landclear::test;
+using namespace landclear::test::grid;
 
 namespace {
-
-constexpr double bx = 390000, by = 3080000;
-
-std::string rect(double x0, double x1, double y0, double y1) {
-    return fmt::format("POLYGON(({0} {2},{1} {2},{1} {3},{0} {3},{0} {2}))", bx + x0, bx + x1,
-                       by + y0, by + y1);
-}
 
 std::string line(double x0, double y0, double x1, double y1) {
     return fmt::format("LINESTRING({} {},{} {})", bx + x0, by + y0, bx + x1, by + y1);
@@ -92,23 +87,8 @@ struct Fixture {
             {rect(150, 250, -10, 10), {"B", "P", "", "", ""}},
             {rect(280, 340, -30, 30), {"C", "P", "2025-01-01", "", ""}},
             {rect(0, 100, 495, 505), {"S1", "P", "", "", ""}}};
-        FixtureLayer buildings{"buildings",
-                               4547,
-                               {{"building_code"},
-                                {"parcel_code"},
-                                {"households", FixtureField::integer},
-                                {"demolished_on", FixtureField::date}},
-                               {}};
-        buildings.features = {{rect(190, 200, -1, 1), {"H1", "B", "3", ""}}};
-        write_layer(src, "GPKG", c);
-        write_layer(src, "GPKG", parcels);
-        write_layer(src, "GPKG", buildings);
-        ImportOptions o;
-        o.store = store;
-        o.working_epsg = 4547;
-        for (auto k : {LayerKind::corridors, LayerKind::parcels, LayerKind::buildings})
-            o.sources.emplace_back(k, SourceSpec{src, std::string(layer_def(k).name)});
-        import_layers(o);
+        auto buildings = corridor_buildings_layer({{rect(190, 200, -1, 1), {"H1", "B", "3", ""}}});
+        import_fixture_layers(src, store, {c, parcels, buildings});
     }
 };
 
@@ -116,11 +96,6 @@ CorridorOptions options() {
     CorridorOptions o;
     o.as_of = Date(2025, 6, 30);
     return o;
-}
-
-void close(double got, double want, const std::string& what) {
-    BOOST_CHECK_MESSAGE(std::abs(got - want) <= 1e-6 * std::max(1.0, std::abs(want)),
-                        fmt::format("{}: got {:.9f}, want {:.9f}", what, got, want));
 }
 
 // The union of the corridor's red lines and the parcels in it, by SpatiaLite on the fixture.
@@ -168,9 +143,10 @@ void check_segments(const CorridorReport& a, const std::vector<WantSegment>& wan
         const auto& s = a.segments[k];
         BOOST_CHECK_EQUAL(s.label, want[k].label);
         BOOST_CHECK_EQUAL(s.alignment, a.alignment);
-        close(s.red_line_m2, want[k].red, fmt::format("{} segment {} red line", a.alignment, k));
-        close(s.figures.area_m2, want[k].parcels,
-              fmt::format("{} segment {} parcels", a.alignment, k));
+        check_close(s.red_line_m2, want[k].red,
+                    fmt::format("{} segment {} red line", a.alignment, k));
+        check_close(s.figures.area_m2, want[k].parcels,
+                    fmt::format("{} segment {} parcels", a.alignment, k));
         BOOST_CHECK_EQUAL(s.blocked, want[k].blocked);
     }
 }
@@ -190,8 +166,8 @@ BOOST_AUTO_TEST_CASE(twin_alignments_stored_one_row_each) {
 BOOST_AUTO_TEST_CASE(twin_alignments_union_counted_once) {
     Fixture f;
     auto sql = sql_union(f.src, "T");
-    close(sql.red, 11700, "SQL union red line (hand)");
-    close(sql.area, 6620, "SQL union parcel area (hand)");
+    check_close(sql.red, 11700, "SQL union red line (hand)");
+    check_close(sql.area, 6620, "SQL union parcel area (hand)");
     auto store = open_store(f.store, StoreMode::write);
     auto o = options();
     o.corridors = {"T"};
@@ -201,13 +177,13 @@ BOOST_AUTO_TEST_CASE(twin_alignments_union_counted_once) {
         const auto& r = reports[0];
         BOOST_CHECK_EQUAL(r.code, "T");
         BOOST_CHECK_EQUAL(r.geometry, pass == 0 ? "saved" : "stored");
-        close(r.red_line_m2, sql.red, "union red line against SQL");
-        close(r.figures.area_m2, sql.area, "union parcel area against SQL");
-        close(r.figures.acquired_m2, sql.acquired, "union acquired against SQL");
-        close(r.figures.cleared_m2, sql.cleared, "union cleared against SQL");
-        close(r.figures.delivered_m2, sql.delivered, "union delivered against SQL");
-        close(r.figures.acquired_m2, 4620, "union acquired (hand)");
-        close(r.figures.cleared_m2, 2900, "union cleared (hand)");
+        check_close(r.red_line_m2, sql.red, "union red line against SQL");
+        check_close(r.figures.area_m2, sql.area, "union parcel area against SQL");
+        check_close(r.figures.acquired_m2, sql.acquired, "union acquired against SQL");
+        check_close(r.figures.cleared_m2, sql.cleared, "union cleared against SQL");
+        check_close(r.figures.delivered_m2, sql.delivered, "union delivered against SQL");
+        check_close(r.figures.acquired_m2, 4620, "union acquired (hand)");
+        check_close(r.figures.cleared_m2, 2900, "union cleared (hand)");
         BOOST_CHECK_EQUAL(r.figures.parcels, 3);
         BOOST_CHECK_EQUAL(r.figures.buildings, 1);
         BOOST_CHECK_EQUAL(r.figures.households, 3);
@@ -219,15 +195,15 @@ BOOST_AUTO_TEST_CASE(twin_alignments_union_counted_once) {
         BOOST_CHECK_EQUAL(zk.alignment, "ZK");
         BOOST_CHECK_EQUAL(yk.row_code, "T~YK");
         BOOST_CHECK_EQUAL(zk.row_code, "T~ZK");
-        close(zk.red_line_m2, 6000, "ZK red line");
-        close(yk.red_line_m2, 7200, "YK red line");
-        close(zk.figures.area_m2, 3600, "ZK parcel area");
-        close(yk.figures.area_m2, 4040, "YK parcel area");
+        check_close(zk.red_line_m2, 6000, "ZK red line");
+        check_close(yk.red_line_m2, 7200, "YK red line");
+        check_close(zk.figures.area_m2, 3600, "ZK parcel area");
+        check_close(yk.figures.area_m2, 4040, "YK parcel area");
         // The alignments each count H1: their figures do not add up to the corridor's.
         BOOST_CHECK_EQUAL(zk.figures.households, 3);
         BOOST_CHECK_EQUAL(yk.figures.households, 3);
-        close(zk.start_chainage_m, 1000, "ZK start");
-        close(yk.end_chainage_m, 1350, "YK end");
+        check_close(zk.start_chainage_m, 1000, "ZK start");
+        check_close(yk.end_chainage_m, 1350, "YK end");
         check_segments(zk, {{"ZK1+000\u2013ZK1+100", 2000, 2000, false},
                             {"ZK1+100\u2013ZK1+200", 2000, 600, true},
                             {"ZK1+200\u2013ZK1+300", 2000, 1000, true}});
@@ -241,16 +217,16 @@ BOOST_AUTO_TEST_CASE(twin_alignments_union_counted_once) {
         const auto& b0 = r.blocking[0];
         BOOST_CHECK_EQUAL(b0.label, "YK1+100\u2013YK1+350");
         BOOST_CHECK_EQUAL(b0.alignment, "YK");
-        close(b0.length_m(), 250, "YK stretch length");
-        close(b0.not_acquired_m2, 1400, "YK stretch not acquired");
-        close(b0.not_cleared_m2, 1440, "YK stretch not cleared");
+        check_close(b0.length_m(), 250, "YK stretch length");
+        check_close(b0.not_acquired_m2, 1400, "YK stretch not acquired");
+        check_close(b0.not_cleared_m2, 1440, "YK stretch not cleared");
         BOOST_CHECK_EQUAL(b0.outstanding_households, 3);
         BOOST_CHECK((b0.parcels == std::vector<std::string>{"B", "C"}));
         const auto& b1 = r.blocking[1];
         BOOST_CHECK_EQUAL(b1.label, "ZK1+100\u2013ZK1+300");
-        close(b1.length_m(), 200, "ZK stretch length");
-        close(b1.not_acquired_m2, 1200, "ZK stretch not acquired");
-        close(b1.not_cleared_m2, 400, "ZK stretch not cleared");
+        check_close(b1.length_m(), 200, "ZK stretch length");
+        check_close(b1.not_acquired_m2, 1200, "ZK stretch not acquired");
+        check_close(b1.not_cleared_m2, 400, "ZK stretch not cleared");
         BOOST_CHECK((b1.buildings == std::vector<std::string>{"H1"}));
 
         // Tables: the corridor's row (the union) and a row per alignment; totals of corridors.
@@ -269,14 +245,14 @@ BOOST_AUTO_TEST_CASE(twin_alignments_union_counted_once) {
         BOOST_CHECK_EQUAL(cell_text(0, "red_line"), "YK 24 m; ZK 20 m");
         BOOST_CHECK_EQUAL(cell_text(2, "from"), "ZK1+000");
         BOOST_CHECK_EQUAL(cell_text(1, "to"), "YK1+350");
-        close(cell_real(0, "area_mu"), m2_to_mu(6620), "corridor row 亩");
-        close(cell_real(1, "area_mu"), m2_to_mu(4040), "YK row 亩");
-        close(cell_real(2, "area_mu"), m2_to_mu(3600), "ZK row 亩");
-        close(cell_real(0, "length_m"), 600, "corridor row: both alignments' length");
-        close(std::get<double>((*summary.totals)[column(summary, "area_mu")]), m2_to_mu(6620),
-              "totals: the union only");
-        close(std::get<double>((*summary.totals)[column(summary, "red_line_mu")]), m2_to_mu(11700),
-              "totals red line: the union");
+        check_close(cell_real(0, "area_mu"), m2_to_mu(6620), "corridor row 亩");
+        check_close(cell_real(1, "area_mu"), m2_to_mu(4040), "YK row 亩");
+        check_close(cell_real(2, "area_mu"), m2_to_mu(3600), "ZK row 亩");
+        check_close(cell_real(0, "length_m"), 600, "corridor row: both alignments' length");
+        check_close(std::get<double>((*summary.totals)[column(summary, "area_mu")]), m2_to_mu(6620),
+                    "totals: the union only");
+        check_close(std::get<double>((*summary.totals)[column(summary, "red_line_mu")]),
+                    m2_to_mu(11700), "totals red line: the union");
         const auto& segments = tables[1];
         BOOST_REQUIRE_EQUAL(segments.rows.size(), 7u);
         BOOST_CHECK(std::get<std::string>(segments.rows[0][0]) == "T~YK");
@@ -295,8 +271,8 @@ BOOST_AUTO_TEST_CASE(single_alignment_corridor_unchanged_beside_twins) {
     BOOST_CHECK_EQUAL(reports[0].code, "S");
     BOOST_CHECK_EQUAL(reports[0].row_code, "S");
     BOOST_CHECK(reports[0].alignments.empty());
-    close(reports[0].red_line_m2, 1000, "S red line");
-    close(reports[0].figures.area_m2, 1000, "S parcel area");
+    check_close(reports[0].red_line_m2, 1000, "S red line");
+    check_close(reports[0].figures.area_m2, 1000, "S parcel area");
     BOOST_CHECK_EQUAL(reports[0].segments.front().label, "K0+000\u2013K0+100");
     BOOST_CHECK_EQUAL(reports[1].code, "T");
     // By project: the corridor, not its rows.
@@ -396,14 +372,14 @@ BOOST_AUTO_TEST_CASE(t_junction_imported_as_two_alignments) {
     BOOST_REQUIRE_EQUAL(r.alignments.size(), 2u);
     // Red lines 10 m wide: AK 400 × 10, BK 150 × 10 from the road's axis, overlapping the
     // main road's northern half for 10 × 5 m at the junction: union 4 000 + 1 500 − 50.
-    close(r.alignments[0].red_line_m2, 4000, "AK red line");
-    close(r.alignments[1].red_line_m2, 1500, "BK red line");
-    close(r.red_line_m2, 5450, "union red line");
+    check_close(r.alignments[0].red_line_m2, 4000, "AK red line");
+    check_close(r.alignments[1].red_line_m2, 1500, "BK red line");
+    check_close(r.red_line_m2, 5450, "union red line");
     // J (x 190..210, y -10..10): in AK 20 × 10, in BK 10 × 10 (x 195..205, y 0..10), of which
     // 10 × 5 also in AK: union 200 + 100 − 50.
-    close(r.alignments[0].figures.area_m2, 200, "J in AK");
-    close(r.alignments[1].figures.area_m2, 100, "J in BK");
-    close(r.figures.area_m2, 250, "J in the union");
+    check_close(r.alignments[0].figures.area_m2, 200, "J in AK");
+    check_close(r.alignments[1].figures.area_m2, 100, "J in BK");
+    check_close(r.figures.area_m2, 250, "J in the union");
     BOOST_CHECK_EQUAL(r.alignments[1].segments.front().label, "BK0+000\u2013BK0+100");
     BOOST_CHECK_EQUAL(r.alignments[1].segments.back().label, "BK0+100\u2013BK0+150");
 }
@@ -504,8 +480,8 @@ BOOST_AUTO_TEST_CASE(maps_draw_every_alignment_and_strip_one) {
     BOOST_REQUIRE(sheets[0].strip);
     BOOST_CHECK_EQUAL(sheets[0].strip->alignment, "ZK");
     BOOST_CHECK_EQUAL(sheets[0].key, "T~ZK-01");
-    close(sheets.front().strip->from_chainage_m, 1000, "ZK strip from");
-    close(sheets.back().strip->to_chainage_m, 1300, "ZK strip to");
+    check_close(sheets.front().strip->from_chainage_m, 1000, "ZK strip from");
+    check_close(sheets.back().strip->to_chainage_m, 1300, "ZK strip to");
 }
 
 BOOST_AUTO_TEST_CASE(update_of_one_alignment_stays_an_alignment) {
@@ -534,5 +510,5 @@ BOOST_AUTO_TEST_CASE(update_of_one_alignment_stays_an_alignment) {
     auto reports = analyse_corridors(*store, co);
     BOOST_REQUIRE_EQUAL(reports.size(), 1u);
     // ZK now y 0..20: overlap with YK (y -20..4) is y 0..4 over x 50..300 = 1 000 m².
-    close(reports[0].red_line_m2, 6000 + 7200 - 1000, "union red line after the update");
+    check_close(reports[0].red_line_m2, 6000 + 7200 - 1000, "union red line after the update");
 }

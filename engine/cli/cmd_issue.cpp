@@ -1,6 +1,7 @@
 // landclear issue: the issue list (问题清单, 限期销号): add, close, reopen, move a deadline, list,
 // import a list kept in Excel. Every write checks first and is one transaction.
 #include "command.hpp"
+#include "known_on.hpp"
 #include "landclear/analysis/issue_list.hpp"
 #include "landclear/core/error.hpp"
 #include "landclear/geom/chainage.hpp"
@@ -22,7 +23,7 @@ struct IssueArgs {
     // list
     bool open = false, overdue = false;
     std::vector<std::string> closed_between;
-    std::string as_of;
+    std::string as_of, known_on;
     // import
     std::string file, sheet;
     TableArgs table;
@@ -101,7 +102,9 @@ int run_deadline(const IssueArgs& a) {
 
 int run_list(const IssueArgs& a) {
     IssueListOptions o;
-    o.as_of = day_or_today(a.as_of, "--as-of");
+    o.known_on = parse_known_on(a.known_on);
+    // The list as it was printed on the day it was known: as of that day unless told otherwise.
+    o.as_of = o.known_on && a.as_of.empty() ? *o.known_on : day_or_today(a.as_of, "--as-of");
     o.open_only = a.open;
     o.overdue_only = a.overdue;
     o.unit = a.unit;
@@ -180,7 +183,10 @@ const bool registered = register_command(48, [](CLI::App& app) {
                      "only issues closed (销号) between these two days, both included")
         ->expected(2);
     list->add_option("--unit", a->unit, "only this responsible unit's");
-    list->add_option("--as-of", a->as_of, "the day (default: today)");
+    list->add_option("--as-of", a->as_of, "the day (default: today, or the --known-on day)");
+    list->add_option("--known-on", a->known_on,
+                     "the list as known on this day: only what was recorded (raised, deadline "
+                     "moved, closed, reopened) on or before it");
     add_table_options(*list, a->table);
 
     auto* import = cmd->add_subcommand("import", "add the issues of a list kept in Excel or CSV "

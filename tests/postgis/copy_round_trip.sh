@@ -7,21 +7,10 @@
 #   copy_round_trip.sh BIN DATA_DIR WORK_DIR      (LANDCLEAR_TEST_POSTGIS: the database)
 set -u
 bin=$1 data=$2 work=$3
-base=${LANDCLEAR_TEST_POSTGIS:-}
-if [ -z "$base" ]; then
-    if [ "${LANDCLEAR_POSTGIS_REQUIRED:-}" = 1 ]; then
-        echo "LANDCLEAR_TEST_POSTGIS is not set but LANDCLEAR_POSTGIS_REQUIRED=1" >&2
-        exit 1
-    fi
-    echo "skipped: LANDCLEAR_TEST_POSTGIS is not set (scripts/test.d/50-postgis.sh sets it)"
-    exit 77
-fi
-schema="copy_round_trip_$$"
-case "$base" in *\?*) pg="$base&schema=$schema" ;; *) pg="$base?schema=$schema" ;; esac
-trap 'psql -X -q "$base" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1' EXIT
+. "$(dirname "$0")/lib.sh"
+postgis_test_setup copy_round_trip "$data"
 fail() { echo "FAILED: $*"; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-sample="$data/sample.gpkg" week2="$data/sample-week2.gpkg"
 orig=$work/original.sqlite back=$work/back.sqlite
 
 "$bin" import "$orig" --projects "$sample:projects" --corridors "$sample:corridors" \

@@ -11,23 +11,11 @@
 #   same_outputs.sh BIN SAMPLE_DIR WORK_DIR      (LANDCLEAR_TEST_POSTGIS: the database)
 set -u
 bin=$1 data=$2 work=$3
-base=${LANDCLEAR_TEST_POSTGIS:-}
-if [ -z "$base" ]; then
-    if [ "${LANDCLEAR_POSTGIS_REQUIRED:-}" = 1 ]; then
-        echo "LANDCLEAR_TEST_POSTGIS is not set but LANDCLEAR_POSTGIS_REQUIRED=1" >&2
-        exit 1
-    fi
-    echo "skipped: LANDCLEAR_TEST_POSTGIS is not set (scripts/test.d/50-postgis.sh sets it)"
-    exit 77
-fi
-schema="same_outputs_$$"
-case "$base" in *\?*) pg="$base&schema=$schema" ;; *) pg="$base?schema=$schema" ;; esac
+. "$(dirname "$0")/lib.sh"
+postgis_test_setup same_outputs "$data"
 rm -rf "$work" && mkdir -p "$work/spatialite" "$work/postgis"
 file="$work/sample.sqlite"
-cleanup() { psql -X -q "$base" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1; }
-trap cleanup EXIT
 failed=0
-sample="$data/sample.gpkg" week2="$data/sample-week2.gpkg"
 
 # run NAME ARGS... : the command on both stores (STORE in ARGS is replaced), stdout kept.
 run() {

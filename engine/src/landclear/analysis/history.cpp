@@ -41,7 +41,7 @@ HistoryReport compute_history(Store& store, const HistoryOptions& o) {
                     project = c.project_code;
             });
             if (!found)
-                throw_input(fmt::format("{} has no corridor {}", store.display_name(), o.corridor),
+                throw_usage(fmt::format("{} has no corridor {}", store.display_name(), o.corridor),
                             "list the corridors with: landclear corridor STORE");
         }
         if (project.empty()) {

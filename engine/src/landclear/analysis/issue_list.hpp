@@ -69,6 +69,14 @@ struct IssueState {
 };
 IssueState issue_state(const Issue& issue, const Date& as_of);
 
+// The local day an event was recorded on (the day its command ran: recorded_at is UTC), or none
+// when recorded_at cannot be read.
+std::optional<Date> recorded_day(const IssueEvent& event);
+// The issue as it was known at the end of a day: only the events recorded on or before it (an
+// event whose recorded_at cannot be read counts as recorded on the day it took effect). None
+// when the issue had not been raised in the store by then.
+std::optional<Issue> issue_known_on(const Issue& issue, const Date& day);
+
 // Every issue in the store, by id (empty when the store has none).
 std::vector<Issue> read_issues(Store& store);
 bool store_has_issues(Store& store);
@@ -111,6 +119,8 @@ std::vector<std::string> import_issues(Store& store, const IssueImportOptions& o
 
 struct IssueListOptions {
     Date as_of = Date::today();
+    // The list as known on this day (issue_known_on): what had been recorded by then.
+    std::optional<Date> known_on;
     bool open_only = false;
     bool overdue_only = false;
     std::optional<std::pair<Date, Date>> closed_between; // closed in [first, second]
@@ -125,11 +135,13 @@ struct IssueListRow {
 
 struct IssueList {
     Date as_of;
+    std::optional<Date> known_on;
     std::vector<IssueListRow> rows;                 // by id
     std::int64_t open = 0, overdue = 0, closed = 0; // over the rows listed
 };
 
-// Issues raised on or before as_of that pass the filters, each with its state on as_of.
+// Issues raised on or before as_of that pass the filters, each with its state on as_of (as
+// known on known_on when given).
 IssueList list_issues(Store& store, const IssueListOptions& options);
 
 // Per unit for a period (a bulletin): open and overdue at its end, raised and closed in it.

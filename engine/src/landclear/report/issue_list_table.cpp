@@ -70,6 +70,8 @@ Table issue_list_table(const IssueList& list) {
     for (const auto& r : list.rows)
         t.rows.push_back(issue_cells(r, true));
     t.notes.emplace_back("截至 / as of", list.as_of.iso());
+    if (list.known_on)
+        t.notes.emplace_back("知悉日 / known on", list.known_on->iso());
     t.notes.emplace_back("问题 / issues", std::to_string(list.rows.size()));
     t.notes.emplace_back("未销号 / open", std::to_string(list.open));
     t.notes.emplace_back("其中逾期 / overdue", std::to_string(list.overdue));

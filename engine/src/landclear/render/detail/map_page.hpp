@@ -3,6 +3,7 @@
 #pragma once
 
 #include "landclear/render/detail/map_style.hpp"
+#include "landclear/render/detail/words.hpp"
 #include "landclear/render/map_render.hpp"
 
 #include <cairo.h>
@@ -12,15 +13,6 @@
 namespace landclear::render_detail {
 
 RenderedPage draw_page(cairo_t* cr, const MapPage& page);
-
-// The words of a page: Chinese by default, English with --lang en.
-inline const char* tr(Lang lang, const char* zh, const char* en) {
-    return lang == Lang::en ? en : zh;
-}
-// The same, formatted: trf(lang, "{} 宗", "{} parcels", n).
-template <class... A> std::string trf(Lang lang, const char* zh, const char* en, const A&... args) {
-    return fmt::vformat(tr(lang, zh, en), fmt::make_format_args(args...));
-}
 
 // What the parts of a page drawn outside its drawer need: the context, its text, the page, the
 // size factor (sqrt 2 on A3) and whether parcels are only a few points wide (small scales).
