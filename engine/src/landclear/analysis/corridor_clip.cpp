@@ -1,10 +1,12 @@
 #include "landclear/analysis/detail/corridor_clip.hpp"
 
+#include "landclear/geom/convex_clip.hpp"
 #include "landclear/geom/strtree.hpp"
 
 #include <algorithm>
 #include <exception>
 #include <iterator>
+#include <optional>
 #include <thread>
 
 namespace landclear::corridor_detail {
@@ -29,6 +31,7 @@ public:
             } else {
                 m_prepared.push_back(geos.no_prepared());
             }
+            m_convex.emplace_back(geos, g.get());
             m_geoms.push_back(std::move(g));
         }
     }
@@ -44,11 +47,14 @@ public:
     const GEOSPreparedGeometry* prepared(int k) const {
         return m_prepared[static_cast<size_t>(k)].get();
     }
+    // The piece as a convex clip polygon (usable() only where it is convex).
+    const ConvexClip& convex(int k) const { return m_convex[static_cast<size_t>(k)]; }
 
 private:
     const Geos& m_geos;
     std::vector<GeomPtr> m_geoms;
     std::vector<PreparedPtr> m_prepared;
+    std::vector<ConvexClip> m_convex;
     StrTree m_tree;
     std::vector<std::size_t> m_found;
     std::vector<int> m_hits;
@@ -100,12 +106,44 @@ std::vector<ParcelPiece> clip_parcels(const std::vector<SegmentClip>& segments,
         for (size_t i = t; i < parcels.size(); i += stride) {
             const auto& c = parcels[i];
             auto g = geos.from_wkb(c.wkb);
+            // The parcel as the clip polygon, for pieces that are not convex (bends, curves):
+            // made when first needed.
+            std::optional<ConvexClip> parcel_clip;
             for (int k : pieces.near(g.get())) {
+                // A convex piece (straight stretches): the parcel cut by its sides where that
+                // can vouch for the result, the general overlay below where it cannot.
+                const auto& convex = pieces.convex(k);
+                if (convex.usable()) {
+                    auto fast = convex.clip(g.get());
+                    if (fast.outcome == ConvexClip::Outcome::outside)
+                        continue;
+                    if (fast.outcome == ConvexClip::Outcome::inside) {
+                        mine.push_back({k, c.code, geos.area(g.get()), true, c.wkb});
+                        break;
+                    }
+                    if (fast.outcome == ConvexClip::Outcome::clipped) {
+                        mine.push_back({k, c.code, fast.area, false, geos.to_wkb(fast.geom.get())});
+                        continue;
+                    }
+                }
                 // Wholly inside: counted as it is, no overlay. Pieces do not overlap, so no
                 // other piece can hold any of it.
                 if (geos.contains(pieces.prepared(k), g.get())) {
                     mine.push_back({k, c.code, geos.area(g.get()), true, c.wkb});
                     break;
+                }
+                // A piece on a curve and a convex parcel: the piece cut by the parcel's sides.
+                if (!convex.usable()) {
+                    if (!parcel_clip)
+                        parcel_clip.emplace(geos, g.get());
+                    auto fast = parcel_clip->usable() ? parcel_clip->clip(pieces.geom(k))
+                                                      : ConvexClip::Result{};
+                    if (fast.outcome == ConvexClip::Outcome::outside)
+                        continue;
+                    if (fast.outcome == ConvexClip::Outcome::clipped) {
+                        mine.push_back({k, c.code, fast.area, false, geos.to_wkb(fast.geom.get())});
+                        continue;
+                    }
                 }
                 if (!geos.intersects(pieces.prepared(k), g.get()))
                     continue;
