@@ -84,6 +84,11 @@ public:
         }
     }
 
+    // Asks the CPU for code's first slot, to be looked up soon.
+    void prefetch(std::string_view code) const {
+        __builtin_prefetch(&m_slots[hash(code) & (m_slots.size() - 1)]);
+    }
+
 private:
     struct Slot {
         std::uint64_t hash = 0;
@@ -497,8 +502,8 @@ public:
     void insert(Record&& record) {
         if (!m_thread.joinable())
             return m_write(record);
-        if (m_batch.records.empty())
-            m_batch.records.reserve(batch_size);
+        if (m_batch.records.capacity() == 0)
+            take_spare(m_batch.records);
         m_batch.records.push_back(std::move(record));
         if (m_batch.records.size() >= batch_size)
             flush();
@@ -530,6 +535,20 @@ private:
         std::vector<Record> records;
         std::vector<Finding> findings;
     };
+
+    // A batch's vector comes back from the writer for the next batch: allocating 512 records'
+    // worth anew each time made glibc consolidate its free lists on every batch.
+    void take_spare(std::vector<Record>& records) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_spare.empty()) {
+                records = std::move(m_spare.back());
+                m_spare.pop_back();
+                return;
+            }
+        }
+        records.reserve(batch_size);
+    }
 
     void flush() {
         if (m_batch.records.empty() && m_batch.findings.empty())
@@ -564,6 +583,10 @@ private:
                     m_store.add_finding(f);
                 for (const auto& r : b.records)
                     m_write(r);
+                b.records.clear();
+                std::lock_guard lock(m_mutex);
+                if (m_spare.size() < max_queued)
+                    m_spare.push_back(std::move(b.records));
             } catch (...) {
                 std::lock_guard lock(m_mutex);
                 m_error = std::current_exception();
@@ -581,6 +604,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Batch> m_queue;
+    std::vector<std::vector<Record>> m_spare; // emptied batches, capacity kept
     bool m_done = false, m_abort = false;
     std::exception_ptr m_error;
     std::thread m_thread;
@@ -638,8 +662,8 @@ public:
                 job = std::move(m_jobs.front());
                 m_jobs.pop_front();
             }
-            for (auto& c : job->out)
-                take(c);
+            take(job->out);
+            recycle(std::move(job));
         }
     }
 
@@ -667,17 +691,33 @@ private:
         bool taken = false, done = false;
     };
 
+    // Jobs are reused with their vectors' capacity (see LayerInserter::take_spare).
     void submit() {
         if (m_filling.empty())
             return;
-        auto job = std::make_unique<Job>();
-        job->features = std::move(m_filling);
+        std::unique_ptr<Job> job;
+        if (!m_spare.empty()) {
+            job = std::move(m_spare.back());
+            m_spare.pop_back();
+        } else {
+            job = std::make_unique<Job>();
+        }
+        job->taken = job->done = false;
+        std::swap(job->features, m_filling);
         m_filling.clear();
+        if (m_filling.capacity() == 0)
+            m_filling.reserve(batch_size);
         {
             std::lock_guard lock(m_mutex);
             m_jobs.push_back(std::move(job));
         }
         m_changed.notify_all();
+    }
+    void recycle(std::unique_ptr<Job> job) {
+        job->out.clear();
+        job->features.clear();
+        if (m_spare.size() < max_queued)
+            m_spare.push_back(std::move(job));
     }
 
     void stop() {
@@ -739,6 +779,7 @@ private:
     }
 
     std::vector<OGRFeatureUniquePtr> m_filling; // the batch being read
+    std::vector<std::unique_ptr<Job>> m_spare;  // handed back by drain(), reading thread only
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<std::unique_ptr<Job>> m_jobs; // in reading order
@@ -1075,13 +1116,20 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
                                                       own, coordinate_bounds(working),
                                                       options.fork_as_alignments);
         });
-        auto take = [&](ConversionPool::Converted& c) {
-            process(c.fid, [&](Record& r) {
-                r = std::move(c.record);
-                if (c.error)
-                    std::rethrow_exception(c.error);
-                return std::move(c.repaired);
-            });
+        auto take = [&](std::vector<ConversionPool::Converted>& batch) {
+            // The codes' places in the table are fetched ahead: at a million codes nearly every
+            // lookup is a cache miss.
+            for (const auto& c : batch)
+                if (!c.error && key < static_cast<int>(c.record.values.size()))
+                    if (const auto* code = std::get_if<std::string>(&c.record.values[key]))
+                        seen.prefetch(*code);
+            for (auto& c : batch)
+                process(c.fid, [&](Record& r) {
+                    r = std::move(c.record);
+                    if (c.error)
+                        std::rethrow_exception(c.error);
+                    return std::move(c.repaired);
+                });
         };
         while (OGRFeatureUniquePtr feature{layer.GetNextFeature()}) {
             count_read(feature->GetFID());
