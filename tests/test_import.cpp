@@ -491,3 +491,63 @@ BOOST_AUTO_TEST_CASE(the_bulk_built_spatial_index_answers_like_a_scan) {
     BOOST_REQUIRE_EQUAL(run_cli({"import", store, "--parcels", grid, "--quiet"}).exit_code, 0);
     check(3600);
 }
+
+// Layers of thousands of features are converted on worker threads and written by another:
+// problems are still listed in the layer's order, naming the features of the source, and
+// nothing is written; a clean layer stores every feature with its exact area (10 m squares:
+// 100 m² each, by hand), in the order of the source, with a whole spatial index.
+BOOST_AUTO_TEST_CASE(thousands_of_parcels_converted_on_worker_threads_keep_their_order) {
+    Fixture f;
+    const int n = 6000; // above the 4096 features from which conversion runs on workers
+    FixtureLayer l{"parcels", 4547, parcel_fields, {}};
+    for (int i = 0; i < n; ++i)
+        l.features.push_back({square_wkt(base_x + (i % 80) * 10, base_y + (i / 80) * 10, 10),
+                              {fmt::format("W{:05d}", i), "XT-001", "雨湖区", "楠竹山村", "集体",
+                               "0101", i % 3 ? "2025-03-01" : "", "", ""}});
+    auto clean = f.dir.file("many.geojson");
+    write_layer(clean, "GeoJSON", l);
+    auto bad = l;
+    for (auto& field : bad.fields)
+        if (field.type == FixtureField::date)
+            field.type = FixtureField::text;
+    bad.features[3001].values[6] = "2025-02-30";
+    bad.features[5555].values[0] = "W00017";
+    auto broken = f.dir.file("many-broken.geojson");
+    write_layer(broken, "GeoJSON", bad);
+
+    auto r = f.import_expecting_failure({"--parcels", broken});
+    auto date_at = r.err.find("feature 3001 (W03001)");
+    auto twice_at = r.err.find("parcel_code W00017 is used twice: by feature 17 and feature 5555");
+    BOOST_CHECK_MESSAGE(contains(r.err, "2 features cannot be imported; nothing was written"),
+                        r.err);
+    BOOST_CHECK_MESSAGE(date_at != std::string::npos && twice_at != std::string::npos &&
+                            date_at < twice_at,
+                        r.err);
+    BOOST_CHECK_MESSAGE(contains(r.err, "cannot read '2025-02-30' as a date"), r.err);
+
+    auto store = f.dir.file("many.sqlite");
+    auto ok = run_cli({"import", store, "--parcels", clean, "--quiet"});
+    BOOST_REQUIRE_MESSAGE(ok.exit_code == 0, ok.err);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT count(*) FROM parcels"), n);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT count(*) FROM parcels WHERE "
+                                            "abs(area_m2 - 100) > 1e-6 OR abs(ST_Area(geom) - "
+                                            "100) > 1e-6"),
+                      0);
+    // Stored in the source's order: row i holds feature i.
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT count(*) FROM parcels WHERE source_fid != "
+                                            "id - 1 OR parcel_code != printf('W%05d', id - 1)"),
+                      0);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT count(*) FROM parcels WHERE acquired_on IS "
+                                            "NOT NULL"),
+                      n - n / 3);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT count(*) FROM idx_parcels_geom"), n);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT rtreecheck('idx_parcels_geom') = 'ok'"), 1);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT CheckSpatialIndex('parcels', 'geom')"), 1);
+    // The R*Tree's boxes are the geometries' own (gathered while inserting, not read back).
+    BOOST_CHECK_EQUAL(
+        ogr_sql_number(store, "SELECT count(*) FROM parcels p JOIN idx_parcels_geom i ON "
+                              "i.pkid = p.id WHERE i.xmin > MbrMinX(p.geom) OR i.xmax < "
+                              "MbrMaxX(p.geom) OR i.ymin > MbrMinY(p.geom) OR i.ymax < "
+                              "MbrMaxY(p.geom) OR i.xmax - i.xmin > 10.01"),
+        0);
+}

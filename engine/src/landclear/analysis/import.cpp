@@ -20,6 +20,8 @@
 #include <deque>
 #include <exception>
 #include <fmt/format.h>
+#include <future>
+#include <map>
 #include <mutex>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
@@ -51,6 +53,68 @@ std::optional<double> parse_number(const std::string& s, bool chainage) {
         return std::nullopt;
     return v;
 }
+
+// The codes of a layer seen so far and the feature that first gave each: one open-addressing
+// table of (hash, place in one text buffer, fid) instead of a node per code, since at a million
+// features the node map's cache misses were a twentieth of the import.
+class CodeIndex {
+public:
+    explicit CodeIndex(std::int64_t expected) {
+        size_t n = 16;
+        while (n < static_cast<size_t>(std::max<std::int64_t>(expected, 0)) * 2)
+            n *= 2;
+        m_slots.resize(n);
+    }
+    // Adds code with fid unless present; returns the fid that first gave it and whether it
+    // was new.
+    std::pair<std::int64_t, bool> emplace(std::string_view code, std::int64_t fid) {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        std::uint64_t h = hash(code);
+        for (size_t i = h & (m_slots.size() - 1);; i = (i + 1) & (m_slots.size() - 1)) {
+            auto& slot = m_slots[i];
+            if (!slot.used) {
+                slot = {h, m_text.size(), code.size(), fid, true};
+                m_text.append(code);
+                ++m_used;
+                return {fid, true};
+            }
+            if (slot.hash == h && text(slot) == code)
+                return {slot.fid, false};
+        }
+    }
+
+    // Asks the CPU for code's first slot, to be looked up soon.
+    void prefetch(std::string_view code) const {
+        __builtin_prefetch(&m_slots[hash(code) & (m_slots.size() - 1)]);
+    }
+
+private:
+    struct Slot {
+        std::uint64_t hash = 0;
+        size_t offset = 0, size = 0;
+        std::int64_t fid = 0;
+        bool used = false;
+    };
+    static std::uint64_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+    std::string_view text(const Slot& s) const {
+        return std::string_view(m_text).substr(s.offset, s.size);
+    }
+    void grow() {
+        std::vector<Slot> old(m_slots.size() * 2);
+        old.swap(m_slots);
+        for (const auto& s : old)
+            if (s.used)
+                for (size_t i = s.hash & (m_slots.size() - 1);; i = (i + 1) & (m_slots.size() - 1))
+                    if (!m_slots[i].used) {
+                        m_slots[i] = s;
+                        break;
+                    }
+    }
+    std::vector<Slot> m_slots;
+    std::string m_text;
+    size_t m_used = 0;
+};
 
 // Turns one OGR feature into a store record, or throws an Error describing the feature's
 // problem (the caller adds which feature).
@@ -438,6 +502,8 @@ public:
     void insert(Record&& record) {
         if (!m_thread.joinable())
             return m_write(record);
+        if (m_batch.records.capacity() == 0)
+            take_spare(m_batch.records);
         m_batch.records.push_back(std::move(record));
         if (m_batch.records.size() >= batch_size)
             flush();
@@ -469,6 +535,20 @@ private:
         std::vector<Record> records;
         std::vector<Finding> findings;
     };
+
+    // A batch's vector comes back from the writer for the next batch: allocating 512 records'
+    // worth anew each time made glibc consolidate its free lists on every batch.
+    void take_spare(std::vector<Record>& records) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_spare.empty()) {
+                records = std::move(m_spare.back());
+                m_spare.pop_back();
+                return;
+            }
+        }
+        records.reserve(batch_size);
+    }
 
     void flush() {
         if (m_batch.records.empty() && m_batch.findings.empty())
@@ -503,6 +583,10 @@ private:
                     m_store.add_finding(f);
                 for (const auto& r : b.records)
                     m_write(r);
+                b.records.clear();
+                std::lock_guard lock(m_mutex);
+                if (m_spare.size() < max_queued)
+                    m_spare.push_back(std::move(b.records));
             } catch (...) {
                 std::lock_guard lock(m_mutex);
                 m_error = std::current_exception();
@@ -520,9 +604,188 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Batch> m_queue;
+    std::vector<std::vector<Record>> m_spare; // emptied batches, capacity kept
     bool m_done = false, m_abort = false;
     std::exception_ptr m_error;
     std::thread m_thread;
+};
+
+// Converts features on worker threads while the calling thread reads the next ones from OGR
+// and hands the converted ones, in the layer's order, to the checks and the writer: the
+// conversion (fields, coordinate checks, GEOS validity, area) was half of the reading thread's
+// time. Each worker has its own GEOS context, converter and GDAL error scope; features are
+// taken in batches, at most max_queued batches ahead of the reader, so memory stays bounded.
+// Destroying the pool unfinished (an exception on the way up) stops and joins the workers.
+class ConversionPool {
+public:
+    struct Converted {
+        std::int64_t fid = -1;
+        Record record;
+        std::optional<std::string> repaired;
+        std::exception_ptr error; // what convert() threw (the record holds what it had filled)
+    };
+    using MakeConverter = std::function<std::unique_ptr<FeatureConverter>(const Geos&)>;
+
+    explicit ConversionPool(MakeConverter make) {
+        unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+        m_errors.resize(n);
+        for (unsigned w = 0; w < n; ++w)
+            m_workers.emplace_back([this, w, make] { run(w, make); });
+    }
+    ~ConversionPool() { stop(); }
+    ConversionPool(const ConversionPool&) = delete;
+    ConversionPool& operator=(const ConversionPool&) = delete;
+
+    void add(OGRFeatureUniquePtr feature) {
+        m_filling.push_back(std::move(feature));
+        if (m_filling.size() >= batch_size)
+            submit();
+    }
+
+    // Hands every converted feature of the finished batches at the front to take(), in order;
+    // waits while too many batches are queued, or (all) until every batch is converted.
+    template <class Take> void drain(bool all, Take&& take) {
+        if (all)
+            submit();
+        while (true) {
+            std::unique_ptr<Job> job;
+            {
+                std::unique_lock lock(m_mutex);
+                if (m_jobs.empty())
+                    return;
+                bool must_wait = all || m_jobs.size() > max_queued;
+                if (!m_jobs.front()->done) {
+                    if (!must_wait)
+                        return;
+                    m_changed.wait(lock, [&] { return m_jobs.front()->done; });
+                }
+                job = std::move(m_jobs.front());
+                m_jobs.pop_front();
+            }
+            take(job->out);
+            recycle(std::move(job));
+        }
+    }
+
+    // After drain(true): stops the workers; returns the GDAL failures they captured.
+    std::string finish() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_publish = true;
+        }
+        stop();
+        std::string out;
+        for (const auto& e : m_errors)
+            if (!e.empty())
+                out += (out.empty() ? "" : "; ") + e;
+        return out;
+    }
+
+private:
+    static constexpr size_t batch_size = 256;
+    static constexpr size_t max_queued = 16;
+
+    struct Job {
+        std::vector<OGRFeatureUniquePtr> features;
+        std::vector<Converted> out;
+        bool taken = false, done = false;
+    };
+
+    // Jobs are reused with their vectors' capacity (see LayerInserter::take_spare).
+    void submit() {
+        if (m_filling.empty())
+            return;
+        std::unique_ptr<Job> job;
+        if (!m_spare.empty()) {
+            job = std::move(m_spare.back());
+            m_spare.pop_back();
+        } else {
+            job = std::make_unique<Job>();
+        }
+        job->taken = job->done = false;
+        std::swap(job->features, m_filling);
+        m_filling.clear();
+        if (m_filling.capacity() == 0)
+            m_filling.reserve(batch_size);
+        {
+            std::lock_guard lock(m_mutex);
+            m_jobs.push_back(std::move(job));
+        }
+        m_changed.notify_all();
+    }
+    void recycle(std::unique_ptr<Job> job) {
+        job->out.clear();
+        job->features.clear();
+        if (m_spare.size() < max_queued)
+            m_spare.push_back(std::move(job));
+    }
+
+    void stop() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_changed.notify_all();
+        for (auto& t : m_workers)
+            if (t.joinable())
+                t.join();
+    }
+
+    void run(unsigned w, const MakeConverter& make) {
+        GdalErrorCapture gdal; // this thread's own scope: GDAL keeps one stack per thread
+        Geos geos;
+        auto converter = make(geos);
+        while (true) {
+            Job* job = nullptr;
+            {
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_stop || next_free() != nullptr; });
+                job = next_free();
+                if (!job) {
+                    if (m_publish)
+                        m_errors[w] = gdal.errors();
+                    return;
+                }
+                job->taken = true;
+            }
+            job->out.resize(job->features.size());
+            for (size_t i = 0; i < job->features.size(); ++i) {
+                auto& c = job->out[i];
+                auto& feature = *job->features[i];
+                c.fid = feature.GetFID();
+                gdal.set_context(fmt::format("feature {}", c.fid));
+                try {
+                    c.repaired = converter->convert(feature, c.record);
+                } catch (...) {
+                    c.error = std::current_exception();
+                }
+                job->features[i].reset(); // freed here, not on the reading thread
+            }
+            {
+                std::lock_guard lock(m_mutex);
+                job->done = true;
+            }
+            m_changed.notify_all();
+        }
+    }
+
+    Job* next_free() {
+        if (m_stop && !m_publish)
+            return nullptr; // aborted: leave the rest
+        for (auto& j : m_jobs)
+            if (!j->taken)
+                return j.get();
+        return nullptr;
+    }
+
+    std::vector<OGRFeatureUniquePtr> m_filling; // the batch being read
+    std::vector<std::unique_ptr<Job>> m_spare;  // handed back by drain(), reading thread only
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<std::unique_ptr<Job>> m_jobs; // in reading order
+    bool m_stop = false, m_publish = false;
+    std::vector<std::string> m_errors;
+    std::vector<std::thread> m_workers;
 };
 
 struct OpenedSource {
@@ -532,6 +795,15 @@ struct OpenedSource {
     std::unique_ptr<OGRSpatialReference> srs;
     std::int64_t feature_count = -1;
 };
+
+// Parcels and buildings of thousands of features, in the working CRS already, are converted
+// on worker threads (ConversionPool). Corridors stay on one thread (their alignments and arms
+// are numbered as they come, and they are few); a source that needs transforming too, so that
+// GDAL's and PROJ's messages name their first feature exactly as before.
+bool parallel_conversion(const OpenedSource& s, const OGRCoordinateTransformation* transform) {
+    return (s.kind == LayerKind::parcels || s.kind == LayerKind::buildings) && !transform &&
+           s.feature_count >= 4096 && std::thread::hardware_concurrency() > 1;
+}
 
 std::string describe_feature(const Source& src, std::int64_t fid, const std::string& code) {
     return code.empty() ? fmt::format("feature {}", fid)
@@ -734,8 +1006,7 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     }
     auto import_id = store.record_import({ls.layer, ls.source, mode, ls.source_crs, 0, 0, 0});
 
-    std::unordered_map<std::string, std::int64_t> seen;
-    seen.reserve(static_cast<size_t>(std::max<std::int64_t>(s.feature_count, 16)));
+    CodeIndex seen(s.feature_count);
     // Problems with the same message (a PROJ failure hits every feature alike) collapse
     // into one line naming the first feature and counting the rest.
     struct Problem {
@@ -754,26 +1025,32 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     LayerInserter inserter(store, s.kind, !options.append,
                            [&history](const Record& r) { history.write(r); });
     std::int64_t step = std::max<std::int64_t>(50000, s.feature_count / 10);
-    for (auto& feature : layer) {
+    auto count_read = [&](std::int64_t fid) {
         ++ls.read;
         if (options.progress && ls.read % step == 0)
             options.progress(
                 fmt::format("{}: {} of {} features read", ls.source, ls.read, s.feature_count));
+        reading.set_context(describe_feature(src, fid, ""));
+    };
+    // One feature, in the layer's order: convert(record) fills the record (here, or hands over
+    // what a conversion worker made) and says whether it was repaired; the checks that need the
+    // features before it (codes seen, the problem list) and the write happen here.
+    auto process = [&](std::int64_t fid, auto&& convert) {
         std::string code;
-        reading.set_context(describe_feature(src, feature->GetFID(), ""));
         try {
-            auto repaired = converter.convert(*feature, record);
+            auto repaired = convert(record);
             code = value_text(record.values[key]);
             std::vector<Record> arms; // a forked centreline's further arms
             if (s.kind == LayerKind::corridors)
                 arms = alignment_rows(record, converter.take_arms(), features_of_code,
                                       stored_alignments, key, alignment_field);
-            auto [it, fresh] = seen.emplace(value_text(record.values[key]), record.source_fid);
-            if (!fresh && value_text(record.values[key]) != code)
-                refuse_alignment_twice(record, code, key, it->second);
+            auto row_code = value_text(record.values[key]);
+            auto [first_fid, fresh] = seen.emplace(row_code, record.source_fid);
+            if (!fresh && row_code != code)
+                refuse_alignment_twice(record, code, key, first_fid);
             if (!fresh)
                 throw_input(fmt::format("{} {} is used twice: by feature {} and feature {}",
-                                        def.key, code, it->second, record.source_fid),
+                                        def.key, code, first_fid, record.source_fid),
                             fmt::format("every {} must be unique", def.key));
             if (options.append)
                 if (auto other = store.describe_code(s.kind, code))
@@ -802,9 +1079,9 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
                 inserter.insert(std::move(record));
             ++ls.written;
             for (auto& arm : arms) {
-                auto [at, first] = seen.emplace(value_text(arm.values[key]), arm.source_fid);
+                auto [arm_first, first] = seen.emplace(value_text(arm.values[key]), arm.source_fid);
                 if (!first)
-                    refuse_alignment_twice(arm, code, key, at->second);
+                    refuse_alignment_twice(arm, code, key, arm_first);
                 if (options.append)
                     if (auto other = store.describe_code(s.kind, value_text(arm.values[key])))
                         throw_input(fmt::format("{} {} is already used by {}", def.key,
@@ -829,7 +1106,42 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
             if (same != problems.end())
                 ++same->count;
             else if (problems.size() < max_listed_problems)
-                problems.push_back({message, describe_feature(src, feature->GetFID(), code), 1});
+                problems.push_back({message, describe_feature(src, fid, code), 1});
+        }
+    };
+    std::string worker_errors;
+    if (parallel_conversion(s, transform.get())) {
+        ConversionPool pool([&](const Geos& own) {
+            return std::make_unique<FeatureConverter>(src, def, s.bound, nullptr, options.invalid,
+                                                      own, coordinate_bounds(working),
+                                                      options.fork_as_alignments);
+        });
+        auto take = [&](std::vector<ConversionPool::Converted>& batch) {
+            // The codes' places in the table are fetched ahead: at a million codes nearly every
+            // lookup is a cache miss.
+            for (const auto& c : batch)
+                if (!c.error && key < static_cast<int>(c.record.values.size()))
+                    if (const auto* code = std::get_if<std::string>(&c.record.values[key]))
+                        seen.prefetch(*code);
+            for (auto& c : batch)
+                process(c.fid, [&](Record& r) {
+                    r = std::move(c.record);
+                    if (c.error)
+                        std::rethrow_exception(c.error);
+                    return std::move(c.repaired);
+                });
+        };
+        while (OGRFeatureUniquePtr feature{layer.GetNextFeature()}) {
+            count_read(feature->GetFID());
+            pool.add(std::move(feature));
+            pool.drain(false, take);
+        }
+        pool.drain(true, take);
+        worker_errors = pool.finish();
+    } else {
+        for (auto& feature : layer) {
+            count_read(feature->GetFID());
+            process(feature->GetFID(), [&](Record& r) { return converter.convert(*feature, r); });
         }
     }
     inserter.finish();
@@ -844,7 +1156,10 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
         }
         if (problem_count > shown)
             listed += fmt::format("\n  ... and {} more", problem_count - shown);
-        if (auto said = reading.errors(); !said.empty())
+        auto said = reading.errors();
+        if (!worker_errors.empty())
+            said += (said.empty() ? "" : "; ") + worker_errors;
+        if (!said.empty())
             listed += "\n  GDAL said: " + said;
         throw Error(ErrorKind::input,
                     fmt::format("{} ({}): {} feature{} cannot be imported; nothing was "
@@ -857,6 +1172,8 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     // truncated or damaged file would replace the layer with its first part. Any failure
     // GDAL raised while reading, or fewer features than the source declares, fails it whole.
     auto said = reading.errors();
+    if (!worker_errors.empty())
+        said += (said.empty() ? "" : "; ") + worker_errors;
     if (!said.empty() || (s.feature_count >= 0 && ls.read != s.feature_count))
         throw Error(ErrorKind::input,
                     fmt::format("{} ({}): the source cannot be read to its end ({} of {} "
@@ -881,6 +1198,16 @@ ImportSummary import_layers(const ImportOptions& options) {
     if (options.sources.empty())
         throw_usage("nothing to import",
                     "give at least one of --parcels, --buildings, --corridors, --projects");
+    // The sources' checksums for the batch record, taken on a thread of their own while the
+    // sources and the store are opened: once per file (the four layers of one GeoPackage are
+    // one file, read once, not four times). A failure is rethrown where the digests are used.
+    auto digests = std::async(std::launch::async, [&options] {
+        std::map<std::string, std::string> by_path;
+        for (const auto& [kind, spec] : options.sources)
+            if (!by_path.count(spec.path))
+                by_path.emplace(spec.path, sha256_file(spec.path));
+        return by_path;
+    });
     auto mapping = load_mapping(options.mapping);
 
     // Open and check every source before the store is touched.
@@ -922,13 +1249,14 @@ ImportSummary import_layers(const ImportOptions& options) {
     BatchInfo batch;
     batch.reported_on = options.reported.value_or(Date::today());
     batch.mode = options.append ? "append" : options.update ? "update" : "replace";
-    for (const auto& [kind, spec] : options.sources)
-        batch.files.push_back(
-            {std::string(layer_def(kind).name), spec.display(), sha256_file(spec.path)});
 
     store->begin_write();
     if (store->is_new())
         store->set_working_epsg(epsg);
+    auto digest_of = digests.get();
+    for (const auto& [kind, spec] : options.sources)
+        batch.files.push_back(
+            {std::string(layer_def(kind).name), spec.display(), digest_of.at(spec.path)});
     summary.batch_id = store->begin_batch(batch);
     summary.reported_on = batch.reported_on;
 

@@ -6,6 +6,9 @@
 #include "landclear/store/store.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fmt/format.h>
@@ -167,9 +170,15 @@ public:
 
     void insert(LayerKind kind, const Record& record) override {
         auto& st = insert_statement(kind);
+        std::string table(layer_def(kind).name);
+        auto suspended = m_suspended.find(table);
+        // The record outlives run(): its texts and WKB are bound without SQLite's copy, the
+        // dates through m_date_text.
+        if (m_date_text.size() < record.values.size())
+            m_date_text.resize(record.values.size());
         int i = 1;
-        for (const auto& v : record.values)
-            bind_value(st, i++, v);
+        for (size_t f = 0; f < record.values.size(); ++f)
+            bind_value_static(st, i++, record.values[f], m_date_text[f]);
         if (record.wkb.empty())
             st.bind_null(i++);
         else
@@ -179,11 +188,13 @@ public:
         if (record.wkb.empty()) {
             st.bind_null(i++);
         } else {
-            check_type(std::string(layer_def(kind).name), record.wkb);
-            st.bind_blob(i++, record.wkb);
+            check_type(table, record.wkb);
+            st.bind_blob_static(i++, record.wkb);
         }
         st.run();
         m_data_changed = true;
+        if (suspended != m_suspended.end())
+            gather_box(suspended->second, record.wkb);
     }
 
     void finish_layer(LayerKind kind) override { rebuild_index(std::string(layer_def(kind).name)); }
@@ -290,6 +301,9 @@ public:
                 m_db->prepare(fmt::format("DELETE FROM {} WHERE {} = ?", def.name, def.key))};
             it = m_supersedes.emplace(kind, std::move(s)).first;
         }
+        if (auto sus = m_suspended.find(std::string(layer_def(kind).name));
+            sus != m_suspended.end())
+            sus->second.boxes_complete = false; // rows leave the table: read it back
         it->second.copy.bind(1, m_import_id).bind(2, code);
         it->second.copy.run();
         it->second.remove.bind(1, code);
@@ -1012,6 +1026,31 @@ private:
         m_schema_version = store_schema_version;
     }
 
+    // bind_value for a row bound until run(): texts without a copy, a date written into
+    // `buffer` (YYYY-MM-DD, what Date::iso() writes for the years 0-9999) instead of a string
+    // formatted per value.
+    static void bind_value_static(sqlite::Statement& st, int i, const Value& v,
+                                  std::array<char, 10>& buffer) {
+        if (const auto* s = std::get_if<std::string>(&v)) {
+            st.bind_static(i, *s);
+        } else if (const auto* d = std::get_if<Date>(&v);
+                   d && d->year() >= 0 && d->year() <= 9999 && d->month() >= 1 &&
+                   d->month() <= 12 && d->day() >= 1 && d->day() <= 31) {
+            auto put = [&](int at, int value, int digits) {
+                for (int k = digits - 1; k >= 0; --k, value /= 10)
+                    buffer[static_cast<size_t>(at + k)] = static_cast<char>('0' + value % 10);
+            };
+            put(0, d->year(), 4);
+            buffer[4] = '-';
+            put(5, d->month(), 2);
+            buffer[7] = '-';
+            put(8, d->day(), 2);
+            st.bind_static(i, std::string_view(buffer.data(), buffer.size()));
+        } else {
+            bind_value(st, i, v);
+        }
+    }
+
     static void bind_value(sqlite::Statement& st, int i, const Value& v) {
         std::visit(
             [&](const auto& x) {
@@ -1191,6 +1230,9 @@ private:
                                   "f_table_name = ? AND f_geometry_column = 'geom'");
         type.bind(1, std::string_view(table));
         saved.geometry_type = type.step() ? type.column_int(0) : 0;
+        type.reset();
+        saved.boxes_complete =
+            m_db->query_int(fmt::format("SELECT count(*) FROM \"{}\"", table)).value_or(-1) == 0;
         m_suspended.emplace(table, std::move(saved));
     }
 
@@ -1205,11 +1247,21 @@ private:
         Suspended saved = std::move(it->second);
         m_suspended.erase(it);
         m_db->exec(saved.rtree_sql);
-        sqlite::rtree_bulk_load(*m_db, fmt::format("idx_{}_geom", table),
-                                fmt::format("SELECT id, MbrMinX(geom), MbrMaxX(geom), "
-                                            "MbrMinY(geom), MbrMaxY(geom) FROM \"{}\" WHERE "
-                                            "geom IS NOT NULL",
-                                            table));
+        // The boxes gathered by insert() stand for the table only when every row of it came
+        // through insert() while suspended (nothing deleted, nothing written another way);
+        // otherwise the table is read back.
+        bool gathered =
+            saved.boxes_complete &&
+            m_db->query_int(fmt::format("SELECT count(*) FROM \"{}\"", table)).value_or(-1) ==
+                saved.rows_inserted;
+        if (gathered)
+            sqlite::rtree_bulk_load(*m_db, fmt::format("idx_{}_geom", table), saved.boxes);
+        else
+            sqlite::rtree_bulk_load(*m_db, fmt::format("idx_{}_geom", table),
+                                    fmt::format("SELECT id, MbrMinX(geom), MbrMaxX(geom), "
+                                                "MbrMinY(geom), MbrMaxY(geom) FROM \"{}\" WHERE "
+                                                "geom IS NOT NULL",
+                                                table));
         for (const auto& sql : saved.trigger_sql)
             m_db->exec(sql);
         auto touch = m_db->prepare(
@@ -1262,8 +1314,112 @@ private:
         std::string rtree_sql;
         std::vector<std::string> trigger_sql;
         std::int64_t geometry_type = 0; // geometry_columns.geometry_type
+        // What insert() wrote while suspended: the rows, and the box of each geometry as
+        // MbrMinX() etc. would read it from the stored blob, for the R*Tree (rebuild_index).
+        std::int64_t rows_inserted = 0;
+        bool boxes_complete = false; // set when suspended into an empty table
+        std::vector<sqlite::RtreeBox> boxes;
     };
     std::map<std::string, Suspended> m_suspended;
+    std::vector<std::array<char, 10>> m_date_text; // insert()'s date values, bound static
+
+    void gather_box(Suspended& s, std::span<const unsigned char> wkb) {
+        ++s.rows_inserted;
+        if (!s.boxes_complete || wkb.empty())
+            return;
+        auto box = wkb_box(wkb);
+        if (!box) {
+            s.boxes_complete = false; // the table is read back instead
+            s.boxes.clear();
+            return;
+        }
+        box->id = m_db->last_insert_rowid();
+        s.boxes.push_back(*box);
+    }
+
+    // The MBR SpatiaLite keeps in a blob made by GeomFromWKB(): over the points of each line
+    // and the exterior ring of each polygon (gaiaMbrGeometry). For 2-D (Multi)Polygons and
+    // (Multi)LineStrings, the only geometries the layers hold; nullopt for anything else or a
+    // WKB that does not parse to its last byte, which makes the caller read the table back.
+    static std::optional<sqlite::RtreeBox> wkb_box(std::span<const unsigned char> wkb) {
+        size_t at = 0;
+        sqlite::RtreeBox box{0, HUGE_VAL, -HUGE_VAL, HUGE_VAL, -HUGE_VAL};
+        bool little = true;
+        auto u32 = [&](std::uint32_t& v) {
+            if (wkb.size() - at < 4)
+                return false;
+            v = 0;
+            for (int k = 0; k < 4; ++k)
+                v |= static_cast<std::uint32_t>(wkb[at + (little ? k : 3 - k)]) << (8 * k);
+            at += 4;
+            return true;
+        };
+        auto f64 = [&](double& v) {
+            if (wkb.size() - at < 8)
+                return false;
+            std::uint64_t bits = 0;
+            for (int k = 0; k < 8; ++k)
+                bits |= static_cast<std::uint64_t>(wkb[at + (little ? k : 7 - k)]) << (8 * k);
+            std::memcpy(&v, &bits, 8);
+            at += 8;
+            return true;
+        };
+        auto header = [&](std::uint32_t& type) {
+            if (at >= wkb.size() || wkb[at] > 1)
+                return false;
+            little = wkb[at++] == 1;
+            return u32(type);
+        };
+        auto points = [&](bool counted) {
+            std::uint32_t n = 0;
+            if (!u32(n) || n == 0 || (wkb.size() - at) / 16 < n)
+                return false;
+            for (std::uint32_t p = 0; p < n; ++p) {
+                double x = 0, y = 0;
+                f64(x);
+                f64(y);
+                if (counted) {
+                    box.min_x = std::min(box.min_x, x);
+                    box.max_x = std::max(box.max_x, x);
+                    box.min_y = std::min(box.min_y, y);
+                    box.max_y = std::max(box.max_y, y);
+                }
+            }
+            return true;
+        };
+        auto single = [&](std::uint32_t type) {
+            if (type == 2)
+                return points(true);
+            std::uint32_t rings = 0;
+            if (type != 3 || !u32(rings) || rings == 0)
+                return false;
+            for (std::uint32_t r = 0; r < rings; ++r)
+                if (!points(r == 0))
+                    return false;
+            return true;
+        };
+        std::uint32_t type = 0;
+        if (!header(type))
+            return std::nullopt;
+        if (type == 2 || type == 3) {
+            if (!single(type))
+                return std::nullopt;
+        } else if (type == 5 || type == 6) {
+            std::uint32_t parts = 0;
+            if (!u32(parts) || parts == 0)
+                return std::nullopt;
+            for (std::uint32_t p = 0; p < parts; ++p) {
+                std::uint32_t part = 0;
+                if (!header(part) || part != type - 3 || !single(part))
+                    return std::nullopt;
+            }
+        } else {
+            return std::nullopt;
+        }
+        if (at != wkb.size())
+            return std::nullopt;
+        return box;
+    }
 
     // What SpatiaLite's ggi_ trigger checks, while it is suspended: the geometry type and
     // dimension that geometry_columns declares (0 = any XY geometry). The SRID is the working

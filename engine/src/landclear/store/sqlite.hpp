@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -53,6 +54,10 @@ public:
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view text);
     Statement& bind_blob(int index, std::span<const unsigned char> blob);
+    // Without SQLite's copy: the caller keeps the bytes alive until run() or reset() (which
+    // clear the bindings). For a bulk insert's values, bound a million times.
+    Statement& bind_static(int index, std::string_view text);
+    Statement& bind_blob_static(int index, std::span<const unsigned char> blob);
 
     // Advances; true while a row is available.
     bool step();
@@ -80,6 +85,14 @@ private:
 // SQLite's rtree module reads and keeps maintaining afterwards. Inserting row by row instead
 // rewrites a node and its ancestors for every row.
 void rtree_bulk_load(Database& db, const std::string& rtree, const std::string& select_sql);
+
+// The same from boxes already known (a bulk insert gathers them as it writes the rows), so the
+// table is not read back.
+struct RtreeBox {
+    std::int64_t id;
+    double min_x, max_x, min_y, max_y;
+};
+void rtree_bulk_load(Database& db, const std::string& rtree, const std::vector<RtreeBox>& boxes);
 
 // Rolls back unless committed: a failed import leaves the store exactly as it was.
 class Transaction {
