@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 #include <gdal_priv.h>
@@ -912,6 +913,50 @@ BOOST_AUTO_TEST_CASE(docs_list_every_shapefile_field) {
             BOOST_TEST(f.shp.size() <= 10u, f.shp);
             BOOST_TEST(contains(doc, fmt::format("| {} | {} | {} |", f.shp, f.key, f.zh)),
                        export_layer_name(layer) << ": " << f.shp);
+        }
+    }
+}
+
+// The GeoJSON writer leaves GDAL's RFC7946 mode off and does its geometry work itself (cut at
+// the antimeridian, right-hand rule): the geometries must be those GDAL's own RFC7946 mode
+// writes from the store's tables (ogr2ogr from the Debian package, an independent writer),
+// rings and vertices in the same order. The corridor pieces come out of GEOS with clockwise
+// outer rings, so they are turned; the fixture's parcels have a hole and a repaired bow tie.
+BOOST_AUTO_TEST_CASE(geojson_geometry_is_gdals_rfc7946_mode) {
+    TempDir dir;
+    auto store = dir.file("g.sqlite");
+    fs::copy_file(fixture().store, store);
+    auto r = run_cli({"corridor", store, "--as-of", "2025-02-15", "--quiet"});
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    BOOST_TEST(ogr_sql_number(store, "SELECT count(*) FROM corridor_parcels WHERE "
+                                     "ST_IsPolygonCW(geom)") > 0);
+    struct Case {
+        std::string layer, table, key;
+    };
+    for (const Case& c :
+         {Case{"parcels", "parcels", "parcel_code"},
+          Case{"corridor-parcels", "corridor_parcels", "parcel_code || '/' || segment_index"}}) {
+        auto ours = dir.file(c.table + ".geojson"), gdals = dir.file(c.table + "_gdal.geojson");
+        r = run_cli({"export", store, "--layer", c.layer, "--as-of", "2025-02-15", "--out", ours});
+        BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+        auto cmd = fmt::format(
+            "ogr2ogr -q -f GeoJSON -s_srs EPSG:4547 -t_srs EPSG:4326 -lco RFC7946=YES {} {} "
+            "-dialect SQLite -sql \"SELECT {} AS k, geom FROM {} ORDER BY k\"",
+            gdals, store, c.key, c.table);
+        BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
+        std::map<std::string, json> expected;
+        auto reference = json::parse(read_file(gdals));
+        for (const auto& f : reference["features"])
+            expected[f["properties"]["k"].get<std::string>()] = f["geometry"];
+        auto doc = json::parse(read_file(ours));
+        BOOST_TEST(doc["features"].size() == expected.size(), c.layer);
+        for (const auto& f : doc["features"]) {
+            const auto& p = f["properties"];
+            std::string key = p["parcel_code"].get<std::string>();
+            if (c.layer == "corridor-parcels")
+                key += "/" + std::to_string(p["segment_index"].get<std::int64_t>());
+            BOOST_REQUIRE_MESSAGE(expected.count(key), c.layer << " " << key);
+            BOOST_TEST(f["geometry"] == expected[key], c.layer << " " << key);
         }
     }
 }

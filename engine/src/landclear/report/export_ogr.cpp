@@ -7,19 +7,15 @@
 #include "landclear/io/gdal_util.hpp"
 #include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
+#include "landclear/report/detail/export_pipeline.hpp"
 
-#include <condition_variable>
 #include <cpl_string.h>
-#include <deque>
-#include <exception>
 #include <fmt/format.h>
 #include <gdal_priv.h>
 #include <memory>
-#include <mutex>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 #include <optional>
-#include <thread>
 
 namespace landclear::detail {
 
@@ -126,6 +122,52 @@ void set_value(OGRFeature& f, int i, const Value& v, OGRFieldType type, bool spr
         v);
 }
 
+// GDAL writes a polygon's rings as they are unless in RFC7946 mode, where it writes the outer
+// ring counter-clockwise and the inner rings clockwise (the right-hand rule): the same test,
+// GDAL's isClockwise, and the same reversal, done here.
+void right_hand_rule(OGRGeometry& g) {
+    switch (wkbFlatten(g.getGeometryType())) {
+    case wkbPolygon: {
+        auto& poly = *g.toPolygon();
+        for (int i = 0; i < poly.getNumInteriorRings() + 1; ++i) {
+            OGRLinearRing* ring = i == 0 ? poly.getExteriorRing() : poly.getInteriorRing(i - 1);
+            if (ring && (ring->isClockwise() != 0) == (i == 0))
+                ring->reversePoints();
+        }
+        break;
+    }
+    case wkbMultiPolygon:
+    case wkbGeometryCollection:
+        for (auto* part : *g.toGeometryCollection())
+            right_hand_rule(*part);
+        break;
+    default:
+        break;
+    }
+}
+
+// What GDAL's GeoJSON writer does to a WGS84 geometry in RFC7946 mode before it writes it
+// (ogrgeojsonwritelayer.cpp, GDAL 3.6): a copy cut at the antimeridian, its extent checked,
+// its rings turned to the right-hand rule.
+OGRGeometryUniquePtr rfc7946_geometry(OGRGeometryUniquePtr g,
+                                      const OGRGeometryFactory::TransformWithOptionsCache& cache,
+                                      const Source& s, const OutFeature& f) {
+    const char* const options[] = {"WRAPDATELINE=YES", nullptr};
+    OGRGeometryUniquePtr out(OGRGeometryFactory::transformWithOptions(
+        g.get(), nullptr, const_cast<char**>(options), cache));
+    if (!out)
+        throw_input(
+            fmt::format("{}: cannot cut the geometry at the antimeridian", describe_feature(s, f)));
+    OGREnvelope e;
+    out->getEnvelope(&e);
+    if (e.MinX < -180.0 || e.MaxX > 180.0 || e.MinY < -90.0 || e.MaxY > 90.0)
+        throw_input(fmt::format("{}: geometry extent outside of [-180.0,180.0]x[-90.0,90.0] "
+                                "bounds",
+                                describe_feature(s, f)));
+    right_hand_rule(*out);
+    return out;
+}
+
 OGRwkbGeometryType layer_geometry(const Source& s) {
     return static_cast<OGRwkbGeometryType>(s.geometry);
 }
@@ -135,7 +177,11 @@ CPLStringList layer_options(const Source& s, const ExportOptions& o, ExportForma
     CPLStringList lco;
     switch (format) {
     case ExportFormat::geojson:
-        lco.SetNameValue("RFC7946", "YES");
+        // RFC 7946 (WGS84, 7 decimals, right-hand rings, no "crs" member), but the driver's
+        // RFC7946 mode is not asked for: in it GDAL copies every feature and its geometry on
+        // the writing thread before it serialises it. rfc7946_geometry does that mode's work on
+        // the preparing thread instead, with the same GDAL calls, so the file is the same byte
+        // for byte. The layer gets no CRS, so that GDAL writes no "crs" member.
         lco.SetNameValue("COORDINATE_PRECISION", "7");
         break;
     case ExportFormat::gpkg:
@@ -162,16 +208,15 @@ CPLStringList layer_options(const Source& s, const ExportOptions& o, ExportForma
     return lco;
 }
 
-// Writes one source into an open GDAL dataset as a new layer. Longer than our usual limit on
-// purpose: the reader thread and the writing loop share the batch queue, its mutex and the stop
-// flags, which live in this frame for exactly as long as the thread does.
+// Writes one source into an open GDAL dataset as a new layer.
 void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx,
                      ExportFormat format, ExportedLayer& result) {
     const auto& o = ctx.options;
     auto lco = layer_options(s, o, format);
     bool geometry = format != ExportFormat::csv || o.csv_geometry;
-    auto layer = ds.create_layer(s.name, geometry ? ctx.target_srs : nullptr,
-                                 geometry ? layer_geometry(s) : wkbNone, lco.List());
+    auto layer = ds.create_layer(
+        s.name, geometry && format != ExportFormat::geojson ? ctx.target_srs : nullptr,
+        geometry ? layer_geometry(s) : wkbNone, lco.List());
     std::vector<OGRFieldType> types;
     for (const auto& f : s.fields) {
         std::string name = f.key;
@@ -198,118 +243,58 @@ void write_ogr_layer(gdal::Dataset& ds, const Source& s, const WriteContext& ctx
         throw_internal(
             fmt::format("{}: GDAL did not create the fields of {} as asked", ds.display(), s.name));
     int kml_name = format == ExportFormat::kml ? defn->GetFieldIndex("Name") : -1;
+    bool rfc7946 = format == ExportFormat::geojson;
     // One commit, not one per feature.
     bool transaction = format == ExportFormat::gpkg && ds.start_transaction();
-    // The driver's serialisation (CreateFeature) is most of an export. The features are read,
-    // filled and reprojected on a second thread meanwhile and handed over in batches: same
-    // features in the same order, so the file is the one a single thread writes. The store and
-    // the Source are used by that thread only while it runs; it has its own PROJ transformation
-    // (PROJ objects are not for two threads) and its own GDAL error scope.
+    // The driver's serialisation (CreateFeature) is most of an export; the features are read,
+    // filled and reprojected on a second thread meanwhile (scan_beside), with their own PROJ
+    // transformation.
     struct Prepared {
         OGRFeatureUniquePtr feature;
         std::string what;
         double area_m2 = 0, length_m = 0;
     };
-    using Batch = std::vector<Prepared>;
-    constexpr size_t batch_size = 512, max_batches = 8;
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::deque<Batch> queue;
-    bool done = false, stop = false;
-    std::exception_ptr failure;
-    std::string producer_errors;
-    std::thread producer([&] {
-        try {
-            GdalErrorCapture capture;
-            std::unique_ptr<OGRCoordinateTransformation> transform;
-            if (ctx.transform) {
-                transform.reset(ctx.transform->Clone());
-                if (!transform)
-                    throw_internal("cannot copy the coordinate transformation");
-            }
+    auto make_prepare = [&]() -> std::function<Prepared(const OutFeature&)> {
+        std::shared_ptr<OGRCoordinateTransformation> transform;
+        if (ctx.transform) {
+            transform.reset(ctx.transform->Clone());
+            if (!transform)
+                throw_internal("cannot copy the coordinate transformation");
+        }
+        auto cache = std::make_shared<OGRGeometryFactory::TransformWithOptionsCache>();
+        return [&, transform, cache](const OutFeature& f) {
             WriteContext local{ctx.options, ctx.working_srs, ctx.target_srs, transform.get(),
                                ctx.summary};
-            Batch batch;
-            auto hand_over = [&] {
-                std::unique_lock lock(mutex);
-                changed.wait(lock, [&] { return stop || queue.size() < max_batches; });
-                if (stop)
-                    throw_internal("export stopped"); // the writer failed; its error is reported
-                queue.push_back(std::move(batch));
-                batch.clear();
-                changed.notify_all();
-            };
-            s.scan([&](const OutFeature& f) {
-                Prepared p;
-                p.feature.reset(OGRFeature::CreateFeature(defn));
-                if (!p.feature)
-                    throw_internal(fmt::format("cannot create a feature for layer {}", s.name));
-                if (kml_name >= 0) // the Placemark's <name>: the feature's code
-                    p.feature->SetField(kml_name, value_text(f.values.front()).c_str());
-                for (size_t i = 0; i < s.fields.size(); ++i)
-                    set_value(*p.feature, index[i], f.values[i], types[i],
-                              format == ExportFormat::csv);
-                if (geometry)
-                    if (auto g = make_geometry(f, local))
-                        if (p.feature->SetGeometryDirectly(g.release()) != OGRERR_NONE)
-                            throw_internal(
-                                fmt::format("layer {} does not take this geometry type", s.name));
-                p.what = describe_feature(s, f);
-                p.area_m2 = f.area_m2;
-                p.length_m = f.length_m;
-                batch.push_back(std::move(p));
-                if (batch.size() == batch_size)
-                    hand_over();
-            });
-            if (!batch.empty())
-                hand_over();
-            producer_errors = capture.errors();
-        } catch (...) {
-            std::lock_guard lock(mutex);
-            if (!stop)
-                failure = std::current_exception();
-        }
-        std::lock_guard lock(mutex);
-        done = true;
-        changed.notify_all();
-    });
-    auto stop_producer = [&] {
-        {
-            std::lock_guard lock(mutex);
-            stop = true;
-            changed.notify_all();
-        }
-        producer.join();
+            Prepared p;
+            p.feature.reset(OGRFeature::CreateFeature(defn));
+            if (!p.feature)
+                throw_internal(fmt::format("cannot create a feature for layer {}", s.name));
+            if (kml_name >= 0) // the Placemark's <name>: the feature's code
+                p.feature->SetField(kml_name, value_text(f.values.front()).c_str());
+            for (size_t i = 0; i < s.fields.size(); ++i)
+                set_value(*p.feature, index[i], f.values[i], types[i], format == ExportFormat::csv);
+            if (geometry)
+                if (auto g = make_geometry(f, local)) {
+                    if (rfc7946)
+                        g = rfc7946_geometry(std::move(g), *cache, s, f);
+                    if (p.feature->SetGeometryDirectly(g.release()) != OGRERR_NONE)
+                        throw_internal(
+                            fmt::format("layer {} does not take this geometry type", s.name));
+                }
+            p.what = describe_feature(s, f);
+            p.area_m2 = f.area_m2;
+            p.length_m = f.length_m;
+            return p;
+        };
     };
-    try {
-        for (;;) {
-            Batch batch;
-            {
-                std::unique_lock lock(mutex);
-                changed.wait(lock, [&] { return done || !queue.empty(); });
-                if (queue.empty())
-                    break;
-                batch = std::move(queue.front());
-                queue.pop_front();
-                changed.notify_all();
-            }
-            for (auto& p : batch) {
-                layer.add_feature(*p.feature, p.what);
-                result.features += 1;
-                result.area_m2 += p.area_m2;
-                result.length_m += p.length_m;
-                if (result.features % 100000 == 0)
-                    report_progress(
-                        o, fmt::format("{}: {} features written", s.name, result.features));
-            }
-        }
-    } catch (...) {
-        stop_producer();
-        throw;
-    }
-    producer.join();
-    if (failure)
-        std::rethrow_exception(failure);
+    auto producer_errors = scan_beside<Prepared>(s.scan, make_prepare, [&](Prepared& p) {
+        layer.add_feature(*p.feature, p.what);
+        result.features += 1;
+        result.area_m2 += p.area_m2;
+        result.length_m += p.length_m;
+        if (result.features % 100000 == 0)
+            report_progress(o, fmt::format("{}: {} features written", s.name, result.features));
+    });
     if (!producer_errors.empty())
         throw_input(fmt::format("cannot write {}: {}", ds.display(), producer_errors));
     if (transaction)

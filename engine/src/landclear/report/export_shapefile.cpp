@@ -3,19 +3,30 @@
 // first pass over the features measures every text value in the target encoding (UTF-8 or
 // GBK through CPLRecode) and estimates the file sizes; the second pass writes with widths that
 // fit every value whole; the result is read back and checked before it is moved into place.
+// The second pass prepares the features on a second thread while GDAL writes (scan_beside), and
+// writes into GDAL's memory file system when the files are small enough, copying them out after:
+// the .dbf driver seeks back over its end-of-file byte after every record, and on a disk file
+// each such seek is a write of the record to the kernel.
 #include "landclear/core/error.hpp"
 #include "landclear/core/text.hpp"
 #include "landclear/io/gdal_util.hpp"
 #include "landclear/io/gdal_write.hpp"
 #include "landclear/report/detail/export_detail.hpp"
+#include "landclear/report/detail/export_pipeline.hpp"
 
+#include <atomic>
+#include <cerrno>
 #include <cpl_conv.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <cstring>
 #include <fmt/format.h>
 #include <functional>
 #include <gdal_priv.h>
+#include <memory>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <optional>
 #include <unordered_map>
 
 namespace landclear::detail {
@@ -26,6 +37,30 @@ constexpr size_t max_text_bytes = 254; // dBASE character fields
 constexpr int integer_width = 18;
 constexpr int real_width = 24, real_precision = 10;
 constexpr int date_width = 8;
+// Up to this much estimated .shp + .dbf, the set is written in memory first (see the top).
+constexpr std::uint64_t in_memory_bytes = 512ull << 20;
+
+// A folder of GDAL's memory file system, removed with everything in it.
+class MemoryFolder {
+public:
+    MemoryFolder() {
+        static std::atomic<int> counter{0};
+        m_path = fmt::format("/vsimem/landclear-export-{}-{}", static_cast<const void*>(this),
+                             counter++);
+    }
+    ~MemoryFolder() { VSIRmdirRecursive(m_path.c_str()); }
+    MemoryFolder(const MemoryFolder&) = delete;
+    MemoryFolder& operator=(const MemoryFolder&) = delete;
+    const std::string& path() const { return m_path; }
+
+private:
+    std::string m_path;
+};
+
+bool vsi_exists(const std::string& path) {
+    VSIStatBufL st;
+    return VSIStatL(path.c_str(), &st) == 0;
+}
 
 bool is_ascii(const std::string& s) {
     for (unsigned char c : s)
@@ -142,11 +177,14 @@ private:
     std::vector<int> m_widths, m_precisions;
     std::vector<OGRFieldType> m_types;
 
-    // Pass 2: a private folder beside the target, and per feature a hash of its text to check
-    // what reads back.
+    // Pass 2: a private folder beside the target (and the memory folder GDAL writes in when
+    // the set is small), and per feature a hash of its text to check what reads back.
     std::string m_stem;
     fs::path m_dir;
-    fs::path m_temp_shp;
+    std::optional<MemoryFolder> m_memory;
+    std::string m_write_dir; // where GDAL writes: m_dir or the memory folder
+    std::string m_temp_shp;
+    std::uint64_t m_estimate = 0;
     std::vector<std::size_t> m_written_text;
     std::hash<std::string> m_hasher;
 };
@@ -156,7 +194,12 @@ void ShapefileWriter::run() {
     choose_widths();
     OGRwkbGeometryType gtype = geometry_type();
     m_dir = m_pending.temp_dir();
-    m_temp_shp = m_dir / (m_stem + ".shp");
+    m_write_dir = m_dir.string();
+    if (m_estimate <= in_memory_bytes) {
+        m_memory.emplace();
+        m_write_dir = m_memory->path();
+    }
+    m_temp_shp = m_write_dir + "/" + m_stem + ".shp";
     GdalErrorCapture capture; // failures outside the checked calls fail the write too
     write(gtype);
     if (auto why = capture.errors(); !why.empty())
@@ -221,6 +264,7 @@ void ShapefileWriter::choose_widths() {
         record += static_cast<std::uint64_t>(m_widths[i]);
     }
     std::uint64_t dbf_bytes = 32 + 32 * m_n + 1 + m_features * record + 1;
+    m_estimate = m_shp_bytes + dbf_bytes;
     if (m_shp_bytes > o.shapefile_limit_bytes || dbf_bytes > o.shapefile_limit_bytes)
         throw_input(fmt::format("{} is too large for a shapefile: {} features need about {} "
                                 "of .shp and {} of .dbf, and a shapefile stops at {} per file",
@@ -250,7 +294,7 @@ OGRwkbGeometryType ShapefileWriter::geometry_type() const {
 }
 
 void ShapefileWriter::write(OGRwkbGeometryType gtype) {
-    gdal::Dataset ds("ESRI Shapefile", m_temp_shp.string(), m_target.string());
+    gdal::Dataset ds("ESRI Shapefile", m_temp_shp, m_target.string());
     CPLStringList lco;
     lco.SetNameValue("ENCODING", m_gbk ? "CP936" : "UTF-8");
     lco.SetNameValue("2GB_LIMIT", "YES");
@@ -266,43 +310,77 @@ void ShapefileWriter::write(OGRwkbGeometryType gtype) {
         layer.add_field(f.shp, t, m_widths[i], m_precisions[i]);
         m_types.push_back(t);
     }
+    auto* defn = &layer.defn();
 
-    m_s.scan([&](const OutFeature& f) {
-        gdal::Feature feat(layer);
-        std::string text;
-        for (size_t i = 0; i < m_n; ++i) {
-            const Value& v = f.values[i];
-            auto str = std::get_if<std::string>(&v);
-            if (str && m_cut[i] > 0 && m_enc.length(*str).value_or(0) > max_text_bytes) {
-                std::string fitted = m_enc.fit(*str, max_text_bytes);
-                feat->SetField(static_cast<int>(i), fitted.c_str());
-                text += fitted;
-            } else if (str) {
-                feat->SetField(static_cast<int>(i), str->c_str());
-                text += *str;
-            } else if (auto d = std::get_if<Date>(&v)) {
-                feat->SetField(static_cast<int>(i), d->year(), d->month(), d->day());
-            } else if (auto x = std::get_if<double>(&v)) {
-                feat->SetField(static_cast<int>(i), *x);
-            } else if (auto k = std::get_if<std::int64_t>(&v)) {
-                feat->SetField(static_cast<int>(i), static_cast<GIntBig>(*k));
-            } else {
-                feat->SetFieldNull(static_cast<int>(i));
-            }
-            if (m_s.fields[i].type == FieldType::text)
-                text += '\x1f';
+    // Filled (and reprojected, with --crs) on the second thread; the encoder's cache is that
+    // thread's alone.
+    struct Prepared {
+        OGRFeatureUniquePtr feature;
+        std::size_t text_hash = 0;
+        std::string what;
+        double area_m2 = 0, length_m = 0;
+    };
+    auto make_prepare = [&]() -> std::function<Prepared(const OutFeature&)> {
+        std::shared_ptr<OGRCoordinateTransformation> transform;
+        if (m_ctx.transform) {
+            transform.reset(m_ctx.transform->Clone());
+            if (!transform)
+                throw_internal("cannot copy the coordinate transformation");
         }
-        if (auto g = make_geometry(f, m_ctx))
-            feat.set_geometry(std::move(g));
-        feat.add_to_layer(describe_feature(m_s, f));
-        m_written_text.push_back(m_hasher(text));
+        return [&, transform](const OutFeature& f) {
+            WriteContext local{m_ctx.options, m_ctx.working_srs, m_ctx.target_srs, transform.get(),
+                               m_ctx.summary};
+            Prepared p;
+            p.feature.reset(OGRFeature::CreateFeature(defn));
+            if (!p.feature)
+                throw_internal(fmt::format("cannot create a feature for {}", m_target.string()));
+            OGRFeature& feat = *p.feature;
+            std::string text;
+            for (size_t i = 0; i < m_n; ++i) {
+                const Value& v = f.values[i];
+                auto str = std::get_if<std::string>(&v);
+                if (str && m_cut[i] > 0 && m_enc.length(*str).value_or(0) > max_text_bytes) {
+                    std::string fitted = m_enc.fit(*str, max_text_bytes);
+                    feat.SetField(static_cast<int>(i), fitted.c_str());
+                    text += fitted;
+                } else if (str) {
+                    feat.SetField(static_cast<int>(i), str->c_str());
+                    text += *str;
+                } else if (auto d = std::get_if<Date>(&v)) {
+                    feat.SetField(static_cast<int>(i), d->year(), d->month(), d->day());
+                } else if (auto x = std::get_if<double>(&v)) {
+                    feat.SetField(static_cast<int>(i), *x);
+                } else if (auto k = std::get_if<std::int64_t>(&v)) {
+                    feat.SetField(static_cast<int>(i), static_cast<GIntBig>(*k));
+                } else {
+                    feat.SetFieldNull(static_cast<int>(i));
+                }
+                if (m_s.fields[i].type == FieldType::text)
+                    text += '\x1f';
+            }
+            if (auto g = make_geometry(f, local))
+                if (feat.SetGeometryDirectly(g.release()) != OGRERR_NONE)
+                    throw_internal(
+                        fmt::format("{} does not take this geometry type", m_target.string()));
+            p.text_hash = m_hasher(text);
+            p.what = describe_feature(m_s, f);
+            p.area_m2 = f.area_m2;
+            p.length_m = f.length_m;
+            return p;
+        };
+    };
+    auto producer_errors = scan_beside<Prepared>(m_s.scan, make_prepare, [&](Prepared& p) {
+        layer.add_feature(*p.feature, p.what);
+        m_written_text.push_back(p.text_hash);
         m_result.features += 1;
-        m_result.area_m2 += f.area_m2;
-        m_result.length_m += f.length_m;
+        m_result.area_m2 += p.area_m2;
+        m_result.length_m += p.length_m;
         if (m_result.features % 100000 == 0)
             report_progress(m_ctx.options,
                             fmt::format("{}: {} features written", m_s.name, m_result.features));
     });
+    if (!producer_errors.empty())
+        throw_input(fmt::format("cannot write {}: {}", m_target.string(), producer_errors));
     ds.close();
 }
 
@@ -312,7 +390,7 @@ void ShapefileWriter::check_read_back(const GdalErrorCapture& capture) const {
     const std::string target = m_target.string();
     const char* drivers[] = {"ESRI Shapefile", nullptr};
     GDALDatasetUniquePtr check(
-        GDALDataset::Open(m_temp_shp.string().c_str(), GDAL_OF_VECTOR, drivers, nullptr, nullptr));
+        GDALDataset::Open(m_temp_shp.c_str(), GDAL_OF_VECTOR, drivers, nullptr, nullptr));
     if (!check || check->GetLayerCount() != 1)
         throw_internal(fmt::format("the shapefile written for {} cannot be read back: {}", target,
                                    capture.last_error()));
@@ -375,7 +453,18 @@ void ShapefileWriter::stage_files() {
 
     fs::path out_dir = m_target.parent_path().empty() ? fs::path(".") : m_target.parent_path();
     for (const char* ext : {".shp", ".shx", ".dbf", ".prj", ".cpg"}) {
+        std::string written = m_write_dir + "/" + m_stem + ext;
         fs::path file = m_dir / (m_stem + ext);
+        if (m_memory && vsi_exists(written)) {
+            // GDAL's own copy, in 1 MB writes, into the private folder on disk.
+            GdalErrorCapture capture;
+            if (CPLCopyFile(file.c_str(), written.c_str()) != 0)
+                throw_input(fmt::format("cannot write {}: {}", file.string(),
+                                        capture.last_error().empty() ? std::strerror(errno)
+                                                                     : capture.last_error()),
+                            "check that the folder is writable and has space");
+            VSIUnlink(written.c_str());
+        }
         if (fs::exists(file))
             m_pending.add(file, out_dir / (m_stem + ext));
         else if (std::string(ext) == ".cpg" || (std::string(ext) == ".prj" && m_ctx.target_srs))
