@@ -273,8 +273,21 @@ public:
     ApiPool(std::string store, ApiLimits limits, size_t max_leases,
             std::function<void(const std::string&)> log)
         : m_store(std::move(store)), m_limits(limits), m_max_leases(max_leases),
-          m_log(std::move(log)), m_cache(std::make_shared<ViewerCache>()),
-          m_stamp(FileStamp::of(m_store)) {}
+          m_log(std::move(log)), m_disk(disk_cache(m_store, m_limits)),
+          m_cache(std::make_shared<ViewerCache>(m_disk)), m_stamp(FileStamp::of(m_store)) {}
+
+    // The tiles' disk cache beside the store (or where --tile-cache says), shared by every
+    // generation of the cache: it keeps only the current data's folder itself.
+    static std::shared_ptr<TileDiskCache> disk_cache(const std::string& store,
+                                                     const ApiLimits& limits) {
+        std::error_code ec;
+        if (limits.tile_cache == "off" ||
+            (limits.tile_cache.empty() && !fs::is_regular_file(store, ec)))
+            return nullptr; // not a file (a PostGIS connection): nothing is "beside" it
+        auto folder = limits.tile_cache.empty() ? default_tile_cache_folder(store)
+                                                : fs::path(limits.tile_cache);
+        return std::make_shared<TileDiskCache>(folder, limits.tile_cache_bytes);
+    }
 
     class Lease {
     public:
@@ -382,7 +395,7 @@ private:
             ++m_generation;
             stale = std::move(m_idle);
             m_idle.clear();
-            m_cache = std::make_shared<ViewerCache>();
+            m_cache = std::make_shared<ViewerCache>(m_disk);
         }
         auto cache = m_cache;
         bool was_broken = m_broken;
@@ -431,6 +444,7 @@ private:
     ApiLimits m_limits;
     size_t m_max_leases;
     std::function<void(const std::string&)> m_log;
+    std::shared_ptr<TileDiskCache> m_disk;
     std::shared_ptr<ViewerCache> m_cache;
     struct Waiter {
         std::condition_variable ready;

@@ -12,6 +12,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/schema.hpp"
 #include "landclear/core/stage.hpp"
+#include "landclear/server/tile_disk_cache.hpp"
 #include "landclear/server/tile_index.hpp"
 #include "landclear/store/store.hpp"
 
@@ -43,6 +44,10 @@ struct ApiLimits {
     std::size_t max_features = 50000; // per features request; past it a 413 asks to zoom in
     double max_bbox_degrees = 2.0;    // longest side of a requested bbox (a city is < 1°)
     std::optional<Date> known_on;     // serve the store as known on this day (--known-on)
+    // Where tiles and figures are kept on disk (tile_disk_cache.hpp): "" the folder beside the
+    // store (STORE.tiles), "off" none; at most tile_cache_bytes there.
+    std::string tile_cache;
+    std::uint64_t tile_cache_bytes = std::uint64_t{1} << 30;
 };
 
 // A WGS84 longitude/latitude box: west, south, east, north.
@@ -120,8 +125,14 @@ public:
         return result;
     }
 
+    // With a disk cache (tile_disk_cache.hpp), the tiles and the project figures are also kept
+    // there, so a restarted server (or a second one on the store) answers from it.
+    explicit ViewerCache(std::shared_ptr<TileDiskCache> disk_cache = nullptr)
+        : disk(std::move(disk_cache)), tiles(std::make_shared<TileService>(256u << 20, disk)) {}
+
+    const std::shared_ptr<TileDiskCache> disk;
     // Vector tiles of the store (tile_index.hpp): its own index and tile cache.
-    const std::shared_ptr<TileService> tiles = std::make_shared<TileService>();
+    const std::shared_ptr<TileService> tiles;
 
 private:
     std::mutex m_mutex;
