@@ -81,6 +81,21 @@ public:
         return m_extents;
     }
 
+    // The layers' feature counts and extent (working CRS) for /api/info: a count and a pass
+    // over every geometry's box, asked by every page when it opens.
+    struct LayerSummary {
+        std::int64_t data_version = -1;
+        std::vector<std::pair<std::string, std::int64_t>> counts;
+        std::optional<Envelope> all;
+    };
+    template <class F>
+    std::shared_ptr<const LayerSummary> layer_summary(std::int64_t version, F compute) {
+        std::lock_guard lock(m_summary_mutex);
+        if (!m_summary || m_summary->data_version != version)
+            m_summary = std::make_shared<const LayerSummary>(compute());
+        return m_summary;
+    }
+
     // Corridor reports of every corridor as of a date (analyse_corridors recomputes the red-line
     // geometry when the store holds none, which a read-only server cannot save): kept for a few
     // dates per data version. One computation at a time; others wait for its result.
@@ -137,6 +152,8 @@ public:
 private:
     std::mutex m_mutex;
     std::shared_ptr<const Extents> m_extents;
+    std::mutex m_summary_mutex;
+    std::shared_ptr<const LayerSummary> m_summary;
     std::mutex m_corridor_mutex;
     std::int64_t m_corridor_version = -1;
     std::map<std::string, std::shared_ptr<const Corridors>> m_corridors;

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <libdeflate.h>
 #include <list>
 #include <map>
 #include <mutex>
@@ -19,7 +20,6 @@
 #include <set>
 #include <thread>
 #include <unordered_map>
-#include <zlib.h>
 
 namespace landclear {
 
@@ -721,7 +721,9 @@ std::string encode(const LayerData& L, const TileLayerInfo& info, int z, int x, 
         for (const auto& p : part)
             tp.push_back(snapped(p));
     };
-    for (auto f : L.query(query)) {
+    auto features = L.query(query);
+    out.reserve_values(features.size() * (s.strings.size() + s.ints.size()));
+    for (auto f : features) {
         const auto& b = L.box[f];
         auto type = static_cast<mvt::GeomType>(L.type[f]);
         if (drop_specks && type != mvt::GeomType::point && (b.max_x - b.min_x) * scale < pixel &&
@@ -793,21 +795,23 @@ std::string encode(const LayerData& L, const TileLayerInfo& info, int z, int x, 
     return mvt::encode_tile(layers);
 }
 
-// gzip at the fastest level: a tile is compressed once, when encoded.
+// gzip at the fastest level: a tile is compressed once, when encoded. libdeflate, not zlib:
+// compressing was 40 % of a cold tile's time with zlib at its fastest level, and libdeflate's
+// fastest is about twice as fast and compresses better. One compressor per thread (it holds
+// its tables).
 std::string gzip_bytes(const std::string& in) {
-    z_stream zs{};
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    struct Compressor {
+        libdeflate_compressor* c = libdeflate_alloc_compressor(1);
+        ~Compressor() { libdeflate_free_compressor(c); }
+    };
+    thread_local Compressor z;
+    if (!z.c)
         return {};
     std::string out;
-    out.resize(deflateBound(&zs, static_cast<uLong>(in.size())));
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    int rc = deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return rc == Z_STREAM_END ? out : std::string();
+    out.resize(libdeflate_gzip_compress_bound(z.c, in.size()));
+    auto n = libdeflate_gzip_compress(z.c, in.data(), in.size(), out.data(), out.size());
+    out.resize(n); // 0: did not fit, never with the bound; sent uncompressed then
+    return out;
 }
 
 } // namespace

@@ -83,6 +83,8 @@ public:
     std::uint32_t value_index(const PropertyValue& value);
     std::uint32_t string_value_index(std::string_view value); // as value_index, no copy to look
     std::uint32_t int_value_index(std::int64_t value);
+    // Room for about this many distinct values (a tile's codes are mostly distinct).
+    void reserve_values(std::size_t n) { m_string_index.reserve(n); }
     std::size_t size() const { return m_count; }
     const std::string& name() const { return m_name; }
     // The encoded Layer message (without the Tile's field tag).
