@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <netdb.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <set>
 #include <sstream>
@@ -130,9 +131,13 @@ std::optional<std::string> bad_utf8_param(const httplib::Request& req) {
 // SO_REUSEADDR (a restart need not wait for TIME_WAIT) but not SO_REUSEPORT, which cpp-httplib
 // sets by default: with it a second `serve` binds the same port and the kernel splits the
 // requests between the two processes and their stores.
+// TCP_NODELAY too (accepted connections inherit it): without it a kept-alive connection's
+// answers waited ~40 ms each for the client's delayed acknowledgement (Nagle): 44 ms a cached
+// tile at 100,000 parcels against under 1 ms on a fresh connection.
 void listen_socket_options(int sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
 }
 
 // Why host:port cannot be bound, from the system (cpp-httplib reports only failure).
