@@ -14,7 +14,7 @@ namespace landclear::cli {
 namespace {
 
 struct ServeArgs {
-    std::string store, bind = "127.0.0.1", viewer, config, known_on, basemap;
+    std::string store, bind = "127.0.0.1", viewer, config, known_on, basemap, tile_cache;
     std::vector<std::string> allowed_hosts;
     int port = 8080, threads = 8, max_connections = ServerOptions{}.max_connections;
     std::size_t max_features = ApiLimits{}.max_features;
@@ -34,6 +34,7 @@ int run(const ServeArgs& a) {
     o.allowed_hosts = a.allowed_hosts;
     o.limits.max_features = a.max_features;
     o.limits.known_on = parse_known_on(a.known_on);
+    o.limits.tile_cache = a.tile_cache;
     if (!a.quiet)
         o.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
     // Even with --quiet: a store changed under the server is worth a line.
@@ -100,6 +101,9 @@ const bool registered = register_command(60, [](CLI::App& app) {
     cmd->add_option("--max-features", a->max_features,
                     "most features one map request may return (default 50000)")
         ->check(CLI::Range(1, 10000000));
+    cmd->add_option("--tile-cache", a->tile_cache,
+                    "folder for tiles kept on disk, or 'off' (default: STORE.tiles beside the "
+                    "store; memory only when it cannot be written)");
     cmd->add_flag("--quiet", a->quiet, "do not log each request to stderr");
     return std::pair<CLI::App*, Runner>{cmd, [a] { return run(*a); }};
 });

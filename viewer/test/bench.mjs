@@ -3,7 +3,12 @@
 // with the figures), a zoom to the busiest project at map zoom 14, and then the latency of
 // cold parcel tiles (every tile over every project at tile zooms 12–14, each asked once, as a
 // map does; then the same tiles again, from the cache). Prints JSON.
-//   node test/bench.mjs STORE [--tiles N]   (env as for the e2e test: LANDCLEAR_BIN, LANDCLEAR_VIEWER_DIR)
+//   node test/bench.mjs STORE [--tiles N] [--warm] [--serve-arg ARG ...]
+//   (env as for the e2e test: LANDCLEAR_BIN, LANDCLEAR_VIEWER_DIR)
+// --warm opens the page only once the server's warm-up is done (the tile index built, the
+// project figures made): the "warm" first view. Without it the page opens as soon as the
+// server listens, as a user who starts the server and opens the page at once. The store's disk
+// cache (STORE.tiles) is used as it is: remove it for a first start.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +16,9 @@ import { chromium } from 'playwright-core';
 import { serve } from './helpers.mjs';
 
 const store = process.argv[2];
-const maxTiles = Number(process.argv[process.argv.indexOf('--tiles') + 1] || 400);
+const maxTiles = process.argv.includes('--tiles') ? Number(process.argv[process.argv.indexOf('--tiles') + 1]) : 400;
+const warm = process.argv.includes('--warm');
+const serveArgs = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--serve-arg' ? [a] : []));
 if (!store) {
   console.error('usage: node test/bench.mjs STORE [--tiles N]');
   process.exit(2);
@@ -19,8 +26,19 @@ if (!store) {
 
 const out = { store: path.basename(store), loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
 let t0 = Date.now();
-const { proc, url } = await serve(store);
+const { proc, url } = await serve(store, serveArgs);
 out.serve_listening_ms = Date.now() - t0;
+out.disk_cache_before = fs.existsSync(store + '.tiles');
+if (warm) {
+  // The warm-up builds the index (features > 0 once both parts are in) and makes the figures.
+  for (;;) {
+    const info = await (await fetch(new URL('api/info', url))).json();
+    if (info.tile_cache.features >= info.counts.parcels) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await (await fetch(new URL('api/projects', url))).json();
+  out.warm_ready_ms = Date.now() - t0;
+}
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'landclear-bench-'));
 const context = await chromium.launchPersistentContext(work, {
@@ -83,6 +101,7 @@ const timeAll = async () => {
 };
 out.parcel_tiles_cold = await timeAll();
 out.parcel_tiles_cached = await timeAll();
+out.tile_cache = (await (await fetch(new URL('api/info', url))).json()).tile_cache;
 proc.kill('SIGTERM');
 fs.rmSync(work, { recursive: true, force: true });
 console.log(JSON.stringify(out, null, 2));

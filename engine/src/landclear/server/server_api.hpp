@@ -12,6 +12,7 @@
 #include "landclear/core/error.hpp"
 #include "landclear/core/schema.hpp"
 #include "landclear/core/stage.hpp"
+#include "landclear/server/tile_disk_cache.hpp"
 #include "landclear/server/tile_index.hpp"
 #include "landclear/store/store.hpp"
 
@@ -43,6 +44,10 @@ struct ApiLimits {
     std::size_t max_features = 50000; // per features request; past it a 413 asks to zoom in
     double max_bbox_degrees = 2.0;    // longest side of a requested bbox (a city is < 1°)
     std::optional<Date> known_on;     // serve the store as known on this day (--known-on)
+    // Where tiles and figures are kept on disk (tile_disk_cache.hpp): "" the folder beside the
+    // store (STORE.tiles), "off" none; at most tile_cache_bytes there.
+    std::string tile_cache;
+    std::uint64_t tile_cache_bytes = std::uint64_t{1} << 30;
 };
 
 // A WGS84 longitude/latitude box: west, south, east, north.
@@ -74,6 +79,21 @@ public:
         if (!m_extents || m_extents->data_version != version)
             m_extents = std::make_shared<const Extents>(compute());
         return m_extents;
+    }
+
+    // The layers' feature counts and extent (working CRS) for /api/info: a count and a pass
+    // over every geometry's box, asked by every page when it opens.
+    struct LayerSummary {
+        std::int64_t data_version = -1;
+        std::vector<std::pair<std::string, std::int64_t>> counts;
+        std::optional<Envelope> all;
+    };
+    template <class F>
+    std::shared_ptr<const LayerSummary> layer_summary(std::int64_t version, F compute) {
+        std::lock_guard lock(m_summary_mutex);
+        if (!m_summary || m_summary->data_version != version)
+            m_summary = std::make_shared<const LayerSummary>(compute());
+        return m_summary;
     }
 
     // Corridor reports of every corridor as of a date (analyse_corridors recomputes the red-line
@@ -120,12 +140,20 @@ public:
         return result;
     }
 
+    // With a disk cache (tile_disk_cache.hpp), the tiles and the project figures are also kept
+    // there, so a restarted server (or a second one on the store) answers from it.
+    explicit ViewerCache(std::shared_ptr<TileDiskCache> disk_cache = nullptr)
+        : disk(std::move(disk_cache)), tiles(std::make_shared<TileService>(256u << 20, disk)) {}
+
+    const std::shared_ptr<TileDiskCache> disk;
     // Vector tiles of the store (tile_index.hpp): its own index and tile cache.
-    const std::shared_ptr<TileService> tiles = std::make_shared<TileService>();
+    const std::shared_ptr<TileService> tiles;
 
 private:
     std::mutex m_mutex;
     std::shared_ptr<const Extents> m_extents;
+    std::mutex m_summary_mutex;
+    std::shared_ptr<const LayerSummary> m_summary;
     std::mutex m_corridor_mutex;
     std::int64_t m_corridor_version = -1;
     std::map<std::string, std::shared_ptr<const Corridors>> m_corridors;

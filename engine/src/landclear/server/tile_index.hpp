@@ -39,6 +39,10 @@ inline constexpr std::uint32_t tile_extent = 4096;
 inline constexpr std::uint32_t tile_buffer = 64; // tile units around the tile, against seams
 inline constexpr int tile_pixels = 512;          // how wide the map draws a tile
 
+// The box around a WKB geometry's points (2D; Z and M ignored), read without building the
+// geometry; none for an empty, unknown or truncated blob.
+std::optional<Envelope> wkb_envelope(const std::vector<unsigned char>& wkb);
+
 // A date as the tiles carry it: 2026-11-20 -> 20261120 (so the page compares integers).
 std::int64_t tile_date(const Date& d);
 
@@ -50,12 +54,21 @@ struct TileStats {
     std::size_t cached_bytes = 0; //
     std::uint64_t hits = 0, misses = 0;
     bool segments_current = false; // the stored corridor segments match the data
+    // The disk cache (tile_disk_cache.hpp): "" when off; tiles read from it and written to it.
+    std::string disk_folder;
+    std::uint64_t disk_hits = 0, disk_writes = 0, disk_bytes = 0;
+    bool disk_writable = false;
 };
+
+class TileDiskCache;
 
 // Shared by the connections of one server (ViewerCache holds one); thread-safe.
 class TileService {
 public:
-    explicit TileService(std::size_t cache_bytes = 256u << 20);
+    // With a disk cache, a tile not in memory is looked for there before it is encoded, and
+    // written there once encoded (tile_disk_cache.hpp); the store is never written.
+    explicit TileService(std::size_t cache_bytes = 256u << 20,
+                         std::shared_ptr<TileDiskCache> disk = nullptr);
     ~TileService();
     TileService(const TileService&) = delete;
     TileService& operator=(const TileService&) = delete;

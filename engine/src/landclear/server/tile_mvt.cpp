@@ -36,38 +36,17 @@ std::uint32_t zigzag(std::int32_t v) {
     return (static_cast<std::uint32_t>(v) << 1) ^ static_cast<std::uint32_t>(v >> 31);
 }
 
-// The points without consecutive repeats (and, for rings, without the closing repeat).
-std::vector<Point> cleaned(const std::vector<Point>& in, bool ring) {
-    std::vector<Point> out;
-    out.reserve(in.size());
-    for (const auto& p : in)
-        if (out.empty() || !(out.back() == p))
-            out.push_back(p);
+// The points without consecutive repeats (and, for rings, without the closing repeat), in place.
+void clean(std::vector<Point>& pts, bool ring) {
+    size_t n = 0;
+    for (size_t i = 0; i < pts.size(); ++i)
+        if (n == 0 || !(pts[n - 1] == pts[i]))
+            pts[n++] = pts[i];
+    pts.resize(n);
     if (ring)
-        while (out.size() > 1 && out.front() == out.back())
-            out.pop_back();
-    return out;
+        while (pts.size() > 1 && pts.front() == pts.back())
+            pts.pop_back();
 }
-
-struct GeometryWriter {
-    std::vector<std::uint32_t> out;
-    Point cursor;
-
-    void move(const Point& p) {
-        out.push_back(zigzag(p.x - cursor.x));
-        out.push_back(zigzag(p.y - cursor.y));
-        cursor = p;
-    }
-    void path(const std::vector<Point>& pts, bool close) {
-        out.push_back(command(move_to, 1));
-        move(pts[0]);
-        out.push_back(command(line_to, static_cast<std::uint32_t>(pts.size() - 1)));
-        for (size_t i = 1; i < pts.size(); ++i)
-            move(pts[i]);
-        if (close)
-            out.push_back(command(close_path, 1));
-    }
-};
 
 } // namespace
 
@@ -81,79 +60,140 @@ std::int64_t ring_area2(const std::vector<Point>& ring) {
     return a;
 }
 
+void GeometryEncoder::clear() {
+    m_out.clear();
+    m_cursor = {};
+    m_outer_kept = false;
+}
+
+void GeometryEncoder::move(const Point& p) {
+    m_out.push_back(zigzag(p.x - m_cursor.x));
+    m_out.push_back(zigzag(p.y - m_cursor.y));
+    m_cursor = p;
+}
+
+void GeometryEncoder::path(const std::vector<Point>& pts, bool close) {
+    m_out.push_back(command(move_to, 1));
+    move(pts[0]);
+    m_out.push_back(command(line_to, static_cast<std::uint32_t>(pts.size() - 1)));
+    for (size_t i = 1; i < pts.size(); ++i)
+        move(pts[i]);
+    if (close)
+        m_out.push_back(command(close_path, 1));
+}
+
+void GeometryEncoder::ring(std::vector<Point>& pts, bool outer) {
+    if (!outer && !m_outer_kept)
+        return; // a hole of a dropped exterior ring
+    clean(pts, true);
+    auto a = pts.size() >= 3 ? ring_area2(pts) : 0;
+    if (a == 0) {
+        if (outer)
+            m_outer_kept = false;
+        return;
+    }
+    if ((a > 0) != outer)
+        std::reverse(pts.begin() + 1, pts.end()); // same first point, other winding
+    path(pts, true);
+    if (outer)
+        m_outer_kept = true;
+}
+
+void GeometryEncoder::line(std::vector<Point>& pts) {
+    clean(pts, false);
+    if (pts.size() >= 2)
+        path(pts, false);
+}
+
+void GeometryEncoder::points(const std::vector<Point>& pts) {
+    if (pts.empty())
+        return;
+    m_out.push_back(command(move_to, static_cast<std::uint32_t>(pts.size())));
+    for (const auto& p : pts)
+        move(p);
+}
+
 LayerBuilder::LayerBuilder(std::string name, std::uint32_t extent)
     : m_name(std::move(name)), m_extent(extent) {}
 
-std::uint32_t LayerBuilder::key_index(const std::string& key) {
+std::uint32_t LayerBuilder::key_index(std::string_view key) {
     for (size_t i = 0; i < m_keys.size(); ++i)
         if (m_keys[i] == key)
             return static_cast<std::uint32_t>(i);
-    m_keys.push_back(key);
+    m_keys.emplace_back(key);
     return static_cast<std::uint32_t>(m_keys.size() - 1);
 }
 
-std::uint32_t LayerBuilder::value_index(const PropertyValue& value) {
-    auto [it, added] =
-        m_value_index.try_emplace(value, static_cast<std::uint32_t>(m_values.size()));
+std::uint32_t LayerBuilder::add_value(PropertyValue value) {
+    m_values.push_back(std::move(value));
+    return static_cast<std::uint32_t>(m_values.size() - 1);
+}
+
+std::uint32_t LayerBuilder::string_value_index(std::string_view value) {
+    if (auto it = m_string_index.find(value); it != m_string_index.end())
+        return it->second;
+    auto i = add_value(std::string(value));
+    m_string_index.emplace(std::get<std::string>(m_values.back()), i);
+    return i;
+}
+
+std::uint32_t LayerBuilder::int_value_index(std::int64_t value) {
+    auto [it, added] = m_int_index.try_emplace(value, 0);
     if (added)
-        m_values.push_back(value);
+        it->second = add_value(value);
+    return it->second;
+}
+
+std::uint32_t LayerBuilder::value_index(const PropertyValue& value) {
+    if (auto s = std::get_if<std::string>(&value))
+        return string_value_index(*s);
+    if (auto i = std::get_if<std::int64_t>(&value))
+        return int_value_index(*i);
+    auto [it, added] = m_other_index.try_emplace(value, 0);
+    if (added)
+        it->second = add_value(value);
     return it->second;
 }
 
 bool LayerBuilder::add(const Feature& f) {
-    GeometryWriter g;
+    m_geometry.clear();
+    std::vector<Point> pts;
     if (f.type == GeomType::point) {
-        std::vector<Point> pts;
         for (const auto& part : f.parts)
             pts.insert(pts.end(), part.begin(), part.end());
-        if (pts.empty())
-            return false;
-        g.out.push_back(command(move_to, static_cast<std::uint32_t>(pts.size())));
-        for (const auto& p : pts)
-            g.move(p);
-    } else if (f.type == GeomType::line) {
-        for (const auto& part : f.parts) {
-            auto pts = cleaned(part, false);
-            if (pts.size() >= 2)
-                g.path(pts, false);
-        }
+        m_geometry.points(pts);
     } else {
-        bool outer_kept = false;
         for (size_t i = 0; i < f.parts.size(); ++i) {
-            bool outer = i < f.exterior.size() ? f.exterior[i] : i == 0;
-            if (!outer && !outer_kept)
-                continue; // a hole of a dropped exterior ring
-            auto ring = cleaned(f.parts[i], true);
-            auto a = ring.size() >= 3 ? ring_area2(ring) : 0;
-            if (a == 0) {
-                if (outer)
-                    outer_kept = false;
-                continue;
-            }
-            if ((a > 0) != outer)
-                std::reverse(ring.begin() + 1, ring.end()); // same first point, other winding
-            g.path(ring, true);
-            if (outer)
-                outer_kept = true;
+            pts = f.parts[i];
+            if (f.type == GeomType::line)
+                m_geometry.line(pts);
+            else
+                m_geometry.ring(pts, i < f.exterior.size() ? f.exterior[i] : i == 0);
         }
     }
-    if (g.out.empty())
+    if (m_geometry.empty())
         return false;
-
-    std::vector<std::uint32_t> tags;
-    tags.reserve(f.properties.size() * 2);
+    m_tags.clear();
     for (const auto& [k, v] : f.properties) {
-        tags.push_back(key_index(k));
-        tags.push_back(value_index(v));
+        m_tags.push_back(key_index(k));
+        m_tags.push_back(value_index(v));
     }
+    return add(f.id, f.type, m_geometry, m_tags);
+}
+
+bool LayerBuilder::add(std::optional<std::uint64_t> id, GeomType type,
+                       const GeometryEncoder& geometry, const std::vector<std::uint32_t>& tags) {
+    if (geometry.empty())
+        return false;
     protozero::pbf_writer layer(m_features);
     protozero::pbf_writer feature(layer, layer_features);
-    if (f.id)
-        feature.add_uint64(feature_id, *f.id);
+    if (id)
+        feature.add_uint64(feature_id, *id);
     if (!tags.empty())
         feature.add_packed_uint32(feature_tags, tags.begin(), tags.end());
-    feature.add_enum(feature_type, static_cast<std::int32_t>(f.type));
-    feature.add_packed_uint32(feature_geometry, g.out.begin(), g.out.end());
+    feature.add_enum(feature_type, static_cast<std::int32_t>(type));
+    const auto& g = geometry.commands();
+    feature.add_packed_uint32(feature_geometry, g.begin(), g.end());
     ++m_count;
     return true;
 }
