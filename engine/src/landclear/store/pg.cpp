@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <utility>
 
 namespace landclear::pg {
 
@@ -297,6 +298,7 @@ void Connection::fail(pg_result* r, const std::string& sql) {
 }
 
 void Connection::exec(const std::string& sql) {
+    copy_finish();
     PGresult* r = PQexec(m_conn, sql.c_str());
     auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -305,6 +307,7 @@ void Connection::exec(const std::string& sql) {
 }
 
 Result Connection::query(const std::string& sql, const Params& params) {
+    copy_finish();
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& p : params)
@@ -332,18 +335,35 @@ std::optional<std::int64_t> Connection::query_int(const std::string& sql, const 
 }
 
 void Connection::copy_in(const std::string& copy_sql, std::string_view data) {
-    PGresult* r = PQexec(m_conn, copy_sql.c_str());
-    if (!r || PQresultStatus(r) != PGRES_COPY_IN)
-        fail(r, copy_sql);
-    PQclear(r);
+    copy_stream(copy_sql, data);
+    copy_finish();
+}
+
+void Connection::copy_stream(const std::string& copy_sql, std::string_view data) {
+    if (m_copy_sql != copy_sql) {
+        copy_finish();
+        PGresult* r = PQexec(m_conn, copy_sql.c_str());
+        if (!r || PQresultStatus(r) != PGRES_COPY_IN)
+            fail(r, copy_sql);
+        PQclear(r);
+        m_copy_sql = copy_sql;
+    }
     constexpr size_t chunk = 1 << 20;
     for (size_t at = 0; at < data.size(); at += chunk) {
         auto n = std::min(chunk, data.size() - at);
-        if (PQputCopyData(m_conn, data.data() + at, static_cast<int>(n)) != 1)
-            fail(nullptr, copy_sql);
+        if (PQputCopyData(m_conn, data.data() + at, static_cast<int>(n)) != 1) {
+            auto sql = std::exchange(m_copy_sql, std::string());
+            fail(nullptr, sql);
+        }
     }
+}
+
+void Connection::copy_finish() {
+    if (m_copy_sql.empty())
+        return;
+    auto sql = std::exchange(m_copy_sql, std::string());
     if (PQputCopyEnd(m_conn, nullptr) != 1)
-        fail(nullptr, copy_sql);
+        fail(nullptr, sql);
     PGresult* last = nullptr;
     bool failed = false;
     while (PGresult* res = PQgetResult(m_conn)) {
@@ -355,7 +375,16 @@ void Connection::copy_in(const std::string& copy_sql, std::string_view data) {
         PQclear(res);
     }
     if (failed)
-        fail(last, copy_sql);
+        fail(last, sql);
+}
+
+void Connection::copy_abort() noexcept {
+    if (m_copy_sql.empty())
+        return;
+    m_copy_sql.clear();
+    if (PQputCopyEnd(m_conn, "rolled back") == 1)
+        while (PGresult* res = PQgetResult(m_conn))
+            PQclear(res);
 }
 
 int Connection::backend_pid() const {
