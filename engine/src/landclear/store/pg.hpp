@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;
@@ -90,7 +91,8 @@ private:
     [[noreturn]] void fail(pg_result* r, const std::string& sql);
     pg_conn* m_conn = nullptr;
     Location m_location;
-    std::string m_copy_sql; // the COPY in progress, if any
+    std::string m_copy_sql;                                  // the COPY in progress, if any
+    std::unordered_map<std::string, std::string> m_prepared; // SELECT text -> statement name
 };
 
 // Text forms for parameters and COPY.
