@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;
@@ -73,6 +74,15 @@ public:
     std::optional<std::int64_t> query_int(const std::string& sql, const Params& params = {});
     // COPY ... FROM STDIN with `data` in COPY's text format.
     void copy_in(const std::string& copy_sql, std::string_view data);
+    // The same, kept open: `data` (whole lines) goes into the COPY `copy_sql`, started now (after
+    // ending another one) or already open, and the call returns as soon as libpq has sent it, so
+    // the server parses and writes these rows while the caller prepares the next ones. Every
+    // other call (exec, query, copy_in of another table) ends the open COPY first, waiting for
+    // the server and reporting its errors, so what follows sees the rows.
+    void copy_stream(const std::string& copy_sql, std::string_view data);
+    void copy_finish();
+    // Ends an open COPY as failed (the server discards it), for a rollback: never throws.
+    void copy_abort() noexcept;
     // The server-side process of this connection (pg_backend_pid), for messages.
     int backend_pid() const;
     const Location& location() const { return m_location; }
@@ -81,6 +91,8 @@ private:
     [[noreturn]] void fail(pg_result* r, const std::string& sql);
     pg_conn* m_conn = nullptr;
     Location m_location;
+    std::string m_copy_sql;                                  // the COPY in progress, if any
+    std::unordered_map<std::string, std::string> m_prepared; // SELECT text -> statement name
 };
 
 // Text forms for parameters and COPY.
