@@ -109,8 +109,13 @@ def read_commands(store, label):
         fail(f"{label}: /api/info is empty")
     must([binary, "corridor", store, "--format", "json", "--as-of", "2026-11-20"],
          what=f"{label}: corridor")
-    # Nothing written but --out: no new file next to the store (a recovered journal may go).
-    new = set(os.listdir(folder)) - files_before
+    # Nothing written but --out: no new file next to the store (a recovered journal may go),
+    # except serve's tile cache, STORE.tiles (docs/VIEWER.md), a folder of its own that it may
+    # create beside the store; it is removed so that the next round starts without it.
+    tiles = os.path.basename(store) + ".tiles"
+    new = set(os.listdir(folder)) - files_before - {tiles}
+    if os.path.isdir(os.path.join(folder, tiles)):
+        shutil.rmtree(os.path.join(folder, tiles))
     if new or os.listdir(out) != ["parcels.geojson"]:
         fail(f"{label}: read commands left {sorted(new)} next to the store, {os.listdir(out)} "
              f"in --out's folder")
