@@ -1111,10 +1111,12 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
     };
     std::string worker_errors;
     if (parallel_conversion(s, transform.get())) {
+        // Worked out here, once: an OGRSpatialReference is not safe to use from two threads
+        // (GetAreaOfUse keeps its answer inside the object; ASan caught two workers racing on it).
+        const auto bounds = coordinate_bounds(working);
         ConversionPool pool([&](const Geos& own) {
             return std::make_unique<FeatureConverter>(src, def, s.bound, nullptr, options.invalid,
-                                                      own, coordinate_bounds(working),
-                                                      options.fork_as_alignments);
+                                                      own, bounds, options.fork_as_alignments);
         });
         auto take = [&](std::vector<ConversionPool::Converted>& batch) {
             // The codes' places in the table are fetched ahead: at a million codes nearly every
