@@ -1,16 +1,20 @@
 // Import: exact areas, one working CRS, all-or-nothing, and one clear message per bad input.
 #include "landclear/core/units.hpp"
+#include "landclear/geom/geos.hpp"
 #include "landclear/io/crs.hpp"
 #include "support/test_support.hpp"
 
 #include <array>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cmath>
 #include <cpl_string.h>
 #include <fmt/format.h>
 #include <fstream>
 #include <memory>
 #include <ogr_geometry.h>
 #include <ogr_spatialref.h>
+#include <random>
 
 using namespace landclear;
 using namespace landclear::test;
@@ -263,6 +267,69 @@ BOOST_AUTO_TEST_CASE(self_intersecting_parcel_is_repaired_and_reported) {
     BOOST_CHECK_MESSAGE(contains(rejected.err, "BOWTIE") &&
                             contains(rejected.err, "invalid polygon"),
                         rejected.err);
+}
+
+// A ring through 300 random points crosses itself thousands of times: GEOS's MakeValid would
+// take minutes on it (the fuzz harness found one), so the import refuses to repair it and says
+// how often it crosses itself, counted here by hand, segment against segment.
+BOOST_AUTO_TEST_CASE(a_scrambled_parcel_is_refused_rather_than_repaired_for_minutes) {
+    Fixture f;
+    std::mt19937 random(20261202);
+    std::uniform_real_distribution<double> offset(0, 100);
+    std::vector<std::array<double, 2>> ring;
+    for (int i = 0; i < 300; ++i)
+        ring.push_back({base_x + offset(random), base_y + 500 + offset(random)});
+    ring.push_back(ring.front());
+    std::string wkt = "POLYGON((";
+    for (size_t i = 0; i < ring.size(); ++i)
+        wkt += fmt::format("{}{:.6f} {:.6f}", i ? "," : "", ring[i][0], ring[i][1]);
+    wkt += "))";
+    auto cross = [](double ax, double ay, double bx, double by, double cx, double cy) {
+        return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+    };
+    int crossings = 0;
+    size_t n = ring.size() - 1; // segments
+    for (size_t i = 0; i < n; ++i)
+        for (size_t j = i + 1; j < n; ++j) {
+            if (j == i + 1 || (i == 0 && j == n - 1))
+                continue; // neighbours share a vertex
+            const auto &a = ring[i], &b = ring[i + 1], &c = ring[j], &d = ring[j + 1];
+            double d1 = cross(a[0], a[1], b[0], b[1], c[0], c[1]);
+            double d2 = cross(a[0], a[1], b[0], b[1], d[0], d[1]);
+            double d3 = cross(c[0], c[1], d[0], d[1], a[0], a[1]);
+            double d4 = cross(c[0], c[1], d[0], d[1], b[0], b[1]);
+            if (((d1 > 0) != (d2 > 0)) && ((d3 > 0) != (d4 > 0)))
+                ++crossings;
+        }
+    BOOST_REQUIRE_GT(2 * crossings, make_valid_max_self_nodes);
+    FixtureLayer l = squares(1);
+    l.features.push_back({wkt, {"SCRAMBLED", "XT-001", "", "", "", "", "", "", ""}});
+    auto src = f.dir.file("scrambled.geojson");
+    write_layer(src, "GeoJSON", l);
+    auto started = std::chrono::steady_clock::now();
+    auto r = f.import_expecting_failure({"--parcels", src});
+    BOOST_CHECK_MESSAGE(
+        contains(r.err, "SCRAMBLED") &&
+            contains(r.err, fmt::format("crosses or touches itself at {} points", 2 * crossings)) &&
+            contains(r.err, "out of order"),
+        r.err);
+    // Generous for a sanitizer build on a loaded machine; MakeValid alone takes over a minute.
+    BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+    // A pentagram crosses itself five times (ten nodes): repaired as before.
+    FixtureLayer star = squares(1);
+    std::string star_wkt = "POLYGON((";
+    for (int k = 0; k <= 5; ++k) {
+        double angle = M_PI / 2 + (k % 5) * 4 * M_PI / 5;
+        star_wkt += fmt::format("{}{:.6f} {:.6f}", k ? "," : "", base_x + 50 * std::cos(angle),
+                                base_y + 550 + 50 * std::sin(angle));
+    }
+    star_wkt += "))";
+    star.features.push_back({star_wkt, {"STAR", "XT-001", "", "", "", "", "", "", ""}});
+    auto star_src = f.dir.file("star.geojson");
+    write_layer(star_src, "GeoJSON", star);
+    auto repaired = run_cli({"import", f.store, "--parcels", star_src, "--quiet"});
+    BOOST_CHECK_MESSAGE(repaired.exit_code == 0 && contains(repaired.out, "STAR"),
+                        repaired.out + repaired.err);
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_code_names_both_features) {
@@ -520,9 +587,8 @@ BOOST_AUTO_TEST_CASE(thousands_of_parcels_converted_on_worker_threads_keep_their
     auto twice_at = r.err.find("parcel_code W00017 is used twice: by feature 17 and feature 5555");
     BOOST_CHECK_MESSAGE(contains(r.err, "2 features cannot be imported; nothing was written"),
                         r.err);
-    BOOST_CHECK_MESSAGE(date_at != std::string::npos && twice_at != std::string::npos &&
-                            date_at < twice_at,
-                        r.err);
+    BOOST_CHECK_MESSAGE(
+        date_at != std::string::npos && twice_at != std::string::npos && date_at < twice_at, r.err);
     BOOST_CHECK_MESSAGE(contains(r.err, "cannot read '2025-02-30' as a date"), r.err);
 
     auto store = f.dir.file("many.sqlite");
@@ -544,10 +610,10 @@ BOOST_AUTO_TEST_CASE(thousands_of_parcels_converted_on_worker_threads_keep_their
     BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT rtreecheck('idx_parcels_geom') = 'ok'"), 1);
     BOOST_CHECK_EQUAL(ogr_sql_number(store, "SELECT CheckSpatialIndex('parcels', 'geom')"), 1);
     // The R*Tree's boxes are the geometries' own (gathered while inserting, not read back).
-    BOOST_CHECK_EQUAL(
-        ogr_sql_number(store, "SELECT count(*) FROM parcels p JOIN idx_parcels_geom i ON "
-                              "i.pkid = p.id WHERE i.xmin > MbrMinX(p.geom) OR i.xmax < "
-                              "MbrMaxX(p.geom) OR i.ymin > MbrMinY(p.geom) OR i.ymax < "
-                              "MbrMaxY(p.geom) OR i.xmax - i.xmin > 10.01"),
-        0);
+    BOOST_CHECK_EQUAL(ogr_sql_number(store,
+                                     "SELECT count(*) FROM parcels p JOIN idx_parcels_geom i ON "
+                                     "i.pkid = p.id WHERE i.xmin > MbrMinX(p.geom) OR i.xmax < "
+                                     "MbrMaxX(p.geom) OR i.ymin > MbrMinY(p.geom) OR i.ymax < "
+                                     "MbrMaxY(p.geom) OR i.xmax - i.xmin > 10.01"),
+                      0);
 }

@@ -8,6 +8,7 @@ usage: make_inputs.py CLI_DATA_DIR CLEAN_STORE OUT_DIR
 """
 import json
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -97,6 +98,12 @@ geojson("line_parcel.geojson", "parcels",
         [parcel(geometry={"type": "LineString", "coordinates": [[380000, 3080000], [380100, 3080000]]})])
 geojson("no_geometry.geojson", "parcels", [parcel()], [('"geometry": {"type": "Polygon", "coordinates": [[[380000, 3080000], [380100, 3080000], [380100, 3080100], [380000, 3080100], [380000, 3080000]]]}', '"geometry": null')])
 geojson("bowtie.geojson", "parcels", [parcel(geometry={"type": "Polygon", "coordinates": [[[380000, 3080000], [380100, 3080100], [380100, 3080000], [380000, 3080100], [380000, 3080000]]]})])
+# A ring through 300 random points: thousands of self-crossings, which MakeValid would take
+# minutes to repair (found by the geometry fuzz harness).
+scramble = random.Random(15)
+ring = [[380000 + scramble.uniform(0, 100), 3080000 + scramble.uniform(0, 100)] for _ in range(300)]
+geojson("scrambled.geojson", "parcels",
+        [parcel(geometry={"type": "Polygon", "coordinates": [ring + [ring[0]]]})])
 geojson("polygon_corridor.geojson", "corridors", [corridor(geometry=square())])
 geojson("split_centreline.geojson", "corridors", [corridor(geometry={"type": "MultiLineString", "coordinates": [[[380000, 3080050], [380050, 3080050]], [[380100, 3080050], [380150, 3080050]]]})])
 geojson("zero_length.geojson", "corridors", [corridor(geometry={"type": "LineString", "coordinates": [[380000, 3080050], [380000, 3080050]]})])

@@ -375,6 +375,14 @@ private:
                     throw_input(fmt::format("invalid polygon: {}", reason),
                                 "repair it in QGIS (Fix geometries), or import without "
                                 "--invalid=reject to repair with GEOS MakeValid");
+                if (int nodes = m_geos.boundary_self_nodes(geom.get());
+                    nodes > make_valid_max_self_nodes)
+                    throw_input(
+                        fmt::format("invalid polygon ({}) whose boundary crosses or touches itself "
+                                    "at {} points; repair is tried up to {}",
+                                    reason, nodes, make_valid_max_self_nodes),
+                        "its vertices are probably out of order: redraw the feature, or fix it "
+                        "in QGIS (Fix geometries) and import again");
                 auto fixed = m_geos.polygonal_multi(m_geos.make_valid(geom.get()).get());
                 if (m_geos.is_empty(fixed.get()))
                     throw_input(
