@@ -104,20 +104,17 @@ std::vector<Candidate> read_candidates(Store& store, LayerKind kind,
     filter.fields = {std::string(def.key)};
     if (kind == LayerKind::buildings)
         filter.fields.emplace_back("parcel_code");
-    for (const auto& box : boxes) {
-        filter.bbox = box;
-        store.for_each_feature(kind, filter, [&](const FeatureRow& row) {
-            auto code = text_value(row.values[static_cast<size_t>(key)]);
-            if (row.wkb.empty() || !seen.insert(code).second)
-                return;
-            Candidate c;
-            c.code = std::move(code);
-            if (parcel >= 0 && kind == LayerKind::buildings)
-                c.parcel_code = text_value(row.values[static_cast<size_t>(parcel)]);
-            c.wkb = row.wkb;
-            out.push_back(std::move(c));
-        });
-    }
+    store.for_each_feature_in_boxes(kind, filter, boxes, [&](const FeatureRow& row) {
+        auto code = text_value(row.values[static_cast<size_t>(key)]);
+        if (row.wkb.empty() || !seen.insert(code).second)
+            return;
+        Candidate c;
+        c.code = std::move(code);
+        if (parcel >= 0 && kind == LayerKind::buildings)
+            c.parcel_code = text_value(row.values[static_cast<size_t>(parcel)]);
+        c.wkb = row.wkb;
+        out.push_back(std::move(c));
+    });
     return out;
 }
 

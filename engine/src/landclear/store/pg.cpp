@@ -2,7 +2,9 @@
 
 #include "landclear/core/error.hpp"
 
+#include <bit>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -226,6 +228,48 @@ void Result::bytea(int row, int col, std::vector<unsigned char>& out) const {
         out.push_back(static_cast<unsigned char>(nibble(t[i]) << 4 | nibble(t[i + 1])));
 }
 
+namespace {
+
+std::uint64_t big_endian(std::string_view bytes) {
+    std::uint64_t v = 0;
+    for (char c : bytes)
+        v = v << 8 | static_cast<unsigned char>(c);
+    return v;
+}
+
+} // namespace
+
+std::int64_t Result::bin_int64(int row, int col) const {
+    if (is_null(row, col))
+        return 0;
+    auto t = text(row, col);
+    if (t.size() != 8)
+        throw_internal("a bigint value in binary form is not 8 bytes");
+    return static_cast<std::int64_t>(big_endian(t));
+}
+
+double Result::bin_real(int row, int col) const {
+    if (is_null(row, col))
+        return 0;
+    auto t = text(row, col);
+    if (t.size() != 8)
+        throw_internal("a double precision value in binary form is not 8 bytes");
+    return std::bit_cast<double>(big_endian(t));
+}
+
+std::optional<long> Result::bin_date_days(int row, int col) const {
+    if (is_null(row, col))
+        return std::nullopt;
+    auto t = text(row, col);
+    if (t.size() != 4)
+        throw_internal("a date value in binary form is not 4 bytes");
+    auto days = static_cast<std::int32_t>(static_cast<std::uint32_t>(big_endian(t)));
+    if (days == INT32_MAX || days == INT32_MIN) // 'infinity', '-infinity'
+        return std::nullopt;
+    constexpr long days_1970_to_2000 = 10957;
+    return days + days_1970_to_2000;
+}
+
 // ---- Connection ----
 
 Connection::Connection(const Location& location) : m_location(location) {
@@ -307,6 +351,14 @@ void Connection::exec(const std::string& sql) {
 }
 
 Result Connection::query(const std::string& sql, const Params& params) {
+    return run_query(sql, params, 0);
+}
+
+Result Connection::query_binary(const std::string& sql, const Params& params) {
+    return run_query(sql, params, 1);
+}
+
+Result Connection::run_query(const std::string& sql, const Params& params, int result_format) {
     copy_finish();
     std::vector<const char*> values;
     values.reserve(params.size());
@@ -328,10 +380,10 @@ Result Connection::query(const std::string& sql, const Params& params) {
             it = m_prepared.emplace(sql, std::move(name)).first;
         }
         r = PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(values.size()),
-                           values.data(), nullptr, nullptr, 0);
+                           values.data(), nullptr, nullptr, result_format);
     } else {
         r = PQexecParams(m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                         values.data(), nullptr, nullptr, 0);
+                         values.data(), nullptr, nullptr, result_format);
     }
     auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)

@@ -55,6 +55,12 @@ public:
     std::optional<double> opt_real(int row, int col) const;
     // A bytea column in text (hex) form, decoded.
     void bytea(int row, int col, std::vector<unsigned char>& out) const;
+    // Columns of a result in binary form (Connection::query_binary): text and bytea are their
+    // bytes (text() above), numbers big-endian, a date its days since 2000-01-01.
+    std::int64_t bin_int64(int row, int col) const; // bigint; 0 when NULL
+    double bin_real(int row, int col) const;        // double precision; 0 when NULL
+    // date: days since 1970-01-01, nullopt when NULL or ±infinity (not a calendar day).
+    std::optional<long> bin_date_days(int row, int col) const;
 
 private:
     pg_result* m_r;
@@ -69,6 +75,9 @@ public:
 
     void exec(const std::string& sql); // no parameters, no rows wanted
     Result query(const std::string& sql, const Params& params = {});
+    // As query, the result in binary form (Result::bin_*): no hex geometry to encode on the
+    // server and decode here, no numbers printed and parsed again.
+    Result query_binary(const std::string& sql, const Params& params = {});
     // The first column of the first row, or nullopt (no row, or NULL).
     std::optional<std::string> query_text(const std::string& sql, const Params& params = {});
     std::optional<std::int64_t> query_int(const std::string& sql, const Params& params = {});
@@ -89,6 +98,7 @@ public:
 
 private:
     [[noreturn]] void fail(pg_result* r, const std::string& sql);
+    Result run_query(const std::string& sql, const Params& params, int result_format);
     pg_conn* m_conn = nullptr;
     Location m_location;
     std::string m_copy_sql;                                  // the COPY in progress, if any

@@ -15,6 +15,7 @@
 #include <map>
 #include <thread>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace landclear {
 
@@ -1498,6 +1499,25 @@ const char* change_kind_name(ChangeKind kind) {
         return "loaded";
     }
     return "changed";
+}
+
+void Store::for_each_feature_in_boxes(LayerKind kind, const FeatureFilter& filter,
+                                      const std::vector<Envelope>& boxes,
+                                      const std::function<void(const FeatureRow&)>& fn) {
+    // Each feature once, known by its key (unique in a layer): read it even if not asked for.
+    const auto& def = layer_def(kind);
+    auto key = static_cast<size_t>(field_index(def, def.key));
+    FeatureFilter f = filter;
+    if (!f.fields.empty() && std::find(f.fields.begin(), f.fields.end(), def.key) == f.fields.end())
+        f.fields.emplace_back(def.key);
+    std::unordered_set<std::string> seen;
+    for (const auto& box : boxes) {
+        f.bbox = box;
+        for_each_feature(kind, f, [&](const FeatureRow& row) {
+            if (seen.insert(value_text(row.values[key])).second)
+                fn(row);
+        });
+    }
 }
 
 std::unique_ptr<Store> open_store(const std::string& location, StoreMode mode) {
