@@ -322,6 +322,7 @@ private:
 
     std::optional<std::string> geometry(OGRFeature& feature, Record& record) {
         record.wkb.clear();
+        record.native.clear(); // made after convert() (Store::encode_geometry), or not at all
         record.measure = 0;
         m_arms.clear();
         OGRGeometry* src = feature.GetGeometryRef();
@@ -658,8 +659,9 @@ public:
         std::exception_ptr error; // what convert() threw (the record holds what it had filled)
     };
     using MakeConverter = std::function<std::unique_ptr<FeatureConverter>(const Geos&)>;
+    using Encode = std::function<void(Record&)>; // the store's encoding (Store::encode_geometry)
 
-    explicit ConversionPool(MakeConverter make) {
+    ConversionPool(MakeConverter make, Encode encode) : m_encode(std::move(encode)) {
         unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
         m_errors.resize(n);
         for (unsigned w = 0; w < n; ++w)
@@ -789,6 +791,7 @@ private:
                 gdal.set_context(fmt::format("feature {}", c.fid));
                 try {
                     c.repaired = converter->convert(feature, c.record);
+                    m_encode(c.record);
                 } catch (...) {
                     c.error = std::current_exception();
                 }
@@ -818,6 +821,7 @@ private:
     std::deque<std::unique_ptr<Job>> m_jobs; // in reading order
     bool m_stop = false, m_publish = false;
     std::vector<std::string> m_errors;
+    Encode m_encode;
     std::vector<std::thread> m_workers;
 };
 
@@ -1147,10 +1151,13 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
         // Worked out here, once: an OGRSpatialReference is not safe to use from two threads
         // (GetAreaOfUse keeps its answer inside the object; ASan caught two workers racing on it).
         const auto bounds = coordinate_bounds(working);
-        ConversionPool pool([&](const Geos& own) {
-            return std::make_unique<FeatureConverter>(src, def, s.bound, nullptr, options.invalid,
-                                                      own, bounds, options.fork_as_alignments);
-        });
+        ConversionPool pool(
+            [&](const Geos& own) {
+                return std::make_unique<FeatureConverter>(src, def, s.bound, nullptr,
+                                                          options.invalid, own, bounds,
+                                                          options.fork_as_alignments);
+            },
+            [&store](Record& r) { store.encode_geometry(r); });
         auto take = [&](std::vector<ConversionPool::Converted>& batch) {
             // The codes' places in the table are fetched ahead: at a million codes nearly every
             // lookup is a cache miss.
