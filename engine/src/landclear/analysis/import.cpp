@@ -8,6 +8,7 @@
 #include "landclear/geom/centreline.hpp"
 #include "landclear/geom/chainage.hpp"
 #include "landclear/geom/geos.hpp"
+#include "landclear/geom/simple_ring.hpp"
 #include "landclear/io/crs.hpp"
 #include "landclear/io/digest.hpp"
 #include "landclear/io/gdal_error.hpp"
@@ -321,6 +322,7 @@ private:
 
     std::optional<std::string> geometry(OGRFeature& feature, Record& record) {
         record.wkb.clear();
+        record.native.clear(); // made after convert() (Store::encode_geometry), or not at all
         record.measure = 0;
         m_arms.clear();
         OGRGeometry* src = feature.GetGeometryRef();
@@ -369,7 +371,7 @@ private:
         auto geom = m_geos.from_wkb(wkb);
         std::optional<std::string> note;
         if (m_def.geom == GeomKind::polygon) {
-            if (!m_geos.is_valid(geom.get())) {
+            if (!certainly_simple(flat) && !m_geos.is_valid(geom.get())) {
                 std::string reason = m_geos.invalid_reason(geom.get());
                 if (m_policy == InvalidPolicy::reject)
                     throw_input(fmt::format("invalid polygon: {}", reason),
@@ -452,6 +454,29 @@ private:
                     "into several corridors");
     }
 
+    // A (Multi)Polygon of one ring without holes that ring_certainly_simple() proves valid, so
+    // that GEOS's IsValid (a tenth of the import's CPU) need not be asked; false when unsure.
+    bool certainly_simple(const OGRGeometry& g) {
+        const OGRPolygon* polygon = nullptr;
+        auto type = wkbFlatten(g.getGeometryType());
+        if (type == wkbPolygon)
+            polygon = g.toPolygon();
+        else if (type == wkbMultiPolygon && g.toMultiPolygon()->getNumGeometries() == 1)
+            polygon = g.toMultiPolygon()->getGeometryRef(0);
+        if (!polygon || polygon->getNumInteriorRings() != 0)
+            return false;
+        const OGRLinearRing* ring = polygon->getExteriorRing();
+        if (!ring)
+            return false;
+        int n = ring->getNumPoints();
+        if (n < 4 || static_cast<size_t>(n) > simple_ring_max_points)
+            return false;
+        m_ring.resize(static_cast<size_t>(n));
+        for (int i = 0; i < n; ++i)
+            m_ring[static_cast<size_t>(i)] = {ring->getX(i), ring->getY(i)};
+        return ring_certainly_simple(m_ring);
+    }
+
     // A MultiPolygon with no empty part: polygonal_multi() would return the same geometry.
     bool is_plain_multipolygon(const GEOSGeometry* g) const {
         if (m_geos.type(g) != Geos::Type::multi_polygon)
@@ -472,6 +497,7 @@ private:
     CoordinateBounds m_bounds;
     bool m_fork_as_alignments = false;
     std::vector<std::pair<Wkb, double>> m_arms;
+    std::vector<XY> m_ring; // certainly_simple()'s points, kept for the next feature
 
     static constexpr const char* coordinates_hint =
         "fix or redraw the feature's vertices in QGIS; if the coordinates are right, check the "
@@ -633,8 +659,9 @@ public:
         std::exception_ptr error; // what convert() threw (the record holds what it had filled)
     };
     using MakeConverter = std::function<std::unique_ptr<FeatureConverter>(const Geos&)>;
+    using Encode = std::function<void(Record&)>; // the store's encoding (Store::encode_geometry)
 
-    explicit ConversionPool(MakeConverter make) {
+    ConversionPool(MakeConverter make, Encode encode) : m_encode(std::move(encode)) {
         unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
         m_errors.resize(n);
         for (unsigned w = 0; w < n; ++w)
@@ -764,6 +791,7 @@ private:
                 gdal.set_context(fmt::format("feature {}", c.fid));
                 try {
                     c.repaired = converter->convert(feature, c.record);
+                    m_encode(c.record);
                 } catch (...) {
                     c.error = std::current_exception();
                 }
@@ -793,6 +821,7 @@ private:
     std::deque<std::unique_ptr<Job>> m_jobs; // in reading order
     bool m_stop = false, m_publish = false;
     std::vector<std::string> m_errors;
+    Encode m_encode;
     std::vector<std::thread> m_workers;
 };
 
@@ -1122,10 +1151,13 @@ LayerImportSummary import_layer(Store& store, OpenedSource& s, const OGRSpatialR
         // Worked out here, once: an OGRSpatialReference is not safe to use from two threads
         // (GetAreaOfUse keeps its answer inside the object; ASan caught two workers racing on it).
         const auto bounds = coordinate_bounds(working);
-        ConversionPool pool([&](const Geos& own) {
-            return std::make_unique<FeatureConverter>(src, def, s.bound, nullptr, options.invalid,
-                                                      own, bounds, options.fork_as_alignments);
-        });
+        ConversionPool pool(
+            [&](const Geos& own) {
+                return std::make_unique<FeatureConverter>(src, def, s.bound, nullptr,
+                                                          options.invalid, own, bounds,
+                                                          options.fork_as_alignments);
+            },
+            [&store](Record& r) { store.encode_geometry(r); });
         auto take = [&](std::vector<ConversionPool::Converted>& batch) {
             // The codes' places in the table are fetched ahead: at a million codes nearly every
             // lookup is a cache miss.

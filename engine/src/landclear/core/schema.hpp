@@ -46,7 +46,10 @@ using Value = std::variant<std::monostate, std::string, std::int64_t, double, Da
 struct Record {
     std::vector<Value> values;
     std::vector<unsigned char> wkb; // empty for a project without red line
-    double measure = 0;             // planar area in m² (polygons) or length in m (lines)
+    // The store's own encoding of wkb when it was made ahead (Store::encode_geometry, on a
+    // conversion worker); empty: the store encodes wkb as it writes the row.
+    std::vector<unsigned char> native;
+    double measure = 0; // planar area in m² (polygons) or length in m (lines)
     std::int64_t source_fid = -1;
 };
 

@@ -13,9 +13,13 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <sqlite3.h>
 #include <thread>
 #include <unistd.h>
 #include <unordered_set>
+
+// gaiageo.h needs sqlite3.h first.
+#include <spatialite/gaiageo.h>
 
 namespace landclear {
 
@@ -170,7 +174,8 @@ public:
     }
 
     void insert(LayerKind kind, const Record& record) override {
-        auto& st = insert_statement(kind);
+        bool native = !record.native.empty() && !record.wkb.empty();
+        auto& st = insert_statement(kind, native);
         std::string table(layer_def(kind).name);
         auto suspended = m_suspended.find(table);
         // The record outlives run(): its texts and WKB are bound without SQLite's copy, the
@@ -190,12 +195,38 @@ public:
             st.bind_null(i++);
         } else {
             check_type(table, record.wkb);
-            st.bind_blob_static(i++, record.wkb);
+            st.bind_blob_static(i++, native ? record.native : record.wkb);
         }
         st.run();
         m_data_changed = true;
         if (suspended != m_suspended.end())
             gather_box(suspended->second, record.wkb);
+    }
+
+    // SpatiaLite's blob as GeomFromWKB(wkb, srid) makes it, through the same library calls
+    // (gaiaFromWkb, the MBR, gaiaToSpatiaLiteBlobWkbEx2 without GeoPackage mode), so that the
+    // SQL function's parse and re-serialisation per row leave the writing thread. Points are left
+    // to the SQL function (its tiny-point setting lives in the connection); so is a WKB
+    // SpatiaLite cannot read, which GeomFromWKB turns into NULL.
+    void encode_geometry(Record& record) const override {
+        record.native.clear();
+        if (!m_epsg || record.wkb.size() < 5)
+            return;
+        auto* geo = gaiaFromWkb(record.wkb.data(), static_cast<unsigned int>(record.wkb.size()));
+        if (!geo)
+            return;
+        bool point = geo->FirstPoint && !geo->FirstLinestring && !geo->FirstPolygon;
+        if (!point) {
+            geo->Srid = *m_epsg;
+            gaiaMbrGeometry(geo);
+            unsigned char* blob = nullptr;
+            int size = 0;
+            gaiaToSpatiaLiteBlobWkbEx2(geo, &blob, &size, 0, 0);
+            if (blob && size > 0)
+                record.native.assign(blob, blob + size);
+            std::free(blob);
+        }
+        gaiaFreeGeomColl(geo);
     }
 
     void finish_layer(LayerKind kind) override { rebuild_index(std::string(layer_def(kind).name)); }
@@ -1272,8 +1303,9 @@ private:
         touch.run();
     }
 
-    sqlite::Statement& insert_statement(LayerKind kind) {
-        auto it = m_inserts.find(kind);
+    // native: the geometry is bound as the blob encode_geometry() made, not through GeomFromWKB.
+    sqlite::Statement& insert_statement(LayerKind kind, bool native) {
+        auto it = m_inserts.find({kind, native});
         if (it != m_inserts.end())
             return it->second;
         const auto& def = layer_def(kind);
@@ -1285,10 +1317,12 @@ private:
             cols += fmt::format("{}, ", f.name);
             params += "?, ";
         }
-        auto sql = fmt::format("INSERT INTO {}({}{}, source_fid, import_id, geom) VALUES "
-                               "({}?, ?, ?, GeomFromWKB(?, {}))",
-                               def.name, cols, measure_column(def), params, *m_epsg);
-        return m_inserts.emplace(kind, m_db->prepare(sql)).first->second;
+        auto sql =
+            fmt::format("INSERT INTO {}({}{}, source_fid, import_id, geom) VALUES "
+                        "({}?, ?, ?, {})",
+                        def.name, cols, measure_column(def), params,
+                        native ? std::string("?") : fmt::format("GeomFromWKB(?, {})", *m_epsg));
+        return m_inserts.emplace(std::pair{kind, native}, m_db->prepare(sql)).first->second;
     }
 
     std::string m_path;
@@ -1303,7 +1337,7 @@ private:
     std::int64_t m_import_id = 0;
     std::unique_ptr<sqlite::Database> m_db;
     std::unique_ptr<sqlite::Transaction> m_tx;
-    std::map<LayerKind, sqlite::Statement> m_inserts;
+    std::map<std::pair<LayerKind, bool>, sqlite::Statement> m_inserts; // by kind and native
     struct Supersede {
         sqlite::Statement copy, remove;
     };

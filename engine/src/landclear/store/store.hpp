@@ -119,6 +119,11 @@ public:
     // Describes the stored feature with this code ("feature 12 of a.shp"), if there is one.
     virtual std::optional<std::string> describe_code(LayerKind kind, std::string_view code) = 0;
     virtual void insert(LayerKind kind, const Record& record) = 0;
+    // Fills record.native with the store's encoding of record.wkb, for insert() to write as it
+    // is, or leaves it empty (the default: the store encodes while writing). Safe to call from
+    // any thread while the store is in a write, after set_working_epsg(): it touches no
+    // connection, so the import's conversion workers take that work off the writing thread.
+    virtual void encode_geometry(Record& record) const { record.native.clear(); }
     virtual void finish_layer(LayerKind kind) = 0;
     virtual void clear_findings(std::string_view origin, std::string_view layer) = 0;
     virtual void add_finding(const Finding& finding) = 0;
