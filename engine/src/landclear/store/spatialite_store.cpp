@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
+#include <memory>
 #include <sqlite3.h>
 #include <thread>
 #include <unistd.h>
@@ -212,21 +214,22 @@ public:
         record.native.clear();
         if (!m_epsg || record.wkb.size() < 5)
             return;
-        auto* geo = gaiaFromWkb(record.wkb.data(), static_cast<unsigned int>(record.wkb.size()));
+        std::unique_ptr<gaiaGeomColl, decltype(&gaiaFreeGeomColl)> geo(
+            gaiaFromWkb(record.wkb.data(), static_cast<unsigned int>(record.wkb.size())),
+            gaiaFreeGeomColl);
         if (!geo)
             return;
         bool point = geo->FirstPoint && !geo->FirstLinestring && !geo->FirstPolygon;
-        if (!point) {
-            geo->Srid = *m_epsg;
-            gaiaMbrGeometry(geo);
-            unsigned char* blob = nullptr;
-            int size = 0;
-            gaiaToSpatiaLiteBlobWkbEx2(geo, &blob, &size, 0, 0);
-            if (blob && size > 0)
-                record.native.assign(blob, blob + size);
-            std::free(blob);
-        }
-        gaiaFreeGeomColl(geo);
+        if (point)
+            return;
+        geo->Srid = *m_epsg;
+        gaiaMbrGeometry(geo.get());
+        unsigned char* blob = nullptr;
+        int size = 0;
+        gaiaToSpatiaLiteBlobWkbEx2(geo.get(), &blob, &size, 0, 0);
+        std::unique_ptr<unsigned char, decltype(&std::free)> owned(blob, std::free);
+        if (blob && size > 0)
+            record.native.assign(blob, blob + size);
     }
 
     void finish_layer(LayerKind kind) override { rebuild_index(std::string(layer_def(kind).name)); }
