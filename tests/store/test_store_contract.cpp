@@ -744,6 +744,78 @@ BOOST_AUTO_TEST_CASE(stamps_record_the_version_and_parameters) {
     BOOST_TEST(r->derived_stamp("corridor:C1")->params == "x");
 }
 
+// Several calls on one name in one write: what the calls leave in order stands (a backend may
+// write them together at commit). Names and parameters with quotes, backslashes, commas, braces.
+BOOST_AUTO_TEST_CASE(stamps_set_and_cleared_in_one_write_keep_the_last_word) {
+    auto loc = store_with_parcels(1);
+    auto s = open_store(loc, StoreMode::write);
+    const std::string odd = "corridor:\"q\\u,o{t}e\"";
+    s->begin_write();
+    s->set_derived_stamp("a", "1");
+    s->clear_derived_stamp("a");
+    s->set_derived_stamp("a", "2");
+    s->set_derived_stamp("b", "1");
+    s->clear_derived_stamp("b");
+    s->clear_derived_stamp("never-set");
+    s->set_derived_stamp(odd, "p\"{,}\\ NULL");
+    s->commit();
+    s.reset();
+    auto r = open_store(loc, StoreMode::read);
+    BOOST_TEST(r->derived_stamp("a")->params == "2");
+    BOOST_TEST(r->derived_stamp("a")->data_version == 1);
+    BOOST_TEST(!r->derived_stamp("b").has_value());
+    BOOST_TEST(!r->derived_stamp("never-set").has_value());
+    BOOST_REQUIRE(r->derived_stamp(odd).has_value());
+    BOOST_TEST(r->derived_stamp(odd)->params == "p\"{,}\\ NULL");
+}
+
+// Store::codes_per_read: reads of that many codes each (present and absent ones) find every
+// present feature exactly once, on either backend (SpatiaLite's is 500; a server's larger).
+BOOST_AUTO_TEST_CASE(reads_of_codes_per_read_codes_find_each_feature_once) {
+    constexpr int n = 1200;
+    auto loc = backend().new_location("codes");
+    {
+        auto s = create(loc);
+        for (int i = 0; i < n; ++i)
+            s->insert(LayerKind::buildings, building(i, "Q0"));
+        s->finish_layer(LayerKind::buildings);
+        s->commit();
+    }
+    auto s = open_store(loc, StoreMode::read);
+    auto per_read = s->codes_per_read();
+    BOOST_TEST(per_read >= 500u);
+    std::vector<std::string> wanted;
+    for (int i = n - 1; i >= 0; --i)
+        wanted.push_back(fmt::format("B{}", i));
+    // Absent codes up to one whole read (at most 100,000 codes in all).
+    size_t total = std::max<size_t>(n + 1, std::min<size_t>(per_read, 100000));
+    for (size_t i = wanted.size(); i < total; ++i)
+        wanted.push_back(fmt::format("absent-{}", i));
+    std::map<std::string, int> seen;
+    std::map<std::string, std::int64_t> households;
+    FeatureFilter f;
+    f.with_geometry = false;
+    size_t reads = 0;
+    for (size_t i = 0; i < wanted.size(); i += per_read) {
+        f.codes.assign(wanted.begin() + static_cast<std::ptrdiff_t>(i),
+                       wanted.begin() +
+                           static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + per_read)));
+        s->for_each_feature(LayerKind::buildings, f, [&](const FeatureRow& r) {
+            auto code = std::get<std::string>(r.values[0]);
+            ++seen[code];
+            households[code] = std::get<std::int64_t>(r.values[2]);
+        });
+        ++reads;
+    }
+    BOOST_TEST(reads == (wanted.size() + per_read - 1) / per_read);
+    BOOST_TEST(seen.size() == static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        auto code = fmt::format("B{}", i);
+        BOOST_TEST(seen[code] == 1);
+        BOOST_TEST(households[code] == i + 1); // building(i) has i + 1 households
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(history)

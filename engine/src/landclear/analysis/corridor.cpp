@@ -33,9 +33,6 @@ namespace {
 
 using namespace corridor_detail;
 
-// Codes per "IN (...)" query when reading attributes of the features in the red line.
-constexpr size_t codes_per_query = 500;
-
 using FT = FieldType;
 
 // Seconds since the last lap, for the progress messages.
@@ -410,6 +407,8 @@ void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& cod
     FeatureFilter filter;
     filter.with_geometry = false;
     filter.fields = std::move(fields);
+    // As many codes per read as the store takes (Store::codes_per_read).
+    const size_t codes_per_query = std::max<size_t>(1, store.codes_per_read());
     for (size_t i = 0; i < codes.size(); i += codes_per_query) {
         filter.codes.assign(codes.begin() + static_cast<std::ptrdiff_t>(i),
                             codes.begin() + static_cast<std::ptrdiff_t>(

@@ -3,6 +3,7 @@
 #include "landclear/store/detail/postgis_store.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace landclear::postgis_detail {
 
@@ -131,7 +132,8 @@ void PostgisStore::for_each_feature(LayerKind kind, const FeatureFilter& filter,
     auto sql = fmt::format("SELECT {} FROM {} t WHERE true{} ORDER BY t.id",
                            feature_columns(def, filter), table(kind), where);
     sync_for(kind, filter);
-    read_rows(read_binary(sql, params), layer_fields(def), 0, DateColumns::date, fn);
+    read_rows(input_reader().query_binary(sql, params), layer_fields(def), 0, DateColumns::date,
+              fn);
 }
 
 // One query for all the boxes: the boxes as four arrays joined to the layer by its GiST
@@ -162,7 +164,8 @@ void PostgisStore::for_each_feature_in_boxes(LayerKind kind, const FeatureFilter
         feature_columns(def, filter), table(kind), n + 1, n + 2, n + 3, n + 4, m_epsg.value_or(0),
         where);
     sync_for(kind, filter);
-    read_rows(read_binary(sql, params), layer_fields(def), 2, DateColumns::date, fn);
+    read_rows(input_reader().query_binary(sql, params), layer_fields(def), 2, DateColumns::date,
+              fn);
 }
 
 std::optional<Envelope> PostgisStore::extent(LayerKind kind) {
@@ -340,6 +343,40 @@ ChangeKind PostgisStore::change_kind_from_name(const std::string& name) {
         if (name == change_kind_name(k))
             return k;
     return ChangeKind::changed;
+}
+
+// In a write that has changed no input layer (a corridor or check saving its results), the
+// input layers are read on a second connection in the write's own snapshot (exported after the
+// store's lock was taken, so no import commits in between): a read on the write's connection
+// ends the COPY streamed so far and waits for the server to write it, so at 1 M parcels the
+// corridor waited after every corridor for the pieces it had just sent; on the second
+// connection the server writes them while it answers the next corridor's reads. Anything else
+// (an import, a knowledge date, a new store) reads on the write's connection, which sees its
+// own rows; so does a write whose second connection could not be opened.
+pg::Connection& PostgisStore::input_reader() {
+    if (!m_in_write || m_new || m_data_changed || m_batch_id > 0 || m_known_on || m_reader_failed)
+        return *m_db;
+    if (m_reader)
+        return *m_reader;
+    auto snapshot = m_db->query_text("SELECT pg_export_snapshot()").value_or("");
+    // The server's own id (hex digits and dashes), checked before it goes into SQL:
+    // SET TRANSACTION SNAPSHOT takes no parameter.
+    bool plain = !snapshot.empty() && std::all_of(snapshot.begin(), snapshot.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+    });
+    if (!plain)
+        throw_internal("pg_export_snapshot gave an id that is not hex digits and dashes");
+    try {
+        auto reader = std::make_unique<pg::Connection>(m_loc);
+        reader->exec(fmt::format("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET "
+                                 "TRANSACTION SNAPSHOT '{}'",
+                                 snapshot));
+        m_reader = std::move(reader);
+    } catch (const Error&) {
+        m_reader_failed = true; // too many connections, say: read on the write's connection
+        return *m_db;
+    }
+    return *m_reader;
 }
 
 void PostgisStore::read_rows(const pg::Result& r,

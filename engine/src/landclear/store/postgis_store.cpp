@@ -94,6 +94,7 @@ void PostgisStore::begin_write() {
     m_next_ids.clear();
     m_derived_exists.clear();
     m_write_data_version.reset();
+    m_reader_failed = false;
     try {
         wait_for_lock();
         if (m_new && has_store_table("landclear_meta")) {
@@ -195,6 +196,7 @@ void PostgisStore::commit() {
     if (!m_in_write)
         throw_internal("commit without begin_write");
     flush();
+    m_reader.reset(); // its snapshot ends with the write
     make_deferred();
     if (m_data_changed)
         set_meta("data_version", std::to_string(data_version() + 1));
@@ -347,6 +349,8 @@ void PostgisStore::require_write(const char* what) const {
 }
 
 void PostgisStore::abandon() {
+    m_reader.reset();
+    m_reader_failed = false;
     m_derived_exists.clear(); // a table made in the write is gone with it
     m_write_data_version.reset();
     m_pending_stamps.clear();

@@ -183,6 +183,10 @@ public:
                                            const std::vector<Envelope>& boxes,
                                            const std::function<void(const FeatureRow&)>& fn);
     virtual std::optional<Envelope> extent(LayerKind kind) = 0;
+    // How many codes a caller reading many features by code (FeatureFilter::codes) puts in one
+    // read: SQLite binds every code as a parameter (500 keeps each statement small); a server
+    // store takes them as one array, so fewer, larger reads save round trips.
+    virtual std::size_t codes_per_read() const { return 500; }
 
     // History reading. Batches oldest first; changes newest first (by batch, then as recorded).
     virtual std::vector<BatchInfo> batches() = 0;
