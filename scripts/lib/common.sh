@@ -14,7 +14,7 @@ LANDCLEAR_BUILD_PACKAGES=(
     libpq-dev postgresql-15 postgresql-15-postgis-3
     libboost-test-dev libcli11-dev nlohmann-json3-dev libfmt-dev
     libxlsxwriter-dev libcpp-httplib-dev libutf8proc-dev libuchardet-dev libssl-dev
-    libprotozero-dev libdeflate-dev
+    libprotozero-dev libdeflate-dev libmimalloc-dev
     libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils
     python3
     clang libclang-rt-14-dev
