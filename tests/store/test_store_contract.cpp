@@ -682,6 +682,36 @@ BOOST_AUTO_TEST_CASE(replace_by_scope_read_back_has_derived) {
     BOOST_TEST(backend().spatial_index_exists(loc, pieces.name));
 }
 
+// The corridor's workers encode rows ahead (Store::encode_derived) and the writing thread
+// writes them as they are; rows encoded ahead and rows not must read back the same.
+BOOST_AUTO_TEST_CASE(derived_rows_encoded_ahead_read_back_as_written) {
+    auto loc = store_with_parcels(1);
+    auto s = open_store(loc, StoreMode::write);
+    s->begin_write();
+    auto square = wkb_of(multi_square(bx, by, 10));
+    auto other = wkb_of(multi_square(bx + 20, by, 5));
+    std::vector<FeatureRow> rows{{{std::string("G1"), std::int64_t{1}}, 100, square},
+                                 {{std::string("G1"), std::int64_t{2}}, 25, other},
+                                 {{std::string("G1"), std::int64_t{3}}, 0, {}}};
+    s->encode_derived(rows[0]);
+    s->encode_derived(rows[2]); // no geometry: nothing to encode
+    BOOST_TEST(rows[2].native.empty());
+    s->replace_derived(pieces, "group_code", "G1", rows);
+    s->commit();
+    std::vector<FeatureRow> back;
+    s->for_each_derived(pieces, "group_code", "G1",
+                        [&](const FeatureRow& r) { back.push_back(r); });
+    BOOST_TEST_REQUIRE(back.size() == 3u);
+    BOOST_TEST(back[0].wkb == square);
+    BOOST_TEST(back[1].wkb == other);
+    BOOST_TEST(back[2].wkb.empty());
+    BOOST_TEST(back[0].measure == 100);
+    BOOST_TEST(back[1].measure == 25);
+    BOOST_TEST(back[0].native.empty()); // reads leave it empty
+    s.reset();
+    BOOST_TEST(backend().spatial_index_exists(loc, pieces.name));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(versions_and_stamps)

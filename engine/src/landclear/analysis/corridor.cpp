@@ -127,6 +127,11 @@ struct Job {
     std::vector<Wkb> union_lines;
     Wkb line, project;
     CorridorClip clip;
+    // The store to save the clip in, when it is saved: the rows are made and encoded for it
+    // (Store::encode_derived) where the clip is made, on a worker, so the thread that writes
+    // only writes.
+    const Store* save_to = nullptr;
+    ClipRows rows;
     std::vector<Envelope> boxes;
     std::vector<Candidate> parcels, buildings;
     size_t near_parcels = 0, near_buildings = 0;
@@ -257,6 +262,8 @@ void clip_job(Job& job, unsigned threads) {
     job.clip.buildings = locate_buildings(job.clip.segments, job.buildings, threads);
     job.parcels = {};
     job.buildings = {};
+    if (job.save_to)
+        job.rows = clip_rows(job.corridor->code, job.clip, job.save_to);
     job.t_clip = watch.lap();
 }
 
@@ -855,6 +862,9 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
             stop_saving(e);
         }
     }
+    if (saving)
+        for (auto& job : jobs)
+            job.save_to = &store;
     Stopwatch save_watch;
     double t_save = 0;
     try {
@@ -862,7 +872,7 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
             save_watch.lap();
             if (saving) {
                 try {
-                    save_clip(store, job.corridor->code, job.clip, wanted);
+                    save_clip(store, job.corridor->code, job.rows, job.clip.source, wanted);
                 } catch (const Error& e) {
                     stop_saving(e);
                 }
@@ -871,6 +881,7 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
             if (calc)
                 measure_on_ellipsoid(job.clip, *calc, job.corridor->code);
             // The figures need no geometry: free it as soon as it is written.
+            job.rows = {};
             for (auto& s : job.clip.segments)
                 s.wkb = {};
             for (auto& p : job.clip.parcels)

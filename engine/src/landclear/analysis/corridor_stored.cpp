@@ -122,29 +122,37 @@ std::map<std::string, CorridorClip> read_stored(Store& store, const std::vector<
     return out;
 }
 
-void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
-               nlohmann::json stamp_value) {
-    std::vector<FeatureRow> rows;
-    rows.reserve(clip.segments.size());
+ClipRows clip_rows(const std::string& code, const CorridorClip& clip, const Store* encoder) {
+    ClipRows out;
+    out.segments.reserve(clip.segments.size());
     for (const auto& s : clip.segments)
-        rows.push_back({{code, std::int64_t{s.index}, s.from_m, s.to_m, s.label}, s.area, s.wkb});
-    store.replace_derived(corridor_segments_layer(), "corridor_code", code, rows);
-    rows.clear();
-    rows.reserve(clip.parcels.size());
+        out.segments.push_back(
+            {{code, std::int64_t{s.index}, s.from_m, s.to_m, s.label}, s.area, s.wkb});
+    out.parcels.reserve(clip.parcels.size());
     for (const auto& p : clip.parcels) {
         const auto& s = clip.segments[static_cast<size_t>(p.segment)];
-        rows.push_back({{code, std::int64_t{p.segment}, s.from_m, s.to_m, p.code,
-                         std::int64_t{p.whole ? 1 : 0}},
-                        p.area,
-                        p.wkb});
+        out.parcels.push_back({{code, std::int64_t{p.segment}, s.from_m, s.to_m, p.code,
+                                std::int64_t{p.whole ? 1 : 0}},
+                               p.area,
+                               p.wkb});
     }
-    store.replace_derived(corridor_parcels_layer(), "corridor_code", code, rows);
-    rows.clear();
+    out.buildings.reserve(clip.buildings.size());
     for (const auto& b : clip.buildings)
-        rows.push_back(
+        out.buildings.push_back(
             {{code, std::int64_t{b.segment}, b.code, b.parcel_code}, b.footprint, b.wkb});
-    store.replace_derived(corridor_buildings_layer(), "corridor_code", code, rows);
-    stamp_value["used"] = source_name(clip.source);
+    if (encoder)
+        for (auto* layer : {&out.segments, &out.parcels, &out.buildings})
+            for (auto& row : *layer)
+                encoder->encode_derived(row);
+    return out;
+}
+
+void save_clip(Store& store, const std::string& code, const ClipRows& rows, RedLineSource used,
+               nlohmann::json stamp_value) {
+    store.replace_derived(corridor_segments_layer(), "corridor_code", code, rows.segments);
+    store.replace_derived(corridor_parcels_layer(), "corridor_code", code, rows.parcels);
+    store.replace_derived(corridor_buildings_layer(), "corridor_code", code, rows.buildings);
+    stamp_value["used"] = source_name(used);
     store.set_derived_stamp(stamp_name(code), stamp_value.dump());
 }
 

@@ -210,26 +210,29 @@ public:
     // SQL function's parse and re-serialisation per row leave the writing thread. Points are left
     // to the SQL function (its tiny-point setting lives in the connection); so is a WKB
     // SpatiaLite cannot read, which GeomFromWKB turns into NULL.
-    void encode_geometry(Record& record) const override {
-        record.native.clear();
-        if (!m_epsg || record.wkb.size() < 5)
-            return;
+    void encode_geometry(Record& record) const override { record.native = native_blob(record.wkb); }
+
+    void encode_derived(FeatureRow& row) const override { row.native = native_blob(row.wkb); }
+
+    std::vector<unsigned char> native_blob(std::span<const unsigned char> wkb) const {
+        if (!m_epsg || wkb.size() < 5)
+            return {};
         std::unique_ptr<gaiaGeomColl, decltype(&gaiaFreeGeomColl)> geo(
-            gaiaFromWkb(record.wkb.data(), static_cast<unsigned int>(record.wkb.size())),
-            gaiaFreeGeomColl);
+            gaiaFromWkb(wkb.data(), static_cast<unsigned int>(wkb.size())), gaiaFreeGeomColl);
         if (!geo)
-            return;
+            return {};
         bool point = geo->FirstPoint && !geo->FirstLinestring && !geo->FirstPolygon;
         if (point)
-            return;
+            return {};
         geo->Srid = *m_epsg;
         gaiaMbrGeometry(geo.get());
         unsigned char* blob = nullptr;
         int size = 0;
         gaiaToSpatiaLiteBlobWkbEx2(geo.get(), &blob, &size, 0, 0);
         std::unique_ptr<unsigned char, decltype(&std::free)> owned(blob, std::free);
-        if (blob && size > 0)
-            record.native.assign(blob, blob + size);
+        if (!blob || size <= 0)
+            return {};
+        return {blob, blob + size};
     }
 
     void finish_layer(LayerKind kind) override { rebuild_index(std::string(layer_def(kind).name)); }
@@ -673,11 +676,23 @@ public:
             cols += fmt::format("\"{}\", ", name);
             params += "?, ";
         }
-        auto ins = m_db->prepare(
-            fmt::format("INSERT INTO \"{}\"({}measure{}) VALUES ({}?{})", def.name, cols,
-                        geometry ? ", geom" : "", params,
-                        geometry ? fmt::format(", GeomFromWKB(?, {})", *m_epsg) : std::string()));
+        // Two statements: a row's geometry bound as the blob encode_derived() made, or passed
+        // through GeomFromWKB (points, rows not encoded ahead).
+        std::optional<sqlite::Statement> ins_wkb, ins_native;
+        auto statement = [&](bool native) -> sqlite::Statement& {
+            auto& st = native ? ins_native : ins_wkb;
+            if (!st)
+                st.emplace(m_db->prepare(
+                    fmt::format("INSERT INTO \"{}\"({}measure{}) VALUES ({}?{})", def.name, cols,
+                                geometry ? ", geom" : "", params,
+                                !geometry ? std::string()
+                                : native  ? std::string(", ?")
+                                          : fmt::format(", GeomFromWKB(?, {})", *m_epsg))));
+            return *st;
+        };
         for (const auto& r : rows) {
+            bool native = geometry && !r.native.empty();
+            auto& ins = statement(native);
             int i = 1;
             for (const auto& v : r.values)
                 bind_value(ins, i++, v);
@@ -687,7 +702,7 @@ public:
                     ins.bind_null(i++);
                 } else {
                     check_type(def.name, r.wkb);
-                    ins.bind_blob(i++, r.wkb);
+                    ins.bind_blob_static(i++, native ? r.native : r.wkb);
                 }
             }
             ins.run();

@@ -93,6 +93,9 @@ struct FeatureRow {
     std::vector<Value> values;
     double measure = 0;
     std::vector<unsigned char> wkb;
+    // For replace_derived: the store's own encoding of wkb made ahead (Store::encode_derived),
+    // or empty, and the store encodes while writing. Reads leave it empty.
+    std::vector<unsigned char> native{};
 };
 
 // A layer computed by a command and kept for exports, maps and the viewer (corridor-parcels,
@@ -205,6 +208,10 @@ public:
     virtual void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
                                  const std::string& scope_value,
                                  const std::vector<FeatureRow>& rows) = 0;
+    // Fills row.native with the store's encoding of row.wkb, for replace_derived to write as it
+    // is, or leaves it empty (the default). Like encode_geometry: touches no connection, so the
+    // corridor's clipping workers take that work off the writing thread.
+    virtual void encode_derived(FeatureRow& row) const { row.native.clear(); }
     virtual bool has_derived(const std::string& name) = 0;
     virtual void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
                                   const std::string& scope_value,

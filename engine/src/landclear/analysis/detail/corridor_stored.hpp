@@ -33,7 +33,15 @@ bool stamp_matches(Store& store, const std::string& code, const nlohmann::json& 
 std::map<std::string, CorridorClip> read_stored(Store& store, const std::vector<std::string>& codes,
                                                 bool with_geometry);
 
-void save_clip(Store& store, const std::string& code, const CorridorClip& clip,
+// A clip as the rows of the three derived layers save_clip writes. With `encoder`, each row's
+// geometry is also encoded for that store (Store::encode_derived): made on a clipping worker,
+// that work leaves the thread that writes.
+struct ClipRows {
+    std::vector<FeatureRow> segments, parcels, buildings;
+};
+ClipRows clip_rows(const std::string& code, const CorridorClip& clip, const Store* encoder);
+
+void save_clip(Store& store, const std::string& code, const ClipRows& rows, RedLineSource used,
                nlohmann::json stamp_value);
 
 // Rows of corridors that are no longer in the store.
