@@ -27,6 +27,23 @@ void copy_text(std::string& line, std::string_view text) {
     pg::copy_escape(line, text);
 }
 
+std::vector<unsigned char> PostgisStore::copy_geometry(std::span<const unsigned char> wkb) const {
+    if (!m_epsg || wkb.size() < 5)
+        return {};
+    auto hex = pg::ewkb_hex(wkb, *m_epsg);
+    return {hex.begin(), hex.end()};
+}
+
+void PostgisStore::append_geometry(std::string& line, std::span<const unsigned char> wkb,
+                                   const std::vector<unsigned char>& native) const {
+    if (wkb.empty())
+        line += "\\N";
+    else if (!native.empty())
+        line.append(reinterpret_cast<const char*>(native.data()), native.size());
+    else
+        line += pg::ewkb_hex(wkb, epsg());
+}
+
 void PostgisStore::insert(LayerKind kind, const Record& record) {
     const auto& def = layer_def(kind);
     std::string name(def.name);
@@ -49,7 +66,7 @@ void PostgisStore::insert(LayerKind kind, const Record& record) {
     line += '\t';
     line += m_import_id > 0 ? std::to_string(m_import_id) : std::string("\\N");
     line += '\t';
-    line += record.wkb.empty() ? std::string("\\N") : pg::ewkb_hex(record.wkb, epsg());
+    append_geometry(line, record.wkb, record.native);
     line += '\n';
     int key = field_index(def, def.key);
     m_pending_codes[kind].insert(value_text(record.values[static_cast<size_t>(key)]));
@@ -167,7 +184,7 @@ void PostgisStore::replace_derived(const DerivedLayerDef& def, const std::string
         line += '\t' + pg::real_text(r.measure);
         if (geometry) {
             line += '\t';
-            line += r.wkb.empty() ? std::string("\\N") : pg::ewkb_hex(r.wkb, epsg());
+            append_geometry(line, r.wkb, r.native);
         }
         line += '\n';
     }

@@ -60,6 +60,9 @@ public:
     void clear_layer(LayerKind kind) override;
     std::optional<std::string> describe_code(LayerKind kind, std::string_view code) override;
     void insert(LayerKind kind, const Record& record) override;
+    void encode_geometry(Record& record) const override {
+        record.native = copy_geometry(record.wkb);
+    }
     void finish_layer(LayerKind) override { flush(); }
 
     void clear_findings(std::string_view origin, std::string_view layer) override;
@@ -98,6 +101,7 @@ public:
     void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
                          const std::string& scope_value,
                          const std::vector<FeatureRow>& rows) override;
+    void encode_derived(FeatureRow& row) const override { row.native = copy_geometry(row.wkb); }
     bool has_derived(const std::string& name) override;
     void for_each_derived(const DerivedLayerDef& def, const std::string& scope_field,
                           const std::string& scope_value,
@@ -134,6 +138,13 @@ private:
         }
     };
     int epsg() const;
+    // A geometry's COPY text (hex EWKB with the working SRID) as bytes, made ahead by
+    // encode_geometry/encode_derived on the import's and the corridor's worker threads, so that
+    // the one writing thread only appends it; empty before the working CRS is known (the
+    // writer then encodes) or for no geometry.
+    std::vector<unsigned char> copy_geometry(std::span<const unsigned char> wkb) const;
+    void append_geometry(std::string& line, std::span<const unsigned char> wkb,
+                         const std::vector<unsigned char>& native) const;
 
     // Schema-qualified name of a store table.
     std::string t(std::string_view name) const { return fmt::format("{}.{}", m_s, name); }
