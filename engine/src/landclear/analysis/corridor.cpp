@@ -77,13 +77,68 @@ std::vector<Envelope> merge_boxes(const std::vector<Envelope>& boxes) {
     return out;
 }
 
-// Features of a layer whose envelope meets one of the boxes, each once. The spatial index of
-// the store does the filtering; boxes are the pieces', so a long diagonal road does not pull
-// in everything inside its overall extent.
+struct BuildingFacts {
+    std::int64_t households = 0;
+    double floor_area_m2 = 0;
+    BuildingDates dates;
+};
+
+std::optional<Date> date_value(const Value& v) {
+    auto d = std::get_if<Date>(&v);
+    return d ? std::optional<Date>(*d) : std::nullopt;
+}
+
+// What the figures need of a parcel or a building, and how to take it from a row that holds
+// those fields: one reading for the rows read near a red line and for those read by code.
+struct FactFields {
+    explicit FactFields(LayerKind kind) : kind(kind), def(layer_def(kind)) {
+        key = field_index(def, def.key);
+        if (kind == LayerKind::parcels) {
+            names = {"acquired_on", "cleared_on", "delivered_on"};
+        } else {
+            names = {"households", "floor_area_m2", "signed_on", "demolished_on"};
+        }
+        for (const auto& n : names)
+            at.push_back(static_cast<size_t>(field_index(def, n)));
+    }
+    ParcelDates parcel(const FeatureRow& r) const {
+        return {date_value(r.values[at[0]]), date_value(r.values[at[1]]),
+                date_value(r.values[at[2]])};
+    }
+    BuildingFacts building(const FeatureRow& r) const {
+        BuildingFacts f;
+        if (auto v = std::get_if<std::int64_t>(&r.values[at[0]]))
+            f.households = *v;
+        if (auto v = std::get_if<double>(&r.values[at[1]]))
+            f.floor_area_m2 = *v;
+        f.dates.signed_on = date_value(r.values[at[2]]);
+        f.dates.demolished_on = date_value(r.values[at[3]]);
+        return f;
+    }
+    LayerKind kind;
+    const LayerDef& def;
+    int key = -1;
+    std::vector<std::string> names;
+    std::vector<size_t> at;
+};
+
+// The facts of the features read near a red line, kept with its job: read in the same query
+// (and snapshot) as their geometry, so the figures need no second read of them by code.
+struct NearFacts {
+    std::vector<std::pair<std::string, ParcelDates>> parcels;
+    std::vector<std::pair<std::string, BuildingFacts>> buildings;
+};
+
+// Features of a layer whose envelope meets one of the boxes, each once, with their facts. The
+// spatial index of the store does the filtering; boxes are the pieces', so a long diagonal road
+// does not pull in everything inside its overall extent.
 std::vector<Candidate> read_candidates(Store& store, LayerKind kind,
-                                       const std::vector<Envelope>& boxes) {
-    const auto& def = layer_def(kind);
-    int key = field_index(def, def.key);
+                                       const std::vector<Envelope>& boxes, NearFacts& facts) {
+    static const FactFields parcel_fields(LayerKind::parcels),
+        building_fields(LayerKind::buildings);
+    const auto& ff = kind == LayerKind::parcels ? parcel_fields : building_fields;
+    const auto& def = ff.def;
+    int key = ff.key;
     int parcel = field_index(def, "parcel_code");
     std::unordered_set<std::string> seen;
     std::vector<Candidate> out;
@@ -91,10 +146,15 @@ std::vector<Candidate> read_candidates(Store& store, LayerKind kind,
     filter.fields = {std::string(def.key)};
     if (kind == LayerKind::buildings)
         filter.fields.emplace_back("parcel_code");
+    filter.fields.insert(filter.fields.end(), ff.names.begin(), ff.names.end());
     store.for_each_feature_in_boxes(kind, filter, boxes, [&](const FeatureRow& row) {
         auto code = text_value(row.values[static_cast<size_t>(key)]);
         if (row.wkb.empty() || !seen.insert(code).second)
             return;
+        if (kind == LayerKind::parcels)
+            facts.parcels.emplace_back(code, ff.parcel(row));
+        else
+            facts.buildings.emplace_back(code, ff.building(row));
         Candidate c;
         c.code = std::move(code);
         if (parcel >= 0 && kind == LayerKind::buildings)
@@ -134,6 +194,7 @@ struct Job {
     ClipRows rows;
     std::vector<Envelope> boxes;
     std::vector<Candidate> parcels, buildings;
+    NearFacts facts;
     size_t near_parcels = 0, near_buildings = 0;
     double t_geometry = 0, t_read = 0, t_clip = 0;
 };
@@ -249,8 +310,8 @@ void build_segments(Job& job, const CorridorOptions& o) {
 
 void read_near(Store& store, Job& job) {
     Stopwatch watch;
-    job.parcels = read_candidates(store, LayerKind::parcels, job.boxes);
-    job.buildings = read_candidates(store, LayerKind::buildings, job.boxes);
+    job.parcels = read_candidates(store, LayerKind::parcels, job.boxes, job.facts);
+    job.buildings = read_candidates(store, LayerKind::buildings, job.boxes, job.facts);
     job.near_parcels = job.parcels.size();
     job.near_buildings = job.buildings.size();
     job.t_read = watch.lap();
@@ -402,12 +463,6 @@ void run_jobs(Store& store, std::vector<Job>& jobs, const CorridorOptions& o, un
 
 // ---- The dated part ----
 
-struct BuildingFacts {
-    std::int64_t households = 0;
-    double floor_area_m2 = 0;
-    BuildingDates dates;
-};
-
 template <class Fn>
 void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& codes,
                std::vector<std::string> fields, Fn fn) {
@@ -422,11 +477,6 @@ void for_codes(Store& store, LayerKind kind, const std::vector<std::string>& cod
                                                 std::min(codes.size(), i + codes_per_query)));
         store.for_each_feature(kind, filter, fn);
     }
-}
-
-std::optional<Date> date_value(const Value& v) {
-    auto d = std::get_if<Date>(&v);
-    return d ? std::optional<Date>(*d) : std::nullopt;
 }
 
 // Worst first: most outstanding 亩, then most households, then along the line.
@@ -723,48 +773,35 @@ StoredCorridor stored_corridor(Store& store, const std::string& code) {
 
 namespace {
 
-// The dates of the parcels and the facts of the buildings the clipped pieces name: read once,
-// by code, with only the fields the figures need.
+// The dates of the parcels and the facts of the buildings the clipped pieces name that were not
+// read with their geometry (corridors whose saved geometry is reused): read once, by code, with
+// only the fields the figures need.
 void read_facts(Store& store, const std::vector<CorridorClip>& clips,
                 std::unordered_map<std::string, ParcelDates>& parcel_dates,
                 std::unordered_map<std::string, BuildingFacts>& building_facts) {
     std::set<std::string> parcel_set, building_set;
     for (const auto& clip : clips) {
         for (const auto& p : clip.parcels)
-            parcel_set.insert(p.code);
+            if (!parcel_dates.count(p.code))
+                parcel_set.insert(p.code);
         for (const auto& b : clip.buildings)
-            building_set.insert(b.code);
+            if (!building_facts.count(b.code))
+                building_set.insert(b.code);
     }
-    {
-        const auto& def = layer_def(LayerKind::parcels);
-        int key = field_index(def, def.key), acq = field_index(def, "acquired_on"),
-            clr = field_index(def, "cleared_on"), dlv = field_index(def, "delivered_on");
-        for_codes(store, LayerKind::parcels, {parcel_set.begin(), parcel_set.end()},
-                  {"parcel_code", "acquired_on", "cleared_on", "delivered_on"},
-                  [&](const FeatureRow& r) {
-                      parcel_dates[text_value(r.values[static_cast<size_t>(key)])] = {
-                          date_value(r.values[static_cast<size_t>(acq)]),
-                          date_value(r.values[static_cast<size_t>(clr)]),
-                          date_value(r.values[static_cast<size_t>(dlv)])};
-                  });
-    }
-    {
-        const auto& def = layer_def(LayerKind::buildings);
-        int key = field_index(def, def.key), hh = field_index(def, "households"),
-            floor = field_index(def, "floor_area_m2"), sig = field_index(def, "signed_on"),
-            dem = field_index(def, "demolished_on");
-        for_codes(store, LayerKind::buildings, {building_set.begin(), building_set.end()},
-                  {"building_code", "households", "floor_area_m2", "signed_on", "demolished_on"},
-                  [&](const FeatureRow& r) {
-                      BuildingFacts f;
-                      if (auto v = std::get_if<std::int64_t>(&r.values[static_cast<size_t>(hh)]))
-                          f.households = *v;
-                      if (auto v = std::get_if<double>(&r.values[static_cast<size_t>(floor)]))
-                          f.floor_area_m2 = *v;
-                      f.dates.signed_on = date_value(r.values[static_cast<size_t>(sig)]);
-                      f.dates.demolished_on = date_value(r.values[static_cast<size_t>(dem)]);
-                      building_facts[text_value(r.values[static_cast<size_t>(key)])] = f;
-                  });
+    for (auto kind : {LayerKind::parcels, LayerKind::buildings}) {
+        FactFields ff(kind);
+        const auto& set = kind == LayerKind::parcels ? parcel_set : building_set;
+        if (set.empty())
+            continue;
+        std::vector<std::string> fields{std::string(ff.def.key)};
+        fields.insert(fields.end(), ff.names.begin(), ff.names.end());
+        for_codes(store, kind, {set.begin(), set.end()}, fields, [&](const FeatureRow& r) {
+            auto code = text_value(r.values[static_cast<size_t>(ff.key)]);
+            if (kind == LayerKind::parcels)
+                parcel_dates[code] = ff.parcel(r);
+            else
+                building_facts[code] = ff.building(r);
+        });
     }
 }
 
@@ -915,6 +952,13 @@ std::vector<CorridorReport> analyse_corridors(Store& store, const CorridorOption
 
     std::unordered_map<std::string, ParcelDates> parcel_dates;
     std::unordered_map<std::string, BuildingFacts> building_facts;
+    for (auto& job : jobs) {
+        for (auto& [code, d] : job.facts.parcels)
+            parcel_dates.insert_or_assign(std::move(code), d);
+        for (auto& [code, f] : job.facts.buildings)
+            building_facts.insert_or_assign(std::move(code), f);
+        job.facts = {};
+    }
     read_facts(store, clips, parcel_dates, building_facts);
 
     std::vector<CorridorReport> rows;
