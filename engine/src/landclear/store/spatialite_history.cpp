@@ -166,12 +166,7 @@ void SpatialiteStore::for_each_change(const ChangeFilter& filter,
         "c.batch_id WHERE (?1 IS NULL OR b.reported_on <= ?1)";
     std::vector<std::string> params;
     auto in_list = [&](const std::vector<std::string>& values) {
-        std::string q;
-        for (const auto& v : values) {
-            q += q.empty() ? "?" : ",?";
-            params.push_back(v);
-        }
-        return q;
+        return placeholders(values, params);
     };
     if (filter.layer) {
         sql += " AND c.layer = ?";

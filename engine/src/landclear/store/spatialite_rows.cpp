@@ -191,12 +191,7 @@ void SpatialiteStore::for_each_feature(LayerKind kind, const FeatureFilter& filt
                                   filter.with_geometry ? "AsBinary(t.geom)" : "NULL", table(kind));
     std::vector<std::string> params;
     auto in_list = [&](const std::vector<std::string>& values) {
-        std::string q;
-        for (const auto& v : values) {
-            q += q.empty() ? "?" : ",?";
-            params.push_back(v);
-        }
-        return q;
+        return placeholders(values, params);
     };
     if (!filter.codes.empty())
         sql += fmt::format(" AND t.{} IN ({})", def.key, in_list(filter.codes));

@@ -26,6 +26,17 @@ namespace landclear::spatialite_detail {
 
 namespace fs = std::filesystem;
 
+// "?,?,?": one parameter per value, the values appended to params in the same order.
+inline std::string placeholders(const std::vector<std::string>& values,
+                                std::vector<std::string>& params) {
+    std::string q;
+    for (const auto& v : values) {
+        q += q.empty() ? "?" : ",?";
+        params.push_back(v);
+    }
+    return q;
+}
+
 std::string geometry_type(const LayerDef& def);
 std::string measure_column(const LayerDef& def);
 std::string sql_type(FieldType t);
