@@ -395,7 +395,7 @@ test('a corridor shows its chainage strip with the blocking stretches `corridor`
   // Red outlines on the map: the parcels that `corridor` lists in the blocking stretches.
   const blockingRows = run(BIN, ['corridor', store, '--as-of', EARLIER, '--format', 'json', '--table', 'blocking']);
   const listed = new Set(JSON.parse(blockingRows).blocking.rows.flatMap((r) => r.parcels.split(/[,、，\s]+/).filter(Boolean)));
-  const outlinedCodes = await page.evaluate(() => window.landclear.map.getFilter('parcels-blocking')[2][1]);
+  const outlinedCodes = await page.evaluate(() => window.landclear.map.getFilter('parcels-blocking')[2]);
   assert.deepEqual([...outlinedCodes].sort(), [...listed].sort(), 'the outline layer holds exactly the blocking parcels');
   // Zoomed to the first of them: drawn in red, and every red one is a blocking parcel.
   const first = [...listed][0];
