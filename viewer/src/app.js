@@ -217,7 +217,10 @@ maplibregl.prewarm();
           paint: { 'line-color': '#4e342e', 'line-width': 0.8 } },
         { id: 'segments-line', type: 'line', source: 'segments', 'source-layer': 'segments',
           paint: { 'line-color': attention, 'line-width': 0.5, 'line-opacity': 0.5 } },
-        { id: 'redlines-line', type: 'line', source: 'redlines', 'source-layer': 'redlines',
+        // From the parcels' zoom: below it the project outlines (a project's red line, or the box
+        // of its parcels) already draw them, and a dashed line is among the dearest things to
+        // draw in software WebGL (the first view at a million parcels, docs/VIEWER.md).
+        { id: 'redlines-line', type: 'line', source: 'redlines', 'source-layer': 'redlines', minzoom: parcelsMin,
           paint: { 'line-color': '#8e0000', 'line-width': 1.5, 'line-dasharray': [3, 2] } },
         { id: 'corridors-line', type: 'line', source: 'corridors', 'source-layer': 'corridors',
           paint: { 'line-color': attention, 'line-width': 3, 'line-opacity': 0.9 } },
