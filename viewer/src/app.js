@@ -289,7 +289,7 @@ maplibregl.prewarm();
   // the parcels' zoom, coloured like the chainage strip; its figures follow the date.
   let overview = [];
   function renderOverview() {
-    for (const m of overview) m.remove();
+    for (const o of overview) o.marker.remove();
     overview = [];
     if (!map) return;
     for (const p of state.projects.projects) {
@@ -301,14 +301,52 @@ maplibregl.prewarm();
         el('i', { style: { background: clearedColour(Number(p.cleared_pct) || 0) } }),
         `${p.name || p.group}  已腾 `, fig('cleared_pct', pct(p.cleared_pct)), '%');
       const centre = [(p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2];
-      overview.push(new maplibregl.Marker({ element: label, anchor: 'left' }).setLngLat(centre).addTo(map));
+      const marker = new maplibregl.Marker({ element: label, anchor: 'left' }).setLngLat(centre).addTo(map);
+      overview.push({ marker, label, centre, rank: Number(p.area_mu) || 0 });
     }
+    // The largest projects are placed first when labels would overlap.
+    overview.sort((a, b) => b.rank - a.rank);
     updateOverview();
   }
 
-  function updateOverview() {
+  // The labels show below the parcels' zoom only.
+  function toggleOverview() {
     const parcelsMin = map.getSource('parcels') ? map.getSource('parcels').minzoom + 1 : 13;
     document.body.classList.toggle('overview-hidden', map.getZoom() >= parcelsMin);
+  }
+
+  function updateOverview() {
+    toggleOverview();
+    declutterOverview();
+  }
+
+  // A label that would cover one already placed (larger projects first) is hidden until the view
+  // changes: at city zoom hundreds of labels overlap into an unreadable block, and each one drawn
+  // is paint and compositing work for the browser (0.4 s of the first view at a million parcels,
+  // docs/VIEWER.md). Every project keeps its outline, coloured by its cleared share, and its label
+  // in the page (hidden ones are only not painted).
+  function declutterOverview() {
+    if (!map || !overview.length || document.body.classList.contains('overview-hidden')) return;
+    const canvas = map.getCanvas();
+    const width = canvas.clientWidth;
+    const height = canvas.clientHeight;
+    // Sizes first, positions after: one layout for all the labels, not one per label.
+    for (const o of overview) {
+      o.label.classList.remove('label-hidden');
+      if (!o.size) o.size = [o.label.offsetWidth, o.label.offsetHeight];
+    }
+    const placed = [];
+    const hidden = [];
+    for (const o of overview) {
+      const pt = map.project(o.centre);
+      const [w, h] = o.size;
+      const box = [pt.x, pt.y - h / 2, pt.x + w, pt.y + h / 2];
+      if (box[2] < 0 || box[0] > width || box[3] < 0 || box[1] > height) continue; // out of view
+      if (placed.some((q) => box[0] < q[2] + 2 && q[0] < box[2] + 2 && box[1] < q[3] + 2 && q[1] < box[3] + 2))
+        hidden.push(o.label);
+      else placed.push(box);
+    }
+    for (const label of hidden) label.classList.add('label-hidden');
   }
 
   // The parcels in a blocking stretch, by code. A `match` (MapLibre looks its labels up in a
@@ -356,7 +394,8 @@ maplibregl.prewarm();
       if (e.sourceId) tileError(e);
       else message(`地图错误：${(e.error && e.error.message) || e.error || '?'}`);
     });
-    map.on('zoom', updateOverview);
+    map.on('zoom', toggleOverview);
+    map.on('moveend', updateOverview);
     map.on('mousemove', (e) => {
       $('coords').textContent = `CGCS2000  E ${e.lngLat.lng.toFixed(6)}°  N ${e.lngLat.lat.toFixed(6)}°`;
     });
