@@ -1,7 +1,8 @@
 // The tiles' disk cache beside the store (server/tile_disk_cache.hpp): a second server answers
 // from it with the bytes a server without it encodes; a changed store is never answered from
 // the old entries (and their folder goes); an unwritable folder still serves, from memory; the
-// folder stays within its bound; two servers sharing it at once agree.
+// folder stays within its bound; two servers sharing it at once agree; the layers' counts and
+// extent are kept there too.
 #include "landclear/server/server.hpp"
 #include "landclear/server/tile_disk_cache.hpp"
 #include "support/test_support.hpp"
@@ -399,4 +400,49 @@ BOOST_AUTO_TEST_CASE(damaged_entry_is_ignored) {
     // A new version removes the old one's folder.
     BOOST_REQUIRE(cache.put("v2-x", "parcels/1/0/0.mvt", "new"));
     BOOST_CHECK(!fs::exists(dir.path() / "c" / "v1-x"));
+}
+
+// The layers' counts and extent (/api/info, which the page waits for before it draws the map)
+// are kept beside the tiles, so a restarted server answers them without scanning the store.
+BOOST_AUTO_TEST_CASE(restarted_server_takes_the_layer_summary_from_disk) {
+    Fixture f;
+    const fs::path folder = f.store + ".tiles";
+    json first, fresh;
+    {
+        Running none(f.options("off"));
+        fresh = json::parse(none.get("/api/info"));
+    }
+    {
+        Running a(f.options());
+        first = json::parse(a.get("/api/info"));
+    }
+    BOOST_CHECK(first["counts"] == fresh["counts"]);
+    BOOST_CHECK(first["extent"] == fresh["extent"]);
+    BOOST_CHECK_GT(first["counts"]["parcels"].get<int>(), 0);
+    auto versions = version_folders(folder);
+    BOOST_REQUIRE_EQUAL(versions.size(), 1u);
+    TileDiskCache cache(folder, 1 << 30);
+    auto kept = cache.get(versions[0], "figures/layers.json");
+    BOOST_REQUIRE(kept);
+    auto entry = json::parse(*kept);
+    // Planted: a count no scan of the store gives, so the next server's answer shows where it
+    // came from.
+    for (auto& c : entry["counts"])
+        if (c[0] == "parcels")
+            c[1] = 12345;
+    BOOST_REQUIRE(cache.put(versions[0], "figures/layers.json", entry.dump()));
+    {
+        Running b(f.options());
+        auto info = json::parse(b.get("/api/info"));
+        BOOST_CHECK_EQUAL(info["counts"]["parcels"].get<int>(), 12345);
+        BOOST_CHECK(info["extent"] == fresh["extent"]); // the extent read back exactly
+    }
+    // An entry this server cannot read is computed again.
+    BOOST_REQUIRE(cache.put(versions[0], "figures/layers.json", R"({"counts": 3})"));
+    {
+        Running c(f.options());
+        auto info = json::parse(c.get("/api/info"));
+        BOOST_CHECK(info["counts"] == fresh["counts"]);
+        BOOST_CHECK(info["extent"] == fresh["extent"]);
+    }
 }

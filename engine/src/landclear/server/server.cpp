@@ -266,6 +266,7 @@ struct Server::Impl {
     int port = -1;
     std::thread thread;
     std::thread warm_thread;
+    std::thread prefill_thread;
     std::mutex stop_mutex;
 
     void warm_up() {
@@ -273,14 +274,21 @@ struct Server::Impl {
             return;
         warm_thread = std::thread([this] {
             try {
-                {
-                    auto lease = pool->acquire();
-                    lease->warm(Date::today());
-                }
-                // The page asks for about six things at once when it opens.
-                pool->prefill(std::min(options.threads, 6) - 1);
+                auto lease = pool->acquire();
+                lease->warm(Date::today());
             } catch (const std::exception&) {
                 // Reported by the requests themselves.
+            }
+        });
+        // The page asks for about six things at once when it opens. Their connections are
+        // opened now, beside the warm-up, not after it (which takes seconds on a large store):
+        // opened on demand, four at once while the warm-up ran, they held the page's first
+        // answers back by 0.35 s at a million parcels.
+        prefill_thread = std::thread([this] {
+            try {
+                pool->prefill(std::min(options.threads, 6) - 1);
+            } catch (const std::exception&) {
+                // The requests open their own connections, and report what fails.
             }
         });
     }
@@ -719,6 +727,8 @@ void Server::stop() {
         m->thread.join();
     if (m->warm_thread.joinable())
         m->warm_thread.join();
+    if (m->prefill_thread.joinable())
+        m->prefill_thread.join();
 }
 
 int Server::port() const {

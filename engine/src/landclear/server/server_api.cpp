@@ -134,9 +134,51 @@ ViewerApi::ViewerApi(const std::string& store_path, ApiLimits limits,
 
 ViewerApi::~ViewerApi() = default;
 
+namespace {
+
+// The layers' counts and extent as the disk cache keeps them (figures/layers.json).
+json summary_json(const ViewerCache::LayerSummary& s) {
+    json j = {{"counts", json::array()}, {"extent", nullptr}};
+    for (const auto& [layer, n] : s.counts)
+        j["counts"].push_back({layer, n});
+    if (s.all)
+        j["extent"] = {s.all->min_x, s.all->min_y, s.all->max_x, s.all->max_y};
+    return j;
+}
+
+// nullopt for an entry this server cannot read (then the summary is computed again).
+std::optional<ViewerCache::LayerSummary> summary_from_json(const std::string& text,
+                                                           std::int64_t version) {
+    auto j = json::parse(text, nullptr, false);
+    try {
+        ViewerCache::LayerSummary s;
+        s.data_version = version;
+        for (const auto& c : j.at("counts"))
+            s.counts.emplace_back(c.at(0).get<std::string>(), c.at(1).get<std::int64_t>());
+        if (const auto& e = j.at("extent"); !e.is_null())
+            s.all = Envelope{e.at(0).get<double>(), e.at(1).get<double>(), e.at(2).get<double>(),
+                             e.at(3).get<double>()};
+        return s;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
+} // namespace
+
 json ViewerApi::info() {
     auto version = m_store->data_version();
     auto summary = m->cache->layer_summary(version, [&] {
+        // A restarted server takes them from the disk cache, as it does the project figures:
+        // the extent is a scan of every geometry (1.2 s at a million parcels), and the page
+        // waits for it before it draws the map.
+        auto& disk = m->cache->disk;
+        auto disk_version = disk ? tile_cache_version(*m_store) : std::string();
+        const std::string name = "figures/layers.json";
+        if (!disk_version.empty())
+            if (auto text = disk->get(disk_version, name))
+                if (auto s = summary_from_json(*text, version))
+                    return *s;
         ViewerCache::LayerSummary out;
         out.data_version = version;
         for (const auto& def : all_layers()) {
@@ -147,6 +189,8 @@ json ViewerApi::info() {
                 expand(out.all, oe);
             }
         }
+        if (!disk_version.empty())
+            disk->put(disk_version, name, summary_json(out).dump());
         return out;
     });
     json counts = json::object();
