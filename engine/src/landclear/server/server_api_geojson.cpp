@@ -133,6 +133,21 @@ void add_response_feature(gdal::Layer& layer, const LayerDef& def, const Feature
     out.add_to_layer(fmt::format("{} {}", def.name, text_value(row.values.at(0))));
 }
 
+// The response written to /vsimem/ by ds: closed (which flushes it), checked, and taken out of
+// GDAL's memory file system.
+std::string take_geojson(gdal::Dataset& ds, GdalErrorCapture& errors, const std::string& path) {
+    ds.close();
+    if (auto why = errors.errors(); !why.empty())
+        throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));
+    vsi_l_offset length = 0;
+    GByte* data = VSIGetMemFileBuffer(path.c_str(), &length, TRUE);
+    if (!data)
+        throw_internal("the in-memory GeoJSON vanished");
+    std::string text(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+    CPLFree(data);
+    return text;
+}
+
 } // namespace
 
 std::string ViewerApi::features(const FeatureQuery& q) {
@@ -173,17 +188,7 @@ std::string ViewerApi::features(const FeatureQuery& q) {
     ResponseFields fields = add_response_fields(layer, def, q);
     for (const auto& row : rows)
         add_response_feature(layer, def, q, fields, row, m->to_wgs.get());
-    ds.close(); // flushes the file
-    if (auto why = errors.errors(); !why.empty())
-        throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));
-
-    vsi_l_offset length = 0;
-    GByte* data = VSIGetMemFileBuffer(path.c_str(), &length, TRUE);
-    if (!data)
-        throw_internal("the in-memory GeoJSON vanished");
-    std::string out(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
-    CPLFree(data);
-    return out;
+    return take_geojson(ds, errors, path);
 }
 
 std::string ViewerApi::issues(const Date& as_of, bool all) {
@@ -234,16 +239,7 @@ std::string ViewerApi::issues(const Date& as_of, bool all) {
         }
         out.add_to_layer("issue " + i.id);
     }
-    ds.close();
-    if (auto why = errors.errors(); !why.empty())
-        throw_internal(fmt::format("cannot write the GeoJSON response: {}", why));
-    vsi_l_offset length = 0;
-    GByte* data = VSIGetMemFileBuffer(path.c_str(), &length, TRUE);
-    if (!data)
-        throw_internal("the in-memory GeoJSON vanished");
-    std::string text(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
-    CPLFree(data);
-    return text;
+    return take_geojson(ds, errors, path);
 }
 
 } // namespace landclear
