@@ -609,6 +609,44 @@ BOOST_AUTO_TEST_CASE(by_bbox_project_and_code) {
     BOOST_TEST(project_of["Q3"] == "P2");
 }
 
+// The extent is exact even where the spatial index is not (SQLite's R*Tree keeps boxes in single
+// precision: 1/32 m at these coordinates): corners off the float grid, and on each side two
+// features whose extremes differ by less than one float step, the outer one not first.
+BOOST_AUTO_TEST_CASE(the_extent_is_exact_where_single_precision_is_not) {
+    auto loc = backend().new_location("extent");
+    double want[4] = {1e300, 1e300, -1e300, -1e300};
+    {
+        auto s = create(loc);
+        auto add = [&](int i, double x, double y, double side) {
+            auto r = parcel(i % 9); // parcel() makes its date from i: a valid one below 9
+            r.values[0] = fmt::format("E{}", i);
+            r.wkb = wkb_of(multi_square(x, y, side));
+            s->insert(LayerKind::parcels, r);
+            want[0] = std::min(want[0], x), want[1] = std::min(want[1], y);
+            want[2] = std::max(want[2], x + side), want[3] = std::max(want[3], y + side);
+        };
+        for (int i = 0; i < 300; ++i)
+            add(i, bx + 0.123456789 + 13.37 * (i % 41), by + 0.987654321 + 7.77 * (i % 17),
+                5 + 0.001 * i);
+        add(300, bx - 50.001, by - 20.002, 3.0);
+        add(301, bx - 50.011, by - 20.012, 3.0); // the outer one, 1 cm beyond: below 1/32 m
+        add(302, bx + 700.004, by + 300.006, 2.0);
+        add(303, bx + 700.014, by + 300.016, 2.0);
+        s->finish_layer(LayerKind::parcels);
+        s->commit();
+    }
+    auto s = open_store(loc, StoreMode::read);
+    auto e = s->extent(LayerKind::parcels);
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->min_x == want[0]);
+    BOOST_TEST(e->min_y == want[1]);
+    BOOST_TEST(e->max_x == want[2]);
+    BOOST_TEST(e->max_y == want[3]);
+    BOOST_TEST(want[0] == bx - 50.011);
+    BOOST_TEST(want[3] == by + 300.016 + 2.0);
+    BOOST_TEST(!s->extent(LayerKind::buildings).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(derived)

@@ -2,6 +2,7 @@
 #include "landclear/store/detail/spatialite_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <thread>
 #include <utility>
@@ -228,6 +229,43 @@ void SpatialiteStore::for_each_feature(LayerKind kind, const FeatureFilter& filt
 }
 
 std::optional<Envelope> SpatialiteStore::extent(LayerKind kind) {
+    const std::string name(layer_def(kind).name);
+    // Through the layer's R*Tree when it is there (not under --known-on, whose views hold fewer
+    // rows than the index): a scan of every geometry was 1.2 s at a million parcels, and the
+    // web map waits for the extent before it draws. The R*Tree keeps each box in single
+    // precision rounded outwards, so its extent is a bound, not the answer: on each side only
+    // the features whose indexed box reaches within a few single-precision steps of that bound
+    // can hold the exact extreme, and their exact boxes are read.
+    auto rtree = fmt::format("idx_{}_geom", name);
+    if (!m_known_on && has_table(rtree)) {
+        auto bound = m_db->prepare(
+            fmt::format("SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM \"{}\"", rtree));
+        if (!bound.step() || bound.is_null(0))
+            return std::nullopt;
+        double b[4];
+        for (int i = 0; i < 4; ++i)
+            b[i] = bound.column_double(i);
+        bound.reset();
+        auto exact = [&](const char* fn, const char* agg, const char* column, const char* op,
+                         double near) {
+            auto st = m_db->prepare(fmt::format(
+                "SELECT {agg}({fn}(geom)) FROM \"{t}\" WHERE ROWID IN (SELECT pkid FROM "
+                "\"{r}\" WHERE {c} {op} ?)",
+                fmt::arg("agg", agg), fmt::arg("fn", fn), fmt::arg("t", name), fmt::arg("r", rtree),
+                fmt::arg("c", column), fmt::arg("op", op)));
+            st.bind(1, near);
+            if (!st.step() || st.is_null(0))
+                throw_internal(
+                    fmt::format("the spatial index of {} names no feature near {}", name, near));
+            return st.column_double(0);
+        };
+        // Four steps of a float at the bound's magnitude (a step is 2^-23 of it at most).
+        auto slack = [](double v) { return std::ldexp(std::max(std::abs(v), 1.0), -21); };
+        return Envelope{exact("MbrMinX", "min", "xmin", "<=", b[0] + slack(b[0])),
+                        exact("MbrMinY", "min", "ymin", "<=", b[1] + slack(b[1])),
+                        exact("MbrMaxX", "max", "xmax", ">=", b[2] - slack(b[2])),
+                        exact("MbrMaxY", "max", "ymax", ">=", b[3] - slack(b[3]))};
+    }
     auto st = m_db->prepare(
         fmt::format("SELECT min(MbrMinX(geom)), min(MbrMinY(geom)), max(MbrMaxX(geom)), "
                     "max(MbrMaxY(geom)) FROM {}",
