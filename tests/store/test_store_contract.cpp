@@ -199,7 +199,8 @@ std::string multi_square(double x, double y, double side) {
                        y + side);
 }
 
-// Parcel i: a 100 m square at (bx + 100 i, by), project P1 for i < 2, else P2.
+// Parcel i: a 100 m square at (bx + 100 i, by), project P1 for i < 2, else P2, acquired on
+// 2026-01-(1 + i % 28).
 Record parcel(int i, const std::string& prefix = "Q") {
     Record r;
     r.values = {fmt::format("{}{}", prefix, i),
@@ -208,7 +209,7 @@ Record parcel(int i, const std::string& prefix = "Q") {
                 std::string("楠竹山村"),
                 std::string("集体"),
                 std::string("0101"),
-                *parse_date("2026-01-0" + std::to_string(1 + i)),
+                parse_date(fmt::format("2026-01-{:02}", 1 + i % 28)).value(),
                 std::monostate{},
                 std::monostate{}};
     r.wkb = wkb_of(multi_square(bx + 100 * i, by, 100));
@@ -618,8 +619,7 @@ BOOST_AUTO_TEST_CASE(the_extent_is_exact_where_single_precision_is_not) {
     {
         auto s = create(loc);
         auto add = [&](int i, double x, double y, double side) {
-            auto r = parcel(i % 9); // parcel() makes its date from i: a valid one below 9
-            r.values[0] = fmt::format("E{}", i);
+            auto r = parcel(i);
             r.wkb = wkb_of(multi_square(x, y, side));
             s->insert(LayerKind::parcels, r);
             want[0] = std::min(want[0], x), want[1] = std::min(want[1], y);
