@@ -229,7 +229,13 @@ after(async () => {
   const name = BIG ? `timings-${PARCELS}.json` : 'timings.json';
   fs.writeFileSync(path.join(OUT, name), `${JSON.stringify(timings, null, 2)}\n`);
   if (context) await context.close();
-  if (server) server.kill('SIGTERM');
+  // The work folder goes once the server has exited: a tile it was still writing to the disk
+  // cache beside the store made the removal fail (ENOTEMPTY).
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const gone = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await gone;
+  }
   fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -252,6 +258,16 @@ test('first view: the whole store drawn with its figures, equal to `landclear st
   const withParcels = status.rows.filter((r) => r.parcels > 0).map((r) => r.group).sort();
   for (const code of withParcels) assert.ok(outlined.includes(code), `project ${code} outlined at city zoom`);
   assert.equal(await page.locator('.project-label').count(), withParcels.length, 'one label per project with parcels');
+  // Labels that would overlap are hidden (they stay in the page): none of those shown covers
+  // another, and at least one shows.
+  const shownLabels = await page.evaluate(() => [...document.querySelectorAll('.project-label:not(.label-hidden)')]
+    .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }));
+  assert.ok(shownLabels.length > 0, 'some project labels shown at city zoom');
+  for (let i = 0; i < shownLabels.length; i++)
+    for (let j = i + 1; j < shownLabels.length; j++) {
+      const [a, b] = [shownLabels[i], shownLabels[j]];
+      assert.ok(!(a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]), `labels ${i} and ${j} overlap`);
+    }
   await checkProjectList(status);
 
   // The legend's swatches show the served palette, one per stage with its label.
