@@ -43,38 +43,11 @@ std::string sample_bin() {
         .string();
 }
 
-struct Run {
-    int exit_code = -1;
-    std::string out, err;
-};
+using Run = CliResult;
 
 // Runs a program (no shell) in directory cwd.
-Run run(const std::vector<std::string>& argv_in, const std::string& cwd) {
-    TempDir dir;
-    std::string out_path = dir.file("out"), err_path = dir.file("err");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        if (chdir(cwd.c_str()) != 0)
-            _exit(126);
-        std::vector<std::string> copy = argv_in;
-        std::vector<char*> argv;
-        for (auto& a : copy)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(copy[0].c_str(), argv.data());
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    Run r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_file(out_path);
-    r.err = read_file(err_path);
-    return r;
+Run run(const std::vector<std::string>& argv, const std::string& cwd) {
+    return run_program(argv, cwd);
 }
 
 void generate(const std::vector<std::string>& args, const std::string& cwd = source_dir()) {
@@ -82,8 +55,8 @@ void generate(const std::vector<std::string>& args, const std::string& cwd = sou
     argv.insert(argv.end(), args.begin(), args.end());
     BOOST_TEST_REQUIRE(fs::exists(argv[0]), "landclear-sample not built: " << argv[0]);
     Run r = run(argv, cwd);
-    BOOST_TEST_REQUIRE(r.exit_code == 0, "landclear-sample failed (" << r.exit_code << "): "
-                                                                     << r.err);
+    BOOST_TEST_REQUIRE(r.exit_code == 0,
+                       "landclear-sample failed (" << r.exit_code << "): " << r.err);
 }
 
 // The generator command in data/README.md: the line that starts with the binary's path and its
@@ -197,8 +170,10 @@ bool same_field(OGRFeature& a, OGRFeature& b, int i) {
         return true;
     switch (a.GetFieldDefnRef(i)->GetType()) {
     case OFTInteger:
-    case OFTInteger64: return a.GetFieldAsInteger64(i) == b.GetFieldAsInteger64(i);
-    case OFTReal: return a.GetFieldAsDouble(i) == b.GetFieldAsDouble(i); // exactly
+    case OFTInteger64:
+        return a.GetFieldAsInteger64(i) == b.GetFieldAsInteger64(i);
+    case OFTReal:
+        return a.GetFieldAsDouble(i) == b.GetFieldAsDouble(i); // exactly
     case OFTDate:
     case OFTDateTime:
     case OFTTime: {
@@ -208,7 +183,8 @@ bool same_field(OGRFeature& a, OGRFeature& b, int i) {
         b.GetFieldAsDateTime(i, &y[0], &y[1], &y[2], &y[3], &y[4], &ys, &y[6]);
         return x == y && xs == ys;
     }
-    default: return std::string(a.GetFieldAsString(i)) == b.GetFieldAsString(i);
+    default:
+        return std::string(a.GetFieldAsString(i)) == b.GetFieldAsString(i);
     }
 }
 
@@ -246,8 +222,8 @@ Comparison compare_datasets(const std::string& path_a, const std::string& path_b
         if ((ra == nullptr) != (rb == nullptr) || (ra && !ra->IsSame(rb)))
             c.note(name + ": CRS differs");
         if (da->GetFieldCount() != db->GetFieldCount()) {
-            c.note(fmt::format("{}: {} vs {} fields", name, da->GetFieldCount(),
-                               db->GetFieldCount()));
+            c.note(
+                fmt::format("{}: {} vs {} fields", name, da->GetFieldCount(), db->GetFieldCount()));
             continue;
         }
         bool schema_ok = true;
@@ -256,8 +232,8 @@ Comparison compare_datasets(const std::string& path_a, const std::string& path_b
             if (std::string(fa->GetNameRef()) != fb->GetNameRef() ||
                 fa->GetType() != fb->GetType() || fa->GetSubType() != fb->GetSubType() ||
                 fa->GetWidth() != fb->GetWidth() || fa->GetPrecision() != fb->GetPrecision()) {
-                c.note(fmt::format("{}: field {} ({}) differs from {}", name, i,
-                                   fa->GetNameRef(), fb->GetNameRef()));
+                c.note(fmt::format("{}: field {} ({}) differs from {}", name, i, fa->GetNameRef(),
+                                   fb->GetNameRef()));
                 schema_ok = false;
             }
         }

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -579,15 +580,20 @@ BOOST_AUTO_TEST_CASE(serve_command_binds_loopback_and_stops_on_sigterm) {
 
     int err_pipe[2];
     BOOST_REQUIRE(::pipe(err_pipe) == 0);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(err_pipe[1], 2);
-        ::close(err_pipe[0]);
-        std::string bin = LANDCLEAR_BIN, viewer = f.viewer.viewer.string();
-        ::execl(bin.c_str(), bin.c_str(), "serve", f.store.c_str(), "--port", "0", "--viewer",
-                viewer.c_str(), static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    // posix_spawn (not fork): nothing runs in the child between the fork and the exec, where
+    // another thread's allocator lock could hang it.
+    std::string bin = LANDCLEAR_BIN, viewer = f.viewer.viewer.string(), serve = "serve",
+                port_flag = "--port", zero = "0", viewer_flag = "--viewer", store = f.store;
+    std::vector<char*> argv{bin.data(),  serve.data(),       store.data(),  port_flag.data(),
+                            zero.data(), viewer_flag.data(), viewer.data(), nullptr};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+    pid_t pid = -1;
+    int spawned = ::posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    BOOST_REQUIRE_MESSAGE(spawned == 0, "cannot run " << bin);
     ::close(err_pipe[1]);
     std::string err;
     char buf[512];

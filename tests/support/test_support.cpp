@@ -3,16 +3,22 @@
 #include "landclear/io/crs.hpp"
 #include "landclear/io/gdal_util.hpp"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
+#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace landclear::test {
@@ -37,32 +43,63 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
-CliResult run_cli(const std::vector<std::string>& args) {
+CliResult run_program(const std::vector<std::string>& argv_in, const std::string& cwd,
+                      int timeout_s) {
     TempDir dir;
     std::string out_path = dir.file("out"), err_path = dir.file("err");
-    pid_t pid = fork();
-    if (pid == 0) {
-        int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        std::vector<char*> argv;
-        std::string bin = LANDCLEAR_BIN;
-        argv.push_back(bin.data());
-        std::vector<std::string> copy = args;
-        for (auto& a : copy)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(bin.c_str(), argv.data());
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
+    // posix_spawn, not fork + exec: the tests run servers and warm-up threads in this process,
+    // and a forked child that allocates (building argv) before exec can block forever on an
+    // allocator lock another thread held at the fork (seen under AddressSanitizer).
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    if (!cwd.empty())
+        posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    std::vector<std::string> copy = argv_in;
+    std::vector<char*> argv;
+    for (auto& a : copy)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, copy.at(0).c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
     CliResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (rc != 0) {
+        r.exit_code = 127;
+        r.err = fmt::format("cannot run {}: {}", copy[0], std::strerror(rc));
+        return r;
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    int status = 0;
+    bool timed_out = false;
+    auto pause = std::chrono::microseconds(200);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            timed_out = true;
+            break;
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::microseconds(20000));
+    }
+    r.exit_code = timed_out           ? 124
+                  : WIFEXITED(status) ? WEXITSTATUS(status)
+                                      : 128 + WTERMSIG(status);
     r.out = read_file(out_path);
     r.err = read_file(err_path);
+    if (timed_out)
+        r.err += fmt::format("\n[test support: {} killed after {} s]\n", copy[0], timeout_s);
     return r;
+}
+
+CliResult run_cli(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{LANDCLEAR_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv);
 }
 
 void write_layer(const std::string& path, const std::string& driver_name, const FixtureLayer& layer,

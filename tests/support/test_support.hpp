@@ -29,6 +29,13 @@ struct CliResult {
     std::string err;
 };
 
+// Runs a program (argv[0] is its path; no shell involved) in folder cwd (empty: this one), its
+// standard output and error captured in full. A run longer than timeout_s is killed and
+// reported as exit code 124 with a note in err, so that a hang fails its test instead of the
+// whole suite's time limit.
+CliResult run_program(const std::vector<std::string>& argv, const std::string& cwd = {},
+                      int timeout_s = 400);
+
 // Runs the built landclear with these arguments (no shell involved).
 CliResult run_cli(const std::vector<std::string>& args);
 
@@ -38,7 +45,7 @@ struct FixtureField {
 };
 
 struct FixtureFeature {
-    std::string wkt; // empty: no geometry
+    std::string wkt;                 // empty: no geometry
     std::vector<std::string> values; // "" = null; dates as YYYY-MM-DD
 };
 
