@@ -49,12 +49,14 @@ public:
                 return e.slot - 1;
         }
     }
-    // After the last add: a bitmap of the codes' hashes (16 bits a code, so it stays in the
-    // cache), which answers "not there" for most parcels (those without buildings) without
-    // touching the table (a cache miss each: the table holds every code buildings name).
+    // After the last add: a bitmap of the codes' hashes, which answers "not there" for most
+    // parcels (those without buildings) without touching the table (a cache miss each: the
+    // table holds every code buildings name). 8 to 16 bits a code: at a million parcels (285,548
+    // codes) 512 KB, which stays in a core's L2 beside SQLite's pages; at 16 to 32 bits (1 MB)
+    // the probes missed L2 and `status` took 0.04–0.06 s longer (of 0.72 s).
     void seal() {
         size_t bits = 64;
-        while (bits < m_codes.size() * 16)
+        while (bits < m_codes.size() * 8)
             bits *= 2;
         m_bits.assign(bits / 64, 0);
         m_bit_mask = bits - 1;
