@@ -4,7 +4,7 @@
 // computes it with the same library calls as `landclear status` and `landclear corridor`.
 // Text from the data (names, codes) is only ever set with textContent, never as HTML.
 import * as maplibregl from './vendor/maplibre/maplibre-gl.mjs';
-import { createIssues } from './issues.js';
+import { createIssues, fetchIssues, issueStyle } from './issues.js';
 
 // The map's worker (its own 330 KB module to fetch and compile) is started now, while the page
 // asks the server for its figures, rather than when the map is made.
@@ -31,6 +31,7 @@ maplibregl.prewarm();
     info: null,
     config: {},
     asOf: null,
+    firstIssues: null, // the issue list the map's style opens with (issues.js)
     projects: null,
     corridors: null,
     blocking: new Set(), // parcel codes in a blocking stretch of some corridor, as of the date
@@ -190,6 +191,8 @@ maplibregl.prewarm();
     // Opaque parcels on a plain background; a little see-through over a basemap.
     const fillOpacity = bm && bm.url ? 0.75 : 1;
     const attention = palette.attention;
+    const issueLayers = issueStyle(state.firstIssues, attention);
+    Object.assign(sources, issueLayers.sources);
     return {
       version: 8,
       state: { asOf: { default: dateNumber(state.asOf) }, project: { default: '' } },
@@ -209,7 +212,7 @@ maplibregl.prewarm();
         { id: 'parcels-line', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: 15,
           paint: { 'line-color': '#555', 'line-width': 0.5, 'line-opacity': selectedOr(1, 0.4) } },
         { id: 'parcels-blocking', type: 'line', source: 'parcels', 'source-layer': 'parcels', minzoom: parcelsMin,
-          filter: blockingFilter([]),
+          filter: blockingFilter([...(blockingOnMap = state.blocking)]),
           paint: { 'line-color': attention, 'line-width': 1.5 } },
         { id: 'buildings-fill', type: 'fill', source: 'buildings', 'source-layer': 'buildings', minzoom: buildingsMin,
           paint: { 'fill-color': buildingFill(), 'fill-opacity': ['case', reached('demolished'), 0.3, 0.7] } },
@@ -230,6 +233,7 @@ maplibregl.prewarm();
         { id: 'findings-line', type: 'line', source: 'findings', 'source-layer': 'findings',
           filter: ['!=', ['geometry-type'], 'Point'],
           paint: { 'line-color': '#7b1fa2', 'line-width': 1.5 } },
+        ...issueLayers.layers, // on top, as the meeting maps draw them
       ],
     };
   }
@@ -357,9 +361,14 @@ maplibregl.prewarm();
     return codes.length ? ['match', ['get', 'code'], codes, true, false] : false;
   }
 
+  // The blocking parcels the map's filter holds: a filter set again, even the same, has MapLibre
+  // lay out every parcel tile again (0.2-0.5 s of software WebGL at a million parcels).
+  let blockingOnMap = new Set();
   function setBlocking() {
-    if (map && map.getLayer('parcels-blocking'))
-      map.setFilter('parcels-blocking', blockingFilter([...state.blocking]));
+    const same = blockingOnMap.size === state.blocking.size && [...state.blocking].every((c) => blockingOnMap.has(c));
+    if (same || !map || !map.getLayer('parcels-blocking')) return;
+    map.setFilter('parcels-blocking', blockingFilter([...state.blocking]));
+    blockingOnMap = state.blocking;
   }
 
   // Resolves once the map has drawn everything it asked for (tiles loaded and painted).
@@ -411,6 +420,9 @@ maplibregl.prewarm();
       map.on('mouseenter', id, () => { map.getCanvas().style.cursor = 'pointer'; });
       map.on('mouseleave', id, () => { map.getCanvas().style.cursor = ''; });
     }
+    // The style parsed (its sources exist: feature state can be set, and is drawn with the
+    // first tiles), a frame after the map is made; and MapLibre's load (mapLoaded).
+    styleLoaded = map.getSource('parcels') ? Promise.resolve() : new Promise((resolve) => map.once('style.load', resolve));
     return new Promise((resolve) => map.once('load', resolve));
   }
 
@@ -718,7 +730,8 @@ maplibregl.prewarm();
   }
 
   // ---- loading ------------------------------------------------------------------------------
-  let mapLoaded = null; // resolves once the map's style is in (createMap)
+  let mapLoaded = null; // resolves at the map's first complete render (createMap)
+  let styleLoaded = null; // resolves once the map's style is parsed (createMap)
 
   // `early`: the answer asked for when the page opened (see start()), used when it is of the
   // page's date.
@@ -732,8 +745,10 @@ maplibregl.prewarm();
     renderProjects();
     renderDistricts();
     performance.mark('landclear:figures-listed');
-    // The labels and the outlines' fill need the map's style (its projects source).
-    await mapLoaded;
+    // The labels and the outlines' fill need the map's style (its projects source). Set as soon
+    // as it is parsed, the fill is in the first tiles' render: set at the map's load, it cost the
+    // first view one more render of every tile (0.2 s in software WebGL at a million parcels).
+    await styleLoaded;
     if (state.projects === projects) renderOverview();
     return true;
   }
@@ -814,18 +829,23 @@ maplibregl.prewarm();
       // then the map's ~30 tile requests hold the browser's six connections to the server and
       // the figures queued behind them (0.6-1 s at a million parcels). Without ?as_of= the
       // server's today is the page's date (info.today), and the answer says its date.
-      const early = getJson(`api/projects${query({ as_of: new URLSearchParams(location.search).get('as_of') })}`);
+      const urlAsOf = new URLSearchParams(location.search).get('as_of');
+      const early = getJson(`api/projects${query({ as_of: urlAsOf })}`);
       early.catch(() => {}); // a failure is reported by loadFigures()
-      const [info, config, stages] = await Promise.all([
+      // The issue list too, for the map's style (issues.js); a failure is reported below.
+      const [info, config, stages, firstIssues] = await Promise.all([
         getJson('api/info'),
         getJson('config.json').catch(() => ({})),
         getJson('api/stages'),
+        fetchIssues(urlAsOf).catch(() => null),
       ]);
       applyStages(stages);
       performance.mark('landclear:info-received');
       state.info = info;
       state.config = config || {};
-      state.asOf = new URLSearchParams(location.search).get('as_of') || info.today;
+      state.asOf = urlAsOf || info.today;
+      // Of another day only if the server's today changed between the two answers (midnight).
+      state.firstIssues = firstIssues && firstIssues.asOf === state.asOf ? firstIssues.doc : null;
       $('as-of').value = state.asOf;
       $('store-name').textContent = `${info.store} · ${info.counts.parcels} 宗地 · ${info.working_crs}`;
       const ext = info.extent;
@@ -833,16 +853,29 @@ maplibregl.prewarm();
       // (opening on a centre and then fitting asked for a second set).
       mapLoaded = createMap(ext);
       window.landclear.map = map;
-      const figures = loadFigures(early).catch((e) => message(`项目统计加载失败：${errorText(e)}`));
+      let loaded = false; // set as MapLibre's load resolves mapLoaded, before any later answer
+      let figuresAfterLoad = false; // then their project colours (feature state) need a frame
+      mapLoaded.then(() => { loaded = true; });
+      // The issue list is in the map's style, so its first complete render draws it (issues.js).
+      issues = createIssues(map, maplibregl);
+      let issuesShown = null;
+      if (state.firstIssues) issues.show(state.firstIssues, state.asOf);
+      else issuesShown = loadIssues();
+      const figures = loadFigures(early)
+        .then(() => { figuresAfterLoad = loaded; })
+        .catch((e) => message(`项目统计加载失败：${errorText(e)}`));
+      // MapLibre's load: the first complete render of the style's layers, with every tile and
+      // source of the view loaded. Nothing after it changes what the map draws (the project
+      // labels are the page's), so that frame is the first view, unless the issues came later.
       await mapLoaded;
       performance.mark('landclear:map-loaded');
-      issues = createIssues(map, maplibregl, { attention: () => palette.attention });
-      loadIssues();
       updateOverview();
       showLayerStatus();
       updateMeetingButton();
       // The figures failing must not keep the map from drawing, nor the other way round.
-      await Promise.all([figures, mapIdle().then(() => performance.mark('landclear:map-idle'))]);
+      await Promise.all([figures, issuesShown]);
+      if (figuresAfterLoad || !(map.loaded() && map.areTilesLoaded())) await mapIdle();
+      performance.mark('landclear:map-idle');
       performance.mark('landclear:map-drawn');
       // The corridor analysis (the 线路 list, the blocking outlines) after the first view: on a
       // city-sized store it takes longer than everything else and would compete with it.

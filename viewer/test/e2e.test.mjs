@@ -40,6 +40,8 @@ const timings = { parcels: PARCELS || 'sample' };
 const outside = [];
 const pageErrors = [];
 const tileRequests = [];
+const issueRequests = []; // /api/issues asked by the page
+let issueParcels; // the two parcels issues are raised on (before())
 
 const ogrRows = (sql) => ogrOn(sample, sql);
 
@@ -194,6 +196,16 @@ before(async () => {
   t0 = Date.now();
   importSample(sample, store);
   timings.import_ms = Date.now() - t0;
+  // Two issues (问题清单) on parcels of the smallest project, away from where the colours are
+  // counted: one overdue on any day after 2020-01-31, one due in 2099.
+  const small = ogrRows(`SELECT parcel_code AS code FROM parcels WHERE project_code =
+      (SELECT project_code FROM parcels GROUP BY project_code ORDER BY count(*), project_code LIMIT 1)
+    ORDER BY parcel_code LIMIT 2`);
+  issueParcels = small.map((r) => r.code);
+  run(BIN, ['issue', 'add', store, '--parcel', issueParcels[0], '--unit', '雨湖区征拆办',
+    '--deadline', '2020-01-31', '--text', '户主未签约', '--on', '2020-01-01']);
+  run(BIN, ['issue', 'add', store, '--parcel', issueParcels[1], '--unit', '岳塘区征拆办',
+    '--deadline', '2099-12-31', '--text', '坟墓待迁', '--on', '2020-01-01']);
   t0 = Date.now();
   ({ proc: server, url: baseUrl } = await serve(store));
   timings.serve_start_ms = Date.now() - t0;
@@ -215,6 +227,7 @@ before(async () => {
     if (!r.url().startsWith(baseUrl) && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
       outside.push(r.url());
     if (r.url().startsWith(`${baseUrl}tiles/`)) tileRequests.push(r.url());
+    if (r.url().startsWith(`${baseUrl}api/issues`)) issueRequests.push(r.url());
   });
   page.on('pageerror', (e) => pageErrors.push(String(e)));
 
@@ -269,6 +282,24 @@ test('first view: the whole store drawn with its figures, equal to `landclear st
       assert.ok(!(a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]), `labels ${i} and ${j} overlap`);
     }
   await checkProjectList(status);
+
+  // The issue list is drawn with the first view (its layers are in the map's style), as
+  // /api/issues answers for the page's day: both marks in the map's drawn features, both ids
+  // labelled, the overdue one marked so, and asked for once.
+  const today = await page.evaluate(() => window.landclear.state.asOf);
+  const served = await (await fetch(`${baseUrl}api/issues?as_of=${today}`)).json();
+  assert.equal(served.features.length, 2, 'two open issues served');
+  const drawn = await page.evaluate(() => ({
+    marks: [...new Set(window.landclear.map.queryRenderedFeatures({ layers: ['issues-mark'] }).map((f) => f.properties.id))].sort(),
+    labels: [...document.querySelectorAll('.issue-id')].map((e) => [e.dataset.id, e.dataset.overdue]).sort(),
+    shown: [document.body.dataset.issues, document.body.dataset.issuesAsOf],
+  }));
+  const ids = served.features.map((f) => f.properties.id).sort();
+  assert.deepEqual(drawn.marks, ids, 'both issues drawn at the first view');
+  assert.deepEqual(drawn.labels, served.features.map((f) => [f.properties.id, String(f.properties.overdue)]).sort());
+  assert.deepEqual(drawn.shown, ['2', today]);
+  assert.deepEqual(served.features.map((f) => f.properties.overdue).sort(), [false, true]);
+  assert.equal(issueRequests.length, 1, 'the issues asked for once');
 
   // The legend's swatches show the served palette, one per stage with its label.
   const fill = await stageFills();
@@ -368,6 +399,11 @@ test('changing the date recolours the map without new tiles; figures as `status 
   console.log(`date change redraw: ${timings.date_change_ms} ms`);
   const status = cliJson(['status', store, '--as-of', EARLIER, '--format', 'json']);
   await checkProjectList(status);
+
+  // The issue list of the new day: asked for again (overdue is of the day) and shown.
+  await page.waitForSelector(`body[data-issues-as-of="${EARLIER}"]`, { timeout: 30000 });
+  assert.equal(issueRequests.length, 2, 'the issues asked for again for the new day');
+  assert.ok(issueRequests[1].includes(`as_of=${EARLIER}`), issueRequests[1]);
   const afterChange = await figuresIn(page.locator('#totals'));
   assert.notEqual(afterChange.acquired_mu, before.acquired_mu, 'the figures changed with the date');
   await checkParcelColours(EARLIER, 'earlier');

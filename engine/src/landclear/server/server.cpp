@@ -430,7 +430,11 @@ struct Server::Impl {
                          all = v == "1";
                      }
                      res.set_header("Cache-Control", "no-store");
-                     send(req, res, a.issues(as_of_param(req), all), "application/geo+json");
+                     // The day the overdue flags are of: the page asks before it knows the
+                     // server's today (a GeoJSON FeatureCollection has no place for it).
+                     auto as_of = as_of_param(req);
+                     res.set_header("X-Landclear-As-Of", as_of.iso());
+                     send(req, res, a.issues(as_of, all), "application/geo+json");
                  }));
         http.Get(R"(/tiles/([A-Za-z_-]{1,32})/(\d{1,2})/(\d{1,8})/(\d{1,8})\.mvt)",
                  api([](ViewerApi& a, const httplib::Request& req, httplib::Response& res) {
