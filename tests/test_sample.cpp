@@ -13,7 +13,6 @@
 #include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
 #include <gdal_priv.h>
@@ -21,8 +20,6 @@
 #include <ogrsf_frmts.h>
 #include <regex>
 #include <sstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace landclear::test;
 
@@ -43,18 +40,11 @@ std::string sample_bin() {
         .string();
 }
 
-using Run = CliResult;
-
-// Runs a program (no shell) in directory cwd.
-Run run(const std::vector<std::string>& argv, const std::string& cwd) {
-    return run_program(argv, cwd);
-}
-
 void generate(const std::vector<std::string>& args, const std::string& cwd = source_dir()) {
     std::vector<std::string> argv{sample_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     BOOST_TEST_REQUIRE(fs::exists(argv[0]), "landclear-sample not built: " << argv[0]);
-    Run r = run(argv, cwd);
+    auto r = run_program(argv, cwd);
     BOOST_TEST_REQUIRE(r.exit_code == 0,
                        "landclear-sample failed (" << r.exit_code << "): " << r.err);
 }
@@ -90,7 +80,7 @@ std::string readme_sha256() {
 }
 
 std::string sha256_of(const std::string& path) {
-    Run r = run({"/usr/bin/sha256sum", path}, source_dir());
+    auto r = run_program({"/usr/bin/sha256sum", path}, source_dir());
     BOOST_TEST_REQUIRE(r.exit_code == 0, "sha256sum failed: " << r.err);
     return r.out.substr(0, 64);
 }

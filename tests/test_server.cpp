@@ -3,7 +3,6 @@
 // keeps answering under 50 concurrent clients and clients that hang up mid-response.
 #include "landclear/core/units.hpp"
 #include "landclear/server/server.hpp"
-#include "landclear/server/server_api.hpp"
 #include "support/test_support.hpp"
 
 #include <arpa/inet.h>
@@ -13,7 +12,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fstream>
-#include <future>
 #include <httplib.h>
 #include <map>
 #include <netinet/in.h>
@@ -425,36 +423,6 @@ BOOST_AUTO_TEST_CASE(corridors_equal_corridor_cli_and_hand_figures) {
         outlined.insert(code.get<std::string>());
     BOOST_CHECK(outlined == from_stretches);
     BOOST_CHECK(outlined.count("P2") == 1 && outlined.count("P1") == 0);
-}
-
-// /api/info says whether today's corridor analysis is at hand; the cache answers that without
-// waiting for an analysis under way (which holds the cache's lock for seconds on a city).
-BOOST_AUTO_TEST_CASE(corridors_ready_says_whether_the_analysis_is_at_hand) {
-    ViewerCache cache;
-    const Date day(2025, 3, 5), other(2025, 3, 6);
-    BOOST_CHECK(!cache.corridors_ready(7, day));
-    std::promise<void> release;
-    auto computing = std::async(std::launch::async, [&] {
-        return cache.corridors(7, day, [&] {
-            release.get_future().wait();
-            return ViewerCache::Corridors{};
-        });
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the computation has begun
-    auto asked = std::async(std::launch::async, [&] { return cache.corridors_ready(7, day); });
-    BOOST_REQUIRE(asked.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
-    BOOST_CHECK(!asked.get()); // under way: not at hand, and no wait for it
-    release.set_value();
-    computing.get();
-    BOOST_CHECK(cache.corridors_ready(7, day));
-    BOOST_CHECK(!cache.corridors_ready(7, other));
-    BOOST_CHECK(!cache.corridors_ready(8, day)); // another data version
-
-    // The server: ready once today's corridors were asked for (the warm-up asks too).
-    Fixture f;
-    Running s(f.options());
-    s.get_json("/api/corridors");
-    BOOST_CHECK_EQUAL(s.get_json("/api/info")["corridors_ready"], true);
 }
 
 // The issue list's answer names the day it is of, asked for or the server's today.

@@ -38,13 +38,9 @@ if (warm) {
     await new Promise((r) => setTimeout(r, 200));
   }
   await (await fetch(new URL('api/projects', url))).json();
-  // And today's corridor analysis, the warm-up's last part (the page then draws the blocking
-  // stretches with the first view).
-  for (;;) {
-    const info = await (await fetch(new URL('api/info', url))).json();
-    if (info.corridors_ready || !info.counts.corridors) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // And today's corridor analysis, the warm-up's last part: asked for, it answers once the
+  // warm-up's computation is done (one computation at a time, the others wait for its result).
+  await (await fetch(new URL('api/blocking', url))).json();
   out.warm_ready_ms = Date.now() - t0;
 }
 

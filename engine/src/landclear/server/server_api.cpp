@@ -208,9 +208,6 @@ json ViewerApi::info() {
                    {"max_bbox_degrees", m->limits.max_bbox_degrees}};
     j["today"] = Date::today().iso();
     j["corridor_analysis"] = true;
-    // Today's corridor analysis already made (the server's warm-up makes it): the page then
-    // draws the blocking stretches with the first view instead of after it.
-    j["corridors_ready"] = m->cache->corridors_ready(version, Date::today());
     // The vector tile layers the page draws, with the zooms they are served at.
     json tiles = json::array();
     for (const auto& t : tile_layers())

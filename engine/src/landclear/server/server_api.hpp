@@ -113,25 +113,11 @@ public:
         auto key = as_of.iso();
         if (auto it = m_corridors.find(key); it != m_corridors.end())
             return it->second;
-        if (m_corridors.size() >= 16) {
-            std::lock_guard ready(m_ready_mutex);
-            m_ready.erase(m_corridors.begin()->first);
+        if (m_corridors.size() >= 16)
             m_corridors.erase(m_corridors.begin());
-        }
         auto result = std::make_shared<const Corridors>(compute());
         m_corridors[key] = result;
-        std::lock_guard ready(m_ready_mutex);
-        if (m_ready_version != version)
-            m_ready.clear();
-        m_ready_version = version;
-        m_ready.insert(key);
         return result;
-    }
-    // Whether corridors() has the result for this date at hand: never waits for a computation
-    // under way (which holds m_corridor_mutex for seconds on a city-sized store).
-    bool corridors_ready(std::int64_t version, const Date& as_of) {
-        std::lock_guard lock(m_ready_mutex);
-        return m_ready_version == version && m_ready.count(as_of.iso()) > 0;
     }
 
     // The project figures (`status --by project` as JSON) for a few (as-of, since) pairs per data
@@ -171,9 +157,6 @@ private:
     std::mutex m_corridor_mutex;
     std::int64_t m_corridor_version = -1;
     std::map<std::string, std::shared_ptr<const Corridors>> m_corridors;
-    std::mutex m_ready_mutex; // guards the two below, which mirror m_corridors' keys
-    std::int64_t m_ready_version = -1;
-    std::set<std::string> m_ready;
     std::mutex m_projects_mutex;
     std::int64_t m_projects_version = -1;
     std::map<std::string, std::shared_ptr<const nlohmann::json>> m_projects;
