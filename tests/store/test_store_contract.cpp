@@ -14,6 +14,7 @@
 #include "support/test_support.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -616,14 +617,21 @@ BOOST_AUTO_TEST_CASE(by_bbox_project_and_code) {
 BOOST_AUTO_TEST_CASE(the_extent_is_exact_where_single_precision_is_not) {
     auto loc = backend().new_location("extent");
     double want[4] = {1e300, 1e300, -1e300, -1e300};
+    std::map<std::string, std::array<double, 4>> want_by_project; // parcel(i): P1 for i < 2
     {
         auto s = create(loc);
         auto add = [&](int i, double x, double y, double side) {
             auto r = parcel(i);
             r.wkb = wkb_of(multi_square(x, y, side));
             s->insert(LayerKind::parcels, r);
-            want[0] = std::min(want[0], x), want[1] = std::min(want[1], y);
-            want[2] = std::max(want[2], x + side), want[3] = std::max(want[3], y + side);
+            for (double* w :
+                 {want, want_by_project
+                            .try_emplace(i < 2 ? "P1" : "P2",
+                                         std::array<double, 4>{1e300, 1e300, -1e300, -1e300})
+                            .first->second.data()}) {
+                w[0] = std::min(w[0], x), w[1] = std::min(w[1], y);
+                w[2] = std::max(w[2], x + side), w[3] = std::max(w[3], y + side);
+            }
         };
         for (int i = 0; i < 300; ++i)
             add(i, bx + 0.123456789 + 13.37 * (i % 41), by + 0.987654321 + 7.77 * (i % 17),
@@ -645,6 +653,22 @@ BOOST_AUTO_TEST_CASE(the_extent_is_exact_where_single_precision_is_not) {
     BOOST_TEST(want[0] == bx - 50.011);
     BOOST_TEST(want[3] == by + 300.016 + 2.0);
     BOOST_TEST(!s->extent(LayerKind::buildings).has_value());
+
+    // Each project's extent, as exact.
+    auto by = s->extents_by(LayerKind::parcels, "project_code");
+    BOOST_TEST(by.size() == 2u);
+    for (const auto& [code, w] : want_by_project) {
+        BOOST_TEST_CONTEXT(code) {
+            BOOST_REQUIRE(by.count(code) == 1u);
+            const auto& got = by.at(code);
+            BOOST_TEST(got.min_x == w[0]);
+            BOOST_TEST(got.min_y == w[1]);
+            BOOST_TEST(got.max_x == w[2]);
+            BOOST_TEST(got.max_y == w[3]);
+        }
+    }
+    BOOST_TEST(want_by_project.at("P1")[2] < want_by_project.at("P2")[2]);
+    BOOST_TEST(s->extents_by(LayerKind::buildings, "parcel_code").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

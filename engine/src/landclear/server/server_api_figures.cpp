@@ -126,27 +126,15 @@ json ViewerApi::compute_projects(const Date& as_of, const std::optional<Date>& s
     auto extents = m->cache->extents(m_store->data_version(), [&] {
         ViewerCache::Extents out;
         out.data_version = m_store->data_version();
+        // The parcels' and the project outlines' boxes, each project's joined: the stored
+        // boxes, read without the geometries (a second at a million parcels through the WKB).
         std::map<std::string, std::optional<Envelope>> boxes;
-        auto collect = [&](LayerKind kind) {
-            int code_field = field_index(layer_def(kind), "project_code");
-            // Only the code and the geometry, whose box is read from the WKB directly: at a
-            // million parcels, building each geometry took seconds.
-            FeatureFilter f;
-            f.fields = {"project_code"};
-            m_store->for_each_feature(kind, f, [&](const FeatureRow& row) {
-                auto env = wkb_envelope(row.wkb);
-                if (!env)
-                    return;
-                OGREnvelope e;
-                e.MinX = env->min_x;
-                e.MinY = env->min_y;
-                e.MaxX = env->max_x;
-                e.MaxY = env->max_y;
-                expand(boxes[text_value(row.values.at(static_cast<size_t>(code_field)))], e);
-            });
-        };
-        collect(LayerKind::parcels);
-        collect(LayerKind::projects);
+        for (auto kind : {LayerKind::parcels, LayerKind::projects})
+            for (const auto& [code, e] : m_store->extents_by(kind, "project_code")) {
+                OGREnvelope oe;
+                oe.MinX = e.min_x, oe.MinY = e.min_y, oe.MaxX = e.max_x, oe.MaxY = e.max_y;
+                expand(boxes[code], oe);
+            }
         for (const auto& [code, env] : boxes)
             if (env)
                 if (auto b = m->to_lonlat(*env))

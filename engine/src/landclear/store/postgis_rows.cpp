@@ -177,6 +177,23 @@ std::optional<Envelope> PostgisStore::extent(LayerKind kind) {
     return Envelope{r.real(0, 0), r.real(0, 1), r.real(0, 2), r.real(0, 3)};
 }
 
+std::map<std::string, Envelope> PostgisStore::extents_by(LayerKind kind, std::string_view field) {
+    const auto& def = layer_def(kind);
+    const int index = field_index(def, field);
+    if (index < 0 || def.fields[static_cast<size_t>(index)].type != FieldType::text)
+        throw_internal(fmt::format("extents_by: {} has no text field {}", def.name, field));
+    // ST_XMin and the others of the geometry itself (its box3d), not of the index's
+    // single-precision box: the same exact figures as the SpatiaLite store's.
+    auto r = run(fmt::format("SELECT coalesce(t.{0}, ''), min(ST_XMin(t.geom)), "
+                             "min(ST_YMin(t.geom)), max(ST_XMax(t.geom)), max(ST_YMax(t.geom)) "
+                             "FROM {1} t WHERE t.geom IS NOT NULL GROUP BY 1",
+                             pg::quote_ident(field, "field"), table(kind)));
+    std::map<std::string, Envelope> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out[r.str(i, 0)] = Envelope{r.real(i, 1), r.real(i, 2), r.real(i, 3), r.real(i, 4)};
+    return out;
+}
+
 std::vector<BatchInfo> PostgisStore::batches() {
     std::vector<BatchInfo> out;
     auto r = run(fmt::format("SELECT id, reported_on, imported_at, mode, added, removed, "

@@ -4,9 +4,13 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <sqlite3.h>
 #include <thread>
 #include <utility>
 #include <vector>
+
+// gaiageo.h needs sqlite3.h first.
+#include <spatialite/gaiageo.h>
 
 namespace landclear::spatialite_detail {
 
@@ -274,6 +278,39 @@ std::optional<Envelope> SpatialiteStore::extent(LayerKind kind) {
         return std::nullopt;
     return Envelope{st.column_double(0), st.column_double(1), st.column_double(2),
                     st.column_double(3)};
+}
+
+std::map<std::string, Envelope> SpatialiteStore::extents_by(LayerKind kind,
+                                                            std::string_view field) {
+    const auto& def = layer_def(kind);
+    const int index = field_index(def, field);
+    if (index < 0 || def.fields[static_cast<size_t>(index)].type != FieldType::text)
+        throw_internal(fmt::format("extents_by: {} has no text field {}", def.name, field));
+    // The box in the head of each SpatiaLite geometry blob, read by SpatiaLite's own
+    // gaiaGetMbr*: no geometry is parsed, and no WKB made (AsBinary) for the one box wanted.
+    auto st = m_db->prepare(fmt::format("SELECT {}, geom FROM {} WHERE geom IS NOT NULL",
+                                        column_or_null(def.name, field), table(kind)));
+    std::map<std::string, Envelope> out;
+    std::string key;
+    while (st.step()) {
+        auto blob = st.column_blob(1);
+        const auto size = static_cast<unsigned int>(blob.size());
+        double b[4];
+        if (!gaiaGetMbrMinX(blob.data(), size, &b[0]) ||
+            !gaiaGetMbrMinY(blob.data(), size, &b[1]) ||
+            !gaiaGetMbrMaxX(blob.data(), size, &b[2]) || !gaiaGetMbrMaxY(blob.data(), size, &b[3]))
+            throw_input(fmt::format("a geometry of {} in {} is not a SpatiaLite geometry", def.name,
+                                    m_path),
+                        "import the layer again into a new store");
+        key.assign(st.is_null(0) ? std::string_view() : st.column_text_view(0));
+        auto [it, fresh] = out.try_emplace(key, Envelope{b[0], b[1], b[2], b[3]});
+        if (!fresh) {
+            auto& e = it->second;
+            e.min_x = std::min(e.min_x, b[0]), e.min_y = std::min(e.min_y, b[1]);
+            e.max_x = std::max(e.max_x, b[2]), e.max_y = std::max(e.max_y, b[3]);
+        }
+    }
+    return out;
 }
 
 std::string SpatialiteStore::parcel_select(const std::vector<std::string>& fields) const {

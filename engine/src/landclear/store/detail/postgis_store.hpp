@@ -89,6 +89,7 @@ public:
                                    const std::vector<Envelope>& boxes,
                                    const std::function<void(const FeatureRow&)>& fn) override;
     std::optional<Envelope> extent(LayerKind kind) override;
+    std::map<std::string, Envelope> extents_by(LayerKind kind, std::string_view field) override;
     // A server takes the codes as one array parameter: a few large reads rather than SQLite's
     // 500 codes at a time (436 round trips for the corridor's parcel dates at 1 M parcels).
     std::size_t codes_per_read() const override { return 100000; }

@@ -141,6 +141,7 @@ public:
                           const std::function<void(const FeatureRow&)>& fn) override;
 
     std::optional<Envelope> extent(LayerKind kind) override;
+    std::map<std::string, Envelope> extents_by(LayerKind kind, std::string_view field) override;
 
     void replace_derived(const DerivedLayerDef& def, const std::string& scope_field,
                          const std::string& scope_value,
