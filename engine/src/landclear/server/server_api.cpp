@@ -245,9 +245,10 @@ void ViewerApi::warm(const Date& as_of) {
     // layers' index (project outlines, red lines, corridors) and today's project figures. Then
     // the parcels' and buildings' index (seconds at a million parcels, needed once the map is
     // zoomed in): built before the figures, it held them back beside the browser's first
-    // render on a two-core machine (figures at 3.1-4.2 s after the page opened at a million
-    // parcels, against 2.0-2.9 s now). It keeps the server's priority: lowered, the page's
-    // first zoom in waited for it (a request cannot raise a thread's priority again).
+    // render on a two-core machine (a first start at a million parcels listed the figures
+    // 3.1-4.2 s after the page opened, 2.0-3.3 s with them first; the first zoom in then waits
+    // longer for the parcels, docs/VIEWER.md). It keeps the server's priority: lowered, it
+    // made no first view faster, and a request that needs it cannot raise it again.
     try {
         info();
         m->cache->tiles->warm_outlines(*m_store);
