@@ -269,13 +269,44 @@ struct Server::Impl {
     std::thread prefill_thread;
     std::mutex stop_mutex;
 
+    // When the last request came in (steady clock, ms; 0: none yet).
+    std::atomic<std::int64_t> last_request_ms{0};
+    std::atomic<bool> stopping{false};
+    static std::int64_t now_ms() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+    // The warm-up's second part (the parcels' tile index: seconds of both cores at a million
+    // parcels) waits until no request has come for a moment, up to a few seconds: a page
+    // opened at the server's start is then drawn first. Begun beside the page's first render
+    // in software WebGL, the index held that render back by up to a second on two cores. A
+    // zoom in meanwhile builds the index itself (the warm-up then finds it built). False when
+    // the server is stopping (the rest of the warm-up is then left undone).
+    bool wait_for_quiet() {
+        constexpr std::int64_t quiet_ms = 400, longest_ms = 4000;
+        const auto began = now_ms();
+        for (;;) {
+            if (stopping.load())
+                return false;
+            auto now = now_ms();
+            if (now - began >= longest_ms || now - last_request_ms.load() >= quiet_ms)
+                return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+
     void warm_up() {
         if (warm_thread.joinable())
             return;
         warm_thread = std::thread([this] {
             try {
                 auto lease = pool->acquire();
-                lease->warm(Date::today());
+                auto today = Date::today();
+                lease->warm_first_view(today);
+                if (wait_for_quiet())
+                    lease->warm_rest(today);
             } catch (const std::exception&) {
                 // Reported by the requests themselves.
             }
@@ -607,34 +638,35 @@ Server::Server(ServerOptions options) : m(std::make_unique<Impl>()) {
                               {"X-Frame-Options", "DENY"},
                               {"Content-Security-Policy", m->csp}});
     http.set_socket_options(listen_socket_options);
-    http.set_pre_routing_handler(
-        [allowed = o.allowed_hosts](const httplib::Request& req, httplib::Response& res) {
-            if (!host_allowed(req.get_header_value("Host"), allowed)) {
-                send_error(res, 403,
-                           fmt::format("this server does not answer to the host '{}'",
-                                       req.get_header_value("Host")),
-                           "open it by its address (http://127.0.0.1:PORT/), or start it with "
-                           "--allow-host NAME");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            if (req.method != "GET" && req.method != "HEAD") {
-                res.set_header("Allow", "GET, HEAD");
-                send_error(res, 405, fmt::format("method {} is not allowed", req.method),
-                           "the viewer's API is read-only: use GET");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            if (req.target.size() > max_target_length) {
-                send_error(res, 414,
-                           fmt::format("request target longer than {} bytes", max_target_length),
-                           "ask for less at once");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            if (auto bad = bad_utf8_param(req)) {
-                send_error(res, 400, *bad, "percent-encode the text as UTF-8");
-                return httplib::Server::HandlerResponse::Handled;
-            }
-            return httplib::Server::HandlerResponse::Unhandled;
-        });
+    http.set_pre_routing_handler([allowed = o.allowed_hosts, impl = m.get()](
+                                     const httplib::Request& req, httplib::Response& res) {
+        impl->last_request_ms = Impl::now_ms();
+        if (!host_allowed(req.get_header_value("Host"), allowed)) {
+            send_error(res, 403,
+                       fmt::format("this server does not answer to the host '{}'",
+                                   req.get_header_value("Host")),
+                       "open it by its address (http://127.0.0.1:PORT/), or start it with "
+                       "--allow-host NAME");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.method != "GET" && req.method != "HEAD") {
+            res.set_header("Allow", "GET, HEAD");
+            send_error(res, 405, fmt::format("method {} is not allowed", req.method),
+                       "the viewer's API is read-only: use GET");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.target.size() > max_target_length) {
+            send_error(res, 414,
+                       fmt::format("request target longer than {} bytes", max_target_length),
+                       "ask for less at once");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (auto bad = bad_utf8_param(req)) {
+            send_error(res, 400, *bad, "percent-encode the text as UTF-8");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
     http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
         if (res.body.empty())
             send_error(res, res.status, fmt::format("HTTP {}", res.status), {});
@@ -726,6 +758,7 @@ void Server::start() {
 
 void Server::stop() {
     std::lock_guard lock(m->stop_mutex);
+    m->stopping = true;
     m->http.stop();
     if (m->thread.joinable())
         m->thread.join();

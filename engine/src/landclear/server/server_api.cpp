@@ -240,15 +240,7 @@ std::shared_ptr<const TileService::Encoded> ViewerApi::tile(TileLayer layer, int
     return m->cache->tiles->encoded(*m_store, layer, z, x, y);
 }
 
-void ViewerApi::warm(const Date& as_of) {
-    // What the first view needs comes first: the layers' counts and extent, the city-wide
-    // layers' index (project outlines, red lines, corridors) and today's project figures. Then
-    // the parcels' and buildings' index (seconds at a million parcels, needed once the map is
-    // zoomed in): built before the figures, it held them back beside the browser's first
-    // render on a two-core machine (a first start at a million parcels listed the figures
-    // 3.1-4.2 s after the page opened, 2.0-3.3 s with them first; the first zoom in then waits
-    // longer for the parcels, docs/VIEWER.md). It keeps the server's priority: lowered, it
-    // made no first view faster, and a request that needs it cannot raise it again.
+void ViewerApi::warm_first_view(const Date& as_of) {
     try {
         info();
         m->cache->tiles->warm_outlines(*m_store);
@@ -260,6 +252,13 @@ void ViewerApi::warm(const Date& as_of) {
     } catch (const std::exception&) {
         // The same error reaches the page through /api/projects.
     }
+}
+
+void ViewerApi::warm_rest(const Date& as_of) {
+    // The parcels' and buildings' index (seconds on both cores at a million parcels, needed
+    // once the map is zoomed in), then the corridor analysis. The index keeps the server's
+    // priority: lowered, it made no first view faster, and a request that needs it meanwhile
+    // cannot raise it again.
     try {
         m->cache->tiles->warm(*m_store);
     } catch (const std::exception&) {
@@ -274,6 +273,11 @@ void ViewerApi::warm(const Date& as_of) {
     } catch (const std::exception&) {
         // The same error reaches the page through the request that needs the result.
     }
+}
+
+void ViewerApi::warm(const Date& as_of) {
+    warm_first_view(as_of);
+    warm_rest(as_of);
 }
 
 } // namespace landclear
