@@ -275,9 +275,4 @@ void ViewerApi::warm_rest(const Date& as_of) {
     }
 }
 
-void ViewerApi::warm(const Date& as_of) {
-    warm_first_view(as_of);
-    warm_rest(as_of);
-}
-
 } // namespace landclear

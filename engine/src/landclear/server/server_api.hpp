@@ -142,8 +142,23 @@ public:
 
     // With a disk cache (tile_disk_cache.hpp), the tiles and the project figures are also kept
     // there, so a restarted server (or a second one on the store) answers from it.
+    // Each project's parcel box (Store::extents_by) for the store's data version: for the
+    // project extents above and the tiles' city-wide index, read once for both.
+    std::shared_ptr<const std::map<std::string, Envelope>> parcel_boxes(Store& store) {
+        auto version = store.data_version();
+        std::lock_guard lock(m_boxes_mutex);
+        if (!m_boxes || m_boxes_version != version) {
+            m_boxes = std::make_shared<const std::map<std::string, Envelope>>(
+                store.extents_by(LayerKind::parcels, "project_code"));
+            m_boxes_version = version;
+        }
+        return m_boxes;
+    }
+
     explicit ViewerCache(std::shared_ptr<TileDiskCache> disk_cache = nullptr)
-        : disk(std::move(disk_cache)), tiles(std::make_shared<TileService>(256u << 20, disk)) {}
+        : disk(std::move(disk_cache)),
+          tiles(std::make_shared<TileService>(256u << 20, disk,
+                                              [this](Store& s) { return parcel_boxes(s); })) {}
 
     const std::shared_ptr<TileDiskCache> disk;
     // Vector tiles of the store (tile_index.hpp): its own index and tile cache.
@@ -157,6 +172,9 @@ private:
     std::mutex m_corridor_mutex;
     std::int64_t m_corridor_version = -1;
     std::map<std::string, std::shared_ptr<const Corridors>> m_corridors;
+    std::mutex m_boxes_mutex;
+    std::int64_t m_boxes_version = -1;
+    std::shared_ptr<const std::map<std::string, Envelope>> m_boxes;
     std::mutex m_projects_mutex;
     std::int64_t m_projects_version = -1;
     std::map<std::string, std::shared_ptr<const nlohmann::json>> m_projects;
@@ -215,13 +233,12 @@ public:
     // Fill the shared caches so the first page view does not wait for them; errors are left
     // for the requests to report. warm_first_view: what the first view asks for (the layers'
     // counts and extent, the city-wide tile index, the project figures of the date); warm_rest:
-    // the parcels' and buildings' tile index and the corridor analysis of the date. warm: both,
-    // in that order. (The figures on a thread and connection of their own, beside the rest of
-    // the first part, made no first view faster at a million parcels: 2.07-2.89 s against
-    // 2.08-2.90 s in five runs each.)
+    // the parcels' and buildings' tile index and the corridor analysis of the date, which the
+    // server starts once no request has come for a moment (server.cpp). (The figures on a
+    // thread and connection of their own, beside the rest of the first part, made no first
+    // view faster at a million parcels: 2.07-2.89 s against 2.08-2.90 s in five runs each.)
     void warm_first_view(const Date& as_of);
     void warm_rest(const Date& as_of);
-    void warm(const Date& as_of);
 
     Store& store() { return *m_store; }
 

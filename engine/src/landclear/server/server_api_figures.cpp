@@ -129,12 +129,15 @@ json ViewerApi::compute_projects(const Date& as_of, const std::optional<Date>& s
         // The parcels' and the project outlines' boxes, each project's joined: the stored
         // boxes, read without the geometries (a second at a million parcels through the WKB).
         std::map<std::string, std::optional<Envelope>> boxes;
-        for (auto kind : {LayerKind::parcels, LayerKind::projects})
-            for (const auto& [code, e] : m_store->extents_by(kind, "project_code")) {
+        auto add = [&](const std::map<std::string, Envelope>& by_project) {
+            for (const auto& [code, e] : by_project) {
                 OGREnvelope oe;
                 oe.MinX = e.min_x, oe.MinY = e.min_y, oe.MaxX = e.max_x, oe.MaxY = e.max_y;
                 expand(boxes[code], oe);
             }
+        };
+        add(*m->cache->parcel_boxes(*m_store)); // shared with the tiles' city-wide index
+        add(m_store->extents_by(LayerKind::projects, "project_code"));
         for (const auto& [code, env] : boxes)
             if (env)
                 if (auto b = m->to_lonlat(*env))

@@ -192,7 +192,8 @@ Parts rectangle(const Envelope& e) {
 
 } // namespace
 
-std::shared_ptr<const Index> build_index(Store& store, IndexPart part) {
+std::shared_ptr<const Index> build_index(Store& store, IndexPart part,
+                                         const ParcelBoxes& parcel_boxes) {
     auto started = std::chrono::steady_clock::now();
     auto idx = std::make_shared<Index>();
     idx->data_version = store.data_version();
@@ -228,12 +229,16 @@ std::shared_ptr<const Index> build_index(Store& store, IndexPart part) {
             if (!row.wkb.empty())
                 with_red_line.insert(text_of(row.values[code]));
         });
-        // The parcels' projects from the stored boxes (Store::extents_by): a pass over every
-        // parcel's row took most of this part's build at a million parcels (0.5 s), which the
-        // first view waits for.
-        if (part == IndexPart::light)
-            for (const auto& [code, box] : store.extents_by(LayerKind::parcels, "project_code"))
-                with_parcels.insert(code);
+        // The parcels' projects from the stored boxes (Store::extents_by, shared with the
+        // project figures): a pass over every parcel's row took most of this part's build at a
+        // million parcels (0.5 s), which the first view waits for.
+        if (part == IndexPart::light) {
+            auto boxes = parcel_boxes ? parcel_boxes(store)
+                                      : std::make_shared<const std::map<std::string, Envelope>>(
+                                            store.extents_by(LayerKind::parcels, "project_code"));
+            for (const auto& entry : *boxes)
+                with_parcels.insert(entry.first);
+        }
     }
     bool outlines_need_parcels = false;
     for (const auto& c : with_parcels)

@@ -50,6 +50,7 @@ std::int64_t tile_date(const Date& d) {
 struct TileService::Impl {
     std::size_t cache_bytes;
     std::shared_ptr<TileDiskCache> disk;
+    ParcelBoxes parcel_boxes;
     std::uint64_t disk_hits = 0, disk_writes = 0;
     // One mutex per part: the light part is never kept waiting behind the parcels.
     std::mutex light_mutex, heavy_mutex;
@@ -78,7 +79,7 @@ struct TileService::Impl {
         std::lock_guard build(which == IndexPart::light ? light_mutex : heavy_mutex);
         if (auto have = slot(which); have && have->data_version == version)
             return have;
-        auto built = build_index(store, which);
+        auto built = build_index(store, which, parcel_boxes);
         std::lock_guard lock(slots_mutex);
         (which == IndexPart::light ? light : heavy) = built;
         return built;
@@ -96,10 +97,12 @@ struct TileService::Impl {
     }
 };
 
-TileService::TileService(std::size_t cache_bytes, std::shared_ptr<TileDiskCache> disk)
+TileService::TileService(std::size_t cache_bytes, std::shared_ptr<TileDiskCache> disk,
+                         ParcelBoxes parcel_boxes)
     : m(std::make_unique<Impl>()) {
     m->cache_bytes = cache_bytes;
     m->disk = std::move(disk);
+    m->parcel_boxes = std::move(parcel_boxes);
 }
 
 namespace {

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,13 +64,21 @@ struct TileStats {
 
 class TileDiskCache;
 
+// Each project's parcel box (Store::extents_by(parcels, "project_code")) for the store's data
+// version, from a cache the server shares with the project figures, which need the same boxes:
+// read once per data version, not once for each (0.2 s at a million parcels).
+using ParcelBoxes =
+    std::function<std::shared_ptr<const std::map<std::string, Envelope>>(Store& store)>;
+
 // Shared by the connections of one server (ViewerCache holds one); thread-safe.
 class TileService {
 public:
     // With a disk cache, a tile not in memory is looked for there before it is encoded, and
     // written there once encoded (tile_disk_cache.hpp); the store is never written.
+    // Without parcel_boxes the index reads them itself.
     explicit TileService(std::size_t cache_bytes = 256u << 20,
-                         std::shared_ptr<TileDiskCache> disk = nullptr);
+                         std::shared_ptr<TileDiskCache> disk = nullptr,
+                         ParcelBoxes parcel_boxes = nullptr);
     ~TileService();
     TileService(const TileService&) = delete;
     TileService& operator=(const TileService&) = delete;

@@ -222,7 +222,8 @@ inline bool is_heavy(TileLayer layer) {
 
 // The part of the index for the store's data version now: one pass over its layers, the
 // geometries projected to Web Mercator (tile_build.cpp).
-std::shared_ptr<const Index> build_index(Store& store, IndexPart part);
+std::shared_ptr<const Index> build_index(Store& store, IndexPart part,
+                                         const ParcelBoxes& parcel_boxes);
 
 // Tile z/x/y of a layer, clipped, snapped and encoded as a Mapbox Vector Tile ("" when no
 // feature falls in it) (tile_clip.cpp).
